@@ -1,0 +1,310 @@
+"""Cadre records: the facts the eligibility rules read (DOMAIN.md §1.4, §2, §3, §4.2, §8.2)."""
+import calendar
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from permissions.models import Unit
+
+
+def add_months(day, months):
+    """Same day ``months`` later, clamped to the month's end (31 Aug + 6 months = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class RankLevel(models.TextChoices):
+    """Levels, lowest first (DOMAIN.md §4.4)."""
+
+    TOWNSHIP_DEPUTY = "township_deputy", _("乡科级副职")
+    TOWNSHIP_PRINCIPAL = "township_principal", _("乡科级正职")
+    COUNTY_DEPUTY = "county_deputy", _("县处级副职")
+    COUNTY_PRINCIPAL = "county_principal", _("县处级正职")
+    BUREAU_DEPUTY = "bureau_deputy", _("厅局级副职")
+    BUREAU_PRINCIPAL = "bureau_principal", _("厅局级正职")
+    MINISTER_DEPUTY = "minister_deputy", _("省部级副职")
+    MINISTER_PRINCIPAL = "minister_principal", _("省部级正职")
+    NONE = "none", _("其他人员")
+
+
+RANK_ORDER = [c for c in RankLevel.values if c != RankLevel.NONE]
+
+
+def rank_index(level):
+    """Position of a rank level in DOMAIN.md §4.4's order; -1 for staff without a leading post."""
+    return RANK_ORDER.index(level) if level in RANK_ORDER else -1
+
+
+class Cadre(models.Model):
+    """A cadre, with the fields of the 干部任免审批表 (DOMAIN.md §8.2) that the rules need."""
+
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True, null=True, blank=True)
+    sex = models.CharField(_("性别"), max_length=10, choices=Sex.choices)
+    birth_date = models.DateField(_("出生日期"))
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
+    native_place = models.CharField(_("籍贯"), max_length=50, blank=True)
+    birth_place = models.CharField(_("出生地"), max_length=50, blank=True)
+    political_status = models.CharField(_("政治面貌"), max_length=20, default="中共党员")
+    party_join_date = models.DateField(_("入党时间"), null=True, blank=True)
+    work_start_date = models.DateField(_("参加工作时间"))
+    health = models.CharField(_("健康状况"), max_length=20, default="健康", blank=True)
+    full_time_education = models.CharField(_("全日制教育学历学位"), max_length=50, blank=True)
+    full_time_school = models.CharField(_("全日制教育毕业院校系及专业"), max_length=100, blank=True)
+    in_service_education = models.CharField(_("在职教育学历学位"), max_length=50, blank=True)
+    in_service_school = models.CharField(_("在职教育毕业院校系及专业"), max_length=100, blank=True)
+    professional_title = models.CharField(_("专业技术职务"), max_length=50, blank=True)
+    current_post = models.CharField(_("现任职务"), max_length=100)
+    rank_level = models.CharField(_("职级层次"), max_length=30, choices=RankLevel.choices, default=RankLevel.NONE)
+    unit = models.ForeignKey(Unit, verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="cadres")
+    current_rank_since = models.DateField(_("任现职级时间"), null=True, blank=True)
+    probation_end = models.DateField(_("试用期满日期"), null=True, blank=True)
+    resume = models.TextField(_("简历"), blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("系统用户"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="cadre",
+    )
+    # DOMAIN.md §4.2 flags, recorded by the organisation department.
+    canvassing_flag = models.BooleanField(_("存在跑官拉票行为"), default=False)
+    naked_official_flag = models.BooleanField(_("配偶已移居国（境）外或无配偶子女均已移居国（境）外"), default=False)
+
+    class Meta:
+        verbose_name = _("干部")
+        verbose_name_plural = _("干部")
+        ordering = ["unit__path", "name"]
+        indexes = [models.Index(fields=["unit", "name"])]
+
+    def __str__(self):
+        return f"{self.name}（{self.unit}）"
+
+    def age_on(self, day):
+        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class FamilyMember(models.Model):
+    """家庭主要成员及重要社会关系 (DOMAIN.md §8.2); a member who is also a cadre drives recusal (§9)."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="family")
+    relation = models.CharField(_("称谓"), max_length=20)
+    name = models.CharField(_("姓名"), max_length=50)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    political_status = models.CharField(_("政治面貌"), max_length=20, blank=True)
+    work_unit_and_post = models.CharField(_("工作单位及职务"), max_length=100, blank=True)
+    relative_cadre = models.ForeignKey(
+        Cadre, verbose_name=_("亲属本人的干部档案"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="relative_of",
+    )
+
+    class Meta:
+        verbose_name = _("家庭成员及社会关系")
+        verbose_name_plural = _("家庭成员及社会关系")
+
+    def __str__(self):
+        return f"{self.relation} {self.name}"
+
+
+class AssessmentGrade(models.TextChoices):
+    """Annual grades (公务员法 art. 38, DOMAIN.md §2) and 不定等次 [practice]."""
+
+    EXCELLENT = "excellent", _("优秀")
+    COMPETENT = "competent", _("称职")
+    BASIC = "basic", _("基本称职")
+    INCOMPETENT = "incompetent", _("不称职")
+    NOT_GRADED = "not_graded", _("不定等次")
+
+
+class AnnualAssessment(models.Model):
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="assessments")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    grade = models.CharField(_("考核等次"), max_length=20, choices=AssessmentGrade.choices)
+
+    class Meta:
+        verbose_name = _("年度考核结果")
+        verbose_name_plural = _("年度考核结果")
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["cadre", "year"], name="one_assessment_per_year")]
+
+    def __str__(self):
+        return f"{self.year} {self.get_grade_display()}"
+
+
+class SanctionKind(models.TextChoices):
+    WARNING = "warning", _("警告")
+    DEMERIT = "demerit", _("记过")
+    MAJOR_DEMERIT = "major_demerit", _("记大过")
+    DEMOTION = "demotion", _("降级")
+    DISMISSAL_FROM_POST = "dismissal_from_post", _("撤职")
+    ADMONISHMENT = "admonishment", _("诫勉")
+    ORG_ADJUSTMENT = "org_adjustment", _("组织处理（调整职务）")
+    ORG_RESIGNATION = "org_resignation", _("组织处理（责令辞职）")
+    ORG_REMOVAL = "org_removal", _("组织处理（免职）")
+    ORG_DEMOTION = "org_demotion", _("组织处理（降职）")
+
+
+# Effect periods in months (DOMAIN.md §3). 组织处理 is "per decision"; 免职/降职 at least 12 months
+# [default]; 调整职务/责令辞职 default to 12 as well and are edited per decision.
+EFFECT_MONTHS = {
+    SanctionKind.WARNING: 6,
+    SanctionKind.DEMERIT: 12,
+    SanctionKind.MAJOR_DEMERIT: 18,
+    SanctionKind.DEMOTION: 24,
+    SanctionKind.DISMISSAL_FROM_POST: 24,
+    SanctionKind.ADMONISHMENT: 6,
+    SanctionKind.ORG_ADJUSTMENT: 12,
+    SanctionKind.ORG_RESIGNATION: 12,
+    SanctionKind.ORG_REMOVAL: 12,
+    SanctionKind.ORG_DEMOTION: 12,
+}
+MINIMUM_EFFECT_MONTHS = {SanctionKind.ORG_REMOVAL: 12, SanctionKind.ORG_DEMOTION: 12}
+
+
+class FaultToleranceExcuse(models.TextChoices):
+    """容错 under the "three distinctions" (seed 000 #10, DOMAIN.md §1.4)."""
+
+    NONE = "none", _("无")
+    LIGHTER = "lighter", _("从轻追究")
+    REDUCED = "reduced", _("减轻追究")
+    EXEMPT = "exempt", _("免予追究")
+
+
+class Sanction(models.Model):
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="sanctions")
+    kind = models.CharField(_("处分或处理种类"), max_length=30, choices=SanctionKind.choices)
+    decision_date = models.DateField(_("决定日期"))
+    effect_end = models.DateField(_("影响期截止日期"), blank=True, help_text=_("留空则按《规则手册》第3节自动计算"))
+    effect_end_override_reason = models.CharField(_("调整影响期的理由"), max_length=200, blank=True)
+    excuse = models.CharField(_("容错免责认定"), max_length=20, choices=FaultToleranceExcuse.choices, default=FaultToleranceExcuse.NONE)
+    excuse_decision = models.CharField(_("容错认定文件"), max_length=100, blank=True)
+    description = models.CharField(_("事由"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("处分与组织处理")
+        verbose_name_plural = _("处分与组织处理")
+        ordering = ["-decision_date"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.decision_date}"
+
+    def computed_effect_end(self):
+        """DOMAIN.md §3: the effect period starts on the decision date."""
+        return add_months(self.decision_date, EFFECT_MONTHS[self.kind])
+
+    def clean(self):
+        if not self.decision_date or not self.kind:
+            return
+        computed = self.computed_effect_end()
+        if self.effect_end and self.effect_end != computed and not self.effect_end_override_reason:
+            raise ValidationError({"effect_end_override_reason": _("影响期与规定期限不同，请填写调整理由")})
+        minimum = MINIMUM_EFFECT_MONTHS.get(self.kind)
+        if self.effect_end and minimum and self.effect_end < add_months(self.decision_date, minimum):
+            raise ValidationError({"effect_end": _("免职、降职的影响期不少于%(months)s个月") % {"months": minimum}})
+
+    def save(self, *args, **kwargs):
+        if not self.effect_end:
+            self.effect_end = self.computed_effect_end()
+        super().save(*args, **kwargs)
+
+    def in_effect_on(self, day):
+        return self.decision_date <= day <= self.effect_end
+
+    @property
+    def counts_as_disqualifier(self):
+        """Fully excused faults (免予追究) do not disqualify; reduced liability still does (DOMAIN.md §1.4)."""
+        return self.excuse != FaultToleranceExcuse.EXEMPT
+
+
+class Investigation(models.Model):
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="investigations")
+    opened_on = models.DateField(_("立案日期"))
+    closed_on = models.DateField(_("结案日期"), null=True, blank=True)
+    authority = models.CharField(_("立案机关"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("立案审查调查")
+        verbose_name_plural = _("立案审查调查")
+        ordering = ["-opened_on"]
+
+    def __str__(self):
+        return f"{self.opened_on} – {self.closed_on or _('未结案')}"
+
+    @property
+    def is_open(self):
+        return self.closed_on is None
+
+
+class AwardKind(models.TextChoices):
+    """DOMAIN.md §1.1 (公务员法 art. 53)."""
+
+    COMMENDATION = "commendation", _("嘉奖")
+    MERIT_3 = "merit_3", _("记三等功")
+    MERIT_2 = "merit_2", _("记二等功")
+    MERIT_1 = "merit_1", _("记一等功")
+    TITLE = "title", _("授予称号")
+
+
+AWARD_ORDER = [AwardKind.COMMENDATION, AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE]
+
+
+class Award(models.Model):
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="awards")
+    kind = models.CharField(_("奖励种类"), max_length=20, choices=AwardKind.choices)
+    awarded_on = models.DateField(_("奖励日期"))
+    decision_number = models.CharField(_("奖励决定文号"), max_length=50, blank=True)
+    approving_unit = models.ForeignKey(Unit, verbose_name=_("审批机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    deed_reference = models.CharField(_("事迹编号"), max_length=100, blank=True, db_index=True)
+    bonus = models.DecimalField(_("奖金"), max_digits=10, decimal_places=2, null=True, blank=True)
+    revoked = models.BooleanField(_("已撤销"), default=False)
+    revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("奖励")
+        verbose_name_plural = _("奖励")
+        ordering = ["-awarded_on"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.awarded_on}"
+
+
+class Promotion(models.Model):
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="promotions")
+    promoted_on = models.DateField(_("任职日期"))
+    from_level = models.CharField(_("原职级"), max_length=30, choices=RankLevel.choices)
+    to_level = models.CharField(_("新职级"), max_length=30, choices=RankLevel.choices)
+    post = models.CharField(_("职务"), max_length=100)
+    exceptional = models.BooleanField(_("破格提拔"), default=False)
+    probation_end = models.DateField(_("试用期满"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("职务晋升")
+        verbose_name_plural = _("职务晋升")
+        ordering = ["-promoted_on"]
+
+    def __str__(self):
+        return f"{self.promoted_on} {self.post}"
+
+
+class Secondment(models.Model):
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="secondments")
+    host_unit = models.ForeignKey(Unit, verbose_name=_("挂职单位"), on_delete=models.PROTECT, related_name="+")
+    position = models.CharField(_("挂职岗位"), max_length=100)
+    start = models.DateField(_("开始日期"))
+    planned_end = models.DateField(_("计划结束日期"))
+    ended_on = models.DateField(_("实际结束日期"), null=True, blank=True)
+    assessment_grade = models.CharField(_("期满考核"), max_length=20, choices=AssessmentGrade.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("挂职锻炼")
+        verbose_name_plural = _("挂职锻炼")
+        ordering = ["-start"]
+
+    def __str__(self):
+        return f"{self.host_unit} {self.position}"
