@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("流程引擎")
+
+    def ready(self):
+        from . import clock, script_helpers  # noqa: F401  (registers the diagram helpers)
+
+        clock.install()

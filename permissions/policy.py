@@ -1,0 +1,98 @@
+"""Who may see and act on what: per-unit role grants, separation of duties and recusal.
+
+DOMAIN.md §9: nobody acts on a task about themselves or a listed relative; the person who
+nominated may not also review or approve the same case.
+"""
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.lookups import StartsWith
+from django.utils.translation import gettext as _
+
+from .models import Grant, Unit
+from .roles import Role
+
+# Roles that judge a case, which its nominator may not hold on it (DOMAIN.md §9, [default]).
+JUDGING_ROLES = {Role.REVIEWER, Role.APPROVER, Role.DISCIPLINE, Role.PUBLICITY_OFFICER}
+
+
+def _grant_covers(unit_ref, path_ref):
+    """Q on Grant: the grant's unit is the unit, or an ancestor granted with its subordinates."""
+    return Q(unit=unit_ref) | (Q(include_subordinates=True) & StartsWith(path_ref, F("unit__path")))
+
+
+def holds_role(user, role, unit):
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return Grant.objects.filter(_grant_covers(unit.pk, _value(unit.path)), user=user, role=role).exists()
+
+
+def _value(text):
+    from django.db.models import Value
+
+    return Value(text)
+
+
+def units_with_role(user, role):
+    """Units where the user holds ``role`` (directly or through a grant covering subordinates)."""
+    grants = Grant.objects.filter(user=user, role=role)
+    q = Q(pk__in=grants.values("unit"))
+    for path in grants.filter(include_subordinates=True).values_list("unit__path", flat=True):
+        q |= Q(path__startswith=path)
+    return Unit.objects.filter(q) if grants.exists() else Unit.objects.none()
+
+
+def related_cadre_ids(user):
+    """The user's own cadre record and the cadres listed as their relatives, either direction."""
+    from records.models import FamilyMember
+
+    cadre = getattr(user, "cadre", None) if user.is_authenticated else None
+    if cadre is None:
+        return set()
+    ids = {cadre.pk}
+    ids.update(FamilyMember.objects.filter(cadre=cadre, relative_cadre__isnull=False).values_list("relative_cadre_id", flat=True))
+    ids.update(FamilyMember.objects.filter(relative_cadre=cadre).values_list("cadre_id", flat=True))
+    return ids
+
+
+def recusal_reason(user, instance):
+    """Why the user must stay out of this case (DOMAIN.md §9), or None."""
+    subject = instance.subject_cadre_id
+    if subject is None:
+        return None
+    if subject in related_cadre_ids(user):
+        if getattr(user, "cadre", None) is not None and user.cadre.pk == subject:
+            return _("您是本案当事人，须回避")
+        return _("本案当事人是您的亲属，须回避")
+    return None
+
+
+def act_refusal(user, task, instance=None):
+    """The reason the user may not act on this human task, or None when they may."""
+    instance = instance or task.instance
+    if not holds_role(user, task.role, task.unit):
+        return _("您不具有“%(unit)s”的“%(role)s”角色，不能办理此任务") % {
+            "unit": task.unit.name, "role": Role(task.role).label}
+    reason = recusal_reason(user, instance)
+    if reason:
+        return reason
+    if task.role in JUDGING_ROLES and instance.started_by_id == user.pk:
+        return _("您是本案的推荐人，不能参与审核或审批")
+    if task.claimed_by_id and task.claimed_by_id != user.pk:
+        return _("该任务已由%(name)s认领") % {"name": task.claimed_by.get_full_name() or task.claimed_by.get_username()}
+    return None
+
+
+def inbox_filter(user):
+    """Q on HumanTask for the tasks the user may act on — one indexed query, no per-row checks.
+
+    Role and unit come from the grants; recusal and separation of duties are applied in
+    the same query.
+    """
+    covering_grant = Grant.objects.filter(
+        _grant_covers(OuterRef("unit_id"), OuterRef("unit_path")), user=user, role=OuterRef("role")
+    )
+    q = Exists(covering_grant) & (Q(claimed_by__isnull=True) | Q(claimed_by=user))
+    related = related_cadre_ids(user)
+    if related:
+        q &= ~Q(instance__subject_cadre_id__in=related)
+    q &= ~(Q(role__in=JUDGING_ROLES) & Q(instance__started_by=user))
+    return q

@@ -1,0 +1,148 @@
+"""SpiffWorkflow plumbing: parsing, (de)serialising specs and instance state, reading tasks.
+
+Instance state is stored without its spec: the spec JSON lives once on the ProcessDefinition
+and the restored spec objects are cached per definition (definitions never change).
+"""
+import datetime
+import decimal
+import threading
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .sandbox import SandboxedScriptEngine
+
+
+class InstanceStateConverter(BpmnWorkflowConverter):
+    """Serialises a workflow without its spec; the spec is supplied on restore."""
+
+    def to_dict(self, workflow):
+        dct = super().to_dict(workflow)
+        del dct["spec"]
+        del dct["subprocess_specs"]
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        # Mirrors BpmnWorkflowConverter.from_dict with the spec passed in instead of restored.
+        # The restore pops keys (also inside "subprocesses"), so work on copies.
+        dct = dict(dct, subprocesses=dict(dct["subprocesses"]))
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _build_registry():
+    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    # Task data may hold dates and amounts; datetime/timedelta/UUID are registered by Spiff.
+    registry.register(datetime.date, lambda v: {"value": v.isoformat()}, lambda v: datetime.date.fromisoformat(v["value"]), "date")
+    registry.register(decimal.Decimal, lambda v: {"value": str(v)}, lambda v: decimal.Decimal(v["value"]), "Decimal")
+    InstanceStateConverter(BpmnWorkflow, registry)
+    return registry
+
+
+REGISTRY = _build_registry()
+SCRIPT_ENGINE = SandboxedScriptEngine()
+
+
+def new_parser():
+    """A parser that validates every file against the BPMN/DMN schemas (with Spiff extensions)."""
+    return SpiffBpmnParser(validator=VALIDATOR)
+
+
+def spec_to_json(spec, subprocess_specs):
+    return {
+        "spec": REGISTRY.convert(spec),
+        "subprocess_specs": {name: REGISTRY.convert(sub) for name, sub in subprocess_specs.items()},
+    }
+
+
+_spec_cache = {}
+_spec_cache_lock = threading.Lock()
+
+
+def specs_for(definition):
+    """Restored (spec, subprocess_specs) of a definition, cached: definitions are immutable."""
+    # Keyed by content too: test databases roll back and reuse primary keys.
+    key = (definition.pk, definition.content_hash)
+    cached = _spec_cache.get(key)
+    if cached is None:
+        spec = REGISTRY.restore(definition.spec_json["spec"])
+        subs = {name: REGISTRY.restore(sub) for name, sub in definition.spec_json["subprocess_specs"].items()}
+        cached = (spec, subs)
+        with _spec_cache_lock:
+            _spec_cache[key] = cached
+    return cached
+
+
+def new_workflow(definition, data):
+    spec, subs = specs_for(definition)
+    workflow = BpmnWorkflow(spec, subs, script_engine=SCRIPT_ENGINE)
+    workflow.data.update(data)
+    # Start data is visible to every task (it is copied down the tree from the root).
+    workflow.task_tree.data.update(data)
+    return workflow
+
+
+def load_workflow(definition, state):
+    spec, subs = specs_for(definition)
+    workflow = REGISTRY.restore(state, spec=spec, subprocess_specs=subs)
+    # The script engine is not serialised; re-attach it to the workflow and its subprocesses.
+    workflow.script_engine = SCRIPT_ENGINE
+    return workflow
+
+
+def dump_state(workflow):
+    return REGISTRY.convert(workflow)
+
+
+def ready_user_tasks(workflow):
+    return [t for t in workflow.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, UserTask)]
+
+
+def retry_failed_steps(workflow):
+    """Re-run what an engine error interrupted.
+
+    A failing task is left in ERROR: make it READY again. A failure while a completed task
+    was updating its successors (e.g. a timer expression) leaves those successors FUTURE
+    under a COMPLETED parent: update them again, as the parent's completion would have.
+    """
+    for task in workflow.get_tasks(state=TaskState.ERROR):
+        task._set_state(TaskState.READY)
+    for task in workflow.get_tasks(state=TaskState.FUTURE):
+        if task.parent is not None and task.parent.state == TaskState.COMPLETED:
+            task.task_spec._update(task)
+
+
+def task_properties(task_spec):
+    return (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+
+
+def next_timer_due(workflow):
+    """The earliest due time of the timers the workflow waits on (aware datetime), or None."""
+    due = []
+    for event in workflow.waiting_events():
+        if event.event_type in {"TimeDateEventDefinition", "DurationTimerEventDefinition"} and event.value:
+            moment = TimerEventDefinition.get_datetime(event.value) if isinstance(event.value, str) else None
+            if moment is not None:
+                due.append(moment)
+        elif event.event_type == "CycleTimerEventDefinition" and isinstance(event.value, dict):
+            due.append(datetime.datetime.fromisoformat(event.value["next"]))
+    return min(due) if due else None
+
+
+def waiting_timer_task_ids(workflow):
+    return {
+        t.id for t in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)
+    }

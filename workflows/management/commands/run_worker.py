@@ -1,0 +1,37 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from workflows.services import fire_due_timers, resume_errored
+
+
+class Command(BaseCommand):
+    help = "Fire due BPMN timers (and retry instances parked in the error state), in a loop or once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
+        parser.add_argument("--now", help="pretend it is this time (ISO 8601, e.g. 2026-10-12T09:00+08:00); demo/test only")
+        parser.add_argument("--interval", type=float, default=None, help="seconds between rounds")
+
+    def handle(self, *args, once=False, now=None, interval=None, **options):
+        moment = None
+        if now:
+            if not settings.MERITFLOW_ALLOW_CLOCK_OVERRIDE:
+                raise CommandError("--now is disabled here (MERITFLOW_ALLOW_CLOCK_OVERRIDE is off)")
+            moment = parse_datetime(now)
+            if moment is None:
+                raise CommandError(f"--now: not an ISO date-time: {now}")
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+        interval = interval if interval is not None else settings.MERITFLOW_WORKER_INTERVAL
+        while True:
+            fired = fire_due_timers(now=moment)
+            resumed = resume_errored(now=moment)
+            if fired or resumed or once:
+                self.stdout.write(f"{timezone.now():%Y-%m-%d %H:%M:%S} timers fired: {fired}, resumed: {resumed}")
+            if once:
+                return
+            time.sleep(interval)

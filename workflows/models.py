@@ -1,0 +1,176 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from permissions.models import Unit
+from permissions.roles import Role
+
+
+class ProcessDefinition(models.Model):
+    """One deployed version of a process: the parsed spec is stored once, here, not per instance."""
+
+    process_id = models.CharField(_("流程标识"), max_length=100)
+    name = models.CharField(_("流程名称"), max_length=200)
+    version = models.PositiveIntegerField(_("版本"))
+    content_hash = models.CharField(_("内容摘要"), max_length=64)
+    spec_json = models.JSONField(_("流程规格"))
+    source_files = models.JSONField(_("源文件"), default=dict, help_text=_("文件名 → BPMN/DMN 原文"))
+    start_role = models.CharField(_("发起角色"), max_length=30, choices=Role.choices)
+    key_prefix = models.CharField(_("业务编号前缀"), max_length=10)
+    deployed_at = models.DateTimeField(_("部署时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("流程定义版本")
+        verbose_name_plural = _("流程定义版本")
+        ordering = ["process_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["process_id", "version"], name="unique_definition_version"),
+            models.UniqueConstraint(fields=["process_id", "content_hash"], name="unique_definition_content"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+    @classmethod
+    def latest(cls, process_id):
+        return cls.objects.filter(process_id=process_id).order_by("-version").first()
+
+
+class InstanceStatus(models.TextChoices):
+    RUNNING = "running", _("办理中")
+    WAITING = "waiting", _("等待中")
+    COMPLETED = "completed", _("已办结")
+    TERMINATED = "terminated", _("已终止")
+    ERROR = "error", _("异常")
+
+
+OPEN_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)
+
+
+class ProcessInstance(models.Model):
+    definition = models.ForeignKey(ProcessDefinition, verbose_name=_("流程定义"), on_delete=models.PROTECT, related_name="instances")
+    business_key = models.CharField(_("业务编号"), max_length=30, unique=True)
+    status = models.CharField(_("状态"), max_length=20, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING, db_index=True)
+    state = models.JSONField(_("流程状态"), help_text=_("仅实例状态；规格存于流程定义"))
+    subject_cadre = models.ForeignKey(
+        "records.Cadre", verbose_name=_("当事干部"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    nominating_unit = models.ForeignKey(Unit, verbose_name=_("发起单位"), on_delete=models.PROTECT, related_name="started_cases")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="started_cases")
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    next_timer_due = models.DateTimeField(_("下次定时到期"), null=True, blank=True, db_index=True)
+    error_message = models.TextField(_("异常信息"), blank=True)
+    version = models.PositiveIntegerField(_("修订号"), default=0)
+
+    class Meta:
+        verbose_name = _("流程实例")
+        verbose_name_plural = _("流程实例")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["started_by", "-created_at"]),
+            models.Index(fields=["nominating_unit", "status"]),
+        ]
+
+    def __str__(self):
+        return self.business_key
+
+
+class BusinessKeySequence(models.Model):
+    """Per prefix and year counter for business keys such as ``JL-2026-000123``."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="unique_key_sequence")]
+
+
+class HumanTask(models.Model):
+    """A ready user task, projected from the engine state after every save.
+
+    ``role`` and ``unit_path`` are copied here so that an inbox is one indexed query joining
+    the caller's grants; ``subject_cadre``/``nominated_by`` so that recusal needs no engine load.
+    """
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
+    task_uuid = models.UUIDField()
+    bpmn_id = models.CharField(_("环节标识"), max_length=100)
+    name = models.CharField(_("环节"), max_length=200)
+    lane = models.CharField(_("泳道"), max_length=100)
+    role = models.CharField(_("办理角色"), max_length=30, choices=Role.choices)
+    unit = models.ForeignKey(Unit, verbose_name=_("办理单位"), on_delete=models.PROTECT, related_name="tasks")
+    unit_path = models.CharField(max_length=255)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("认领人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_tasks"
+    )
+    created_at = models.DateTimeField(_("到达时间"))
+    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待办任务")
+        verbose_name_plural = _("待办任务")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["instance", "task_uuid"], name="unique_projected_task")]
+        indexes = [
+            models.Index(fields=["role", "unit", "created_at"]),
+            models.Index(fields=["role", "unit_path"]),
+        ]
+
+    def __str__(self):
+        return f"{self.instance.business_key} · {self.name}"
+
+
+class HistoryAction(models.TextChoices):
+    START = "start", _("发起")
+    COMPLETE = "complete", _("办理")
+    RETURN = "return", _("退回")
+    WITHDRAW = "withdraw", _("撤回")
+    TERMINATE = "terminate", _("终止")
+    TIMER = "timer", _("定时触发")
+    CLAIM = "claim", _("认领")
+    UNCLAIM = "unclaim", _("释放")
+    ERROR = "error", _("异常")
+    RESUME = "resume", _("恢复")
+    MIGRATE = "migrate", _("迁移")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("history is append-only")
+
+    def delete(self):
+        raise PermissionError("history is append-only")
+
+
+class HistoryEvent(models.Model):
+    """Append-only record of every action: who, when, what, on which step, with which opinion."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="history")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("操作"), max_length=20, choices=HistoryAction.choices)
+    task_bpmn_id = models.CharField(_("环节标识"), max_length=100, blank=True)
+    task_name = models.CharField(_("环节"), max_length=200, blank=True)
+    opinion = models.TextField(_("意见"), blank=True)
+    changed_fields = models.JSONField(_("变更字段"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.task_name}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("history is append-only")

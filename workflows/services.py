@@ -1,0 +1,420 @@
+"""The one door for state changes.
+
+Every function here runs in one transaction, locks the instance row (SELECT … FOR UPDATE on
+PostgreSQL; on SQLite writers are serialised and the version check below catches a stale
+writer), changes the engine state, re-projects the human-task table and appends history.
+The web pages, the API, the worker and the tests all call these functions.
+"""
+import datetime
+import logging
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from SpiffWorkflow.util.task import TaskState
+
+from permissions import policy
+from permissions.models import Unit
+from permissions.roles import Role
+
+from . import clock, engine
+from .errors import ActionNotAllowed, DefinitionNotFound, InvalidAction, TaskConflict
+from .models import (
+    BusinessKeySequence,
+    HistoryAction,
+    HistoryEvent,
+    HumanTask,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+)
+
+logger = logging.getLogger(__name__)
+
+# Keys the engine keeps in task data for itself; forms may not overwrite them.
+RESERVED_KEYS = {"business_key", "nominating_unit_id", "subject_cadre_id", "started_by_id", "process_instance_id"}
+DEFAULT_UNIT_VARIABLE = "nominating_unit_id"
+
+
+# --------------------------------------------------------------------------- start
+
+def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
+    """Start a case of the latest version of ``process_id`` for ``unit``."""
+    definition = ProcessDefinition.latest(process_id)
+    if definition is None:
+        raise DefinitionNotFound(_("流程“%(process)s”尚未部署") % {"process": process_id})
+    if not policy.holds_role(user, definition.start_role, unit):
+        raise ActionNotAllowed(_("您不具有“%(unit)s”的“%(role)s”角色，不能发起此流程") % {
+            "unit": unit.name, "role": Role(definition.start_role).label})
+    if subject_cadre is not None and not subject_cadre.unit.is_within(unit):
+        raise InvalidAction(_("只能为本单位的干部发起"))
+    data = _clean_form_data(data)
+    with transaction.atomic():
+        key = _next_business_key(definition.key_prefix)
+        instance = ProcessInstance(
+            definition=definition, business_key=key, nominating_unit=unit,
+            subject_cadre=subject_cadre, started_by=user, state={},
+        )
+        instance.save()
+        workflow = engine.new_workflow(definition, {
+            **data,
+            "business_key": key,
+            "process_instance_id": instance.pk,
+            "nominating_unit_id": unit.pk,
+            "subject_cadre_id": subject_cadre.pk if subject_cadre else None,
+            "started_by_id": user.pk,
+        })
+        error = _advance(workflow)
+        _record(instance, user, HistoryAction.START, changed_fields=data)
+        _save(instance, workflow, error=error, new=True)
+    return instance
+
+
+def _next_business_key(prefix):
+    year = timezone.localdate().year
+    BusinessKeySequence.objects.get_or_create(prefix=prefix, year=year)
+    seq = BusinessKeySequence.objects.select_for_update().get(prefix=prefix, year=year)
+    BusinessKeySequence.objects.filter(pk=seq.pk).update(last_value=F("last_value") + 1)
+    return f"{prefix}-{year}-{seq.last_value + 1:06d}"
+
+
+# --------------------------------------------------------------------------- act on tasks
+
+def complete_task(user, task_id, *, data=None, opinion=""):
+    """Complete a ready human task with form data and an opinion (审批意见)."""
+    data = _clean_form_data(data)
+    with transaction.atomic():
+        instance, task = _lock_task(task_id)
+        _require_can_act(user, task, instance)
+        workflow = engine.load_workflow(instance.definition, instance.state)
+        spiff_task = _ready_spiff_task(workflow, task)
+        spiff_task.data.update(data)
+        if opinion:
+            spiff_task.data["last_opinion"] = opinion
+        error = _advance(workflow, run=spiff_task)
+        _record(instance, user, HistoryAction.COMPLETE, task=task, opinion=opinion, changed_fields=data)
+        _save(instance, workflow, error=error)
+    return instance
+
+
+def return_task(user, task_id, *, to, opinion):
+    """退回: send the case back to an earlier step that the diagram names in ``return_to``."""
+    if not (opinion or "").strip():
+        raise InvalidAction(_("退回必须填写理由"))
+    with transaction.atomic():
+        instance, task = _lock_task(task_id)
+        _require_can_act(user, task, instance)
+        workflow = engine.load_workflow(instance.definition, instance.state)
+        spiff_task = _ready_spiff_task(workflow, task)
+        allowed = [t.strip() for t in engine.task_properties(spiff_task.task_spec).get("return_to", "").split(",") if t.strip()]
+        if to not in allowed:
+            raise InvalidAction(_("此环节不能退回到“%(step)s”") % {"step": to})
+        target = _latest_completed(workflow, to)
+        if target is None:
+            raise InvalidAction(_("环节“%(step)s”尚未办理过，不能退回") % {"step": to})
+        workflow.reset_from_task_id(target.id, data={**target.data, "return_reason": opinion, "returned_from": task.bpmn_id})
+        error = _advance(workflow)
+        _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": to})
+        _save(instance, workflow, error=error)
+    return instance
+
+
+def withdraw(user, instance_id, *, opinion=""):
+    """撤回: the starter takes back their last step while the next step has not acted on it."""
+    with transaction.atomic():
+        instance = _lock_instance(instance_id)
+        if instance.started_by_id != user.pk:
+            raise ActionNotAllowed(_("只有发起人可以撤回"))
+        if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.WAITING):
+            raise InvalidAction(_("流程已结束，不能撤回"))
+        last = instance.history.filter(action__in=[HistoryAction.COMPLETE, HistoryAction.RETURN, HistoryAction.WITHDRAW, HistoryAction.TIMER]).order_by("-at", "-id").first()
+        if last is None or last.action != HistoryAction.COMPLETE or last.actor_id != user.pk:
+            raise InvalidAction(_("下一环节已经办理，不能撤回"))
+        if instance.tasks.filter(claimed_by__isnull=False).exclude(claimed_by=user).exists():
+            raise InvalidAction(_("下一环节已被认领办理，不能撤回"))
+        workflow = engine.load_workflow(instance.definition, instance.state)
+        target = _latest_completed(workflow, last.task_bpmn_id)
+        if target is None:
+            raise InvalidAction(_("下一环节已经办理，不能撤回"))
+        workflow.reset_from_task_id(target.id)
+        error = _advance(workflow)
+        _record(instance, user, HistoryAction.WITHDRAW, opinion=opinion, task_name=last.task_name, task_bpmn_id=last.task_bpmn_id)
+        _save(instance, workflow, error=error)
+    return instance
+
+
+def terminate(user, instance_id, *, reason):
+    """Stop a case for good (administrators)."""
+    if not (reason or "").strip():
+        raise InvalidAction(_("终止流程必须填写理由"))
+    with transaction.atomic():
+        instance = _lock_instance(instance_id)
+        if not (user.is_superuser or policy.holds_role(user, Role.ADMIN, instance.nominating_unit)):
+            raise ActionNotAllowed(_("只有系统管理员可以终止流程"))
+        if instance.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
+            raise InvalidAction(_("流程已结束"))
+        workflow = engine.load_workflow(instance.definition, instance.state)
+        workflow.cancel()
+        _record(instance, user, HistoryAction.TERMINATE, opinion=reason)
+        _save(instance, workflow, status=InstanceStatus.TERMINATED)
+    return instance
+
+
+def claim(user, task_id):
+    with transaction.atomic():
+        instance, task = _lock_task(task_id)
+        if task.claimed_by_id == user.pk:
+            return task
+        _require_can_act(user, task, instance)
+        HumanTask.objects.filter(pk=task.pk).update(claimed_by=user)
+        _record(instance, user, HistoryAction.CLAIM, task=task)
+        _bump_version(instance)
+    task.claimed_by = user
+    return task
+
+
+def unclaim(user, task_id):
+    with transaction.atomic():
+        instance, task = _lock_task(task_id)
+        if task.claimed_by_id is None:
+            return task
+        if task.claimed_by_id != user.pk and not user.is_superuser:
+            raise ActionNotAllowed(_("只有认领人可以释放任务"))
+        HumanTask.objects.filter(pk=task.pk).update(claimed_by=None)
+        _record(instance, user, HistoryAction.UNCLAIM, task=task)
+        _bump_version(instance)
+    task.claimed_by = None
+    return task
+
+
+# --------------------------------------------------------------------------- timers and errors
+
+def fire_due_timers(now=None, limit=100):
+    """Fire the timers due at ``now``; return the number of instances advanced.
+
+    Each instance is handled in its own transaction. On PostgreSQL, rows another worker
+    holds are skipped (SKIP LOCKED), so several workers can run side by side.
+    """
+    now = now or timezone.now()
+    fired = 0
+    with clock.frozen_at(now if now is not None else None):
+        due_ids = list(
+            ProcessInstance.objects.filter(
+                next_timer_due__lte=now, status__in=[InstanceStatus.RUNNING, InstanceStatus.WAITING]
+            ).order_by("next_timer_due").values_list("pk", flat=True)[:limit]
+        )
+        for instance_id in due_ids:
+            with transaction.atomic():
+                instance = _lock_instance(instance_id, skip_locked=True)
+                if instance is None or instance.next_timer_due is None or instance.next_timer_due > now:
+                    continue  # another worker has it, or already fired it
+                workflow = engine.load_workflow(instance.definition, instance.state)
+                before = engine.waiting_timer_task_ids(workflow)
+                workflow.refresh_timers()
+                error = _advance(workflow)
+                fired_names = [
+                    workflow.get_task_from_id(tid).task_spec.bpmn_name or workflow.get_task_from_id(tid).task_spec.bpmn_id
+                    for tid in before - engine.waiting_timer_task_ids(workflow)
+                ]
+                _record(instance, None, HistoryAction.TIMER, task_name="、".join(fired_names)[:200],
+                        changed_fields={"now": now.isoformat()})
+                _save(instance, workflow, error=error)
+                fired += 1
+    return fired
+
+
+def resume_errored(now=None, limit=100):
+    """Retry instances in the error state (e.g. after a missing calendar year was added)."""
+    resumed = 0
+    with clock.frozen_at(now):
+        ids = list(ProcessInstance.objects.filter(status=InstanceStatus.ERROR).values_list("pk", flat=True)[:limit])
+        for instance_id in ids:
+            with transaction.atomic():
+                instance = _lock_instance(instance_id, skip_locked=True)
+                if instance is None or instance.status != InstanceStatus.ERROR:
+                    continue
+                workflow = engine.load_workflow(instance.definition, instance.state)
+                error = _advance(workflow, retry=True)
+                if error:
+                    continue  # still failing: leave the row as it was (rolls back nothing)
+                _record(instance, None, HistoryAction.RESUME)
+                _save(instance, workflow)
+                resumed += 1
+    return resumed
+
+
+# --------------------------------------------------------------------------- internals
+
+def _clean_form_data(data):
+    data = dict(data or {})
+    clash = RESERVED_KEYS.intersection(data)
+    if clash:
+        raise InvalidAction(_("表单字段名与系统字段冲突：%(fields)s") % {"fields": "、".join(sorted(clash))})
+    return data
+
+
+def _lock_instance(instance_id, skip_locked=False):
+    qs = ProcessInstance.objects.select_related("definition")
+    if connection.features.has_select_for_update:
+        qs = qs.select_for_update(skip_locked=skip_locked and connection.features.has_select_for_update_skip_locked, of=("self",))
+    return qs.filter(pk=instance_id).first() if skip_locked else qs.get(pk=instance_id)
+
+
+def _lock_task(task_id):
+    """Lock the task's instance, then re-read the task: a task completed meanwhile is gone."""
+    instance_id = HumanTask.objects.filter(pk=task_id).values_list("instance_id", flat=True).first()
+    if instance_id is None:
+        raise TaskConflict()
+    instance = _lock_instance(instance_id)
+    task = HumanTask.objects.select_related("unit", "claimed_by").filter(pk=task_id).first()
+    if task is None:
+        raise TaskConflict()
+    return instance, task
+
+
+def _require_can_act(user, task, instance):
+    refusal = policy.act_refusal(user, task, instance)
+    if refusal:
+        raise ActionNotAllowed(refusal)
+
+
+def _ready_spiff_task(workflow, task):
+    spiff_task = workflow.get_task_from_id(task.task_uuid)
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise TaskConflict()
+    return spiff_task
+
+
+def _latest_completed(workflow, bpmn_id):
+    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == bpmn_id]
+    return max(done, key=lambda t: t.last_state_change) if done else None
+
+
+def _advance(workflow, run=None, retry=False):
+    """Run ``run`` (a task) and the engine steps after it.
+
+    An engine error (a script, a DMN, a timer expression such as a missing calendar year) parks
+    the instance in the error state with the message; the user's completion is kept.
+    """
+    try:
+        if retry:
+            engine.retry_failed_steps(workflow)
+        if run is not None:
+            run.run()
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+    except Exception as exc:  # noqa: BLE001 - any engine failure must park the case, not lose it
+        logger.warning("engine step failed: %s", exc, exc_info=True)
+        return _error_text(exc)
+    return None
+
+
+def _error_text(exc):
+    text = str(getattr(exc, "message", None) or exc)
+    notes = getattr(exc, "__notes__", None)
+    cause = getattr(exc, "exception", None) or exc.__cause__
+    if cause is not None and str(cause) not in text:
+        text = f"{text}: {cause}"
+    if notes:
+        text += "\n" + "\n".join(notes)
+    return text
+
+
+def _status_of(workflow, error):
+    if error:
+        return InstanceStatus.ERROR
+    if workflow.is_completed():
+        return InstanceStatus.COMPLETED
+    return InstanceStatus.RUNNING if engine.ready_user_tasks(workflow) else InstanceStatus.WAITING
+
+
+def _save(instance, workflow, *, error=None, status=None, new=False):
+    status = status or _status_of(workflow, error)
+    fields = {
+        "state": engine.dump_state(workflow),
+        "status": status,
+        "next_timer_due": engine.next_timer_due(workflow) if status in (InstanceStatus.RUNNING, InstanceStatus.WAITING) else None,
+        "error_message": error or "",
+        "completed_at": timezone.now() if status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED) else None,
+        "updated_at": timezone.now(),
+        "version": instance.version + 1,
+    }
+    updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(**fields)
+    if not updated:
+        raise TaskConflict()
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    if error:
+        _record(instance, None, HistoryAction.ERROR, opinion=error)
+    _project_tasks(instance, workflow if status not in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED) else None)
+
+
+def _bump_version(instance):
+    updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(version=F("version") + 1, updated_at=timezone.now())
+    if not updated:
+        raise TaskConflict()
+    instance.version += 1
+
+
+def _project_tasks(instance, workflow):
+    """Re-derive the human-task rows from the engine state: add new ready tasks, drop vanished ones."""
+    ready = {t.id: t for t in engine.ready_user_tasks(workflow)} if workflow is not None else {}
+    existing = dict(HumanTask.objects.filter(instance=instance).values_list("task_uuid", "pk"))
+    gone = [pk for uuid, pk in existing.items() if uuid not in ready]
+    if gone:
+        HumanTask.objects.filter(pk__in=gone).delete()
+    new_rows = [_human_task_row(instance, t) for uuid, t in ready.items() if uuid not in existing]
+    if new_rows:
+        HumanTask.objects.bulk_create(new_rows)
+
+
+def _human_task_row(instance, spiff_task):
+    from permissions.roles import role_for_lane
+
+    spec = spiff_task.task_spec
+    props = engine.task_properties(spec)
+    unit_variable = props.get("unit", DEFAULT_UNIT_VARIABLE)
+    unit_id = spiff_task.data.get(unit_variable)
+    unit = Unit.objects.filter(pk=unit_id).only("pk", "path").first() if unit_id else None
+    if unit is None:
+        raise InvalidAction(_("环节“%(step)s”找不到办理单位（变量 %(var)s）") % {"step": spec.bpmn_name or spec.bpmn_id, "var": unit_variable})
+    created = timezone.now()
+    return HumanTask(
+        instance=instance, task_uuid=spiff_task.id, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane or "", role=role_for_lane(spec.lane), unit=unit, unit_path=unit.path,
+        created_at=created, due_at=_due_at(props, created),
+    )
+
+
+def _due_at(props, created):
+    days = props.get("due_working_days")
+    if not days:
+        return None
+    from workdays.calendar import CalendarYearMissing, deadline_at
+
+    try:
+        return deadline_at(timezone.localdate(created), int(days))
+    except CalendarYearMissing:
+        return None  # no due date rather than a wrong one; the calendar page says which year is missing
+
+
+def _record(instance, actor, action, *, task=None, opinion="", changed_fields=None, task_name="", task_bpmn_id=""):
+    HistoryEvent.objects.create(
+        instance=instance, actor=actor, action=action,
+        task_bpmn_id=task.bpmn_id if task else task_bpmn_id,
+        task_name=task.name if task else task_name,
+        opinion=opinion or "", changed_fields=_jsonable(changed_fields or {}),
+    )
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
