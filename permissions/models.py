@@ -42,6 +42,10 @@ class Unit(models.Model):
     level = models.CharField(_("层级"), max_length=20, choices=UnitLevel.choices)
     kind = models.CharField(_("类别"), max_length=30, choices=UnitKind.choices)
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    # Official documents (DOMAIN.md §8.1): the issuer mark and the 代字 of the document number,
+    # e.g. 平组 in 平组〔2026〕12号. Units that issue nothing leave them blank.
+    document_prefix = models.CharField(_("发文字号代字"), max_length=20, blank=True)
+    issuer_mark = models.CharField(_("发文机关标志"), max_length=60, blank=True, help_text=_("留空则用单位名称"))
 
     class Meta:
         verbose_name = _("单位")
