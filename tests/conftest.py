@@ -1,0 +1,33 @@
+"""Fixtures and guards shared by the whole suite (scripts/test runs it in two parts).
+
+- Tests marked ``postgres`` run only in the PostgreSQL part (``DATABASE_URL`` pointing at the
+  throwaway cluster). Run against any other database they fail at setup instead of passing
+  or skipping, so a misconfigured CI cannot go green without testing PostgreSQL.
+- ``artifacts_dir``: ``test-artifacts/`` (gitignored) for screenshots, rendered PNGs/PDFs.
+"""
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS_DIR = ROOT / "test-artifacts"
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            f"{item.nodeid} is marked postgres but the database is {connection.vendor!r}: "
+            "run it through scripts/test, or with DATABASE_URL=postgres://... -m postgres",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    """The directory for test artifacts (created if missing)."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    return ARTIFACTS_DIR
