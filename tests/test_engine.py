@@ -52,7 +52,7 @@ def test_case_runs_start_to_end_with_right_roles_units_and_timer(world):
     tree, people, subject = world
     instance = start(world)
     assert instance.business_key.startswith(f"TTL-{timezone.localdate().year}-")
-    assert "spec" not in instance.state  # instance-only state; the spec lives on the definition
+    assert '"spec"' not in instance.state  # instance-only state; the spec lives on the definition
 
     submit = open_task(instance, "Task_submit")
     assert (submit.role, submit.unit) == (Role.NOMINATOR, tree["township"])

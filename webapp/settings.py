@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "records",
     "workflows",
     "webapp",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ and the restored spec objects are cached per definition (definitions never chang
 """
 import datetime
 import decimal
+import json
 import threading
 from uuid import UUID
 
@@ -96,14 +97,14 @@ def new_workflow(definition, data):
 
 def load_workflow(definition, state):
     spec, subs = specs_for(definition)
-    workflow = REGISTRY.restore(state, spec=spec, subprocess_specs=subs)
+    workflow = REGISTRY.restore(json.loads(state), spec=spec, subprocess_specs=subs)
     # The script engine is not serialised; re-attach it to the workflow and its subprocesses.
     workflow.script_engine = SCRIPT_ENGINE
     return workflow
 
 
 def dump_state(workflow):
-    return REGISTRY.convert(workflow)
+    return json.dumps(REGISTRY.convert(workflow), ensure_ascii=False, separators=(",", ":"))
 
 
 def ready_user_tasks(workflow):

@@ -51,7 +51,9 @@ class ProcessInstance(models.Model):
     definition = models.ForeignKey(ProcessDefinition, verbose_name=_("流程定义"), on_delete=models.PROTECT, related_name="instances")
     business_key = models.CharField(_("业务编号"), max_length=30, unique=True)
     status = models.CharField(_("状态"), max_length=20, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING, db_index=True)
-    state = models.JSONField(_("流程状态"), help_text=_("仅实例状态；规格存于流程定义"))
+    # JSON text, not jsonb: Spiff restores task data as deltas from the parent task, so the
+    # order of the serialised task map matters, and jsonb would reorder its keys.
+    state = models.TextField(_("流程状态"), help_text=_("仅实例状态；规格存于流程定义"))
     subject_cadre = models.ForeignKey(
         "records.Cadre", verbose_name=_("当事干部"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )

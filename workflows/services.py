@@ -54,7 +54,7 @@ def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
         key = _next_business_key(definition.key_prefix)
         instance = ProcessInstance(
             definition=definition, business_key=key, nominating_unit=unit,
-            subject_cadre=subject_cadre, started_by=user, state={},
+            subject_cadre=subject_cadre, started_by=user, state="{}",
         )
         instance.save()
         workflow = engine.new_workflow(definition, {

@@ -1,0 +1,422 @@
+"""Admin for the cadre records, with the Excel import page on the cadre changelist."""
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import FileExtensionValidator
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from permissions.models import Unit
+
+from . import importing
+from .models import (
+    EFFECT_MONTHS,
+    AnnualAssessment,
+    Award,
+    Cadre,
+    FamilyMember,
+    Investigation,
+    Promotion,
+    Sanction,
+    SanctionKind,
+    Secondment,
+    add_months,
+)
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_ERRORS_SHOWN = 500
+MAX_UPDATED_SHOWN = 20
+
+
+# --------------------------------------------------------------------------- sanctions
+
+
+def _effect_period_text():
+    return "、".join(
+        _("%(kind)s%(months)s个月") % {"kind": SanctionKind(kind).label, "months": months}
+        for kind, months in EFFECT_MONTHS.items()
+    )
+
+
+EFFECT_PERIOD_DESCRIPTION = format_lazy(
+    gettext_lazy(
+        "影响期自决定日期起算（《规则手册》第3节）：{}（免职、降职不少于12个月）。"
+        "“影响期截止日期”留空则自动计算；改为其他日期时，必须填写“调整影响期的理由”。"
+    ),
+    lazy(_effect_period_text, str)(),
+)
+
+
+class SanctionForm(forms.ModelForm):
+    """Makes the computed effect period and the override rule of DOMAIN.md §3 visible."""
+
+    class Meta:
+        model = Sanction
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "effect_end" in self.fields:
+            self.fields["effect_end"].help_text = _("留空则按规定期限自动计算；与规定期限不同时须填写调整理由")
+        if "effect_end_override_reason" in self.fields:
+            self.fields["effect_end_override_reason"].help_text = _("影响期截止日期与规定期限不同时必填")
+
+    def clean(self):
+        cleaned = super().clean()
+        changed = set(self.changed_data)
+        # Changing the kind or the decision date of a saved sanction while leaving its
+        # (computed) end date alone means "recompute", not "override": follow the new values.
+        # (self.instance still holds the saved values here; the form's are applied later.)
+        if (
+            self.instance.pk
+            and {"kind", "decision_date"} & changed
+            and "effect_end" not in changed
+            and not cleaned.get("effect_end_override_reason")
+            and cleaned.get("effect_end") == self.instance.computed_effect_end()
+        ):
+            cleaned["effect_end"] = None
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()  # runs Sanction.clean(), which requires the reason
+        sanction = self.instance
+        if "effect_end_override_reason" in self.errors and sanction.kind and sanction.decision_date:
+            self.add_error("effect_end", _(
+                "按规定，%(kind)s的影响期为%(months)s个月，截止日期应为%(date)s。"
+                "确需调整的，请填写调整理由；否则请清空此项，由系统自动计算。"
+            ) % {
+                "kind": sanction.get_kind_display(),
+                "months": EFFECT_MONTHS[sanction.kind],
+                "date": date_format(sanction.computed_effect_end()),
+            })
+
+
+@admin.display(description=gettext_lazy("按规定计算的截止日期"))
+def computed_effect_end(obj):
+    if obj is None or not obj.kind or not obj.decision_date:
+        return _("保存后按决定日期自动计算")
+    return date_format(add_months(obj.decision_date, EFFECT_MONTHS[obj.kind]))
+
+
+@admin.display(description=gettext_lazy("影响期已调整"), boolean=True)
+def effect_end_overridden(obj):
+    return obj.effect_end != obj.computed_effect_end()
+
+
+class EffectStatusFilter(admin.SimpleListFilter):
+    title = gettext_lazy("影响期")
+    parameter_name = "effect"
+
+    def lookups(self, request, model_admin):
+        return [("current", _("影响期内")), ("ended", _("已期满")), ("adjusted", _("已调整影响期"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "current":
+            return queryset.filter(decision_date__lte=today, effect_end__gte=today)
+        if self.value() == "ended":
+            return queryset.filter(effect_end__lt=today)
+        if self.value() == "adjusted":
+            return queryset.exclude(effect_end_override_reason="")
+        return queryset
+
+
+# --------------------------------------------------------------------------- inlines
+
+
+class FamilyMemberInline(admin.TabularInline):
+    model = FamilyMember
+    fk_name = "cadre"  # FamilyMember has a second FK to Cadre (relative_cadre)
+    extra = 0
+    autocomplete_fields = ["relative_cadre"]
+
+
+class AnnualAssessmentInline(admin.TabularInline):
+    model = AnnualAssessment
+    extra = 0
+
+
+class SanctionInline(admin.TabularInline):
+    model = Sanction
+    form = SanctionForm
+    extra = 0
+    fields = ["kind", "decision_date", "effect_end", computed_effect_end, "effect_end_override_reason",
+              "excuse", "excuse_decision", "description"]
+    readonly_fields = [computed_effect_end]
+
+
+class InvestigationInline(admin.TabularInline):
+    model = Investigation
+    extra = 0
+
+
+class AwardInline(admin.TabularInline):
+    model = Award
+    extra = 0
+    autocomplete_fields = ["approving_unit"]
+
+
+class PromotionInline(admin.TabularInline):
+    model = Promotion
+    extra = 0
+
+
+class SecondmentInline(admin.TabularInline):
+    model = Secondment
+    extra = 0
+    autocomplete_fields = ["host_unit"]
+
+
+# --------------------------------------------------------------------------- cadres
+
+
+class UnitSubtreeFilter(admin.SimpleListFilter):
+    """A unit and everything below it; offers only units that have subunits, so the list stays short."""
+
+    title = gettext_lazy("所在单位（含下级）")
+    parameter_name = "unit_tree"
+
+    def lookups(self, request, model_admin):
+        parents = Unit.objects.filter(children__isnull=False).distinct().order_by("path")
+        return [(unit.pk, "\u3000" * max(unit.path.count("/") - 2, 0) + unit.name) for unit in parents]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        unit = Unit.objects.filter(pk=self.value()).first() if self.value().isdigit() else None
+        return queryset.filter(unit__path__startswith=unit.path) if unit else queryset.none()
+
+
+class CadreForm(forms.ModelForm):
+    class Meta:
+        model = Cadre
+        fields = "__all__"
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number")
+        if not value:
+            return None  # NULL, not "": the column is unique
+        try:
+            return importing.parse_id_number(value)
+        except importing.CellError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("文件类型"),
+        choices=[
+            (importing.CADRES, gettext_lazy("干部信息（可附“年度考核结果”工作表）")),
+            (importing.ASSESSMENTS, gettext_lazy("年度考核结果")),
+        ],
+        initial=importing.CADRES,
+    )
+    file = forms.FileField(
+        label=gettext_lazy("Excel文件"),
+        validators=[FileExtensionValidator(["xlsx"], message=gettext_lazy("请上传 .xlsx 格式的Excel文件"))],
+        help_text=gettext_lazy("任一行有错误则整个文件都不导入；身份证号已存在的干部按文件内容更新。"),
+    )
+    dry_run = forms.BooleanField(label=gettext_lazy("仅校验，不导入"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("文件不能超过%(mb)sMB") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return upload
+
+
+@admin.register(Cadre)
+class CadreAdmin(admin.ModelAdmin):
+    form = CadreForm
+    list_display = ["name", "masked_id_number", "sex", "birth_date", "unit", "current_post", "rank_level"]
+    list_filter = [UnitSubtreeFilter, "rank_level", "sex", "unit__level"]
+    search_fields = ["name", "id_number", "unit__name", "unit__code"]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit", "user"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": [("name", "sex"), "id_number", ("birth_date", "ethnicity"), ("native_place", "birth_place"),
+                           ("political_status", "party_join_date"), ("work_start_date", "health")]}),
+        (gettext_lazy("学历学位"), {"fields": [("full_time_education", "full_time_school"),
+                                           ("in_service_education", "in_service_school"), "professional_title"]}),
+        (gettext_lazy("职务职级"), {"fields": ["unit", "current_post", ("rank_level", "current_rank_since"),
+                                           "probation_end"]}),
+        (gettext_lazy("简历"), {"fields": ["resume"]}),
+        (gettext_lazy("其他"), {"fields": ["user", "canvassing_flag", "naked_official_flag"]}),
+    ]
+    inlines = [FamilyMemberInline, AnnualAssessmentInline, SanctionInline, InvestigationInline, AwardInline,
+               PromotionInline, SecondmentInline]
+
+    def get_queryset(self, request):
+        # __str__ shows the unit; this also serves the cadre autocomplete of other admins.
+        return super().get_queryset(request).select_related("unit")
+
+    @admin.display(description=gettext_lazy("身份证号"), ordering="id_number")
+    def masked_id_number(self, obj):
+        # The list is often on screen in shared offices; the full number is on the change page.
+        value = obj.id_number or ""
+        return f"{value[:6]}{'*' * 8}{value[14:]}" if len(value) == 18 else value
+
+    # ---- Excel import
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="%s_%s_import" % info),
+            path("import/template/", self.admin_site.admin_view(self.import_template_view),
+                 name="%s_%s_import_template" % info),
+        ] + super().get_urls()
+
+    def has_import_permission(self, request, kind=None):
+        """Add and change rights on what the import writes (a cadre workbook may carry assessments)."""
+        models = [AnnualAssessment] if kind == importing.ASSESSMENTS else [Cadre, AnnualAssessment]
+        perms = [f"{m._meta.app_label}.{action}_{m._meta.model_name}" for m in models for action in ("add", "change")]
+        if kind is None:  # the page itself: either kind will do
+            return self.has_import_permission(request, importing.ASSESSMENTS)
+        return request.user.has_perms(perms)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        report = None
+        if request.method == "POST":
+            form = ImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                kind = form.cleaned_data["kind"]
+                if not self.has_import_permission(request, kind):
+                    raise PermissionDenied
+                importer = importing.import_cadres if kind == importing.CADRES else importing.import_assessments
+                report = importer(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+                if report.ok and not report.dry_run:
+                    self.log_import(request, report, form.cleaned_data["file"].name)
+                    self.message_user(request, report.summary(), messages.SUCCESS)
+                    updated = report.updated_lines()
+                    if updated:
+                        more = len(updated) - MAX_UPDATED_SHOWN
+                        text = "；".join(updated[:MAX_UPDATED_SHOWN])
+                        if more > 0:
+                            text += _("……等共%(count)s人") % {"count": len(updated)}
+                        self.message_user(request, text, messages.INFO)
+                    return redirect(reverse("admin:%s_%s_changelist" % (self.opts.app_label, self.opts.model_name),
+                                            current_app=self.admin_site.name))
+        else:
+            form = ImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("从Excel导入干部信息"),
+            "form": form,
+            "report": report,
+            "errors_shown": report.errors[:MAX_ERRORS_SHOWN] if report else [],
+            "errors_hidden": max(len(report.errors) - MAX_ERRORS_SHOWN, 0) if report else 0,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/records/cadre/import.html", context)
+
+    def log_import(self, request, report, filename):
+        """One admin history entry per created or updated record (DOMAIN.md §9: every change is attributed)."""
+        message = _("从Excel文件“%(file)s”导入") % {"file": filename}
+        for objects, flag in ((report.created_objects, ADDITION), (report.updated_objects, CHANGE)):
+            if objects:
+                LogEntry.objects.log_actions(request.user.pk, objects, flag, message)
+
+    def import_template_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        kind = importing.ASSESSMENTS if request.GET.get("kind") == importing.ASSESSMENTS else importing.CADRES
+        filename = "assessment_import_template.xlsx" if kind == importing.ASSESSMENTS else "cadre_import_template.xlsx"
+        response = HttpResponse(
+            importing.build_template(kind),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+# --------------------------------------------------------------------------- the other records
+
+
+class CadreRecordAdmin(admin.ModelAdmin):
+    """Shared set-up for the records that hang off a cadre."""
+
+    autocomplete_fields = ["cadre"]
+    list_select_related = ["cadre", "cadre__unit"]
+    search_fields = ["cadre__name", "cadre__id_number"]
+    list_per_page = 50
+
+
+@admin.register(FamilyMember)
+class FamilyMemberAdmin(CadreRecordAdmin):
+    list_display = ["cadre", "relation", "name", "political_status", "work_unit_and_post", "relative_cadre"]
+    list_select_related = ["cadre", "cadre__unit", "relative_cadre", "relative_cadre__unit"]
+    search_fields = ["cadre__name", "cadre__id_number", "name"]
+    autocomplete_fields = ["cadre", "relative_cadre"]
+
+
+@admin.register(AnnualAssessment)
+class AnnualAssessmentAdmin(CadreRecordAdmin):
+    list_display = ["cadre", "year", "grade"]
+    list_filter = ["year", "grade"]
+
+
+@admin.register(Sanction)
+class SanctionAdmin(CadreRecordAdmin):
+    form = SanctionForm
+    list_display = ["cadre", "kind", "decision_date", "effect_end", effect_end_overridden, "excuse"]
+    list_filter = ["kind", EffectStatusFilter, "excuse"]
+    date_hierarchy = "decision_date"
+    readonly_fields = [computed_effect_end]
+    fieldsets = [
+        (None, {"fields": ["cadre", "kind", "decision_date", "description"]}),
+        (gettext_lazy("影响期"), {
+            "fields": [computed_effect_end, "effect_end", "effect_end_override_reason"],
+            "description": EFFECT_PERIOD_DESCRIPTION,
+        }),
+        (gettext_lazy("容错免责"), {"fields": ["excuse", "excuse_decision"]}),
+    ]
+
+
+@admin.register(Investigation)
+class InvestigationAdmin(CadreRecordAdmin):
+    list_display = ["cadre", "opened_on", "closed_on", "authority"]
+    list_filter = [("closed_on", admin.EmptyFieldListFilter)]
+    date_hierarchy = "opened_on"
+
+
+@admin.register(Award)
+class AwardAdmin(CadreRecordAdmin):
+    list_display = ["cadre", "kind", "awarded_on", "decision_number", "approving_unit", "revoked"]
+    list_filter = ["kind", "revoked"]
+    list_select_related = ["cadre", "cadre__unit", "approving_unit"]
+    search_fields = ["cadre__name", "cadre__id_number", "decision_number", "deed_reference"]
+    autocomplete_fields = ["cadre", "approving_unit"]
+    date_hierarchy = "awarded_on"
+
+
+@admin.register(Promotion)
+class PromotionAdmin(CadreRecordAdmin):
+    list_display = ["cadre", "promoted_on", "from_level", "to_level", "post", "exceptional", "probation_end"]
+    list_filter = ["exceptional", "to_level"]
+    date_hierarchy = "promoted_on"
+
+
+@admin.register(Secondment)
+class SecondmentAdmin(CadreRecordAdmin):
+    list_display = ["cadre", "host_unit", "position", "start", "planned_end", "ended_on", "assessment_grade"]
+    list_filter = ["assessment_grade", ("ended_on", admin.EmptyFieldListFilter)]
+    list_select_related = ["cadre", "cadre__unit", "host_unit"]
+    autocomplete_fields = ["cadre", "host_unit"]
+    date_hierarchy = "start"

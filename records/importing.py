@@ -1,0 +1,732 @@
+"""Excel import of cadres and of annual assessment results.
+
+Two kinds of sheet, recognised by their header row (so a workbook may hold both, or one file
+each kind):
+
+- 干部信息: 姓名, 身份证号, 性别, 出生日期, 民族, 籍贯, 政治面貌, 入党时间, 参加工作时间, 学历,
+  现任职务, 职级层次, 单位代码, 任现职级时间 (the 干部任免审批表 fields of DOMAIN.md §8.2 that the
+  rules read);
+- 年度考核结果: 身份证号, 年度, 考核等次 (DOMAIN.md §2), optionally 姓名 as a cross-check.
+
+Every row is validated before anything is written; if any row has an error nothing at all is
+imported, and the report lists each error with its Excel row number and column. A row whose
+身份证号 already exists updates that cadre (and a (cadre, 年度) that exists updates the grade).
+
+Public API::
+
+    import_cadres(source, dry_run=False) -> ImportReport      # 干部信息 (+ 年度考核结果 sheet if present)
+    import_assessments(source, dry_run=False) -> ImportReport # 年度考核结果 only
+    build_template(kind=CADRES) -> bytes                      # empty .xlsx with the headers
+    parse_date(value), parse_id_number(value)                 # cell parsers, raise CellError
+"""
+import datetime
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+import openpyxl
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connections, router, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from permissions.models import Unit
+
+from .models import AnnualAssessment, AssessmentGrade, Cadre, RankLevel, Sex
+
+CADRES = "cadres"
+ASSESSMENTS = "assessments"
+
+CADRE_SHEET_TITLE = "干部信息"
+ASSESSMENT_SHEET_TITLE = "年度考核结果"
+
+# SQLite's bound-parameter limit is the tightest of the supported backends; stay well under it.
+LOOKUP_CHUNK = 900
+BATCH_SIZE = 500
+HEADER_SEARCH_ROWS = 5  # a title line or two above the header row is common in office files
+
+
+class CellError(ValueError):
+    """A cell value that cannot be accepted; the message is shown to the user as is."""
+
+
+class UnreadableFile(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    parser: str  # key into _PARSERS
+    required: bool
+    note: str = ""
+
+
+CADRE_COLUMNS = (
+    Column("姓名", "name", "name", True),
+    Column("身份证号", "id_number", "id_number", True, gettext_lazy("18位，设为文本格式")),
+    Column("性别", "sex", "sex", True, gettext_lazy("男 / 女")),
+    Column("出生日期", "birth_date", "date", True, gettext_lazy("2020-03-01、2020.03 或 202003")),
+    Column("民族", "ethnicity", "text", True, gettext_lazy("如：汉族")),
+    Column("籍贯", "native_place", "text", False),
+    Column("政治面貌", "political_status", "text", True, gettext_lazy("如：中共党员")),
+    Column("入党时间", "party_join_date", "date", False),
+    Column("参加工作时间", "work_start_date", "date", True),
+    # 学历 is the 全日制教育 entry of the 任免审批表; in-service education is edited in the admin.
+    Column("学历", "full_time_education", "text", False, gettext_lazy("全日制教育学历学位")),
+    Column("现任职务", "current_post", "text", True),
+    Column("职级层次", "rank_level", "rank_level", True, gettext_lazy("乡科级副职 … 省部级正职，或 其他人员")),
+    Column("单位代码", "unit", "unit_code", True, gettext_lazy("系统中“单位”的代码")),
+    Column("任现职级时间", "current_rank_since", "date", False),
+)
+
+ASSESSMENT_COLUMNS = (
+    Column("身份证号", "id_number", "id_number", True),
+    Column("姓名", "name", "name", False, gettext_lazy("可选，用于核对")),
+    Column("年度", "year", "year", True, gettext_lazy("如：2024")),
+    Column("考核等次", "grade", "grade", True, gettext_lazy("优秀 / 称职 / 基本称职 / 不称职 / 不定等次")),
+)
+
+# Headers that identify a sheet's kind (a subset of its required headers).
+_SIGNATURE = {
+    CADRES: {"姓名", "身份证号", "单位代码"},
+    ASSESSMENTS: {"身份证号", "年度", "考核等次"},
+}
+_COLUMNS = {CADRES: CADRE_COLUMNS, ASSESSMENTS: ASSESSMENT_COLUMNS}
+_SHEET_TITLES = {CADRES: CADRE_SHEET_TITLE, ASSESSMENTS: ASSESSMENT_SHEET_TITLE}
+
+# Spellings used in practice besides the official labels of DOMAIN.md §4.4.
+RANK_ALIASES = {
+    "副科": RankLevel.TOWNSHIP_DEPUTY, "副科级": RankLevel.TOWNSHIP_DEPUTY,
+    "正科": RankLevel.TOWNSHIP_PRINCIPAL, "正科级": RankLevel.TOWNSHIP_PRINCIPAL,
+    "副处": RankLevel.COUNTY_DEPUTY, "副处级": RankLevel.COUNTY_DEPUTY,
+    "正处": RankLevel.COUNTY_PRINCIPAL, "正处级": RankLevel.COUNTY_PRINCIPAL,
+    "副厅": RankLevel.BUREAU_DEPUTY, "副厅级": RankLevel.BUREAU_DEPUTY,
+    "正厅": RankLevel.BUREAU_PRINCIPAL, "正厅级": RankLevel.BUREAU_PRINCIPAL,
+    "副部": RankLevel.MINISTER_DEPUTY, "副部级": RankLevel.MINISTER_DEPUTY,
+    "正部": RankLevel.MINISTER_PRINCIPAL, "正部级": RankLevel.MINISTER_PRINCIPAL,
+}
+SEX_ALIASES = {"男性": Sex.MALE, "女性": Sex.FEMALE}
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass
+class RowError:
+    row: int | None  # Excel row number (the header is usually row 1); None for file-level errors
+    column: str  # header text, "" when the error concerns the whole row or file
+    message: str
+    sheet: str = ""
+
+    def __str__(self):
+        where = []
+        if self.sheet:
+            where.append(f"［{self.sheet}］")
+        if self.row:
+            where.append(_("第%(row)s行") % {"row": self.row})
+        if self.column:
+            where.append(_("“%(column)s”列") % {"column": self.column})
+        return f"{''.join(where)}：{self.message}" if where else self.message
+
+
+@dataclass
+class UpdatedRow:
+    row: int
+    id_number: str
+    name: str
+    sheet: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with errors or ``dry_run``, did not do).
+
+    ``created``/``updated`` count cadres for a cadre import and assessment results for an
+    assessment-only import; a cadre workbook's assessment sheet is counted separately.
+    """
+
+    kind: str
+    dry_run: bool = False
+    created: int = 0
+    updated: int = 0
+    assessments_created: int = 0
+    assessments_updated: int = 0
+    rows: int = 0
+    errors: list = field(default_factory=list)
+    updated_rows: list = field(default_factory=list)  # cadres matched by 身份证号 and updated
+    # The saved objects counted by created/updated, for the caller's audit log.
+    created_objects: list = field(default_factory=list, repr=False)
+    updated_objects: list = field(default_factory=list, repr=False)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def add_error(self, row, column, message, sheet=""):
+        self.errors.append(RowError(row, column, str(message), sheet))
+
+    def summary(self):
+        if self.errors:
+            return _("发现%(count)s处错误，未导入任何数据。请修改后重新导入。") % {"count": len(self.errors)}
+        prefix = _("校验通过（仅校验，未写入数据）：") if self.dry_run else _("导入完成：")
+        if self.kind == ASSESSMENTS:
+            return prefix + _("年度考核结果新增%(created)s条，更新%(updated)s条。") % {
+                "created": self.created, "updated": self.updated}
+        text = prefix + _("新建干部%(created)s人，更新%(updated)s人（身份证号已存在的按文件内容更新，不重复新建）。") % {
+            "created": self.created, "updated": self.updated}
+        if self.assessments_created or self.assessments_updated:
+            text += _("年度考核结果新增%(created)s条，更新%(updated)s条。") % {
+                "created": self.assessments_created, "updated": self.assessments_updated}
+        return text
+
+    def updated_lines(self):
+        return [
+            _("第%(row)s行：身份证号%(id)s已存在，已更新干部“%(name)s”的信息") % {
+                "row": u.row, "id": u.id_number, "name": u.name}
+            for u in self.updated_rows
+        ]
+
+    def lines(self):
+        """The whole report as text lines (the management command prints these)."""
+        return [self.summary(), *(self.updated_lines() if self.ok else []), *(str(e) for e in self.errors)]
+
+
+# --------------------------------------------------------------------------- cell parsers
+
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\u3000", " ").replace("\u00a0", " ").strip()
+
+
+def parse_name(value):
+    # Office tables pad two-character names with (full-width) spaces ("张　三"); drop them all.
+    return _SPACES.sub("", _text(value))
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"\d{17}[\dX]")
+
+
+def id_check_digit(first17):
+    """GB 11643-1999 check character (ISO 7064 MOD 11-2)."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+
+
+def parse_id_number(value):
+    if isinstance(value, float):
+        # Excel keeps 15 significant digits: an 18-digit number typed into a General cell has
+        # already lost its last digits, so it cannot be trusted.
+        raise CellError(_("身份证号被Excel存成了数字，后几位可能已丢失；请把该列设为文本格式后重新填写"))
+    text = _SPACES.sub("", _text(value)).upper()
+    if not _ID_RE.fullmatch(text):
+        raise CellError(_("身份证号“%(value)s”格式不正确，应为18位，最后一位可为数字或X") % {"value": text})
+    try:
+        datetime.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        raise CellError(_("身份证号“%(value)s”中的出生日期无效") % {"value": text}) from None
+    if id_check_digit(text[:17]) != text[17]:
+        raise CellError(_("身份证号“%(value)s”校验位不正确，请核对") % {"value": text})
+    return text
+
+
+_DATE_FORMATS = (
+    (re.compile(r"(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?"), True),
+    (re.compile(r"(\d{4})(\d{2})(\d{2})"), True),
+    (re.compile(r"(\d{4})[-./年](\d{1,2})月?"), False),
+    (re.compile(r"(\d{4})(\d{2})"), False),
+)
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+
+
+def parse_date(value, today=None):
+    """An Excel date, or text 2020-03-01 / 2020.03.01 / 20200301 / 2020.03 / 202003 / 2020年3月.
+
+    Month-only values (the usual form in cadre files) mean the 1st of the month.
+    """
+    if isinstance(value, datetime.datetime):
+        day = value.date()
+    elif isinstance(value, datetime.date):
+        day = value
+    else:
+        if isinstance(value, float) and not value.is_integer():
+            # 2020.10 typed into a number cell is stored as 2020.1; cadre files write months
+            # with two digits, so read the number back with two decimals (October, not January).
+            text = f"{value:.2f}"
+        else:
+            text = _SPACES.sub("", _text(value))
+        day = None
+        for pattern, has_day in _DATE_FORMATS:
+            match = pattern.fullmatch(text)
+            if match:
+                year, month = int(match[1]), int(match[2])
+                try:
+                    day = datetime.date(year, month, int(match[3]) if has_day else 1)
+                except ValueError:
+                    raise CellError(_("日期“%(value)s”不存在") % {"value": text}) from None
+                break
+        if day is None:
+            raise CellError(
+                _("无法识别的日期“%(value)s”，请填写Excel日期或 2020-03-01、2020.03、202003 格式") % {"value": text}
+            )
+    today = today or timezone.localdate()
+    if day < EARLIEST_DATE:
+        raise CellError(_("日期%(value)s过早，请核对") % {"value": day.isoformat()})
+    if day > today:
+        raise CellError(_("日期%(value)s晚于今天，请核对") % {"value": day.isoformat()})
+    return day
+
+
+def parse_year(value, today=None):
+    text = _SPACES.sub("", _text(value)).removesuffix("年")
+    if not re.fullmatch(r"\d{4}", text):
+        raise CellError(_("年度“%(value)s”应为四位数字年份，如2024") % {"value": text})
+    year = int(text)
+    if not 1950 <= year <= (today or timezone.localdate()).year:
+        raise CellError(_("年度%(value)s超出合理范围") % {"value": year})
+    return year
+
+
+def _choice_lookup(choices, aliases):
+    # Headers and labels in the files are Chinese whatever the UI language is, so read the
+    # labels in Chinese; accept the stored codes too (exports of this system).
+    with translation.override("zh-hans"):
+        lookup = {str(label): value for value, label in choices.choices}
+    lookup.update({str(label): value for value, label in choices.choices})
+    lookup.update({value: value for value in choices.values})
+    lookup.update(aliases)
+    with translation.override("zh-hans"):
+        allowed = "、".join(str(label) for label in choices.labels)
+    return lookup, allowed
+
+
+def _choice_parser(choices, aliases=None):
+    cache = {}  # per UI language: building the lookup for every cell would dominate big imports
+
+    def parse(value):
+        language = translation.get_language()
+        if language not in cache:
+            cache[language] = _choice_lookup(choices, aliases or {})
+        lookup, allowed = cache[language]
+        text = _SPACES.sub("", _text(value))
+        if text not in lookup:
+            raise CellError(_("“%(value)s”不是可选值（可选：%(allowed)s）") % {"value": text, "allowed": allowed})
+        return lookup[text]
+
+    return parse
+
+
+def _unit_code(value):
+    return _SPACES.sub("", _text(value))
+
+
+_PARSERS = {
+    "text": _text,
+    "name": parse_name,
+    "id_number": parse_id_number,
+    "date": parse_date,
+    "year": parse_year,
+    "sex": _choice_parser(Sex, SEX_ALIASES),
+    "rank_level": _choice_parser(RankLevel, RANK_ALIASES),
+    "grade": _choice_parser(AssessmentGrade),
+    "unit_code": _unit_code,  # resolved against the database in one query afterwards
+}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _normalise_header(value):
+    text = _SPACES.sub("", _text(value))
+    text = text.lstrip("*＊").rstrip("*＊")
+    for suffix in ("（必填）", "(必填)", "（选填）", "(选填)"):
+        text = text.removesuffix(suffix)
+    return text
+
+
+@dataclass
+class _Sheet:
+    title: str
+    header_row: int
+    positions: dict  # header -> 0-based column index
+    rows: list  # (excel row number, tuple of values)
+
+
+def _open_workbook(source):
+    try:
+        if hasattr(source, "seek"):
+            source.seek(0)
+        return openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
+        raise UnreadableFile(_("无法读取该文件，请上传Excel 2007及以上版本的 .xlsx 文件")) from None
+
+
+def _find_header(worksheet, kind):
+    for number, values in enumerate(worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1):
+        headers = [_normalise_header(v) for v in values]
+        if _SIGNATURE[kind] <= set(headers):
+            return number, headers
+    return None, None
+
+
+def _read_sheets(source, kinds):
+    """The sheets of ``kinds`` found in the workbook, read fully (values only)."""
+    workbook = _open_workbook(source)
+    found = {}
+    try:
+        # A sheet named after its kind wins; otherwise the first sheet whose header matches.
+        worksheets = sorted(workbook.worksheets, key=lambda ws: ws.title not in _SHEET_TITLES.values())
+        for worksheet in worksheets:
+            for kind in kinds:
+                if kind in found:
+                    continue
+                header_row, headers = _find_header(worksheet, kind)
+                if header_row is None:
+                    continue
+                positions = {}
+                duplicates = set()
+                for index, header in enumerate(headers):
+                    if header:
+                        if header in positions:
+                            duplicates.add(header)
+                        positions.setdefault(header, index)
+                rows = []
+                for number, values in enumerate(
+                    worksheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1
+                ):
+                    if any(v is not None and _text(v) != "" for v in values):
+                        rows.append((number, values))
+                found[kind] = (_Sheet(worksheet.title, header_row, positions, rows), duplicates)
+                break
+    finally:
+        workbook.close()
+    return found
+
+
+def _parse_rows(sheet, duplicates, columns, report):
+    """[(row number, {field: value})], with every cell error added to the report."""
+    present = [c for c in columns if c.header in sheet.positions]
+    for header in sorted(duplicates):
+        report.add_error(sheet.header_row, header, _("表头中“%(column)s”列出现了多次") % {"column": header}, sheet.title)
+    for column in columns:
+        if column.required and column not in present:
+            report.add_error(sheet.header_row, column.header, _("缺少必填列“%(column)s”") % {"column": column.header},
+                             sheet.title)
+    if duplicates or any(c.required and c not in present for c in columns):
+        return [], present
+    parsed = []
+    for number, values in sheet.rows:
+        data = {}
+        for column in present:
+            index = sheet.positions[column.header]
+            raw = values[index] if index < len(values) else None
+            if raw is None or _text(raw) == "":
+                if column.required:
+                    report.add_error(number, column.header, _("必填项不能为空"), sheet.title)
+                else:
+                    data[column.field] = None if column.parser == "date" else ""
+                continue
+            try:
+                data[column.field] = _PARSERS[column.parser](raw)
+            except CellError as exc:
+                report.add_error(number, column.header, str(exc), sheet.title)
+        parsed.append((number, data))
+    return parsed, present
+
+
+def _chunks(items, size=LOOKUP_CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _existing_cadres(id_numbers):
+    """{normalised id number: Cadre} for the ids already in the database."""
+    found = {}
+    for chunk in _chunks(id_numbers):
+        # Records typed in by hand may end in a lower-case x.
+        variants = chunk + [i[:-1] + "x" for i in chunk if i.endswith("X")]
+        for cadre in Cadre.objects.filter(id_number__in=variants):
+            found[cadre.id_number.upper()] = cadre
+    return found
+
+
+# --------------------------------------------------------------------------- validation
+
+
+_FIELD_HEADERS = {c.field: c.header for c in CADRE_COLUMNS}
+
+
+def _plan_cadres(sheet, duplicates, report):
+    """Validate the cadre rows.
+
+    Returns (new Cadres, updated Cadres, field names to update, valid cadres by id number,
+    every id number on the sheet).
+    """
+    parsed, present = _parse_rows(sheet, duplicates, CADRE_COLUMNS, report)
+    title = sheet.title
+
+    first_row = {}
+    for number, data in parsed:
+        id_number = data.get("id_number")
+        if id_number is None:
+            continue
+        if id_number in first_row:
+            report.add_error(number, "身份证号", _("身份证号与第%(row)s行重复") % {"row": first_row[id_number]}, title)
+        else:
+            first_row[id_number] = number
+
+    codes = {data["unit"] for _n, data in parsed if data.get("unit")}
+    units = {}
+    for chunk in _chunks(codes):
+        units.update(Unit.objects.filter(code__in=chunk).in_bulk(field_name="code"))
+    existing = _existing_cadres(first_row)
+
+    fields = [c.field for c in present]
+    new, updated, by_id = [], [], {}
+    for number, data in parsed:
+        row_ok = True
+        code = data.get("unit")
+        if code and code not in units:
+            report.add_error(number, "单位代码", _("单位代码“%(code)s”在系统中不存在") % {"code": code}, title)
+            row_ok = False
+        birth = data.get("birth_date")
+        for field_name in ("party_join_date", "work_start_date", "current_rank_since"):
+            if birth and data.get(field_name) and data[field_name] < birth:
+                report.add_error(number, _FIELD_HEADERS[field_name], _("不能早于出生日期"), title)
+                row_ok = False
+        if len(data) != len(present) or not row_ok or first_row.get(data["id_number"]) != number:
+            continue  # already reported; nothing more to check on this row
+        values = dict(data, unit=units[code])
+        cadre = existing.get(data["id_number"])
+        if cadre is None:
+            cadre = Cadre(**values)
+            new.append(cadre)
+        else:
+            for name, value in values.items():
+                setattr(cadre, name, value)
+            updated.append(cadre)
+            report.updated_rows.append(UpdatedRow(number, data["id_number"], data["name"], title))
+        by_id[data["id_number"]] = cadre
+        # The model's own field validation (lengths, choices) as a backstop; uniqueness and the
+        # unit were checked above in bulk, which is what keeps 5,000 rows to a few queries.
+        try:
+            cadre.full_clean(exclude=["unit", "user", "id_number"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                for message in messages:
+                    report.add_error(number, _FIELD_HEADERS.get(field_name, ""), message, title)
+    return new, updated, fields, by_id, set(first_row)
+
+
+def _plan_assessments(sheet, duplicates, report, file_cadres, file_ids=frozenset()):
+    """Validate assessment rows; return ([(cadre, new AnnualAssessment)], [updated AnnualAssessments]).
+
+    ``file_cadres`` are the cadres of the same workbook's cadre sheet (by id number), which an
+    assessment row may refer to before they exist in the database; ``file_ids`` are all the id
+    numbers on that sheet, including rows already reported as invalid.
+    """
+    parsed, present = _parse_rows(sheet, duplicates, ASSESSMENT_COLUMNS, report)
+    title = sheet.title
+    ids = {data["id_number"] for _n, data in parsed if data.get("id_number")}
+    cadres = _existing_cadres(ids - set(file_cadres))
+    cadres.update(file_cadres)
+
+    existing = {}
+    saved_ids = [c.pk for c in cadres.values() if c.pk]
+    for chunk in _chunks(saved_ids):
+        for assessment in AnnualAssessment.objects.filter(cadre_id__in=chunk):
+            existing[(assessment.cadre_id, assessment.year)] = assessment
+
+    seen = {}
+    new, updated = [], []
+    for number, data in parsed:
+        if len(data) != len(present):
+            continue
+        cadre = cadres.get(data["id_number"])
+        if cadre is None and data["id_number"] in file_ids:
+            continue  # the cadre's own row is invalid and already reported
+        if cadre is None:
+            report.add_error(number, "身份证号", _("系统和本文件中都没有身份证号为%(id)s的干部") % {"id": data["id_number"]}, title)
+            continue
+        if data.get("name") and data["name"] != cadre.name:
+            report.add_error(number, "姓名", _("姓名“%(name)s”与该身份证号的干部“%(cadre)s”不一致") % {
+                "name": data["name"], "cadre": cadre.name}, title)
+            continue
+        key = (data["id_number"], data["year"])
+        if key in seen:
+            report.add_error(number, "年度", _("该干部%(year)s年度的考核结果与第%(row)s行重复") % {
+                "year": data["year"], "row": seen[key]}, title)
+            continue
+        seen[key] = number
+        current = existing.get((cadre.pk, data["year"])) if cadre.pk else None
+        if current is None:
+            new.append((cadre, AnnualAssessment(year=data["year"], grade=data["grade"])))
+        else:
+            current.grade = data["grade"]
+            updated.append(current)
+    return new, updated
+
+
+# --------------------------------------------------------------------------- import
+
+
+def _bulk_update(model, objects, field_names):
+    """UPDATE … WHERE pk = %s for every object, as one executemany.
+
+    QuerySet.bulk_update builds a CASE expression per field and row, which costs ~3 ms of
+    Python per row: 15 s for 5,000 cadres. A prepared statement run over the rows is
+    backend-neutral and two orders of magnitude faster. (No signals or save() overrides are
+    involved: Cadre and AnnualAssessment define neither.)
+    """
+    if not objects:
+        return
+    connection = connections[router.db_for_write(model)]
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    sql = "UPDATE %s SET %s WHERE %s = %%s" % (
+        quote(model._meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(model._meta.pk.column),
+    )
+    params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objects]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), BATCH_SIZE):
+            cursor.executemany(sql, params[start:start + BATCH_SIZE])
+
+
+def _run(source, kind, dry_run):
+    report = ImportReport(kind=kind, dry_run=dry_run)
+    kinds = (CADRES, ASSESSMENTS) if kind == CADRES else (ASSESSMENTS,)
+    try:
+        sheets = _read_sheets(source, kinds)
+    except UnreadableFile as exc:
+        report.add_error(None, "", str(exc))
+        return report
+    if kind not in sheets:
+        headers = "、".join(c.header for c in _COLUMNS[kind] if c.required)
+        report.add_error(None, "", _("未找到%(title)s表：前%(n)s行中应有包含以下列名的表头：%(headers)s") % {
+            "title": _SHEET_TITLES[kind], "n": HEADER_SEARCH_ROWS, "headers": headers})
+        return report
+    report.rows = sum(len(sheet.rows) for sheet, _d in sheets.values())
+
+    new_cadres, updated_cadres, cadre_fields, file_cadres, file_ids = [], [], [], {}, set()
+    if CADRES in sheets:
+        new_cadres, updated_cadres, cadre_fields, file_cadres, file_ids = _plan_cadres(*sheets[CADRES], report)
+    new_assessments, updated_assessments = [], []
+    if ASSESSMENTS in sheets:
+        new_assessments, updated_assessments = _plan_assessments(
+            *sheets[ASSESSMENTS], report, file_cadres, file_ids)
+    if report.errors:
+        report.updated_rows = []
+        return report
+
+    try:
+        with transaction.atomic():
+            Cadre.objects.bulk_create(new_cadres, batch_size=BATCH_SIZE)
+            _bulk_update(Cadre, updated_cadres, cadre_fields)
+            if any(c.pk is None for c in new_cadres):  # backends that do not return keys
+                pks = {}
+                for chunk in _chunks([c.id_number for c in new_cadres]):
+                    pks.update(Cadre.objects.filter(id_number__in=chunk).values_list("id_number", "pk"))
+                for cadre in new_cadres:
+                    cadre.pk = pks[cadre.id_number]
+            assessments = []
+            for cadre, assessment in new_assessments:
+                assessment.cadre_id = cadre.pk
+                assessments.append(assessment)
+            AnnualAssessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
+            _bulk_update(AnnualAssessment, updated_assessments, ["grade"])
+            if dry_run:
+                transaction.set_rollback(True)
+    except IntegrityError:
+        # Only a concurrent import of the same people can get here: validation saw a clean state.
+        report.updated_rows = []
+        report.add_error(None, "", _("保存时与其他同时进行的操作冲突（可能有人同时导入了相同的干部），未导入任何数据，请重试"))
+        return report
+
+    if kind == CADRES:
+        report.created_objects, report.updated_objects = new_cadres, updated_cadres
+        report.assessments_created, report.assessments_updated = len(new_assessments), len(updated_assessments)
+    else:
+        report.created_objects, report.updated_objects = assessments, updated_assessments
+    report.created, report.updated = len(report.created_objects), len(report.updated_objects)
+    if dry_run:
+        report.created_objects, report.updated_objects = [], []  # rolled back: nothing to log
+    return report
+
+
+def import_cadres(source, dry_run=False):
+    """Import the 干部信息 sheet of ``source`` (a path or a binary file object), and its
+    年度考核结果 sheet if the workbook has one, all or nothing. Returns an ImportReport."""
+    return _run(source, CADRES, dry_run)
+
+
+def import_assessments(source, dry_run=False):
+    """Import a 年度考核结果 workbook (身份证号, 年度, 考核等次), all or nothing."""
+    return _run(source, ASSESSMENTS, dry_run)
+
+
+# --------------------------------------------------------------------------- template
+
+
+def _labels(choices):
+    with translation.override("zh-hans"):
+        return [str(label) for label in choices.labels]
+
+
+def build_template(kind=CADRES):
+    """An empty workbook with the header rows (and drop-down lists), as .xlsx bytes.
+
+    The cadre template also carries the 年度考核结果 sheet, which ``import_cadres`` imports too.
+    """
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    kinds = (CADRES, ASSESSMENTS) if kind == CADRES else (ASSESSMENTS,)
+    choice_lists = {"sex": _labels(Sex), "rank_level": _labels(RankLevel), "grade": _labels(AssessmentGrade)}
+    for sheet_kind in kinds:
+        sheet = workbook.create_sheet(_SHEET_TITLES[sheet_kind])
+        columns = _COLUMNS[sheet_kind]
+        sheet.append([c.header for c in columns])
+        for index, column in enumerate(columns, start=1):
+            letter = get_column_letter(index)
+            sheet[f"{letter}1"].font = Font(bold=True, color="C00000" if column.required else "000000")
+            sheet.column_dimensions[letter].width = 22 if column.parser in ("id_number", "date") else 14
+            if column.parser in ("id_number", "unit_code", "date"):
+                # Text cells: keeps the 18 digits of an id number and the leading zeros of codes.
+                for row in range(2, 1002):
+                    sheet[f"{letter}{row}"].number_format = "@"
+            if column.parser in choice_lists:
+                validation = DataValidation(type="list", formula1='"%s"' % ",".join(choice_lists[column.parser]),
+                                            allow_blank=True)
+                validation.add(f"{letter}2:{letter}10000")
+                sheet.add_data_validation(validation)
+        sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet(_("填写说明"))
+    notes.append([_("表"), _("列名"), _("是否必填"), _("说明")])
+    for sheet_kind in kinds:
+        for column in _COLUMNS[sheet_kind]:
+            notes.append([_SHEET_TITLES[sheet_kind], column.header, _("必填") if column.required else _("选填"),
+                          str(column.note)])
+    notes.append([])
+    notes.append(["", "", "", _("任一行有错误则整个文件都不导入；身份证号已存在的干部按文件内容更新（文件中有的列都会覆盖，空白即清空）。")])
+    notes.append(["", "", "", _("日期可填Excel日期，或 2020-03-01、2020.03、202003 等文本；只有年月的按当月1日记。")])
+    for letter, width in zip("ABCD", (14, 14, 10, 60)):
+        notes.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
