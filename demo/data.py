@@ -118,7 +118,9 @@ class UnitSpec:
     area: dict = field(default_factory=dict)
 
     def model_fields(self):
-        return {"name": self.name, "short_name": self.short_name, "level": self.level, "kind": self.kind}
+        return {"name": self.name, "short_name": self.short_name, "level": self.level, "kind": self.kind,
+                # Units that issue documents number them with their 代字 (DOMAIN.md §8.1).
+                "document_prefix": "" if self.role == "township" else self.short_name}
 
 
 def committee_name(area, title):

@@ -1,3 +1,4 @@
+import signal
 import time
 
 from django.conf import settings
@@ -27,11 +28,22 @@ class Command(BaseCommand):
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
         interval = interval if interval is not None else settings.MERITFLOW_WORKER_INTERVAL
-        while True:
+        self.stopping = False
+        if not once:
+            # Finish the current round, then stop: a round is a series of short transactions.
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, self._stop)
+        while not self.stopping:
             fired = fire_due_timers(now=moment)
             resumed = resume_errored(now=moment)
             if fired or resumed or once:
                 self.stdout.write(f"{timezone.now():%Y-%m-%d %H:%M:%S} timers fired: {fired}, resumed: {resumed}")
             if once:
                 return
-            time.sleep(interval)
+            deadline = time.monotonic() + interval
+            while not self.stopping and time.monotonic() < deadline:
+                time.sleep(min(0.5, interval))
+        self.stdout.write("worker stopped")
+
+    def _stop(self, signum, frame):
+        self.stopping = True
