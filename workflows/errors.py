@@ -37,3 +37,14 @@ class InvalidAction(WorkflowError):
 class DefinitionNotFound(WorkflowError):
     code = "not_found"
     default_message = _("流程尚未部署")
+
+
+class FormInvalid(InvalidAction):
+    """Submitted task data failed the step's form; ``errors`` maps field → messages."""
+
+    code = "validation_error"
+    default_message = _("提交的内容有误，请按提示修改")
+
+    def __init__(self, errors, message=None):
+        self.errors = errors
+        super().__init__(message, errors=errors)

@@ -110,6 +110,7 @@ class HumanTask(models.Model):
     )
     created_at = models.DateTimeField(_("到达时间"))
     due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    return_to = models.CharField(_("可退回环节"), max_length=200, blank=True, help_text=_("图中 return_to 属性，逗号分隔"))
 
     class Meta:
         verbose_name = _("待办任务")
@@ -123,6 +124,9 @@ class HumanTask(models.Model):
 
     def __str__(self):
         return f"{self.instance.business_key} · {self.name}"
+
+    def return_targets(self):
+        return [t.strip() for t in self.return_to.split(",") if t.strip()]
 
 
 class HistoryAction(models.TextChoices):

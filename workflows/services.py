@@ -18,8 +18,8 @@ from permissions import policy
 from permissions.models import Unit
 from permissions.roles import Role
 
-from . import clock, engine
-from .errors import ActionNotAllowed, DefinitionNotFound, InvalidAction, TaskConflict
+from . import clock, engine, forms
+from .errors import ActionNotAllowed, DefinitionNotFound, FormInvalid, InvalidAction, TaskConflict
 from .models import (
     BusinessKeySequence,
     HistoryAction,
@@ -81,19 +81,36 @@ def _next_business_key(prefix):
 
 # --------------------------------------------------------------------------- act on tasks
 
-def complete_task(user, task_id, *, data=None, opinion=""):
-    """Complete a ready human task with form data and an opinion (审批意见)."""
+def complete_task(user, task_id, *, data=None, opinion="", action=None):
+    """Complete a ready human task: validate with the step's form, then run the engine.
+
+    ``action`` is one of the step's actions (同意/退回/不同意 …; default: its primary one).
+    A 退回 action sends the case back to the first step the diagram names in ``return_to``.
+    """
     data = _clean_form_data(data)
     with transaction.atomic():
         instance, task = _lock_task(task_id)
         _require_can_act(user, task, instance)
         workflow = engine.load_workflow(instance.definition, instance.state)
         spiff_task = _ready_spiff_task(workflow, task)
-        spiff_task.data.update(data)
-        if opinion:
+        form = forms.form_class_for(instance.definition.process_id, task.bpmn_id)(
+            {**data, "opinion": opinion}, instance=instance, task=task, user=user,
+            task_data=spiff_task.data, action=action,
+        )
+        if not form.is_valid():
+            raise FormInvalid({field: [str(m) for m in messages] for field, messages in form.errors.items()})
+        chosen = form.get_action()
+        opinion = form.cleaned_data.get("opinion", "")
+        if chosen.kind == "return":
+            _return(workflow, task, spiff_task, task.return_targets()[0] if task.return_targets() else None, opinion)
+            error = _advance(workflow)
+            _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": task.return_targets()[:1]})
+        else:
+            payload = {**form.task_payload(), "decision": chosen.code}
+            spiff_task.data.update(payload)
             spiff_task.data["last_opinion"] = opinion
-        error = _advance(workflow, run=spiff_task)
-        _record(instance, user, HistoryAction.COMPLETE, task=task, opinion=opinion, changed_fields=data)
+            error = _advance(workflow, run=spiff_task)
+            _record(instance, user, HistoryAction.COMPLETE, task=task, opinion=opinion, changed_fields=payload)
         _save(instance, workflow, error=error)
     return instance
 
@@ -107,17 +124,22 @@ def return_task(user, task_id, *, to, opinion):
         _require_can_act(user, task, instance)
         workflow = engine.load_workflow(instance.definition, instance.state)
         spiff_task = _ready_spiff_task(workflow, task)
-        allowed = [t.strip() for t in engine.task_properties(spiff_task.task_spec).get("return_to", "").split(",") if t.strip()]
-        if to not in allowed:
-            raise InvalidAction(_("此环节不能退回到“%(step)s”") % {"step": to})
-        target = _latest_completed(workflow, to)
-        if target is None:
-            raise InvalidAction(_("环节“%(step)s”尚未办理过，不能退回") % {"step": to})
-        workflow.reset_from_task_id(target.id, data={**target.data, "return_reason": opinion, "returned_from": task.bpmn_id})
+        _return(workflow, task, spiff_task, to, opinion)
         error = _advance(workflow)
         _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": to})
         _save(instance, workflow, error=error)
     return instance
+
+
+def _return(workflow, task, spiff_task, to, opinion):
+    if not to or to not in task.return_targets():
+        raise InvalidAction(_("此环节不能退回到“%(step)s”") % {"step": to or "—"})
+    target = _latest_completed(workflow, to)
+    if target is None:
+        raise InvalidAction(_("环节“%(step)s”尚未办理过，不能退回") % {"step": to})
+    workflow.reset_from_task_id(target.id, data={
+        **target.data, "return_reason": opinion, "returned_from": task.bpmn_id, "returned_from_name": task.name,
+    })
 
 
 def withdraw(user, instance_id, *, opinion=""):
@@ -383,7 +405,7 @@ def _human_task_row(instance, spiff_task):
     return HumanTask(
         instance=instance, task_uuid=spiff_task.id, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
         lane=spec.lane or "", role=role_for_lane(spec.lane), unit=unit, unit_path=unit.path,
-        created_at=created, due_at=_due_at(props, created),
+        created_at=created, due_at=_due_at(props, created), return_to=props.get("return_to", ""),
     )
 
 

@@ -1,0 +1,127 @@
+"""Task forms: what each human step asks for, validated in one place for pages, API and tests.
+
+A form is a Django form registered for a (process id, BPMN task id) pair. It declares the
+actions the step offers (同意 / 退回 / 不同意 …); ``complete_task`` validates the submitted
+data with it before the engine sees anything, so an invalid submit changes nothing.
+Steps without a registered form accept an opinion only.
+"""
+import datetime
+import decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+_registry = {}
+
+
+class Action:
+    """An action a step offers. ``kind`` says what the service does with it:
+    ``complete`` (the default), ``return`` (退回 to ``return_to``) or ``reject``/``complete``
+    variants that the diagram routes on through the ``decision`` variable."""
+
+    def __init__(self, code, label, *, kind="complete", opinion_required=False, primary=False):
+        self.code, self.label, self.kind = code, label, kind
+        self.opinion_required = opinion_required or kind == "return"
+        self.primary = primary
+
+
+APPROVE = Action("approve", _("同意"), primary=True)
+RETURN = Action("return", _("退回"), kind="return")
+REJECT = Action("reject", _("不同意"), opinion_required=True)
+SUBMIT = Action("submit", _("提交"), primary=True)
+
+
+class TaskForm(forms.Form):
+    """Base of every task form. Subclasses add fields and may override ``actions``.
+
+    The form receives the case (``instance``), the human task, the acting user and the
+    task data visible at this step (``task_data``) so that ``clean`` can check rules that
+    need them (e.g. a quota).
+    """
+
+    actions = [SUBMIT]
+    opinion = forms.CharField(label=_("意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, data=None, *, instance=None, task=None, user=None, task_data=None, action=None, **kwargs):
+        self.instance, self.task, self.user = instance, task, user
+        self.task_data = task_data or {}
+        self.action_code = action
+        super().__init__(data, **kwargs)
+
+    def get_action(self):
+        """The chosen action; without one, the step's primary action."""
+        if self.action_code in (None, ""):
+            return next((a for a in self.actions if a.primary), self.actions[0])
+        return {a.code: a for a in self.actions}.get(self.action_code)
+
+    def clean(self):
+        cleaned = super().clean()
+        action = self.get_action()
+        if action is None:
+            raise forms.ValidationError(_("请选择一个有效的操作：%(actions)s") % {
+                "actions": "、".join(str(a.label) for a in self.actions)}, code="invalid_action")
+        if action.opinion_required and not (cleaned.get("opinion") or "").strip():
+            self.add_error("opinion", forms.ValidationError(_("“%(action)s”必须填写意见") % {"action": action.label}, code="opinion_required"))
+        return cleaned
+
+    def task_payload(self):
+        """The cleaned fields as JSON-friendly task data (without the opinion)."""
+        return {name: _plain(value) for name, value in self.cleaned_data.items() if name != "opinion"}
+
+
+class OpinionForm(TaskForm):
+    """An approval step: an opinion and 同意 / 退回 / 不同意."""
+
+    actions = [APPROVE, RETURN, REJECT]
+
+
+class DefaultForm(TaskForm):
+    """For steps without a registered form: an opinion, 提交 (and 退回 where the diagram allows),
+    and any further JSON values an API client sends, passed through to the task data."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.task is not None and self.task.return_targets():
+            self.actions = [SUBMIT, RETURN]
+
+    def task_payload(self):
+        payload = super().task_payload()
+        for key, value in (self.data or {}).items():
+            if key not in self.fields and key not in ("action", "csrfmiddlewaretoken") and _is_json(value):
+                payload[key] = value
+        return payload
+
+
+def _is_json(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_json(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    return False
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def register_task_form(process_id, *bpmn_ids):
+    def decorator(form_class):
+        for bpmn_id in bpmn_ids:
+            _registry[(process_id, bpmn_id)] = form_class
+        return form_class
+
+    return decorator
+
+
+def form_class_for(process_id, bpmn_id):
+    return _registry.get((process_id, bpmn_id), DefaultForm)
