@@ -114,3 +114,10 @@ def test_command_reports_the_refusal(folder):
     with pytest.raises(CommandError, match="broken.dmn"):
         call_command("deploy_processes", str(folder))
     assert not ProcessDefinition.objects.exists()
+
+
+def test_unsafe_unit_expression_is_refused(folder):
+    edit(folder, 'value="approving_unit_id"', 'value="open(\'/etc/hostname\')"')
+    with pytest.raises(DeployError, match="办理单位"):
+        deploy_directory(folder)
+    assert not ProcessDefinition.objects.exists()

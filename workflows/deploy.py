@@ -22,7 +22,7 @@ from permissions.roles import UnknownLane, role_for_lane
 
 from . import engine
 from .models import ProcessDefinition
-from .sandbox import UnsafeExpression, check_spec_expressions
+from .sandbox import UnsafeExpression, check_spec_expressions, compile_sandboxed
 
 # Business-key prefixes of the catalogue; other processes derive one from their id.
 KEY_PREFIXES = {
@@ -127,6 +127,13 @@ def _check_lanes(spec, subprocess_specs, file_name):
                         "step": task_spec.bpmn_name or task_spec.bpmn_id, "reason": exc}) from exc
                 if isinstance(task_spec, StartEvent):
                     start_role = role
+                unit_expression = engine.task_properties(task_spec).get("unit")
+                if unit_expression:
+                    try:
+                        compile_sandboxed(unit_expression)
+                    except (UnsafeExpression, SyntaxError) as exc:
+                        raise DeployError(file_name, None, _("环节“%(step)s”的办理单位表达式无效：%(reason)s") % {
+                            "step": task_spec.bpmn_name or task_spec.bpmn_id, "reason": exc}) from exc
     if start_role is None:
         raise DeployError(file_name, None, _("流程“%(process)s”的开始事件必须位于某个泳道中，以确定谁可以发起") % {"process": spec.name})
     return start_role

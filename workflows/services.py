@@ -396,11 +396,11 @@ def _human_task_row(instance, spiff_task):
 
     spec = spiff_task.task_spec
     props = engine.task_properties(spec)
-    unit_variable = props.get("unit", DEFAULT_UNIT_VARIABLE)
-    unit_id = spiff_task.data.get(unit_variable)
+    unit_expression = props.get("unit", DEFAULT_UNIT_VARIABLE)
+    unit_id = engine.SCRIPT_ENGINE.evaluate(spiff_task, unit_expression)
     unit = Unit.objects.filter(pk=unit_id).only("pk", "path").first() if unit_id else None
     if unit is None:
-        raise InvalidAction(_("环节“%(step)s”找不到办理单位（变量 %(var)s）") % {"step": spec.bpmn_name or spec.bpmn_id, "var": unit_variable})
+        raise InvalidAction(_("环节“%(step)s”找不到办理单位（%(expr)s）") % {"step": spec.bpmn_name or spec.bpmn_id, "expr": unit_expression})
     created = timezone.now()
     return HumanTask(
         instance=instance, task_uuid=spiff_task.id, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
