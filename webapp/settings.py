@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "workdays",
     "records",
     "workflows",
+    "documents",
+    "awards",
     "webapp",
     "demo",
 ]

@@ -45,3 +45,12 @@ def frozen_at(moment):
         yield
     finally:
         _override.reset(token)
+
+
+def today():
+    """Today's date in the project's time zone, by the engine's clock (honours an override)."""
+    return timezone.localtime(now()).date()
+
+
+def localdate(moment):
+    return timezone.localtime(moment).date()

@@ -130,20 +130,55 @@ def task_properties(task_spec):
 
 
 def next_timer_due(workflow):
-    """The earliest due time of the timers the workflow waits on (aware datetime), or None."""
+    """The earliest due time of the timers the workflow waits on (aware datetime), or None.
+
+    Read from the waiting tasks' own timer values: an event-based gateway waits as one task
+    with a MultipleEventDefinition, whose pending event carries no value.
+    """
     due = []
-    for event in workflow.waiting_events():
-        if event.event_type in {"TimeDateEventDefinition", "DurationTimerEventDefinition"} and event.value:
-            moment = TimerEventDefinition.get_datetime(event.value) if isinstance(event.value, str) else None
-            if moment is not None:
-                due.append(moment)
-        elif event.event_type == "CycleTimerEventDefinition" and isinstance(event.value, dict):
-            due.append(datetime.datetime.fromisoformat(event.value["next"]))
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        if not _waits_on_timer(getattr(task.task_spec, "event_definition", None)):
+            continue
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict) and "next" in value:  # cycle timers
+            due.append(datetime.datetime.fromisoformat(value["next"]))
+        elif isinstance(value, str):
+            due.append(TimerEventDefinition.get_datetime(value))
     return min(due) if due else None
 
 
+def _waits_on_timer(definition):
+    from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+
+    if isinstance(definition, TimerEventDefinition):
+        return True
+    if isinstance(definition, MultipleEventDefinition):
+        return any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
+    return False
+
+
 def waiting_timer_task_ids(workflow):
-    return {
-        t.id for t in workflow.get_tasks(state=TaskState.WAITING)
-        if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)
-    }
+    return {t.id for t in workflow.get_tasks(state=TaskState.WAITING) if _waits_on_timer(getattr(t.task_spec, "event_definition", None))}
+
+
+def waiting_message_definition(workflow, message_name):
+    """The event definition of a waiting catch event for ``message_name``, or None."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name == message_name:
+            return definition
+    return None
+
+
+def reached_end_event(workflow):
+    """(bpmn id, name) of the end event the top-level process finished at, or None."""
+    from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
+    if not ends:
+        return None
+    last = max(ends, key=lambda t: t.last_state_change)
+    return last.task_spec.bpmn_id, last.task_spec.bpmn_name or last.task_spec.bpmn_id

@@ -64,6 +64,8 @@ class ProcessInstance(models.Model):
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     next_timer_due = models.DateTimeField(_("下次定时到期"), null=True, blank=True, db_index=True)
     error_message = models.TextField(_("异常信息"), blank=True)
+    outcome = models.CharField(_("办结结果"), max_length=100, blank=True, help_text=_("到达的结束事件标识"))
+    outcome_label = models.CharField(_("办结结果名称"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("修订号"), default=0)
 
     class Meta:
@@ -141,6 +143,8 @@ class HistoryAction(models.TextChoices):
     ERROR = "error", _("异常")
     RESUME = "resume", _("恢复")
     MIGRATE = "migrate", _("迁移")
+    MESSAGE = "message", _("收到消息")
+    REMIND = "remind", _("催办")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -180,3 +184,22 @@ class HistoryEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("history is append-only")
+
+
+class Notification(models.Model):
+    """In-app notice to a person about a case (a task reached them, a case was returned or ended)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    instance = models.ForeignKey(ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(_("内容"), max_length=300)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.text

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
 
 from permissions import policy
@@ -109,8 +110,10 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
             payload = {**form.task_payload(), "decision": chosen.code}
             spiff_task.data.update(payload)
             spiff_task.data["last_opinion"] = opinion
-            error = _advance(workflow, run=spiff_task)
+            # Recorded before the engine runs, so that service tasks after this step (e.g. a
+            # document that prints the opinions) see it.
             _record(instance, user, HistoryAction.COMPLETE, task=task, opinion=opinion, changed_fields=payload)
+            error = _advance(workflow, run=spiff_task)
         _save(instance, workflow, error=error)
     return instance
 
@@ -208,6 +211,26 @@ def unclaim(user, task_id):
         _bump_version(instance)
     task.claimed_by = None
     return task
+
+
+def deliver_message(user, instance_id, message_name, *, payload=None, note=""):
+    """Deliver a BPMN message (e.g. an objection during a notice) if the case is waiting for it.
+
+    Returns True when a waiting message event caught it, False when the case is not waiting for
+    that message right now (the caller keeps its own record, e.g. a queued objection)."""
+    with transaction.atomic():
+        instance = _lock_instance(instance_id)
+        if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.WAITING):
+            return False
+        workflow = engine.load_workflow(instance.definition, instance.state)
+        definition = engine.waiting_message_definition(workflow, message_name)
+        if definition is None:
+            return False
+        workflow.catch(BpmnEvent(definition, payload or {}))
+        error = _advance(workflow)
+        _record(instance, user, HistoryAction.MESSAGE, task_name=note or message_name, changed_fields=payload or {})
+        _save(instance, workflow, error=error)
+    return True
 
 
 # --------------------------------------------------------------------------- timers and errors
@@ -362,6 +385,8 @@ def _save(instance, workflow, *, error=None, status=None, new=False):
         "updated_at": timezone.now(),
         "version": instance.version + 1,
     }
+    if status == InstanceStatus.COMPLETED:
+        fields["outcome"], fields["outcome_label"] = engine.reached_end_event(workflow) or ("", "")
     updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(**fields)
     if not updated:
         raise TaskConflict()

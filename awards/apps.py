@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AwardsConfig(AppConfig):
+    name = "awards"
+    verbose_name = _("奖励审批")
+
+    def ready(self):
+        from . import forms, ops  # noqa: F401  (register the task forms and service operations)

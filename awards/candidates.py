@@ -1,0 +1,70 @@
+"""Awards that follow from the annual assessment (DOMAIN.md §1.5): one year 优秀 → 嘉奖;
+three consecutive years 优秀 → 记三等功. Listed per unit and started in one batch."""
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from records.models import AssessmentGrade, Award, AwardKind, Cadre
+from workflows import services
+from workflows.errors import InvalidAction
+
+PROCESS = "merit_citation"
+
+
+@dataclass
+class Candidate:
+    cadre: Cadre
+    award_kind: str
+    deed_reference: str
+    reason: str
+
+    @property
+    def award_label(self):
+        return AwardKind(self.award_kind).label
+
+
+def deed_reference(kind, year):
+    return f"年度考核{year - 2}-{year}连续优秀" if kind == AwardKind.MERIT_3 else f"年度考核{year}优秀"
+
+
+def annual_candidates(unit, year):
+    """Cadres of ``unit`` and its subordinates with 优秀 in ``year``, not yet rewarded for it."""
+    cadres = Cadre.objects.filter(unit__path__startswith=unit.path, assessments__year=year,
+                                  assessments__grade=AssessmentGrade.EXCELLENT).select_related("unit").distinct()
+    excellent = {}
+    for cadre_id, y in Cadre.objects.filter(pk__in=cadres.values("pk"), assessments__grade=AssessmentGrade.EXCELLENT,
+                                             assessments__year__in=[year - 2, year - 1, year]).values_list("pk", "assessments__year"):
+        excellent.setdefault(cadre_id, set()).add(y)
+    rewarded = set(Award.objects.filter(cadre__in=cadres, revoked=False, deed_reference__in=[
+        deed_reference(AwardKind.MERIT_3, year), deed_reference(AwardKind.COMMENDATION, year)]).values_list("cadre_id", flat=True))
+    result = []
+    for cadre in cadres.order_by("unit__path", "name"):
+        if cadre.pk in rewarded:
+            continue
+        if excellent.get(cadre.pk, set()) >= {year - 2, year - 1, year}:
+            result.append(Candidate(cadre, AwardKind.MERIT_3, deed_reference(AwardKind.MERIT_3, year),
+                                    _("%(a)s—%(b)s年度连续三年考核优秀") % {"a": year - 2, "b": year}))
+        else:
+            result.append(Candidate(cadre, AwardKind.COMMENDATION, deed_reference(AwardKind.COMMENDATION, year),
+                                    _("%(y)s年度考核优秀") % {"y": year}))
+    return result
+
+
+def start_batch(user, unit, year, cadre_ids):
+    """Start one nomination per selected candidate, pre-filled; the nominator then completes each."""
+    by_cadre = {c.cadre.pk: c for c in annual_candidates(unit, year)}
+    unknown = [pk for pk in cadre_ids if pk not in by_cadre]
+    if unknown:
+        raise InvalidAction(_("所选人员中有的不是本年度的奖励候选人"))
+    started = []
+    with transaction.atomic():
+        for pk in cadre_ids:
+            candidate = by_cadre[pk]
+            started.append(services.start_process(user, PROCESS, unit=unit, subject_cadre=candidate.cadre, data={
+                "award_kind": candidate.award_kind, "deed_reference": candidate.deed_reference,
+                "deeds": candidate.reason, "period_from": datetime.date(year, 1, 1).isoformat(),
+                "period_to": datetime.date(year, 12, 31).isoformat(),
+            }))
+    return started

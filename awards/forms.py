@@ -1,0 +1,186 @@
+"""Task forms of the merit-citation process (DOMAIN.md §1, §6, §9)."""
+import datetime
+
+from django import forms
+from workflows import clock
+from django.utils.translation import gettext_lazy as _
+
+from records.models import AWARD_ORDER, AwardKind
+from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, TaskForm, register_task_form
+
+from .models import Objection, ObjectionOutcome
+from .quota import quota_usage
+
+PROCESS = "merit_citation"
+DEEDS_MAX = 2000
+CANCEL = Action("cancel", _("撤销推荐"), opinion_required=True)
+# Only individual awards of the four merit levels go through this process (DOMAIN.md §1.1).
+NOMINABLE_KINDS = [(k, AwardKind(k).label) for k in (AwardKind.COMMENDATION, AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1)]
+
+
+@register_task_form(PROCESS, "Task_nominate")
+class NominationForm(TaskForm):
+    actions = [SUBMIT, CANCEL]
+    award_kind = forms.ChoiceField(label=_("拟奖励等次"), choices=NOMINABLE_KINDS)
+    deeds = forms.CharField(label=_("主要事迹"), max_length=DEEDS_MAX, widget=forms.Textarea(attrs={"rows": 8}),
+                            help_text=_("不超过%(n)s字") % {"n": DEEDS_MAX})
+    period_from = forms.DateField(label=_("事迹起始日期"))
+    period_to = forms.DateField(label=_("事迹截止日期"))
+    deed_reference = forms.CharField(label=_("事迹编号"), max_length=100, required=False,
+                                     help_text=_("同一事迹的编号，用于防止重复奖励"))
+    attachments = forms.JSONField(label=_("附件"), required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.get_action() is CANCEL:
+            for name in ("award_kind", "deeds", "period_from", "period_to"):
+                self.fields[name].required = False
+
+    def clean_deeds(self):
+        deeds = (self.cleaned_data.get("deeds") or "").strip()
+        if self.get_action() is not CANCEL and len(deeds) < 20:
+            raise forms.ValidationError(_("请具体填写主要事迹（至少20字）"))
+        return deeds
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_from"), cleaned.get("period_to")
+        if start and end and start > end:
+            self.add_error("period_to", _("截止日期不能早于起始日期"))
+        if end and end > clock.today():
+            self.add_error("period_to", _("事迹截止日期不能晚于今天"))
+        return cleaned
+
+
+@register_task_form(PROCESS, "Task_unit_decision")
+class UnitDecisionForm(TaskForm):
+    """集体研究 (DOMAIN.md §1.3 step 1): the leadership's meeting that decided to nominate."""
+
+    actions = [APPROVE, RETURN]
+    meeting_date = forms.DateField(label=_("会议日期"))
+    attendees = forms.CharField(label=_("参会人员"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_meeting_date(self):
+        day = self.cleaned_data["meeting_date"]
+        if day > clock.today():
+            raise forms.ValidationError(_("会议日期不能晚于今天"))
+        return day
+
+
+@register_task_form(PROCESS, "Task_integrity")
+class IntegrityForm(TaskForm):
+    """廉政意见 of the discipline-inspection body (DOMAIN.md §1.3 step 2)."""
+
+    actions = [SUBMIT]
+    integrity_opinion = forms.ChoiceField(label=_("廉政意见"), choices=[
+        ("no_objection", _("无不同意见")), ("objection", _("有不同意见"))])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("integrity_opinion") == "objection" and not (cleaned.get("opinion") or "").strip():
+            self.add_error("opinion", _("有不同意见时须说明理由"))
+        return cleaned
+
+
+@register_task_form(PROCESS, "Task_review")
+class ReviewForm(TaskForm):
+    """审核 (DOMAIN.md §1.3 step 3), with the nominating unit's annual quota."""
+
+    actions = [Action("approve", _("同意公示"), primary=True), RETURN, REJECT]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.get_action() and self.get_action().code == "approve" and self.instance is not None:
+            usage = quota_usage(self.instance, self.task_data.get("award_kind"))
+            if usage and usage.used + 1 > usage.limit:
+                raise forms.ValidationError(
+                    _("%(unit)s %(year)s年度%(kind)s名额为%(limit)s个，已使用%(used)s个，不能再同意") % usage.as_dict(),
+                    code="quota_exceeded")
+        return cleaned
+
+
+@register_task_form(PROCESS, "Task_publish")
+class PublishForm(TaskForm):
+    """Filled by the notice desk when several cases are published in one notice."""
+
+    actions = [SUBMIT]
+    notice_id = forms.IntegerField(widget=forms.HiddenInput)
+    notice_start = forms.DateField(label=_("公示开始日期"))
+    notice_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=5, max_value=30,
+                                     help_text=_("不少于5个工作日（《规则手册》第1.3、6节）"))
+
+
+@register_task_form(PROCESS, "Task_verify")
+class VerificationForm(TaskForm):
+    """异议核查 (DOMAIN.md §6)."""
+
+    actions = [SUBMIT]
+    objection_id = forms.IntegerField(widget=forms.HiddenInput)
+    verification_outcome = forms.ChoiceField(label=_("核查结论"), choices=[
+        c for c in ObjectionOutcome.choices if c[0] != ObjectionOutcome.PENDING])
+    verification_finding = forms.CharField(label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    verification_malicious = forms.BooleanField(label=_("疑似恶意诬告，移交纪检监察机关"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pending = self.pending_objection()
+        if pending is not None:
+            self.fields["objection_id"].initial = pending.pk
+
+    def pending_objection(self):
+        if self.instance is None:
+            return None
+        return Objection.objects.filter(instance=self.instance, outcome=ObjectionOutcome.PENDING).first()
+
+    def clean_objection_id(self):
+        value = self.cleaned_data["objection_id"]
+        if not Objection.objects.filter(pk=value, instance=self.instance, outcome=ObjectionOutcome.PENDING).exists():
+            raise forms.ValidationError(_("该异议不存在或已核查"))
+        return value
+
+
+@register_task_form(PROCESS, "Task_objection_decision")
+class ObjectionDecisionForm(TaskForm):
+    """The approver's decision on an objection found (partly) true (DOMAIN.md §6)."""
+
+    actions = [
+        Action("lower", _("降低奖励等次"), opinion_required=True),
+        Action("continue", _("维持原等次继续"), opinion_required=True),
+        Action("suspend", _("暂缓"), opinion_required=True),
+        Action("terminate", _("终止，不予奖励"), opinion_required=True),
+    ]
+    lowered_kind = forms.ChoiceField(label=_("调整后的奖励等次"), choices=NOMINABLE_KINDS, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        action = self.get_action()
+        if action and action.code == "lower":
+            current = self.task_data.get("award_kind")
+            lowered = cleaned.get("lowered_kind")
+            if not lowered:
+                self.add_error("lowered_kind", _("请选择调整后的奖励等次"))
+            elif current in AWARD_ORDER and AWARD_ORDER.index(lowered) >= AWARD_ORDER.index(current):
+                self.add_error("lowered_kind", _("调整后的等次必须低于原等次"))
+        return cleaned
+
+    def task_payload(self):
+        payload = super().task_payload()
+        lowered = payload.pop("lowered_kind", "")
+        if self.get_action().code == "lower":
+            payload["award_kind"] = lowered
+        return payload
+
+
+@register_task_form(PROCESS, "Task_suspended")
+class SuspendedForm(TaskForm):
+    actions = [Action("resume", _("恢复办理"), primary=True, opinion_required=True),
+               Action("terminate", _("终止，不予奖励"), opinion_required=True)]
+
+
+@register_task_form(PROCESS, "Task_approve")
+class ApprovalForm(TaskForm):
+    """审批 (DOMAIN.md §1.3 step 5)."""
+
+    actions = [APPROVE, REJECT]
+
+

@@ -1,0 +1,118 @@
+"""What the approving authority issues: the award decision and approval form, batch notices,
+clarification letters (DOMAIN.md §1.3, §6, §8)."""
+from django.utils.translation import gettext as _
+
+from documents import contexts
+from documents.rendering import issue_document
+from permissions.models import Unit
+from records.models import Award, AwardKind
+from workflows import clock
+from workflows.models import HistoryAction
+from workflows.notify import notify
+
+from .models import AwardBonus
+
+
+# The award form's opinion rows (DOMAIN.md §8.2) and the steps whose opinions fill them.
+FORM_OPINION_STEPS = [
+    (contexts.AWARD_FORM_OPINION_ROLES[0], "Task_unit_decision"),
+    (contexts.AWARD_FORM_OPINION_ROLES[1], "Task_integrity"),
+    (contexts.AWARD_FORM_OPINION_ROLES[2], "Task_review"),
+    (contexts.AWARD_FORM_OPINION_ROLES[3], "Task_approve"),
+]
+
+
+def form_opinions(instance, notice_text=""):
+    """The latest opinion of each step, from the history: who, what, when."""
+    latest = {}
+    for event in instance.history.filter(action=HistoryAction.COMPLETE).select_related("actor").order_by("at", "id"):
+        latest[event.task_bpmn_id] = event
+    rows = []
+    for role_label, step in FORM_OPINION_STEPS:
+        event = latest.get(step)
+        if event is None:
+            continue
+        text = event.opinion
+        if step == "Task_review" and notice_text:
+            text = f"{text}。{notice_text}" if text else notice_text
+        rows.append({"role_label": role_label, "text": text,
+                     "person": event.actor.get_full_name() if event.actor else "", "date": clock.localdate(event.at)})
+    return rows
+
+
+def _awardee(cadre, kind):
+    return {"name": cadre.name, "unit_post": f"{cadre.unit.name}{cadre.current_post}", "award": str(AwardKind(kind).label)}
+
+
+def issue_award(instance, task_data):
+    """Record the award on the cadre, allocate the decision number, issue the PDFs, notify."""
+    route = task_data["route"]
+    approving = Unit.objects.get(pk=route["approving_unit_id"])
+    issuer = Unit.objects.get(pk=route["issuer_unit_id"])
+    cadre = instance.subject_cadre
+    kind = task_data["award_kind"]
+    today = clock.today()
+    decision = issue_document(
+        "award_decision", issuer=issuer, template="documents/award_decision.html", instance=instance,
+        title=_("关于给予%(name)s同志%(kind)s的决定") % {"name": cadre.name, "kind": AwardKind(kind).label},
+        context=contexts.award_decision_context(
+            issuer=issuer, awardees=[_awardee(cadre, kind)], deeds=task_data.get("deeds", ""), date=today,
+            recipients=instance.nominating_unit.name, cc=[approving.name] if approving != issuer else (),
+        ),
+    )
+    award = Award.objects.create(
+        cadre=cadre, kind=kind, awarded_on=today, decision_number=decision.number, approving_unit=approving,
+        deed_reference=task_data.get("deed_reference") or "", bonus=AwardBonus.amount_for(kind, today),
+    )
+    form = issue_document(
+        "award_form", issuer=issuer, template="documents/award_form.html", instance=instance, numbered=False,
+        title=_("公务员奖励审批表（%(name)s）") % {"name": cadre.name},
+        context=contexts.award_form_context(
+            cadre, AwardKind(kind).label, task_data.get("deeds", ""), form_opinions(instance, _notice_text(instance)),
+            assessments=[(a.year, a.get_grade_display()) for a in cadre.assessments.order_by("-year")[:3]][::-1],
+            awards=cadre.awards.exclude(pk=award.pk), sanctions=cadre.sanctions.all(), date=today,
+        ),
+    )
+    notify([instance.started_by], _("%(key)s：%(name)s同志%(kind)s已批准，奖励决定文号%(number)s") % {
+        "key": instance.business_key, "name": cadre.name, "kind": AwardKind(kind).label, "number": decision.number}, instance)
+    return {"award_id": award.pk, "decision_number": decision.number, "document_ids": [decision.pk, form.pk]}
+
+
+def _notice_text(instance):
+    notice = instance.notices.order_by("-start_date").first()
+    if notice is None:
+        return ""
+    objections = instance.objections.count()
+    return _("%(start)s至%(end)s公示%(days)s个工作日，收到异议%(n)s件") % {
+        "start": notice.start_date, "end": notice.end_date, "days": notice.working_days, "n": objections}
+
+
+def issue_notice(notice, user):
+    candidates = []
+    for case in notice.cases.select_related("subject_cadre__unit").order_by("pk"):
+        nomination = case.history.filter(task_bpmn_id="Task_nominate", action=HistoryAction.COMPLETE).order_by("-at", "-id").first()
+        kind = (nomination.changed_fields or {}).get("award_kind") if nomination else None
+        candidates.append(_awardee(case.subject_cadre, kind) if kind else
+                          {"name": case.subject_cadre.name, "unit_post": case.subject_cadre.current_post, "award": ""})
+    return issue_document(
+        "notice", issuer=notice.issuer, template="documents/notice.html", user=user, numbered=False, title=notice.title,
+        context=contexts.notice_context(
+            issuer=notice.issuer, title=notice.title, candidates=candidates, period_start=notice.start_date,
+            period_end=notice.end_date, working_days=notice.working_days, objections=[notice.contact], date=notice.start_date,
+        ),
+        batch=f"notice:{notice.pk}",
+    )
+
+
+def issue_clarification(objection, task_data):
+    cadre = objection.instance.subject_cadre
+    route = task_data.get("route") or {}
+    issuer = Unit.objects.get(pk=route.get("issuer_unit_id") or objection.notice.issuer_id)
+    return issue_document(
+        "clarification_letter", issuer=issuer, template="documents/clarification_letter.html", instance=objection.instance,
+        title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre.name},
+        context=contexts.clarification_letter_context(
+            issuer=issuer, recipient=cadre.unit.name, cadre_name=cadre.name, received_on=objection.received_on,
+            summary=objection.content, findings=task_data.get("verification_finding", ""), date=clock.today(),
+        ),
+    )

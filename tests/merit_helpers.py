@@ -1,0 +1,66 @@
+"""Shared steps for the merit-citation tests: demo users acting through the service layer."""
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from permissions.models import Unit
+from records.models import Cadre
+from workflows import services
+from workflows.models import HumanTask, ProcessInstance
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PROCESS = "merit_citation"
+# Clean cadres of 鲁山县琴台街道 in the demo data (no sanction, no investigation, 称职 in 2025).
+QT_CLEAN = ["410423198912254396", "410423198906079413", "410423197505138641", "410423198804012672"]
+
+
+def at(text):
+    """An aware datetime in Asia/Shanghai from 'YYYY-MM-DD HH:MM'."""
+    return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
+
+
+def load_world():
+    call_command("deploy_processes", verbosity=0)
+    call_command("load_demo", verbosity=0)
+
+
+def person(username):
+    return get_user_model().objects.get(username=username)
+
+
+def unit(code):
+    return Unit.objects.get(code=code)
+
+
+def cadre(id_number):
+    return Cadre.objects.get(id_number=id_number)
+
+
+def task_of(case, bpmn_id):
+    return HumanTask.objects.get(instance_id=case.pk, bpmn_id=bpmn_id)
+
+
+def refresh(case):
+    return ProcessInstance.objects.get(pk=case.pk)
+
+
+def nomination(award_kind="commendation", deed_reference="", **extra):
+    return {
+        "award_kind": award_kind,
+        "deeds": "在2026年汛期防汛抢险中连续奋战七昼夜，组织转移群众三百余人，无一伤亡，表现突出。",
+        "period_from": "2026-07-01", "period_to": "2026-08-31", "deed_reference": deed_reference, **extra,
+    }
+
+
+def start_and_nominate(nominator, unit_code, subject, **nomination_fields):
+    case = services.start_process(person(nominator), PROCESS, unit=unit(unit_code), subject_cadre=subject)
+    services.complete_task(person(nominator), task_of(case, "Task_nominate").pk, data=nomination(**nomination_fields))
+    return refresh(case)
+
+
+def unit_decides(leader, case):
+    services.complete_task(person(leader), task_of(case, "Task_unit_decision").pk,
+                           data={"meeting_date": "2026-09-01", "attendees": "党委书记、镇长、副书记等7人"}, opinion="经集体研究，同意推荐")
+    return refresh(case)
