@@ -1,0 +1,230 @@
+"""The context each document template expects, and small builders for them.
+
+Free of workflow imports on purpose: any process (merit citation, promotion, secondment) fills
+these from its own data. Objects are duck-typed (a unit has ``name`` and ``issuer_mark``; a cadre
+has the fields of ``records.models.Cadre``). Body text comes from the caller; the fixed phrases
+the builders add go through gettext.
+
+``documents/official_document.html`` — any numbered 公文 (GB/T 9704-2012, DOMAIN.md §8.1)::
+
+    issuer_mark   str   发文机关标志, printed red at the top ("" → no masthead, e.g. a 公示)
+    title         str   标题
+    recipients    str   主送机关, without the colon ("" → none)
+    blocks        list  body: dicts {"style": "p" | "h1" | "h2", "text": str};
+                        h1 = 一、 headings (黑体), h2 = （一） headings (楷体); 1. and （1） are "p"
+    signature     str   发文机关署名
+    date          date  成文日期, printed 2026年3月1日
+    note          str   附注, printed in parentheses ("" → none)
+    cc            list  抄送机关 (str)
+    printer       str   印发机关 ("" → no 版记 line)
+    print_date    date  印发日期
+    doc           dict  added by issue_document(): number, version, code, verify_url, qr
+
+``documents/award_decision.html`` (奖励决定) — the above, plus::
+
+    awardees      list  dicts {"name", "unit_post", "award"} (several → a table)
+
+``documents/notice.html`` (公示) — the above, plus::
+
+    candidates    list  dicts {"name", "unit_post", "award"}
+    period_start, period_end   date   公示期
+    working_days  int | None
+    objections    list  str, how and where to send objections (one line each)
+
+``documents/clarification_letter.html`` (澄清反馈函, seed 000 #12) — the official context.
+
+``documents/award_form.html`` (公务员奖励审批表, DOMAIN.md §8.2)::
+
+    title, person (dict of the cadre's fields, see award_form_context), award, deeds,
+    assessments (str), rewards_and_sanctions (str),
+    opinions: list of dicts {"role_label", "text", "person", "date"}, date, doc
+"""
+import re
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# Heading prefixes of GB/T 9704 §7.3.3: 一、 / （一） / 1. / （1）.
+_H1 = re.compile(r"^[一二三四五六七八九十百]+、")
+_H2 = re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")
+
+
+def blocks_from_text(text):
+    """Body blocks from plain text, one paragraph per line; 一、 lines become h1, （一） lines h2."""
+    blocks = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        style = "h1" if _H1.match(line) else "h2" if _H2.match(line) else "p"
+        blocks.append({"style": style, "text": line})
+    return blocks
+
+
+def issuer_fields(unit):
+    """Issuer mark (blank → the unit's name) and signature of a unit."""
+    return {"issuer_mark": (getattr(unit, "issuer_mark", "") or unit.name), "signature": unit.name}
+
+
+def official_document_context(*, title, blocks, date, issuer_mark="", signature="", recipients="", note="",
+                              cc=(), printer="", print_date=None, **extra):
+    """The context of ``official_document.html``; ``blocks`` may be a list or plain text."""
+    if isinstance(blocks, str):
+        blocks = blocks_from_text(blocks)
+    return {
+        "title": title, "issuer_mark": issuer_mark, "signature": signature, "recipients": recipients,
+        "blocks": list(blocks), "date": date, "note": note, "cc": list(cc), "printer": printer,
+        "print_date": print_date or date, **extra,
+    }
+
+
+def award_decision_context(*, issuer, awardees, deeds, date, recipients="", basis=None, closing=None,
+                           cc=(), printer="", print_date=None, note=""):
+    """奖励决定 (DOMAIN.md §1.3 step 5) for one or several awardees.
+
+    ``awardees``: dicts {"name", "unit_post", "award"} (award = label such as 记三等功);
+    ``deeds``: the deeds paragraph(s) as text; ``basis``: the legal basis phrase.
+    """
+    awardees = list(awardees)
+    if not awardees:
+        raise ValueError("award_decision_context needs at least one awardee")
+    basis = basis or _("《中华人民共和国公务员法》和《公务员奖励规定》")
+    first = awardees[0]
+    awards = {a["award"] for a in awardees}
+    if len(awardees) == 1:
+        title = _("关于给予%(name)s同志%(award)s的决定") % first
+        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定给予%(name)s同志%(award)s。") % {
+            "basis": basis, **first}
+    else:
+        values = {"name": first["name"], "count": len(awardees), "award": next(iter(awards))}
+        title = (_("关于给予%(name)s等%(count)s名同志%(award)s的决定") if len(awards) == 1
+                 else _("关于给予%(name)s等%(count)s名同志奖励的决定")) % values
+        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定给予以下同志奖励：") % {"basis": basis}
+    closing = closing or _("希望受奖励的同志珍惜荣誉，发扬成绩，再接再厉。广大干部要以受奖励的同志为榜样，"
+                           "忠诚干净担当，为推动高质量发展作出新的更大贡献。")
+    blocks = blocks_from_text(deeds) + [{"style": "p", "text": decision}]
+    fields = issuer_fields(issuer)
+    return official_document_context(
+        title=title, blocks=blocks, date=date, recipients=recipients, note=note, cc=cc,
+        printer=printer or fields["signature"], print_date=print_date, awardees=awardees,
+        closing_blocks=blocks_from_text(closing), **fields,
+    )
+
+
+def notice_context(*, issuer, title, candidates, period_start, period_end, objections, date, intro=None,
+                   working_days=None, signature=None):
+    """公示 (DOMAIN.md §1.3 step 4, §6): one notice listing many candidates.
+
+    ``candidates``: dicts {"name", "unit_post", "award"}; ``objections``: lines telling where and
+    how to object (telephone, address, e-mail).
+    """
+    intro = intro or _("根据干部奖励工作有关规定，经研究，拟给予以下同志奖励，现予以公示。")
+    return official_document_context(
+        title=title, blocks=blocks_from_text(intro), date=date, signature=signature or issuer.name,
+        candidates=list(candidates), period_start=period_start, period_end=period_end,
+        working_days=working_days, objections=list(objections),
+    )
+
+
+def clarification_letter_context(*, issuer, recipient, cadre_name, received_on, summary, findings, date,
+                                 conclusion=None, cc=(), printer="", print_date=None):
+    """澄清反馈函 (seed 000 #12, DOMAIN.md §6): written feedback to the cadre's unit after an
+    objection was found untrue or unverifiable.
+
+    ``summary``: what was reported; ``findings``: what the verification established.
+    """
+    values = {"date": f"{received_on.year}年{received_on.month}月{received_on.day}日", "name": cadre_name,
+              "summary": summary}
+    conclusion = conclusion or _("经核查，反映问题不属实。根据《关于进一步激励广大干部新时代新担当新作为推动中原更加出彩的实施意见》"
+                                 "有关规定，现予以澄清，并向你单位书面反馈。请将核查结论告知%(name)s同志本人，"
+                                 "消除负面影响，支持其放下包袱、安心工作。") % {"name": cadre_name}
+    blocks = [
+        {"style": "p", "text": _("%(date)s，我部收到反映你单位%(name)s同志%(summary)s的问题。我部按照有关规定进行了核查。") % values},
+        *blocks_from_text(findings),
+        {"style": "p", "text": conclusion},
+        {"style": "p", "text": _("特此函告。")},
+    ]
+    fields = issuer_fields(issuer)
+    return official_document_context(
+        title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre_name}, blocks=blocks, date=date,
+        recipients=recipient, cc=cc, printer=printer or fields["signature"], print_date=print_date, **fields,
+    )
+
+
+def _display(obj, field):
+    getter = getattr(obj, f"get_{field}_display", None)
+    return getter() if callable(getter) else getattr(obj, field, "")
+
+
+def assessments_text(assessments):
+    """近三年年度考核结果: ``2023年度优秀，2024年度称职`` from (year, label) pairs or records."""
+    parts = []
+    for item in assessments:
+        year, label = item if isinstance(item, tuple) else (item.year, _display(item, "grade"))
+        parts.append(_("%(year)s年度%(grade)s") % {"year": year, "grade": label})
+    return "，".join(parts) or _("无")
+
+
+def rewards_and_sanctions_text(awards=(), sanctions=()):
+    """奖惩情况 from award and sanction records (or "无")."""
+    lines = []
+    for award in awards:
+        lines.append(_("%(year)s年%(month)s月 %(kind)s") % {
+            "year": award.awarded_on.year, "month": award.awarded_on.month, "kind": _display(award, "kind")})
+    for sanction in sanctions:
+        lines.append(_("%(year)s年%(month)s月 %(kind)s") % {
+            "year": sanction.decision_date.year, "month": sanction.decision_date.month, "kind": _display(sanction, "kind")})
+    return "；".join(lines) or _("无")
+
+
+def award_form_context(cadre, award_kind_label, deeds, opinions, assessments=(), *, rewards_and_sanctions=None,
+                       awards=(), sanctions=(), date=None, title=None):
+    """公务员奖励审批表 (DOMAIN.md §8.2).
+
+    ``cadre``: a cadre record (name, sex, birth_date, ethnicity, native_place, political_status,
+    full_time_education, work_start_date, unit, current_post); ``opinions``: dicts
+    {"role_label", "text", "person", "date"} in the form's order — 推荐单位意见, 纪检监察机关意见,
+    审核（公示）情况, 审批机关意见; missing ones print as empty boxes.
+    """
+    unit = getattr(cadre, "unit", None)
+    person = {
+        "name": cadre.name,
+        "sex": _display(cadre, "sex"),
+        "birth_date": cadre.birth_date,
+        "ethnicity": cadre.ethnicity,
+        "native_place": cadre.native_place,
+        "political_status": cadre.political_status,
+        "education": cadre.full_time_education or getattr(cadre, "in_service_education", ""),
+        "work_start_date": cadre.work_start_date,
+        "unit_and_post": f"{unit.name if unit else ''}{cadre.current_post}",
+    }
+    if rewards_and_sanctions is None:
+        rewards_and_sanctions = rewards_and_sanctions_text(awards, sanctions)
+    return {
+        "title": title or _("公务员奖励审批表"),
+        "person": person,
+        "award": award_kind_label,
+        "deeds": blocks_from_text(deeds),
+        "assessments": assessments if isinstance(assessments, str) else assessments_text(assessments),
+        "rewards_and_sanctions": rewards_and_sanctions,
+        "opinions": form_opinions(opinions),
+        "date": date,
+    }
+
+
+# The opinion rows of the award form, in order (DOMAIN.md §8.2).
+AWARD_FORM_OPINION_ROLES = (
+    gettext_lazy("推荐单位意见"), gettext_lazy("纪检监察机关意见"), gettext_lazy("审核（公示）情况"), gettext_lazy("审批机关意见"),
+)
+
+
+def form_opinions(opinions, roles=AWARD_FORM_OPINION_ROLES):
+    """One row per standard role (empty when not given yet), then any other opinions given."""
+    given = [dict(o) for o in opinions]
+    rows = []
+    for role in roles:
+        match = next((o for o in given if str(o.get("role_label")) == str(role)), None)
+        if match is not None:
+            given.remove(match)
+        rows.append(match or {"role_label": role, "text": "", "person": "", "date": None})
+    return rows + given

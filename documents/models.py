@@ -1,0 +1,141 @@
+"""Issued official documents and forms, and the document-number register (DOMAIN.md §8).
+
+The PDF bytes are stored in the database (``BinaryField``), not under MEDIA_ROOT: the number,
+the record and the bytes then commit or roll back together with the caller's transaction —
+a rolled-back issue leaves neither a consumed number nor an orphan file, a committed one can
+never point at a missing file, and a database backup is the whole register. Documents are
+tens of kilobytes (subset fonts), and PostgreSQL keeps large ``bytea`` values out of line
+(TOAST), so lists that defer the column (the default manager does) stay cheap.
+"""
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from permissions.models import Unit
+
+
+class DocumentKind(models.TextChoices):
+    AWARD_DECISION = "award_decision", _("奖励决定")
+    AWARD_FORM = "award_form", _("公务员奖励审批表")
+    NOTICE = "notice", _("公示")
+    CLARIFICATION_LETTER = "clarification_letter", _("澄清反馈函")
+    APPOINTMENT_NOTICE = "appointment_notice", _("任职通知")
+    REQUEST_FOR_CONSENT = "request_for_consent", _("征求意见函")
+    SELECTION_NOTICE = "selection_notice", _("选派通知")
+    INTRODUCTION_LETTER = "introduction_letter", _("介绍信")
+    REVOCATION_DECISION = "revocation_decision", _("撤销奖励决定")
+
+
+class ImmutableDocumentError(PermissionError):
+    """Issued documents are never changed or deleted; re-generate a new version instead."""
+
+
+class DocumentNumberSequence(models.Model):
+    """Last serial used per issuer and year, for 发文字号 such as 平组〔2026〕12号 (DOMAIN.md §8.1)."""
+
+    issuer = models.ForeignKey(Unit, verbose_name=_("发文机关"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年份"))
+    last_number = models.PositiveIntegerField(_("已用最大序号"), default=0)
+
+    class Meta:
+        verbose_name = _("发文字号登记")
+        verbose_name_plural = _("发文字号登记")
+        constraints = [models.UniqueConstraint(fields=["issuer", "year"], name="unique_document_number_sequence")]
+
+    def __str__(self):
+        return f"{self.issuer} {self.year}: {self.last_number}"
+
+
+class IssuedDocumentQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableDocumentError(_("已印发的公文不能修改"))
+
+    def delete(self):
+        raise ImmutableDocumentError(_("已印发的公文不能删除"))
+
+
+class IssuedDocumentManager(models.Manager.from_queryset(IssuedDocumentQuerySet)):
+    def get_queryset(self):
+        # The bytes are read only where they are needed (download, verification upload).
+        return super().get_queryset().defer("pdf")
+
+
+class IssuedDocument(models.Model):
+    """One issued version of a document; append-only like the case history.
+
+    Re-generating a document creates version n+1 with the same number, pointing at version n
+    through ``supersedes``; both stay verifiable.
+    """
+
+    kind = models.CharField(_("文书种类"), max_length=30, choices=DocumentKind.choices)
+    title = models.CharField(_("标题"), max_length=300, blank=True)
+    issuer = models.ForeignKey(Unit, verbose_name=_("发文机关"), on_delete=models.PROTECT, related_name="issued_documents")
+    number = models.CharField(_("发文字号"), max_length=60, null=True, blank=True, db_index=True)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    serial = models.PositiveIntegerField(_("序号"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    supersedes = models.OneToOneField(
+        "self", verbose_name=_("取代的版本"), null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    # Printed in the QR code: identifies the record without exposing sequential ids.
+    verification_code = models.UUIDField(_("核验码"), default=uuid.uuid4, unique=True, editable=False)
+    template = models.CharField(_("模板"), max_length=100)
+    pdf = models.BinaryField(_("PDF 文件"))
+    sha256 = models.CharField(_("SHA-256 摘要"), max_length=64, db_index=True)
+    size = models.PositiveIntegerField(_("文件大小（字节）"))
+    page_count = models.PositiveSmallIntegerField(_("页数"))
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("生成人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    instance = models.ForeignKey(
+        "workflows.ProcessInstance", verbose_name=_("所属案件"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="documents",
+    )
+    # A free reference grouping documents issued together (e.g. one batch notice's case list).
+    batch = models.CharField(_("批次"), max_length=100, null=True, blank=True, db_index=True)
+
+    objects = IssuedDocumentManager()
+
+    class Meta:
+        verbose_name = _("已印发文书")
+        verbose_name_plural = _("已印发文书")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The register hands out each serial once; versions of one document share it.
+            models.UniqueConstraint(
+                fields=["issuer", "year", "serial", "version"], condition=models.Q(serial__isnull=False),
+                name="unique_document_serial_version",
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="document_version_positive"),
+        ]
+        indexes = [models.Index(fields=["instance", "kind"])]
+
+    def __str__(self):
+        label = self.number or self.get_kind_display()
+        return f"{label} v{self.version}" if self.version > 1 else label
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableDocumentError(_("已印发的公文不能修改"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableDocumentError(_("已印发的公文不能删除"))
+
+    @property
+    def successor(self):
+        """The version that replaced this one, or None."""
+        try:
+            return self.superseded_by
+        except IssuedDocument.DoesNotExist:
+            return None
+
+    def latest_version(self):
+        """The newest version in this document's chain (self when not superseded)."""
+        current = self
+        while (following := current.successor) is not None:
+            current = following
+        return current

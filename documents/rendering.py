@@ -1,0 +1,197 @@
+"""Rendering PDFs with WeasyPrint, and issuing numbered, verifiable documents (DOMAIN.md §8).
+
+``render_pdf(template, context)`` renders any template of this app; ``issue_document(...)``
+allocates the number, renders with the number and a verification QR code, and stores an
+immutable ``IssuedDocument``. The context each template expects is described in
+``documents.contexts``.
+"""
+import atexit
+import base64
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from . import fonts
+from .models import DocumentKind, IssuedDocument
+from .numbering import allocate_number
+
+logger = logging.getLogger(__name__)
+
+
+class _OnceFilter(logging.Filter):
+    """Let WeasyPrint's per-font "install HarfBuzz-Subset" advice through once per process."""
+
+    seen = False
+
+    def filter(self, record):
+        if "HarfBuzz-Subset" not in str(record.msg):
+            return True
+        first, _OnceFilter.seen = not _OnceFilter.seen, True
+        return first
+
+
+logging.getLogger("weasyprint").addFilter(_OnceFilter())
+# fontTools logs every subsetting step at INFO; WeasyPrint its progress.
+for _name in ("fontTools", "weasyprint.progress"):
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.WARNING)
+
+# Documents are Chinese whatever the language of the person who triggers them (DOMAIN.md §8).
+DOCUMENT_LANGUAGE = "zh-hans"
+
+# One font configuration per process: WeasyPrint copies and scans every @font-face file when
+# a configuration first sees it, so it is built once and reused. Pango's font map is not
+# thread-safe, hence the lock; rendering is CPU-bound Python, so threads lose nothing by it.
+_render_lock = threading.Lock()
+_font_setup = None  # (manifest stamp, FontConfiguration, CSS)
+
+
+def _fonts():
+    global _font_setup
+    manifest = fonts.font_dir() / fonts.MANIFEST
+    try:
+        stamp = manifest.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    if _font_setup is None or _font_setup[0] != stamp:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = FontConfiguration()
+        css = fonts.font_face_css()
+        if not css:
+            logger.warning(
+                "prepared fonts missing in %s: documents render with the stock system fonts, "
+                "which takes seconds; run `manage.py prepare_fonts`", fonts.font_dir())
+        _font_setup = (stamp, config, CSS(string=css or "/* no prepared fonts */", font_config=config))
+    return _font_setup[1], _font_setup[2]
+
+
+@atexit.register
+def _release_fonts():
+    # Drop the configuration while its module still exists (its __del__ fails at shutdown).
+    global _font_setup
+    _font_setup = None
+
+
+@dataclass(frozen=True)
+class RenderedPDF:
+    pdf: bytes
+    page_count: int
+
+
+def render(template_name, context):
+    """Render a template of this app to PDF; return the bytes and the page count."""
+    from weasyprint import HTML
+
+    with translation.override(DOCUMENT_LANGUAGE):
+        html = render_to_string(template_name, context)
+    with _render_lock:
+        config, css = _fonts()
+        document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=config, stylesheets=[css])
+        pdf = document.write_pdf()
+    return RenderedPDF(pdf=pdf, page_count=len(document.pages))
+
+
+def render_pdf(template_name, context):
+    """PDF bytes of ``template_name`` rendered with ``context``."""
+    return render(template_name, context).pdf
+
+
+# --- verification data printed on the document -------------------------------------------------
+
+def public_base_url():
+    """Absolute base of the links printed in QR codes (``settings.MERITFLOW_PUBLIC_URL``)."""
+    return getattr(settings, "MERITFLOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def verification_url(document):
+    """The public verification page for this record: number and verification code.
+
+    The QR code cannot carry the PDF's hash (the hash depends on the QR code); it identifies
+    the record, and uploading the file on that page proves the bytes.
+    """
+    query = {"number": document.number, "id": str(document.verification_code)} if document.number else {
+        "id": str(document.verification_code)}
+    return f"{public_base_url()}{reverse('documents:verify')}?{urlencode(query)}"
+
+
+def qr_data_uri(text):
+    """A QR code of ``text`` as an SVG data URI (vector, so it prints sharp at any size)."""
+    import qrcode
+    import qrcode.image.svg
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0,
+                         image_factory=qrcode.image.svg.SvgPathImage)
+    code.add_data(text)
+    code.make(fit=True)
+    svg = code.make_image().to_string()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+# --- issuing -------------------------------------------------------------------------------
+
+class DocumentIssueError(ValueError):
+    pass
+
+
+def issue_document(kind, *, issuer, template, context, instance=None, user=None, numbered=True,
+                   title="", supersedes=None, batch=None, year=None):
+    """Issue a document: number it, render it, store it; return the ``IssuedDocument``.
+
+    - ``kind``: a ``DocumentKind`` value; ``template``: e.g. ``"documents/award_decision.html"``;
+      ``context``: what that template expects (see ``documents.contexts``).
+    - ``numbered``: allocate the next 发文字号 of ``issuer`` (forms pass False). The year is
+      ``year``, else the year of ``context["date"]``, else this year.
+    - ``supersedes``: re-generate that document: same kind, issuer and number, version + 1.
+      A document can be superseded once; regenerate the latest version.
+
+    Runs in the caller's transaction when there is one (the number is returned if it rolls
+    back); the number's register row stays locked while the PDF renders, which is what keeps
+    numbers gapless.
+    """
+    kind = DocumentKind(kind)
+    with transaction.atomic():
+        if supersedes is not None:
+            previous = IssuedDocument.objects.select_for_update().get(pk=supersedes.pk)
+            if IssuedDocument.objects.filter(supersedes=previous).exists():
+                raise DocumentIssueError(_("该文书已被新版本取代，请在最新版本上重新生成"))
+            document = IssuedDocument(
+                kind=previous.kind, issuer=previous.issuer, number=previous.number, year=previous.year,
+                serial=previous.serial, version=previous.version + 1, supersedes=previous,
+                title=title or previous.title,
+            )
+        else:
+            date = context.get("date")
+            year = year or (date.year if hasattr(date, "year") else timezone.localdate().year)
+            number, serial = allocate_number(issuer, year) if numbered else (None, None)
+            document = IssuedDocument(kind=kind, issuer=issuer, number=number, year=year, serial=serial, title=title)
+        document.template = template
+        document.instance = instance if instance is not None else (supersedes.instance if supersedes else None)
+        document.created_by = user
+        document.batch = batch if batch is not None else (supersedes.batch if supersedes else None)
+
+        url = verification_url(document)
+        stamp = {
+            "number": document.number,
+            "version": document.version,
+            "code": str(document.verification_code),
+            "verify_url": url,
+            "qr": qr_data_uri(url),
+        }
+        rendered = render(template, {**context, "doc": stamp})
+        document.pdf = rendered.pdf
+        document.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+        document.size = len(rendered.pdf)
+        document.page_count = rendered.page_count
+        document.save()
+    return document
