@@ -64,3 +64,16 @@ def unit_decides(leader, case):
     services.complete_task(person(leader), task_of(case, "Task_unit_decision").pk,
                            data={"meeting_date": "2026-09-01", "attendees": "党委书记、镇长、副书记等7人"}, opinion="经集体研究，同意推荐")
     return refresh(case)
+
+
+def to_publish(subject, *, nominator="ls_qt_jbr", unit_code="HA-PDS-LS-QT", leader="ls_qt_ld", discipline="ls_jw",
+               reviewer="ls_sh", **fields):
+    """Nominate → unit decision → integrity → review: the case waits at 发布公示."""
+    from workflows import services as _services
+
+    case = start_and_nominate(nominator, unit_code, subject, **fields)
+    _services.complete_task(person(leader), task_of(case, "Task_unit_decision").pk,
+                            data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"}, opinion="同意推荐")
+    _services.complete_task(person(discipline), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
+    _services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
+    return refresh(case)

@@ -162,13 +162,17 @@ def waiting_timer_task_ids(workflow):
 
 
 def waiting_message_definition(workflow, message_name):
-    """The event definition of a waiting catch event for ``message_name``, or None."""
+    """The definition of a message ``message_name`` that a waiting event (or event-based gateway)
+    would catch, or None."""
     from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+    from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 
     for task in workflow.get_tasks(state=TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, MessageEventDefinition) and definition.name == message_name:
-            return definition
+        candidates = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        for candidate in candidates:
+            if isinstance(candidate, MessageEventDefinition) and candidate.name == message_name:
+                return candidate
     return None
 
 

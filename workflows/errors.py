@@ -47,4 +47,6 @@ class FormInvalid(InvalidAction):
 
     def __init__(self, errors, message=None):
         self.errors = errors
-        super().__init__(message, errors=errors)
+        # A rule that is not about one field (e.g. a quota) is the message itself.
+        general = errors.get("__all__")
+        super().__init__(message or ("；".join(general) if general else None), errors=errors)
