@@ -5,8 +5,8 @@ from django import forms
 from workflows import clock
 from django.utils.translation import gettext_lazy as _
 
-from records.models import AWARD_ORDER, AwardKind
-from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, TaskForm, register_task_form
+from records.models import AWARD_ORDER, Award, AwardKind
+from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, OpinionForm, TaskForm, register_task_form
 
 from .models import Objection, ObjectionOutcome
 from .quota import quota_usage
@@ -184,3 +184,36 @@ class ApprovalForm(TaskForm):
     actions = [APPROVE, REJECT]
 
 
+
+
+REVOCATION = "award_revocation"
+
+
+@register_task_form(REVOCATION, "Task_apply")
+class RevocationApplicationForm(TaskForm):
+    """撤销奖励 application (公务员法 art. 56, DOMAIN.md §1.4), by the original nominating unit."""
+
+    actions = [SUBMIT]
+    award_id = forms.IntegerField(label=_("拟撤销的奖励"), widget=forms.Select)
+    ground = forms.ChoiceField(label=_("撤销事由"), choices=[
+        ("fraud", _("弄虚作假，骗取奖励")),
+        ("concealed", _("申报奖励时隐瞒严重错误或者严重违反规定程序")),
+        ("later_violation", _("有严重违纪违法等行为，影响称号声誉")),
+        ("other", _("有法律、法规规定应当撤销奖励的其他情形")),
+    ])
+    facts = forms.CharField(label=_("事实和依据"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        awards = Award.objects.filter(cadre=self.instance.subject_cadre, revoked=False) if self.instance else Award.objects.none()
+        self.fields["award_id"].widget.choices = [(a.pk, f"{a.get_kind_display()} {a.decision_number} {a.awarded_on}") for a in awards]
+        self._awards = {a.pk for a in awards}
+
+    def clean_award_id(self):
+        value = self.cleaned_data["award_id"]
+        if value not in self._awards:
+            raise forms.ValidationError(_("请选择该干部一项未撤销的奖励"))
+        return value
+
+
+register_task_form(REVOCATION, "Task_review", "Task_approve")(OpinionForm)

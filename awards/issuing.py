@@ -1,6 +1,7 @@
 """What the approving authority issues: the award decision and approval form, batch notices,
 clarification letters (DOMAIN.md §1.3, §6, §8)."""
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from documents import contexts
 from documents.rendering import issue_document
@@ -116,3 +117,41 @@ def issue_clarification(objection, task_data):
             summary=objection.content, findings=task_data.get("verification_finding", ""), date=clock.today(),
         ),
     )
+
+
+REVOCATION_GROUNDS = {
+    "fraud": _lazy("弄虚作假，骗取奖励"),
+    "concealed": _lazy("申报奖励时隐瞒严重错误或者严重违反规定程序"),
+    "later_violation": _lazy("有严重违纪违法等行为，影响称号声誉"),
+    "other": _lazy("有法律、法规规定应当撤销奖励的其他情形"),
+}
+
+
+def revoke_award(instance, task_data):
+    """撤销奖励 (公务员法 art. 56, DOMAIN.md §1.4): published decision, benefits stopped, recorded."""
+    award = Award.objects.select_for_update().select_related("cadre__unit", "approving_unit").get(pk=task_data["award_id"])
+    if award.revoked:
+        raise ValueError(_("该奖励已撤销"))
+    route = task_data["route"]
+    issuer = Unit.objects.get(pk=route["issuer_unit_id"])
+    today = clock.today()
+    ground = str(REVOCATION_GROUNDS.get(task_data.get("ground"), ""))
+    body = _("%(name)s同志经%(number)s决定给予%(kind)s。经查，该同志%(ground)s。%(facts)s\n"
+             "根据《中华人民共和国公务员法》第五十六条，经研究，决定撤销对%(name)s同志的%(kind)s，"
+             "收回其奖励证书%(medal)s，停止其享受的相应待遇，并记入本人档案。") % {
+        "name": award.cadre.name, "number": award.decision_number or _("原"), "kind": award.get_kind_display(),
+        "ground": ground, "facts": task_data.get("facts", ""),
+        "medal": _("和奖章") if award.kind in (AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE) else ""}
+    decision = issue_document(
+        "revocation_decision", issuer=issuer, template="documents/official_document.html", instance=instance,
+        title=_("关于撤销%(name)s同志%(kind)s的决定") % {"name": award.cadre.name, "kind": award.get_kind_display()},
+        context=contexts.official_document_context(
+            title=_("关于撤销%(name)s同志%(kind)s的决定") % {"name": award.cadre.name, "kind": award.get_kind_display()},
+            blocks=body, date=today, recipients=instance.nominating_unit.name, **contexts.issuer_fields(issuer)),
+    )
+    award.revoked, award.revoked_on = True, today
+    award.save(update_fields=["revoked", "revoked_on"])
+    notify([instance.started_by], _("%(key)s：已撤销%(name)s同志的%(kind)s（%(number)s）") % {
+        "key": instance.business_key, "name": award.cadre.name, "kind": award.get_kind_display(), "number": decision.number},
+        instance)
+    return {"award_id": award.pk, "decision_number": decision.number, "document_id": decision.pk}

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from permissions.models import Unit
+from records.models import Award
 from workflows.models import ProcessInstance
 from workflows.sandbox import register_service
 
@@ -47,3 +48,18 @@ def close_objection(task_data, /, *, instance_id, objection_id, outcome, finding
 def issue_award(task_data, /, *, instance_id):
     instance = ProcessInstance.objects.select_related("subject_cadre", "nominating_unit", "started_by").get(pk=instance_id)
     return issuing.issue_award(instance, task_data)
+
+
+@register_service("awards.revocation_route")
+def revocation_route(task_data, /, *, award_id):
+    """Revocation goes to the authority that approved the award (公务员法 art. 56, DOMAIN.md §1.4)."""
+    award = Award.objects.select_related("approving_unit").get(pk=award_id)
+    if award.approving_unit is None:
+        raise ValueError(_("该奖励未记录审批机关，无法确定撤销的审批机关"))
+    return routing.bodies(award.approving_unit)
+
+
+@register_service("awards.revoke_award")
+def revoke_award(task_data, /, *, instance_id):
+    instance = ProcessInstance.objects.select_related("subject_cadre", "started_by").get(pk=instance_id)
+    return issuing.revoke_award(instance, task_data)

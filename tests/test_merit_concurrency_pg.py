@@ -1,0 +1,59 @@
+"""On PostgreSQL: 50 approvals at once in one issuer → 50 distinct, consecutive decision numbers,
+allocated in the approval's own transaction (issue 3)."""
+import threading
+
+import pytest
+from django.db import connection
+
+from awards import notices
+from records.models import Award, Cadre
+from tests.merit_helpers import at, load_world, person, task_of, to_publish, unit
+from workflows import clock, services
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+CASES = 50
+
+
+def test_fifty_simultaneous_approvals_get_fifty_consecutive_numbers():
+    load_world()
+    county = unit("HA-PDS-LS")
+    subjects = list(Cadre.objects.filter(unit__path__startswith=county.path, user__isnull=True, sanctions__isnull=True,
+                                         investigations__isnull=True, assessments__year=2025,
+                                         assessments__grade__in=["excellent", "competent"]).distinct()[:CASES])
+    assert len(subjects) == CASES
+    # Start every case as the township/bureau nominator of a unit of 鲁山县 through one generic nominator.
+    from permissions.models import Grant
+
+    nominator = person("ls_qt_jbr")
+    leader = person("ls_qt_ld")
+    Grant.objects.create(user=nominator, role="nominator", unit=county, include_subordinates=True)
+    Grant.objects.create(user=leader, role="unit_leader", unit=county, include_subordinates=True)
+    with clock.frozen_at(at("2026-09-28 09:00")):
+        cases = [to_publish(s, unit_code=s.unit.code) for s in subjects]
+    with clock.frozen_at(at("2026-09-29 08:30")):
+        notices.publish_notice(person("ls_gs"), [task_of(c, "Task_publish").pk for c in cases], contact="x")
+    services.fire_due_timers(now=at("2026-10-11 00:01"), limit=CASES)
+    task_ids = [task_of(c, "Task_approve").pk for c in cases]
+
+    barrier = threading.Barrier(CASES)
+    errors = []
+
+    def approve(task_id):
+        try:
+            barrier.wait()
+            with clock.frozen_at(at("2026-10-12 09:00")):
+                services.complete_task(person("ls_sp"), task_id, action="approve", opinion="同意")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(t,)) for t in task_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    numbers = sorted(Award.objects.filter(awarded_on="2026-10-12").values_list("decision_number", flat=True),
+                     key=lambda n: int(n.split("〕")[1].rstrip("号")))
+    assert numbers == [f"鲁组〔2026〕{i}号" for i in range(1, CASES + 1)]
