@@ -49,3 +49,16 @@ def deploy_test_diagrams(*names):
     from workflows.deploy import deploy_files
 
     return deploy_files([TEST_BPMN / name for name in names], base=TEST_BPMN)
+
+
+def ensure_reference_data():
+    """Re-create what data migrations provide; a transactional test's flush deletes it."""
+    from awards.models import AwardBonus
+    from awards.reference import install_default_bonuses
+    from workdays import calendar
+    from workdays.models import CalendarDay, CalendarYear
+    from workdays.sync import sync_from_package
+
+    sync_from_package(CalendarYear, CalendarDay)
+    calendar.clear_cache()
+    install_default_bonuses(AwardBonus)

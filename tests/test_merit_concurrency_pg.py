@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from awards import notices
-from records.models import Award, Cadre
+from records.models import Award
+from tests import factories as f
 from tests.merit_helpers import at, load_world, person, task_of, to_publish, unit
 from workflows import clock, services
 
@@ -15,21 +16,12 @@ CASES = 50
 
 
 def test_fifty_simultaneous_approvals_get_fifty_consecutive_numbers():
+    f.ensure_reference_data()  # the calendar and bonus rows of the data migrations (flushed by earlier tests)
     load_world()
-    county = unit("HA-PDS-LS")
-    subjects = list(Cadre.objects.filter(unit__path__startswith=county.path, user__isnull=True, sanctions__isnull=True,
-                                         investigations__isnull=True, assessments__year=2025,
-                                         assessments__grade__in=["excellent", "competent"]).distinct()[:CASES])
-    assert len(subjects) == CASES
-    # Start every case as the township/bureau nominator of a unit of 鲁山县 through one generic nominator.
-    from permissions.models import Grant
-
-    nominator = person("ls_qt_jbr")
-    leader = person("ls_qt_ld")
-    Grant.objects.create(user=nominator, role="nominator", unit=county, include_subordinates=True)
-    Grant.objects.create(user=leader, role="unit_leader", unit=county, include_subordinates=True)
+    township = unit("HA-PDS-LS-QT")
+    subjects = [f.cadre(f"测试干部{i:02d}", township) for i in range(CASES)]
     with clock.frozen_at(at("2026-09-28 09:00")):
-        cases = [to_publish(s, unit_code=s.unit.code) for s in subjects]
+        cases = [to_publish(s) for s in subjects]
     with clock.frozen_at(at("2026-09-29 08:30")):
         notices.publish_notice(person("ls_gs"), [task_of(c, "Task_publish").pk for c in cases], contact="x")
     services.fire_due_timers(now=at("2026-10-11 00:01"), limit=CASES)

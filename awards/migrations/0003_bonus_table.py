@@ -1,17 +1,11 @@
-"""Bonus amounts per award kind (DOMAIN.md §1.1; 人社厅发〔2018〕1号 [practice]) — data, editable in the admin."""
-import datetime
-from decimal import Decimal
-
+"""Bonus amounts per award kind (DOMAIN.md §1.1) — data, editable in the admin."""
 from django.db import migrations
 
-AMOUNTS = {"commendation": "1500", "merit_3": "3000", "merit_2": "6000", "merit_1": "12000", "title": "20000"}
+from awards.reference import install_default_bonuses
 
 
 def add_bonuses(apps, schema_editor):
-    AwardBonus = apps.get_model("awards", "AwardBonus")
-    for kind, amount in AMOUNTS.items():
-        AwardBonus.objects.get_or_create(kind=kind, effective_from=datetime.date(2018, 1, 1),
-                                         defaults={"amount": Decimal(amount), "basis": "人社厅发〔2018〕1号"})
+    install_default_bonuses(apps.get_model("awards", "AwardBonus"))
 
 
 class Migration(migrations.Migration):
