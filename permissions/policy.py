@@ -96,3 +96,23 @@ def inbox_filter(user):
         q &= ~Q(instance__subject_cadre_id__in=related)
     q &= ~(Q(role__in=JUDGING_ROLES) & Q(instance__started_by=user))
     return q
+
+
+def _covered_by_any_grant(user, unit_field, path_field):
+    """Exists a grant of the user (any role) on the unit, or on an ancestor with subordinates."""
+    return Exists(Grant.objects.filter(_grant_covers(OuterRef(unit_field), OuterRef(path_field)), user=user))
+
+
+def visible_cases_filter(user):
+    """Q on ProcessInstance: cases the user started, or that involved a unit the user holds a
+    role on. Everything else is invisible (pages and API answer 404)."""
+    from workflows.models import CaseUnit
+
+    involved = CaseUnit.objects.filter(instance=OuterRef("pk")).filter(
+        Exists(Grant.objects.filter(_grant_covers(OuterRef("unit_id"), OuterRef("unit_path")), user=user)))
+    return Q(started_by=user) | Exists(involved)
+
+
+def visible_cadres_filter(user):
+    """Q on Cadre: cadres of the units the user holds a role on (and their subordinates where granted)."""
+    return _covered_by_any_grant(user, "unit_id", "unit__path")

@@ -232,3 +232,17 @@ def test_history_is_append_only(world):
         instance.history.update(opinion="x")
     with pytest.raises(PermissionError):
         event.delete()
+
+
+def test_case_visibility_follows_the_units_it_involved(world):
+    """Pages and API show a case only to people holding a role on a unit it involved."""
+    from permissions.policy import visible_cases_filter
+
+    tree, people, subject = world
+    instance = start(world)
+    visible = lambda who: ProcessInstance.objects.filter(visible_cases_filter(who)).filter(pk=instance.pk).exists()  # noqa: E731
+    assert visible(people["nominator"]) and not visible(people["approver"])
+    services.complete_task(people["nominator"], open_task(instance, "Task_submit").pk)
+    assert visible(people["approver"])  # the county now holds a task of it
+    assert visible(people["city_approver"])  # grant on the city with its subordinates
+    assert not visible(people["other_approver"])

@@ -131,6 +131,21 @@ class HumanTask(models.Model):
         return [t.strip() for t in self.return_to.split(",") if t.strip()]
 
 
+class CaseUnit(models.Model):
+    """Every unit a case has involved (its nominating unit and each unit a task was bound to).
+
+    Who may see a case follows from these rows and the viewer's grants, in one query.
+    """
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="involved_units")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit_path = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["instance", "unit"], name="unique_case_unit")]
+        indexes = [models.Index(fields=["unit", "instance"]), models.Index(fields=["unit_path"])]
+
+
 class HistoryAction(models.TextChoices):
     START = "start", _("发起")
     COMPLETE = "complete", _("办理")

@@ -23,6 +23,7 @@ from . import clock, engine, forms
 from .errors import ActionNotAllowed, DefinitionNotFound, FormInvalid, InvalidAction, TaskConflict
 from .models import (
     BusinessKeySequence,
+    CaseUnit,
     HistoryAction,
     HistoryEvent,
     HumanTask,
@@ -58,6 +59,7 @@ def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
             subject_cadre=subject_cadre, started_by=user, state="{}",
         )
         instance.save()
+        _involve(instance, {(unit.pk, unit.path)})
         workflow = engine.new_workflow(definition, {
             **data,
             "business_key": key,
@@ -414,6 +416,12 @@ def _project_tasks(instance, workflow):
     new_rows = [_human_task_row(instance, t) for uuid, t in ready.items() if uuid not in existing]
     if new_rows:
         HumanTask.objects.bulk_create(new_rows)
+        _involve(instance, {(row.unit_id, row.unit_path) for row in new_rows})
+
+
+def _involve(instance, units):
+    CaseUnit.objects.bulk_create([CaseUnit(instance=instance, unit_id=unit_id, unit_path=path) for unit_id, path in units],
+                                 ignore_conflicts=True)
 
 
 def _human_task_row(instance, spiff_task):
