@@ -116,3 +116,11 @@ def visible_cases_filter(user):
 def visible_cadres_filter(user):
     """Q on Cadre: cadres of the units the user holds a role on (and their subordinates where granted)."""
     return _covered_by_any_grant(user, "unit_id", "unit__path")
+
+
+def holders_of(role, unit):
+    """The active users who hold ``role`` on ``unit`` (directly or through an ancestor's grant)."""
+    from django.contrib.auth import get_user_model
+
+    grants = Grant.objects.filter(_grant_covers(unit.pk, _value(unit.path)), role=role)
+    return list(get_user_model().objects.filter(is_active=True, grants__in=grants).distinct())

@@ -246,3 +246,19 @@ def test_case_visibility_follows_the_units_it_involved(world):
     assert visible(people["approver"])  # the county now holds a task of it
     assert visible(people["city_approver"])  # grant on the city with its subordinates
     assert not visible(people["other_approver"])
+
+
+def test_people_are_notified_when_a_task_reaches_them_and_the_starter_can_remind(world):
+    from workflows.models import Notification
+
+    tree, people, subject = world
+    instance = start(world)
+    assert Notification.objects.filter(user=people["nominator"], instance=instance).exists()
+    services.complete_task(people["nominator"], open_task(instance, "Task_submit").pk)
+    for name in ("approver", "city_approver", "relative_approver"):
+        assert Notification.objects.filter(user=people[name], instance=instance, text__contains="审批").exists()
+    assert not Notification.objects.filter(user=people["other_approver"]).exists()
+    with pytest.raises(ActionNotAllowed):
+        services.remind(people["approver"], instance.pk)
+    services.remind(people["nominator"], instance.pk, text="请于本周内办理")
+    assert Notification.objects.filter(user=people["approver"], text__contains="催办").exists()

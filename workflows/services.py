@@ -19,7 +19,7 @@ from permissions import policy
 from permissions.models import Unit
 from permissions.roles import Role
 
-from . import clock, engine, forms
+from . import clock, engine, forms, notify
 from .errors import ActionNotAllowed, DefinitionNotFound, FormInvalid, InvalidAction, TaskConflict
 from .models import (
     BusinessKeySequence,
@@ -168,6 +168,24 @@ def withdraw(user, instance_id, *, opinion=""):
         error = _advance(workflow)
         _record(instance, user, HistoryAction.WITHDRAW, opinion=opinion, task_name=last.task_name, task_bpmn_id=last.task_bpmn_id)
         _save(instance, workflow, error=error)
+    return instance
+
+
+def remind(user, instance_id, *, text=""):
+    """催办: the starter nudges whoever holds the open steps now."""
+    with transaction.atomic():
+        instance = _lock_instance(instance_id)
+        if instance.started_by_id != user.pk:
+            raise ActionNotAllowed(_("只有发起人可以催办"))
+        tasks = list(instance.tasks.select_related("unit", "claimed_by"))
+        if not tasks:
+            raise InvalidAction(_("当前没有待办环节可以催办"))
+        for task in tasks:
+            people = [task.claimed_by] if task.claimed_by_id else policy.holders_of(task.role, task.unit)
+            notify.notify(people, _("%(key)s 催办：请尽快办理“%(step)s”。%(text)s") % {
+                "key": instance.business_key, "step": task.name, "text": text}, instance)
+        _record(instance, user, HistoryAction.REMIND, opinion=text, task_name="、".join(t.name for t in tasks)[:200])
+        _bump_version(instance)
     return instance
 
 
@@ -396,6 +414,9 @@ def _save(instance, workflow, *, error=None, status=None, new=False):
         setattr(instance, name, value)
     if error:
         _record(instance, None, HistoryAction.ERROR, opinion=error)
+    if status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED) and not new:
+        notify.notify([instance.started_by], _("%(key)s 已办结：%(outcome)s") % {
+            "key": instance.business_key, "outcome": fields.get("outcome_label") or InstanceStatus(status).label}, instance)
     _project_tasks(instance, workflow if status not in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED) else None)
 
 
@@ -417,6 +438,10 @@ def _project_tasks(instance, workflow):
     if new_rows:
         HumanTask.objects.bulk_create(new_rows)
         _involve(instance, {(row.unit_id, row.unit_path) for row in new_rows})
+        for row in new_rows:
+            notify.notify(policy.holders_of(row.role, row.unit), _("%(key)s 待办：%(step)s（%(subject)s）") % {
+                "key": instance.business_key, "step": row.name,
+                "subject": instance.subject_cadre.name if instance.subject_cadre_id else ""}, instance)
 
 
 def _involve(instance, units):
