@@ -218,3 +218,25 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class Attachment(models.Model):
+    """A file attached to a case (e.g. deeds evidence). The type is checked by content, not name."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="attachments")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    step = models.CharField(_("环节"), max_length=100, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=50)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.file_name
