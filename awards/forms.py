@@ -36,6 +36,17 @@ class NominationForm(TaskForm):
             for name in ("award_kind", "deeds", "period_from", "period_to"):
                 self.fields[name].required = False
 
+    def clean_attachments(self):
+        ids = self.cleaned_data.get("attachments") or []
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            raise forms.ValidationError(_("附件格式不正确"))
+        if ids and self.instance is not None:
+            from workflows.models import Attachment
+
+            if Attachment.objects.filter(pk__in=ids, instance=self.instance).count() != len(set(ids)):
+                raise forms.ValidationError(_("附件不属于本案件"))
+        return ids
+
     def clean_deeds(self):
         deeds = (self.cleaned_data.get("deeds") or "").strip()
         if self.get_action() is not CANCEL and len(deeds) < 20:

@@ -44,6 +44,8 @@ import re
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .templatetags.official import cn_date
+
 # Heading prefixes of GB/T 9704 §7.3.3: 一、 / （一） / 1. / （1）.
 _H1 = re.compile(r"^[一二三四五六七八九十百]+、")
 _H2 = re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")
@@ -133,8 +135,7 @@ def clarification_letter_context(*, issuer, recipient, cadre_name, received_on, 
 
     ``summary``: what was reported; ``findings``: what the verification established.
     """
-    values = {"date": f"{received_on.year}年{received_on.month}月{received_on.day}日", "name": cadre_name,
-              "summary": summary}
+    values = {"date": cn_date(received_on), "name": cadre_name, "summary": summary}
     conclusion = conclusion or _("经核查，反映问题不属实。根据《关于进一步激励广大干部新时代新担当新作为推动中原更加出彩的实施意见》"
                                  "有关规定，现予以澄清，并向你单位书面反馈。请将核查结论告知%(name)s同志本人，"
                                  "消除负面影响，支持其放下包袱、安心工作。") % {"name": cadre_name}

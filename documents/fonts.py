@@ -31,7 +31,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 # Bump when the preparation changes, so existing installations rebuild.
-PREPARATION_VERSION = 1
+PREPARATION_VERSION = 2
 EXT_CHUNK = 4000
 MANIFEST = "manifest.json"
 
@@ -179,6 +179,10 @@ def build_font(source, codepoints, family):
     builder = FontBuilder(source["head"].unitsPerEm, isTTF=True)
     builder.setupGlyphOrder(order)
     builder.setupCharacterMap(mapping)
+    # Windows subtables only: FreeType reads them, and WeasyPrint's subsetting decodes every
+    # subtable on each render.
+    cmap_table = builder.font["cmap"]
+    cmap_table.tables = [table for table in cmap_table.tables if table.platformID == 3]
     builder.setupGlyf(glyphs)
     glyf = builder.font["glyf"]
     builder.setupHorizontalMetrics({g: (source_metrics[g][0], getattr(glyf[g], "xMin", 0)) for g in order})

@@ -120,6 +120,9 @@ class IssuedDocument(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ImmutableDocumentError(_("已印发的公文不能修改"))
+        # An INSERT, never Django's update-then-insert: a new object carrying an existing pk
+        # must fail rather than overwrite that row.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

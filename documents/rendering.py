@@ -152,8 +152,11 @@ def issue_document(kind, *, issuer, template, context, instance=None, user=None,
       ``context``: what that template expects (see ``documents.contexts``).
     - ``numbered``: allocate the next 发文字号 of ``issuer`` (forms pass False). The year is
       ``year``, else the year of ``context["date"]``, else this year.
+    - ``title``: for lists and the admin; defaults to ``context["title"]``.
     - ``supersedes``: re-generate that document: same kind, issuer and number, version + 1.
       A document can be superseded once; regenerate the latest version.
+    - ``instance``: the case (``workflows.ProcessInstance``); ``batch``: a free reference shared by
+      documents issued together (e.g. ``"notice:12"``).
 
     Runs in the caller's transaction when there is one (the number is returned if it rolls
     back); the number's register row stays locked while the PDF renders, which is what keeps
@@ -168,13 +171,14 @@ def issue_document(kind, *, issuer, template, context, instance=None, user=None,
             document = IssuedDocument(
                 kind=previous.kind, issuer=previous.issuer, number=previous.number, year=previous.year,
                 serial=previous.serial, version=previous.version + 1, supersedes=previous,
-                title=title or previous.title,
+                title=title or context.get("title", "") or previous.title,
             )
         else:
             date = context.get("date")
             year = year or (date.year if hasattr(date, "year") else timezone.localdate().year)
             number, serial = allocate_number(issuer, year) if numbered else (None, None)
-            document = IssuedDocument(kind=kind, issuer=issuer, number=number, year=year, serial=serial, title=title)
+            document = IssuedDocument(kind=kind, issuer=issuer, number=number, year=year, serial=serial,
+                                      title=title or context.get("title", ""))
         document.template = template
         document.instance = instance if instance is not None else (supersedes.instance if supersedes else None)
         document.created_by = user
