@@ -22,7 +22,8 @@ the builders add go through gettext.
 
 ``documents/award_decision.html`` (奖励决定) — the above, plus::
 
-    awardees      list  dicts {"name", "unit_post", "award"} (several → a table)
+    awardees        list  dicts {"name", "unit_post", "award"} (several → a table after blocks)
+    closing_blocks  list  blocks after the decision (the exhortation)
 
 ``documents/notice.html`` (公示) — the above, plus::
 

@@ -5,26 +5,30 @@ DOMAIN.md §8.1: 仿宋/小标宋 are not free; documents fall back to Noto Seri
 
 Why prepare fonts at all: WeasyPrint embeds a subset of every font it uses. The stock Noto CJK
 ``.ttc`` faces are CFF fonts of 65,535 glyphs; without libharfbuzz-subset WeasyPrint subsets
-them with fontTools while keeping the glyph ids, which walks every charstring — about 3 s per
-face and 6 s for a two-page document. ``prepare_fonts`` (idempotent, run by scripts/setup)
+them with fontTools while keeping the glyph ids, which walks every charstring — 4–5 s for a
+two-page document on the reference machine. ``prepare_fonts`` (idempotent, run by scripts/setup)
 rebuilds each needed face once as small TrueType files:
 
-- ``<face>.ttf`` — the *core*: GB2312 (6,763 hanzi and its symbols), ASCII, full-width forms,
-  CJK and general punctuation and a few name characters outside GB2312;
+- ``<face>.ttf`` — the *core*: GB2312 (6,763 hanzi and its symbols), ASCII, Latin-1,
+  full-width forms, CJK and general punctuation and some name characters outside GB2312;
 - ``<face>-ext-NN.ttf`` — everything else the face covers, in chunks of ``EXT_CHUNK``
   characters, so that a document with one rare character pays for a small chunk only.
 
 TrueType outlines (converted from CFF with cu2qu, max error 1/1000 em) subset an order of
-magnitude faster than CFF, and the files carry no layout or vertical tables WeasyPrint would
-decode and then drop. The CSS font stacks list the core family, then the extension family,
-then the stock system family, so any character the system has still renders.
+magnitude faster than CFF, and the files carry no layout or vertical tables that WeasyPrint
+would decode and then drop. A two-page document then renders in about 0.3 s with fontTools
+and 0.08 s with HarfBuzz-Subset (bench/bench_documents.py). The files are made known to fontconfig
+(``fontconfig_file``); the CSS font stacks list the core family, then the extension family,
+then the stock system family, so any character the system has still renders, just more slowly.
 """
 import json
 import logging
 import os
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 
@@ -37,7 +41,7 @@ MANIFEST = "manifest.json"
 
 # Characters outside GB2312 that names are known to use (DOMAIN.md §8.1 names 䶮 堃 喆 赟),
 # kept in the core so that such documents never need an extension chunk.
-EXTRA_NAME_CHARACTERS = "䶮堃喆赟玥珺昇琍彧淏旻晟喆犇镕婧祎珏瑄"
+EXTRA_NAME_CHARACTERS = "䶮堃喆赟玥珺昇琍彧淏旻晟犇镕婧祎珏瑄"
 
 
 @dataclass(frozen=True)
@@ -299,17 +303,37 @@ def prepare_fonts(directory=None, *, force=False, workers=None, log=logger.info)
     return manifest
 
 
-def font_face_css(directory=None):
-    """@font-face rules for the prepared files (empty when they are not prepared)."""
-    directory = Path(directory or font_dir())
-    manifest = read_manifest(directory)
-    if manifest is None:
-        return ""
-    rules = []
-    for entry in manifest["files"]:
-        url = (directory / entry["file"]).resolve().as_uri()
-        rules.append(
-            f'@font-face {{ font-family: "{entry["family"]}"; src: url("{url}"); '
-            'font-weight: normal; font-style: normal; }'
-        )
-    return "\n".join(rules)
+SYSTEM_FONTCONFIG = "/etc/fonts/fonts.conf"
+FONTCONFIG_TEMPLATE = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<!-- Written by MeritFlow (documents/fonts.py): the system configuration plus the prepared fonts. -->
+<fontconfig>
+  <include ignore_missing="yes">{base}</include>
+  <dir>{directory}</dir>
+</fontconfig>
+"""
+
+
+def fontconfig_file(directory=None, base=None):
+    """A fontconfig file: ``base`` (default: the system's) plus the prepared fonts' directory.
+
+    The renderer points FONTCONFIG_FILE at it, so fontconfig finds the prepared families by
+    name like installed fonts, and caches its scan of them. (@font-face rules would make
+    WeasyPrint copy all the files, 53 MB, into a temporary directory and rescan them in each
+    process: half a second and the disk space per worker.) Written next to the fonts, or in a
+    temporary file when that directory is read-only.
+    """
+    directory = Path(directory or font_dir()).resolve()
+    target = directory / "fonts.conf"
+    content = FONTCONFIG_TEMPLATE.format(base=escape(str(base or SYSTEM_FONTCONFIG)), directory=escape(str(directory)))
+    try:
+        if not target.is_file() or target.read_text() != content:
+            tmp = target.with_name(f".fonts.conf.{os.getpid()}")
+            tmp.write_text(content)
+            os.replace(tmp, target)
+    except OSError:
+        handle, name = tempfile.mkstemp(prefix="meritflow-fonts-", suffix=".conf")
+        with os.fdopen(handle, "w") as stream:
+            stream.write(content)
+        target = Path(name)
+    return target

@@ -9,6 +9,7 @@ import atexit
 import base64
 import hashlib
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -27,19 +28,21 @@ from .numbering import allocate_number
 logger = logging.getLogger(__name__)
 
 
-class _OnceFilter(logging.Filter):
-    """Let WeasyPrint's per-font "install HarfBuzz-Subset" advice through once per process."""
+class _AdviceOnce(logging.Filter):
+    """Let WeasyPrint's per-font "please install HarfBuzz-Subset" warning through once."""
 
-    seen = False
+    def __init__(self):
+        super().__init__()
+        self.seen = False
 
     def filter(self, record):
         if "HarfBuzz-Subset" not in str(record.msg):
             return True
-        first, _OnceFilter.seen = not _OnceFilter.seen, True
-        return first
+        seen, self.seen = self.seen, True
+        return not seen
 
 
-logging.getLogger("weasyprint").addFilter(_OnceFilter())
+logging.getLogger("weasyprint").addFilter(_AdviceOnce())
 # fontTools logs every subsetting step at INFO; WeasyPrint its progress.
 for _name in ("fontTools", "weasyprint.progress"):
     if logging.getLogger(_name).level == logging.NOTSET:
@@ -48,14 +51,15 @@ for _name in ("fontTools", "weasyprint.progress"):
 # Documents are Chinese whatever the language of the person who triggers them (DOMAIN.md §8).
 DOCUMENT_LANGUAGE = "zh-hans"
 
-# One font configuration per process: WeasyPrint copies and scans every @font-face file when
-# a configuration first sees it, so it is built once and reused. Pango's font map is not
-# thread-safe, hence the lock; rendering is CPU-bound Python, so threads lose nothing by it.
+# One font configuration per process, reused: building one makes fontconfig load its
+# configuration and fonts. Pango's font map is not thread-safe, hence the lock; rendering is
+# CPU-bound Python, so threads lose nothing by it.
 _render_lock = threading.Lock()
-_font_setup = None  # (manifest stamp, FontConfiguration, CSS)
+_font_setup = None  # (manifest stamp, FontConfiguration)
+_ORIGINAL_FONTCONFIG_FILE = os.environ.get("FONTCONFIG_FILE")
 
 
-def _fonts():
+def _font_configuration():
     global _font_setup
     manifest = fonts.font_dir() / fonts.MANIFEST
     try:
@@ -63,22 +67,27 @@ def _fonts():
     except OSError:
         stamp = None
     if _font_setup is None or _font_setup[0] != stamp:
-        from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        config = FontConfiguration()
-        css = fonts.font_face_css()
-        if not css:
+        # fontconfig reads FONTCONFIG_FILE whenever a configuration is built (WeasyPrint is the
+        # only fontconfig user in the process); the prepared fonts join the installed ones.
+        if fonts.read_manifest() is not None:
+            os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file(base=_ORIGINAL_FONTCONFIG_FILE))
+        else:
             logger.warning(
                 "prepared fonts missing in %s: documents render with the stock system fonts, "
-                "which takes seconds; run `manage.py prepare_fonts`", fonts.font_dir())
-        _font_setup = (stamp, config, CSS(string=css or "/* no prepared fonts */", font_config=config))
-    return _font_setup[1], _font_setup[2]
+                "which can take seconds; run `manage.py prepare_fonts`", fonts.font_dir())
+            if _ORIGINAL_FONTCONFIG_FILE is None:
+                os.environ.pop("FONTCONFIG_FILE", None)
+            else:
+                os.environ["FONTCONFIG_FILE"] = _ORIGINAL_FONTCONFIG_FILE
+        _font_setup = (stamp, FontConfiguration())
+    return _font_setup[1]
 
 
 @atexit.register
 def _release_fonts():
-    # Drop the configuration while its module still exists (its __del__ fails at shutdown).
+    # Drop the configuration while WeasyPrint's modules still exist (its __del__ needs them).
     global _font_setup
     _font_setup = None
 
@@ -96,8 +105,7 @@ def render(template_name, context):
     with translation.override(DOCUMENT_LANGUAGE):
         html = render_to_string(template_name, context)
     with _render_lock:
-        config, css = _fonts()
-        document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=config, stylesheets=[css])
+        document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=_font_configuration())
         pdf = document.write_pdf()
     return RenderedPDF(pdf=pdf, page_count=len(document.pages))
 

@@ -147,6 +147,8 @@ if IS_PRODUCTION:
 MERITFLOW_BPMN_DIR = Path(os.environ.get("MERITFLOW_BPMN_DIR", BASE_DIR / "bpmn"))
 # The timer worker's --now override (fast-forwarding a notice period) is for demos and tests only.
 MERITFLOW_ALLOW_CLOCK_OVERRIDE = env_bool("MERITFLOW_ALLOW_CLOCK_OVERRIDE", not IS_PRODUCTION)
+# The absolute address printed in the QR code of issued documents (their verification page).
+MERITFLOW_PUBLIC_URL = os.environ.get("MERITFLOW_PUBLIC_URL", "http://127.0.0.1:8000")
 # Seconds the worker sleeps between rounds.
 MERITFLOW_WORKER_INTERVAL = float(os.environ.get("MERITFLOW_WORKER_INTERVAL", "10"))
 
@@ -160,3 +162,57 @@ LOGGING = {
 if PROFILE == "test":
     # Hashing dominates test setup otherwise; production keeps Django's default (PBKDF2).
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- REST API (api/, issue 5) ---
+INSTALLED_APPS += [
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "api",
+]
+REST_FRAMEWORK = {
+    # Token first: an unauthenticated request is answered 401 with ``WWW-Authenticate: Token``.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # Rates of the scoped throttles (api/throttling.py, read on every request).
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_token": os.environ.get("MERITFLOW_API_TOKEN_RATE", "10/min"),  # per client address
+        "auth_token_username": os.environ.get("MERITFLOW_API_TOKEN_USER_RATE", "10/min"),  # per user name
+        "document_verify": os.environ.get("MERITFLOW_API_VERIFY_RATE", "60/min"),
+    },
+    # Behind a reverse proxy, set to the number of proxies so throttles see the client address.
+    "NUM_PROXIES": int(os.environ["MERITFLOW_API_NUM_PROXIES"]) if os.environ.get("MERITFLOW_API_NUM_PROXIES") else None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MeritFlow API",
+    "DESCRIPTION": "干部人事审批 REST API：发起案件、办理待办、查询干部与文书。错误统一为 JSON：code（机器可读）与 message（中文提示）。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",  # assets from drf-spectacular-sidecar's static files, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "permissions.roles.Role",
+        "InstanceStatusEnum": "workflows.models.InstanceStatus",
+        "DocumentKindEnum": "documents.models.DocumentKind",
+        "VerificationStatusEnum": "api.serializers.VERIFICATION_STATUSES",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.open_form_bodies",
+    ],
+}
