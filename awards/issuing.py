@@ -42,7 +42,7 @@ def form_opinions(instance, notice_text=""):
 
 
 def _awardee(cadre, kind):
-    return {"name": cadre.name, "unit_post": f"{cadre.unit.name}{cadre.current_post}", "award": str(AwardKind(kind).label)}
+    return {"name": cadre.name, "unit_post": cadre.unit_and_post, "award": str(AwardKind(kind).label)}
 
 
 def issue_award(instance, task_data):
@@ -86,37 +86,6 @@ def _notice_text(instance):
     objections = instance.objections.count()
     return _("%(start)s至%(end)s公示%(days)s个工作日，收到异议%(n)s件") % {
         "start": notice.start_date, "end": notice.end_date, "days": notice.working_days, "n": objections}
-
-
-def issue_notice(notice, user):
-    candidates = []
-    for case in notice.cases.select_related("subject_cadre__unit").order_by("pk"):
-        nomination = case.history.filter(task_bpmn_id="Task_nominate", action=HistoryAction.COMPLETE).order_by("-at", "-id").first()
-        kind = (nomination.changed_fields or {}).get("award_kind") if nomination else None
-        candidates.append(_awardee(case.subject_cadre, kind) if kind else
-                          {"name": case.subject_cadre.name, "unit_post": case.subject_cadre.current_post, "award": ""})
-    return issue_document(
-        "notice", issuer=notice.issuer, template="documents/notice.html", user=user, numbered=False, title=notice.title,
-        context=contexts.notice_context(
-            issuer=notice.issuer, title=notice.title, candidates=candidates, period_start=notice.start_date,
-            period_end=notice.end_date, working_days=notice.working_days, objections=[notice.contact], date=notice.start_date,
-        ),
-        batch=f"notice:{notice.pk}",
-    )
-
-
-def issue_clarification(objection, task_data):
-    cadre = objection.instance.subject_cadre
-    route = task_data.get("route") or {}
-    issuer = Unit.objects.get(pk=route.get("issuer_unit_id") or objection.notice.issuer_id)
-    return issue_document(
-        "clarification_letter", issuer=issuer, template="documents/clarification_letter.html", instance=objection.instance,
-        title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre.name},
-        context=contexts.clarification_letter_context(
-            issuer=issuer, recipient=cadre.unit.name, cadre_name=cadre.name, received_on=objection.received_on,
-            summary=objection.content, findings=task_data.get("verification_finding", ""), date=clock.today(),
-        ),
-    )
 
 
 REVOCATION_GROUNDS = {

@@ -1,5 +1,4 @@
 """Service-task operations of the merit-citation diagram (registered with the sandbox)."""
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from permissions.models import Unit
@@ -8,7 +7,6 @@ from workflows.models import ProcessInstance
 from workflows.sandbox import register_service
 
 from . import facts, issuing, routing
-from .models import Objection, ObjectionOutcome
 
 
 @register_service("awards.eligibility_facts")
@@ -20,28 +18,6 @@ def eligibility_facts(task_data, /, *, cadre_id, award_kind, deed_reference=""):
 def route(task_data, /, *, nominating_unit_id, award_kind, committee_min_level, department_min_level):
     approving = routing.approving_unit(Unit.objects.get(pk=nominating_unit_id), committee_min_level, department_min_level)
     return routing.bodies(approving)
-
-
-@register_service("awards.pending_objections")
-def pending_objections(task_data, /, *, instance_id):
-    return Objection.objects.filter(instance_id=instance_id, outcome=ObjectionOutcome.PENDING).count()
-
-
-@register_service("awards.close_objection")
-def close_objection(task_data, /, *, instance_id, objection_id, outcome, finding):
-    objection = Objection.objects.select_for_update().get(pk=objection_id, instance_id=instance_id)
-    if objection.outcome != ObjectionOutcome.PENDING:
-        raise ValueError(_("该异议已核查完毕"))
-    objection.outcome = outcome
-    objection.finding = finding or ""
-    objection.malicious = bool(task_data.get("verification_malicious"))
-    objection.verified_at = timezone.now()
-    if outcome == ObjectionOutcome.UNTRUE:
-        # Seed 000 #12: untrue objections are closed promptly with written feedback (澄清).
-        objection.clarification = issuing.issue_clarification(objection, task_data)
-    objection.save()
-    return {"objection_id": objection.pk, "outcome": outcome,
-            "clarification_document_id": objection.clarification_id}
 
 
 @register_service("awards.issue_award")

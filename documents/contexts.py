@@ -115,17 +115,17 @@ def award_decision_context(*, issuer, awardees, deeds, date, recipients="", basi
 
 
 def notice_context(*, issuer, title, candidates, period_start, period_end, objections, date, intro=None,
-                   working_days=None, signature=None):
+                   working_days=None, signature=None, proposal_label=None):
     """公示 (DOMAIN.md §1.3 step 4, §6): one notice listing many candidates.
 
-    ``candidates``: dicts {"name", "unit_post", "award"}; ``objections``: lines telling where and
-    how to object (telephone, address, e-mail).
+    ``candidates``: dicts {"name", "unit_post", "proposal"}; ``proposal_label`` heads that column
+    (拟奖励等次, 拟任职务, 挂职岗位 …); ``objections``: lines telling where and how to object.
     """
     intro = intro or _("根据干部奖励工作有关规定，经研究，拟给予以下同志奖励，现予以公示。")
     return official_document_context(
         title=title, blocks=blocks_from_text(intro), date=date, signature=signature or issuer.name,
         candidates=list(candidates), period_start=period_start, period_end=period_end,
-        working_days=working_days, objections=list(objections),
+        working_days=working_days, objections=list(objections), proposal_label=proposal_label or _("拟奖励等次"),
     )
 
 
@@ -198,7 +198,7 @@ def award_form_context(cadre, award_kind_label, deeds, opinions, assessments=(),
         "political_status": cadre.political_status,
         "education": cadre.full_time_education or getattr(cadre, "in_service_education", ""),
         "work_start_date": cadre.work_start_date,
-        "unit_and_post": f"{unit.name if unit else ''}{cadre.current_post}",
+        "unit_and_post": getattr(cadre, "unit_and_post", None) or f"{unit.name if unit else ''}{cadre.current_post}",
     }
     if rewards_and_sanctions is None:
         rewards_and_sanctions = rewards_and_sanctions_text(awards, sanctions)

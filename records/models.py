@@ -86,6 +86,11 @@ class Cadre(models.Model):
     def __str__(self):
         return f"{self.name}（{self.unit}）"
 
+    @property
+    def unit_and_post(self):
+        """工作单位及职务: the post alone when it already names the unit."""
+        return self.current_post if self.current_post.startswith(self.unit.name) else f"{self.unit.name}{self.current_post}"
+
     def age_on(self, day):
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 

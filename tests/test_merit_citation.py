@@ -5,8 +5,8 @@ objections, working days), §9 (recusal)."""
 import pytest
 from django.core.management import call_command
 
-from awards import notices
-from awards.models import Notice
+from notices import desk as notices
+from notices.models import Notice
 from records.models import Award
 from tests.merit_helpers import (QT_CLEAN, at, cadre, load_world, person, refresh, start_and_nominate, task_of,
                                  unit, unit_decides)

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from awards import notices
+from notices import desk as notices
 from records.models import Award
 from tests import factories as f
 from tests.merit_helpers import at, load_world, person, task_of, to_publish, unit

@@ -2,8 +2,10 @@
 candidates (issue 3; DOMAIN.md §1.3, §1.5, §6, §9)."""
 import pytest
 
-from awards import candidates, notices
-from awards.models import AwardQuota, Objection
+from awards import candidates
+from notices import desk as notices
+from awards.models import AwardQuota
+from notices.models import Objection
 from documents.models import IssuedDocument
 from records.models import Award
 from tests.merit_helpers import (QT_CLEAN, at, cadre, load_world, nomination, person, refresh, start_and_nominate, task_of,

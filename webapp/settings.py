@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "records",
     "workflows",
     "documents",
+    "notices",
     "awards",
     "webapp",
     "demo",

@@ -9,5 +9,5 @@ def add_bonuses(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("awards", "0002_initial")]
+    dependencies = [("awards", "0001_initial")]
     operations = [migrations.RunPython(add_bonuses, migrations.RunPython.noop)]

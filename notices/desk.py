@@ -1,0 +1,138 @@
+"""The public-notice desk: publish several cases in one notice, record objections
+(DOMAIN.md §1.3 step 4, §4.3 step 6, §6, §7).
+
+Every process with a notice has a ``Task_publish`` step (the publicity officer's) followed in
+its diagram by the objection loop; see docs/processes.md.
+"""
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from documents import contexts
+from documents.rendering import issue_document
+from permissions import policy
+from permissions.models import Unit
+from permissions.roles import Role
+from workdays.calendar import CalendarYearMissing, working_period_end
+from workflows import clock, services
+from workflows.errors import ActionNotAllowed, InvalidAction
+from workflows.models import HumanTask, ProcessInstance
+
+from .models import Notice, Objection
+from .profiles import profile_for
+
+PUBLISH_STEP = "Task_publish"
+OBJECTION_MESSAGE = "objection"
+
+
+def minimum_notice_days(process_id):
+    """Not less than 5 working days [default], configurable per process type (DOMAIN.md §1.3, §6)."""
+    return getattr(settings, "MERITFLOW_NOTICE_DAYS", {}).get(process_id, 5)
+
+
+def publish_notice(user, task_ids, *, start_date=None, working_days=None, contact, title=""):
+    """Complete the 发布公示 step of every selected case with one notice, and issue the notice PDF."""
+    task_ids = list(dict.fromkeys(task_ids))
+    if not task_ids:
+        raise InvalidAction(_("请至少选择一个案件"))
+    if not (contact or "").strip():
+        raise InvalidAction(_("请填写受理异议的方式（电话、地址等）"))
+    tasks = list(HumanTask.objects.filter(pk__in=task_ids, bpmn_id=PUBLISH_STEP).select_related("instance__definition", "unit"))
+    if len(tasks) != len(task_ids):
+        raise InvalidAction(_("所选任务中有的已不在“发布公示”环节，请刷新后重试"))
+    if len({t.unit_id for t in tasks}) != 1:
+        raise InvalidAction(_("一次公示只能包含同一发布单位的案件"))
+    process_ids = {t.instance.definition.process_id for t in tasks}
+    if len(process_ids) != 1:
+        raise InvalidAction(_("一次公示只能包含同一类事项"))
+    for task in tasks:
+        refusal = policy.act_refusal(user, task)
+        if refusal:
+            raise ActionNotAllowed(refusal)
+    process_id = process_ids.pop()
+    minimum = minimum_notice_days(process_id)
+    working_days = working_days or minimum
+    if working_days < minimum:
+        raise InvalidAction(_("公示期不得少于%(n)s个工作日") % {"n": minimum})
+    start_date = start_date or clock.today()
+    if start_date < clock.today():
+        raise InvalidAction(_("公示开始日期不能早于今天"))
+    try:
+        end_date = working_period_end(start_date, working_days)
+    except CalendarYearMissing as exc:
+        raise InvalidAction(str(exc)) from exc
+
+    profile = profile_for(process_id)
+    with transaction.atomic():
+        notice = Notice.objects.create(
+            issuer=tasks[0].unit, process_id=process_id, title=title or profile.title, start_date=start_date,
+            working_days=working_days, end_date=end_date, contact=contact.strip(), created_by=user,
+        )
+        for task in tasks:
+            services.complete_task(user, task.pk, data={
+                "notice_id": notice.pk, "notice_start": start_date.isoformat(), "notice_days": working_days,
+            })
+        notice.cases.set([t.instance_id for t in tasks])
+        notice.document = issue_notice(notice, user)
+        notice.save(update_fields=["document"])
+    return notice
+
+
+def issue_notice(notice, user):
+    profile = profile_for(notice.process_id)
+    candidates = [profile.row(case) for case in notice.cases.select_related("subject_cadre__unit").order_by("pk")]
+    return issue_document(
+        "notice", issuer=notice.issuer, template="documents/notice.html", user=user, numbered=False, title=notice.title,
+        context=contexts.notice_context(
+            issuer=notice.issuer, title=notice.title, candidates=candidates, period_start=notice.start_date,
+            period_end=notice.end_date, working_days=notice.working_days, objections=[notice.contact],
+            date=notice.start_date, intro=profile.intro, proposal_label=profile.proposal_label,
+        ),
+        batch=f"notice:{notice.pk}",
+    )
+
+
+def active_notice(instance, on=None):
+    on = on or clock.today()
+    return instance.notices.filter(start_date__lte=on, end_date__gte=on).order_by("-start_date").first()
+
+
+def record_objection(user, instance_id, *, content, contact="", received_on=None):
+    """Record an objection against a case under notice; it opens a verification task."""
+    instance = ProcessInstance.objects.get(pk=instance_id)
+    received_on = received_on or clock.today()
+    notice = active_notice(instance, received_on)
+    if notice is None:
+        raise InvalidAction(_("该案件不在公示期内，不能登记异议"))
+    if not any(policy.holds_role(user, role, notice.issuer) for role in (Role.PUBLICITY_OFFICER, Role.REVIEWER)):
+        raise ActionNotAllowed(_("只有公示发布单位的公示经办人或审核人可以登记异议"))
+    if not (content or "").strip():
+        raise InvalidAction(_("请填写异议内容"))
+    with transaction.atomic():
+        objection = Objection.objects.create(instance=instance, notice=notice, content=content.strip(),
+                                             contact=(contact or "").strip(), received_on=received_on, recorded_by=user)
+        # If a verification is already under way, the objection waits in the queue: the diagram
+        # looks for pending objections again before it goes back to waiting for the notice to end.
+        services.deliver_message(user, instance.pk, OBJECTION_MESSAGE, payload={"objection_id": objection.pk},
+                                 note=_("登记异议"))
+    return objection
+
+
+def issue_clarification(objection, finding, issuer=None):
+    """澄清反馈函 (seed 000 #12): written feedback to the cadre's unit after an untrue objection."""
+    cadre = objection.instance.subject_cadre
+    issuer = issuer or objection.notice.issuer
+    return issue_document(
+        "clarification_letter", issuer=issuer, template="documents/clarification_letter.html", instance=objection.instance,
+        title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre.name},
+        context=contexts.clarification_letter_context(
+            issuer=issuer, recipient=cadre.unit.name, cadre_name=cadre.name, received_on=objection.received_on,
+            summary=objection.content, findings=finding, date=clock.today(),
+        ),
+    )
+
+
+def issuer_of(route, notice):
+    """The unit that signs a process's letters: the routed issuer if the process has one."""
+    unit_id = (route or {}).get("issuer_unit_id")
+    return Unit.objects.get(pk=unit_id) if unit_id else notice.issuer

@@ -1,0 +1,45 @@
+"""The notice steps' forms, registered by each process for its own Task_publish / Task_verify."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from workflows.forms import SUBMIT, TaskForm
+
+from .models import Objection, ObjectionOutcome
+
+
+class PublishForm(TaskForm):
+    """Filled by the notice desk when several cases are published in one notice."""
+
+    actions = [SUBMIT]
+    notice_id = forms.IntegerField(widget=forms.HiddenInput)
+    notice_start = forms.DateField(label=_("公示开始日期"))
+    notice_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=5, max_value=30,
+                                     help_text=_("不少于5个工作日（《规则手册》第1.3、6节）"))
+
+
+class VerificationForm(TaskForm):
+    """异议核查 (DOMAIN.md §6)."""
+
+    actions = [SUBMIT]
+    objection_id = forms.IntegerField(widget=forms.HiddenInput)
+    verification_outcome = forms.ChoiceField(label=_("核查结论"), choices=[
+        c for c in ObjectionOutcome.choices if c[0] != ObjectionOutcome.PENDING])
+    verification_finding = forms.CharField(label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    verification_malicious = forms.BooleanField(label=_("疑似恶意诬告，移交纪检监察机关"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pending = self.pending_objection()
+        if pending is not None:
+            self.fields["objection_id"].initial = pending.pk
+
+    def pending_objection(self):
+        if self.instance is None:
+            return None
+        return Objection.objects.filter(instance=self.instance, outcome=ObjectionOutcome.PENDING).first()
+
+    def clean_objection_id(self):
+        value = self.cleaned_data["objection_id"]
+        if not Objection.objects.filter(pk=value, instance=self.instance, outcome=ObjectionOutcome.PENDING).exists():
+            raise forms.ValidationError(_("该异议不存在或已核查"))
+        return value
