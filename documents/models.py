@@ -26,6 +26,7 @@ class DocumentKind(models.TextChoices):
     SELECTION_NOTICE = "selection_notice", _("选派通知")
     INTRODUCTION_LETTER = "introduction_letter", _("介绍信")
     REVOCATION_DECISION = "revocation_decision", _("撤销奖励决定")
+    APPOINTMENT_FORM = "appointment_form", _("干部任免审批表")
 
 
 class ImmutableDocumentError(PermissionError):

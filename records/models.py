@@ -287,6 +287,10 @@ class Promotion(models.Model):
     post = models.CharField(_("职务"), max_length=100)
     exceptional = models.BooleanField(_("破格提拔"), default=False)
     probation_end = models.DateField(_("试用期满"), null=True, blank=True)
+    previous_post = models.CharField(_("原职务"), max_length=100, blank=True)
+    probation_result = models.CharField(_("试用期满考核"), max_length=20, blank=True, choices=[
+        ("confirmed", _("胜任，正式任职")), ("reverted", _("不胜任，免去试任职务，恢复原职级"))])
+    decision_number = models.CharField(_("任职文号"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("职务晋升")

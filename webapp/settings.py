@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "documents",
     "notices",
     "awards",
+    "promotions",
     "webapp",
     "demo",
 ]
