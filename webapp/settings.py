@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "documents",
     "notices",
     "awards",
+    "secondments",
     "promotions",
     "webapp",
     "demo",

@@ -1,0 +1,261 @@
+"""Read-only helpers for the pages: what a person may see, task data, summaries.
+
+Every object a page shows is looked up through the policy's filters
+(``permissions.policy``); an object outside them is a 404, never a leak.
+State changes never happen here: they go through ``workflows.services``.
+"""
+import datetime
+
+from django import forms
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from permissions import policy
+from permissions.models import Grant, Unit
+from permissions.roles import Role
+from records.models import Cadre
+from workflows import clock, engine
+from workflows.forms import form_class_for
+from workflows.models import HistoryAction, HumanTask, InstanceStatus, ProcessDefinition, ProcessInstance
+
+# Roles whose holders keep the cadre records of their units (the Excel import page).
+RECORDS_IMPORT_ROLES = (Role.NOMINATOR, Role.REVIEWER, Role.ADMIN)
+# Roles that work the public-notice desk (publish; record objections: awards.notices).
+NOTICE_ROLES = (Role.PUBLICITY_OFFICER, Role.REVIEWER)
+# Hidden bookkeeping fields of task forms that the timeline does not show.
+HIDDEN_FIELDS = {"notice_id", "objection_id", "attachments", "decision", "to"}
+
+
+# --------------------------------------------------------------------------- visibility
+
+def visible_cases(user):
+    qs = ProcessInstance.objects.all()
+    if user.is_superuser:
+        return qs
+    return qs.filter(policy.visible_cases_filter(user))
+
+
+def visible_cadres(user):
+    qs = Cadre.objects.all()
+    if user.is_superuser:
+        return qs
+    return qs.filter(policy.visible_cadres_filter(user))
+
+
+def case_or_404(user, pk):
+    case = (visible_cases(user).select_related("definition", "subject_cadre__unit", "nominating_unit", "started_by")
+            .filter(pk=pk).first())
+    if case is None:
+        raise Http404(_("没有找到该案件，或您无权查看"))
+    return case
+
+
+def cadre_or_404(user, pk):
+    cadre = visible_cadres(user).select_related("unit").filter(pk=pk).first()
+    if cadre is None:
+        raise Http404(_("没有找到该干部，或您无权查看"))
+    return cadre
+
+
+def inbox(user):
+    return HumanTask.objects.filter(policy.inbox_filter(user))
+
+
+def has_any_role(user, roles):
+    return user.is_authenticated and Grant.objects.filter(user=user, role__in=list(roles)).exists()
+
+
+def units_with_any_role(user, roles):
+    q = Unit.objects.none()
+    for role in roles:
+        q = q | policy.units_with_role(user, role)
+    return q.distinct()
+
+
+def startable_definitions(user):
+    """The latest version of each process whose start role the user holds somewhere."""
+    roles = set(Grant.objects.filter(user=user).values_list("role", flat=True))
+    latest = {}
+    for definition in ProcessDefinition.objects.order_by("process_id", "-version").defer("spec_json", "source_files"):
+        latest.setdefault(definition.process_id, definition)
+    return [d for d in latest.values() if d.start_role in roles]
+
+
+def process_choices():
+    names = {}
+    for process_id, name in ProcessDefinition.objects.order_by("process_id", "-version").values_list("process_id", "name"):
+        names.setdefault(process_id, name)
+    return sorted(names.items(), key=lambda item: item[1])
+
+
+# --------------------------------------------------------------------------- engine data
+
+def task_data(case, task):
+    """The data the engine holds for this ready task (what its form is pre-filled from)."""
+    try:
+        workflow = engine.load_workflow(case.definition, case.state)
+    except Exception:  # noqa: BLE001 - show the page without pre-filled data rather than fail
+        return {}
+    spiff_task = workflow.get_task_from_id(task.task_uuid)
+    return dict(spiff_task.data) if spiff_task is not None else {}
+
+
+def start_event_id(definition):
+    """The BPMN id of the process's start event."""
+    spec, _subs = engine.specs_for(definition)
+    seen, queue = set(), [spec.start]
+    while queue:
+        current = queue.pop(0)
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        if getattr(current, "bpmn_id", None) and type(current).__name__.endswith("StartEvent"):
+            return current.bpmn_id
+        queue.extend(current.outputs)
+    return None
+
+
+def start_form_class(definition):
+    """The form registered for the start event (the case's start data, e.g. a selection plan), or None.
+
+    Such a process starts from that form alone, without a subject cadre; the others start with a
+    cadre and the form of their first user task."""
+    from workflows.forms import DefaultForm
+
+    start_id = start_event_id(definition)
+    form_class = form_class_for(definition.process_id, start_id) if start_id else DefaultForm
+    return None if form_class is DefaultForm else (start_id, form_class)
+
+
+def first_user_task(definition):
+    """The BPMN id of the user task the start event leads to (the start form's step), or None."""
+    from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+
+    spec, _subs = engine.specs_for(definition)
+    seen, queue = set(), [spec.start]
+    while queue:
+        current = queue.pop(0)
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        if isinstance(current, UserTask):
+            return current.bpmn_id
+        queue.extend(current.outputs)
+    return None
+
+
+# --------------------------------------------------------------------------- presenting fields
+
+def _display(field, value):
+    """A task-data value as the form's field would show it (choice labels, dates, yes/no)."""
+    if value in (None, "", [], {}):
+        return "—"
+    choices = getattr(field, "choices", None)
+    if choices and not isinstance(field.widget, forms.HiddenInput):
+        labels = {str(k): v for k, v in choices}
+        if str(value) in labels:
+            return str(labels[str(value)])
+    if isinstance(field, forms.BooleanField):
+        return _("是") if value else _("否")
+    if isinstance(field, forms.DateField) and isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def describe_fields(process_id, bpmn_id, values):
+    """[(label, value)] of a step's submitted fields, in the form's order, labelled as on the form."""
+    form_class = form_class_for(process_id, bpmn_id)
+    rows = []
+    for name, field in form_class.base_fields.items():
+        if name == "opinion" or name in HIDDEN_FIELDS or name not in values:
+            continue
+        if isinstance(field.widget, forms.HiddenInput):
+            continue
+        rows.append((field.label or name, _display(field, values[name])))
+    return rows
+
+
+def action_label(process_id, bpmn_id, code):
+    """The label of an action code (同意/退回 …) of a step, for the timeline."""
+    form_class = form_class_for(process_id, bpmn_id)
+    for action in getattr(form_class, "actions", []):
+        if action.code == code:
+            return str(action.label)
+    return code or ""
+
+
+def timeline(case):
+    """The history of a case, with each step's submitted fields labelled."""
+    process_id = case.definition.process_id
+    events = list(case.history.select_related("actor").order_by("at", "id"))
+    rows = []
+    for event in events:
+        fields = event.changed_fields or {}
+        decision = ""
+        shown = []
+        step = event.task_bpmn_id or (first_user_task(case.definition) if event.action == HistoryAction.START and fields else "")
+        if event.action in (HistoryAction.COMPLETE, HistoryAction.START) and step:
+            shown = describe_fields(process_id, step, fields)
+            if fields.get("decision"):
+                decision = action_label(process_id, event.task_bpmn_id, fields["decision"])
+        rows.append({"event": event, "fields": shown, "decision": decision,
+                     "actor": (event.actor.get_full_name() or event.actor.get_username()) if event.actor else _("系统")})
+    return rows
+
+
+# --------------------------------------------------------------------------- cadre summary
+
+def cadre_summary(cadre, on=None):
+    """What an approver needs to see about the subject cadre (DOMAIN.md §1.4, §2, §3)."""
+    on = on or clock.today()
+    sanctions = list(cadre.sanctions.all())
+    return {
+        "cadre": cadre,
+        "age": cadre.age_on(on),
+        "assessments": list(cadre.assessments.order_by("-year")[:5]),
+        "sanctions": [{"sanction": s, "in_effect": s.in_effect_on(on)} for s in sanctions],
+        "investigations": list(cadre.investigations.all()),
+        "awards": list(cadre.awards.select_related("approving_unit").all()),
+    }
+
+
+def case_where(case, tasks=None):
+    """Where a case stands, in words: its open steps, or its outcome."""
+    if case.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
+        return case.outcome_label or case.get_status_display()
+    if case.status == InstanceStatus.ERROR:
+        return _("异常，待管理员处理")
+    tasks = tasks if tasks is not None else list(case.tasks.all())
+    if tasks:
+        return "、".join(f"{t.name}（{t.unit.short_name or t.unit.name}）" for t in tasks)
+    if case.next_timer_due:
+        return _("等待至%(when)s") % {"when": date_format(timezone.localtime(case.next_timer_due), "DATETIME_FORMAT")}
+    return case.get_status_display()
+
+
+def has_notice_desk(process_id):
+    """Whether a process publishes its cases on the notice desk (it registered a notice profile)."""
+    from notices.profiles import profile_for
+
+    try:
+        profile_for(process_id)
+    except LookupError:
+        return False
+    return True
+
+
+def notice_units(user):
+    return units_with_any_role(user, NOTICE_ROLES)
+
+
+def q_search(text, *, key="business_key", cadre="subject_cadre__name"):
+    text = (text or "").strip()
+    if not text:
+        return Q()
+    return Q(**{f"{key}__icontains": text}) | Q(**{f"{cadre}__icontains": text})

@@ -1,0 +1,88 @@
+"""工作台: 待办 / 已办 / 我发起的, with counts, filters, search and pagination."""
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from permissions.models import Unit
+from workflows.models import HistoryAction, HistoryEvent, HumanTask, ProcessInstance
+
+from .. import queries
+from ..forms import WorkbenchFilterForm
+
+PAGE_SIZE = 20
+TABS = [("todo", _("待办")), ("done", _("已办")), ("started", _("我发起的"))]
+DONE_ACTIONS = [HistoryAction.COMPLETE, HistoryAction.RETURN]
+
+
+def _bases(user):
+    return {
+        "todo": queries.inbox(user),
+        "done": HistoryEvent.objects.filter(actor=user, action__in=DONE_ACTIONS),
+        "started": ProcessInstance.objects.filter(started_by=user),
+    }
+
+
+def _filter(tab, qs, data):
+    """Apply the cleaned filter values to one tab's queryset."""
+    case = "" if tab == "started" else "instance__"
+    if data.get("process"):
+        qs = qs.filter(**{f"{case}definition__process_id": data["process"]})
+    if data.get("unit"):
+        unit = Unit.objects.filter(pk=data["unit"]).only("path").first()
+        if unit is not None:
+            q = Q(**{f"{case}nominating_unit__path__startswith": unit.path})
+            if tab == "todo":
+                q |= Q(unit_path__startswith=unit.path)
+            qs = qs.filter(q)
+    if data.get("step"):
+        qs = qs.filter(**{{"todo": "name", "done": "task_name", "started": "tasks__name"}[tab]: data["step"]})
+    stamp = {"todo": "created_at", "done": "at", "started": "created_at"}[tab]
+    if data.get("date_from"):
+        qs = qs.filter(**{f"{stamp}__date__gte": data["date_from"]})
+    if data.get("date_to"):
+        qs = qs.filter(**{f"{stamp}__date__lte": data["date_to"]})
+    if data.get("q"):
+        qs = qs.filter(queries.q_search(data["q"], key=f"{case}business_key", cadre=f"{case}subject_cadre__name"))
+    return qs.distinct() if tab == "started" and data.get("step") else qs
+
+
+def _steps(tab, qs):
+    field = {"todo": "name", "done": "task_name", "started": "tasks__name"}[tab]
+    return sorted({name for name in qs.values_list(field, flat=True).distinct()[:200] if name})
+
+
+@login_required
+def home(request):
+    """The workbench is the home page: what is waiting for me first."""
+    user = request.user
+    tab = request.GET.get("tab") if request.GET.get("tab") in dict(TABS) else "todo"
+    bases = _bases(user)
+    counts = {name: qs.count() for name, qs in bases.items()}
+    units = Unit.objects.filter(grants__user=user).distinct().order_by("path")
+    form = WorkbenchFilterForm(request.GET or None, processes=queries.process_choices(), units=units,
+                               steps=_steps(tab, bases[tab]))
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    qs = _filter(tab, bases[tab], data)
+    if tab == "todo":
+        qs = qs.select_related("instance__definition", "instance__subject_cadre", "instance__started_by", "unit",
+                               "claimed_by").order_by("created_at", "id")
+    elif tab == "done":
+        qs = qs.select_related("instance__definition", "instance__subject_cadre").prefetch_related(
+            Prefetch("instance__tasks", queryset=HumanTask.objects.select_related("unit"))).order_by("-at", "-id")
+    else:
+        qs = qs.select_related("definition", "subject_cadre", "nominating_unit").prefetch_related(
+            Prefetch("tasks", queryset=HumanTask.objects.select_related("unit"))).order_by("-created_at", "-id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    if tab == "done":
+        for event in rows:
+            event.where = queries.case_where(event.instance, list(event.instance.tasks.all()))
+    elif tab == "started":
+        for case in rows:
+            case.where = queries.case_where(case, list(case.tasks.all()))
+    filtered = any(data.get(k) for k in ("q", "process", "unit", "step", "date_from", "date_to"))
+    return render(request, "webapp/workbench.html", {
+        "tab": tab, "tabs": TABS, "counts": counts, "form": form, "page": page, "rows": rows, "filtered": filtered,
+    })
