@@ -262,3 +262,40 @@ def test_people_are_notified_when_a_task_reaches_them_and_the_starter_can_remind
         services.remind(people["approver"], instance.pk)
     services.remind(people["nominator"], instance.pk, text="请于本周内办理")
     assert Notification.objects.filter(user=people["approver"], text__contains="催办").exists()
+
+
+def test_draft_keeps_the_data_without_completing(world):
+    from workflows import engine
+    from workflows.models import HistoryAction as H
+
+    tree, people, subject = world
+    instance = start(world)
+    submit = open_task(instance, "Task_submit")
+    services.save_draft(people["nominator"], submit.pk, data={"deeds": "草稿"}, opinion="待补充")
+    instance = ProcessInstance.objects.get(pk=instance.pk)
+    assert open_task(instance, "Task_submit").pk == submit.pk  # still open
+    data = engine.load_workflow(instance.definition, instance.state).get_task_from_id(submit.task_uuid).data
+    assert data["deeds"] == "草稿" and data["draft_opinion"] == "待补充"
+    assert instance.history.filter(action=H.DRAFT).count() == 1
+    with pytest.raises(ActionNotAllowed):
+        services.save_draft(people["approver"], submit.pk, data={"deeds": "x"})
+
+
+def test_nobody_starts_a_case_about_themselves_or_a_relative(world):
+    """DOMAIN.md §9 recusal applies from the first step."""
+    tree, people, subject = world
+    me = f.cadre("钱某", tree["township"], user=people["nominator"])
+    relative = f.cadre("赵某", tree["township"])
+    f.relative(me, relative)
+    for who in (me, relative):
+        with pytest.raises(ActionNotAllowed, match="本人或亲属"):
+            services.start_process(people["nominator"], "test_two_lanes", unit=tree["township"], subject_cadre=who)
+    assert not ProcessInstance.objects.exists()
+
+
+def test_remind_is_limited_to_once_an_hour(world):
+    tree, people, subject = world
+    instance = start(world)
+    services.remind(people["nominator"], instance.pk)
+    with pytest.raises(InvalidAction, match="催办"):
+        services.remind(people["nominator"], instance.pk)

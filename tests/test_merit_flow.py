@@ -12,7 +12,7 @@ from tests.merit_helpers import (QT_CLEAN, at, cadre, load_world, nomination, pe
                                  to_publish, unit, unit_decides)
 from workflows import clock, engine, services
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction
-from workflows.models import HistoryAction, HumanTask, InstanceStatus
+from workflows.models import HistoryAction, HumanTask, InstanceStatus, ProcessInstance
 
 pytestmark = pytest.mark.django_db
 MONDAY = at("2026-09-28 09:00")
@@ -199,8 +199,11 @@ def test_annual_candidates_started_in_one_batch(world):
         three = all(grades.get(y) == "excellent" for y in (2023, 2024, 2025))
         assert candidate.award_kind == ("merit_3" if three else "commendation")
     others = [c.cadre.pk for c in found.values() if c.cadre != self_nominee]
-    started = candidates.start_batch(person("ls_qt_jbr"), township, 2025, others + [self_nominee.pk])
-    assert len(started) == len(found)
+    with pytest.raises(ActionNotAllowed):  # DOMAIN.md §9: not for himself; the whole batch changes nothing
+        candidates.start_batch(person("ls_qt_jbr"), township, 2025, others + [self_nominee.pk])
+    assert not ProcessInstance.objects.exists()
+    started = candidates.start_batch(person("ls_qt_jbr"), township, 2025, others)
+    assert len(started) == len(found) - 1
     nominate = task_of(started[0], "Task_nominate")
     data = engine.load_workflow(refresh(started[0]).definition, refresh(started[0]).state).get_task_from_id(nominate.task_uuid).data
     assert data["deed_reference"].startswith("年度考核")

@@ -47,6 +47,12 @@ class TaskForm(forms.Form):
         self.task_data = task_data or {}
         self.action_code = action
         super().__init__(data, **kwargs)
+        chosen = self.get_action()
+        if chosen is not None and chosen.kind == "return":
+            # 退回 only needs the reason, not this step's own fields.
+            for name, field in self.fields.items():
+                if name != "opinion":
+                    field.required = False
 
     def get_action(self):
         """The chosen action; without one, the step's primary action."""

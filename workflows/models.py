@@ -160,6 +160,7 @@ class HistoryAction(models.TextChoices):
     MIGRATE = "migrate", _("迁移")
     MESSAGE = "message", _("收到消息")
     REMIND = "remind", _("催办")
+    DRAFT = "draft", _("暂存")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

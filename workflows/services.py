@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 # Keys the engine keeps in task data for itself; forms may not overwrite them.
 RESERVED_KEYS = {"business_key", "nominating_unit_id", "subject_cadre_id", "started_by_id", "process_instance_id"}
 DEFAULT_UNIT_VARIABLE = "nominating_unit_id"
+# A starter may nudge the holders of a step at most this often.
+REMIND_INTERVAL = datetime.timedelta(hours=1)
 
 
 # --------------------------------------------------------------------------- start
@@ -51,6 +53,9 @@ def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
             "unit": unit.name, "role": Role(definition.start_role).label})
     if subject_cadre is not None and not subject_cadre.unit.is_within(unit):
         raise InvalidAction(_("只能为本单位的干部发起"))
+    if subject_cadre is not None and subject_cadre.pk in policy.related_cadre_ids(user):
+        # DOMAIN.md §9: nobody acts on a case about themselves or a listed relative.
+        raise ActionNotAllowed(_("不能为本人或亲属发起，请由其他经办人办理"))
     data = _clean_form_data(data)
     with transaction.atomic():
         key = _next_business_key(definition.key_prefix)
@@ -120,6 +125,29 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
     return instance
 
 
+def save_draft(user, task_id, *, data=None, opinion=""):
+    """暂存: keep what was typed into an open step without completing it. Fields are checked
+    for their type and format only; required ones may still be empty."""
+    data = _clean_form_data(data)
+    with transaction.atomic():
+        instance, task = _lock_task(task_id)
+        _require_can_act(user, task, instance)
+        workflow = engine.load_workflow(instance.definition, instance.state)
+        spiff_task = _ready_spiff_task(workflow, task)
+        form = forms.form_class_for(instance.definition.process_id, task.bpmn_id)(
+            {**data, "opinion": opinion}, instance=instance, task=task, user=user, task_data=spiff_task.data)
+        for field in form.fields.values():
+            field.required = False
+        if not form.is_valid():
+            raise FormInvalid({field: [str(m) for m in messages] for field, messages in form.errors.items()})
+        draft = {k: v for k, v in form.task_payload().items() if v not in (None, "", [])}
+        spiff_task.data.update(draft)
+        spiff_task.data["draft_opinion"] = form.cleaned_data.get("opinion", "")
+        _record(instance, user, HistoryAction.DRAFT, task=task, changed_fields=draft)
+        _save(instance, workflow)
+    return instance
+
+
 def return_task(user, task_id, *, to, opinion):
     """退回: send the case back to an earlier step that the diagram names in ``return_to``."""
     if not (opinion or "").strip():
@@ -180,6 +208,9 @@ def remind(user, instance_id, *, text=""):
         tasks = list(instance.tasks.select_related("unit", "claimed_by"))
         if not tasks:
             raise InvalidAction(_("当前没有待办环节可以催办"))
+        last = instance.history.filter(action=HistoryAction.REMIND, actor=user).order_by("-at").first()
+        if last is not None and timezone.now() - last.at < REMIND_INTERVAL:
+            raise InvalidAction(_("刚刚已催办过，请%(minutes)s分钟后再催办") % {"minutes": int(REMIND_INTERVAL.total_seconds() // 60)})
         for task in tasks:
             people = [task.claimed_by] if task.claimed_by_id else policy.holders_of(task.role, task.unit)
             notify.notify(people, _("%(key)s 催办：请尽快办理“%(step)s”。%(text)s") % {
