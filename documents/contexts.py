@@ -230,3 +230,58 @@ def form_opinions(opinions, roles=AWARD_FORM_OPINION_ROLES):
             given.remove(match)
         rows.append(match or {"role_label": role, "text": "", "person": "", "date": None})
     return rows + given
+
+
+# --- secondment rounds (挂职锻炼, DOMAIN.md §5) ----------------------------------------------------
+
+def selection_notice_context(*, issuer, title, recipients, intro, secondees, start, end, term, date, closing=None,
+                             cc=(), printer="", print_date=None, note=""):
+    """``documents/selection_notice.html`` (选派通知): the official context, plus::
+
+        secondees   list  dicts {"name", "unit_post", "host"} (host = 挂职单位及岗位), a table after the intro
+        closing_blocks list  the paragraphs after the table (term, personnel relationship, reporting)
+
+    ``start``/``end``: the term; ``term``: its length in words (e.g. 1年). The closing states that the
+    personnel relationship stays with the home unit (公务员法 art. 72).
+    """
+    values = {"start": cn_date(start), "end": cn_date(end), "term": term}
+    closing = closing or "\n".join([
+        _("挂职期限%(term)s，自%(start)s至%(end)s。") % values,
+        _("挂职期间，挂职干部的人事关系、工资福利待遇保留在原单位，不占挂职单位编制和领导职数（《中华人民共和国公务员法》第七十二条）。"
+          "挂职单位负责日常管理和期满考核，考核结果反馈派出单位并记入本人档案。"),
+        _("请各派出单位做好工作交接，督促挂职干部按时持介绍信到挂职单位报到。"),
+    ])
+    fields = issuer_fields(issuer)
+    return official_document_context(
+        title=title, blocks=blocks_from_text(intro), date=date, recipients=recipients, note=note, cc=cc,
+        printer=printer or fields["signature"], print_date=print_date, secondees=list(secondees),
+        closing_blocks=blocks_from_text(closing), **fields,
+    )
+
+
+def introduction_letter_context(*, issuer, recipient, cadre, position, start, end, date, reference="", valid_days=30):
+    """``documents/introduction_letter.html`` (介绍信) for one seconded cadre, to the host unit.
+
+    ``cadre``: a cadre record (name, sex, birth_date, political_status, unit_and_post);
+    ``reference``: the selection notice's number the letter refers to; ``valid_days``: how long it is valid.
+    """
+    person = {
+        "name": cadre.name, "sex": _display(cadre, "sex"), "born": f"{cadre.birth_date.year}年{cadre.birth_date.month}月",
+        "political_status": cadre.political_status, "unit_post": getattr(cadre, "unit_and_post", "") or cadre.current_post,
+    }
+    values = {**person, "position": position, "start": cn_date(start), "end": cn_date(end), "reference": reference}
+    text = (_("兹介绍%(name)s同志（%(sex)s，%(born)s生，%(political_status)s，现任%(unit_post)s）前往你单位挂职锻炼，"
+              "挂职岗位为%(position)s，挂职期限自%(start)s至%(end)s。") % values)
+    if reference:
+        text = _("根据%(reference)s通知，") % values + text
+    blocks = [
+        {"style": "p", "text": text},
+        {"style": "p", "text": _("挂职期间其人事关系保留在原单位（《中华人民共和国公务员法》第七十二条），请予接洽，并做好日常管理和期满考核。"
+                                 "本介绍信有效期%(days)s天。") % {"days": valid_days}},
+        {"style": "p", "text": _("此致")},
+        {"style": "p", "text": _("敬礼")},
+    ]
+    fields = issuer_fields(issuer)
+    return official_document_context(
+        title=_("介绍信"), blocks=blocks, date=date, recipients=recipient, person=person, **fields,
+    )

@@ -190,7 +190,10 @@ def test_approver_recuses_from_a_relatives_case(world):
 def test_annual_candidates_started_in_one_batch(world):
     """DOMAIN.md §1.5: one year 优秀 → 嘉奖; three consecutive years 优秀 → 记三等功."""
     township = unit("HA-PDS-LS-QT")
+    for id_number in QT_CLEAN[:2]:  # two more 优秀 in 2025 beside the nominator himself
+        cadre(id_number).assessments.filter(year=2025).update(grade="excellent")
     found = {c.cadre.id_number: c for c in candidates.annual_candidates(township, 2025)}
+    assert set(QT_CLEAN[:2]) <= set(found)
     self_nominee = person("ls_qt_jbr").cadre  # 优秀 2023–2025 in the demo data
     assert found[self_nominee.id_number].award_kind == "merit_3"
     for candidate in found.values():
