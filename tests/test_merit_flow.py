@@ -211,5 +211,5 @@ def test_annual_candidates_started_in_one_batch(world):
     data = engine.load_workflow(refresh(started[0]).definition, refresh(started[0]).state).get_task_from_id(nominate.task_uuid).data
     assert data["deed_reference"].startswith("年度考核")
     with pytest.raises(InvalidAction):
-        candidates.start_batch(person("ls_qt_jbr"), township, 2025, [cadre(QT_CLEAN[0]).pk])  # not a candidate
+        candidates.start_batch(person("ls_qt_jbr"), township, 2025, [cadre(QT_CLEAN[2]).pk])  # not a candidate
     assert IssuedDocument.objects.count() == 0
