@@ -6,6 +6,7 @@ its diagram by the objection loop; see docs/processes.md.
 """
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from documents import contexts
@@ -79,6 +80,11 @@ def publish_notice(user, task_ids, *, start_date=None, working_days=None, contac
 
 
 def issue_notice(notice, user):
+    with translation.override(settings.LANGUAGE_CODE):  # official documents are in Chinese
+        return _issue_notice(notice, user)
+
+
+def _issue_notice(notice, user):
     profile = profile_for(notice.process_id)
     candidates = [profile.row(case) for case in notice.cases.select_related("subject_cadre__unit").order_by("pk")]
     return issue_document(

@@ -60,6 +60,9 @@ import operator
 import re
 import textwrap
 from decimal import Decimal
+
+from django.conf import settings
+from django.utils import translation
 from functools import lru_cache
 from types import CodeType, MappingProxyType
 from typing import Callable, NamedTuple
@@ -421,7 +424,10 @@ class SandboxedScriptEngine(PythonScriptEngine):
         # The stock version references an undefined `script` in its handler, so
         # every service error turned into a NameError.
         try:
-            return self.environment.call_service(task.data, **kwargs)
+            # Services write records, official documents and notices: always in the site's
+            # language (Chinese), whatever language the acting user browses in.
+            with translation.override(settings.LANGUAGE_CODE):
+                return self.environment.call_service(task.data, **kwargs)
         except SpiffWorkflowException:
             raise
         except UnknownService as err:
