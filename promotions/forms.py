@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from awards.forms import IntegrityForm
 from notices.forms import PublishForm, VerificationForm
 from records.models import RANK_ORDER, RankLevel
 from workflows.forms import SUBMIT, Action, TaskForm, register_task_form
@@ -83,17 +84,8 @@ class InspectionForm(TaskForm):
     attachments = forms.JSONField(label=_("附件"), required=False, widget=forms.HiddenInput)
 
 
-@register_task_form(PROCESS, "Task_integrity")
-class IntegrityForm(TaskForm):
-    actions = [SUBMIT]
-    integrity_opinion = forms.ChoiceField(label=_("廉政意见"), choices=[
-        ("no_objection", _("无不同意见")), ("objection", _("有不同意见"))])
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("integrity_opinion") == "objection" and not (cleaned.get("opinion") or "").strip():
-            self.add_error("opinion", _("有不同意见时须说明理由"))
-        return cleaned
+# 廉政意见 (DOMAIN.md §4.3 step 4): the same form as in the merit citation.
+register_task_form(PROCESS, "Task_integrity")(IntegrityForm)
 
 
 @register_task_form(PROCESS, "Task_meeting")
