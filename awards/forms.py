@@ -2,6 +2,7 @@
 import datetime
 
 from django import forms
+from django.utils.text import format_lazy
 from workflows import clock
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ class NominationForm(TaskForm):
     actions = [SUBMIT, CANCEL]
     award_kind = forms.ChoiceField(label=_("拟奖励等次"), choices=NOMINABLE_KINDS)
     deeds = forms.CharField(label=_("主要事迹"), max_length=DEEDS_MAX, widget=forms.Textarea(attrs={"rows": 8}),
-                            help_text=_("不超过%(n)s字") % {"n": DEEDS_MAX})
+                            help_text=format_lazy(_("不超过{n}字"), n=DEEDS_MAX))
     period_from = forms.DateField(label=_("事迹起始日期"))
     period_to = forms.DateField(label=_("事迹截止日期"))
     deed_reference = forms.CharField(label=_("事迹编号"), max_length=100, required=False,

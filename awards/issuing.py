@@ -1,7 +1,7 @@
 """What the approving authority issues: the award decision and approval form, batch notices,
 clarification letters (DOMAIN.md §1.3, §6, §8)."""
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from documents import contexts
 from documents.rendering import issue_document
@@ -89,10 +89,10 @@ def _notice_text(instance):
 
 
 REVOCATION_GROUNDS = {
-    "fraud": _lazy("弄虚作假，骗取奖励"),
-    "concealed": _lazy("申报奖励时隐瞒严重错误或者严重违反规定程序"),
-    "later_violation": _lazy("有严重违纪违法等行为，影响称号声誉"),
-    "other": _lazy("有法律、法规规定应当撤销奖励的其他情形"),
+    "fraud": gettext_lazy("弄虚作假，骗取奖励"),
+    "concealed": gettext_lazy("申报奖励时隐瞒严重错误或者严重违反规定程序"),
+    "later_violation": gettext_lazy("有严重违纪违法等行为，影响称号声誉"),
+    "other": gettext_lazy("有法律、法规规定应当撤销奖励的其他情形"),
 }
 
 

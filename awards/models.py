@@ -44,7 +44,8 @@ class AwardQuota(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "year", "kind"], name="one_quota_per_unit_year_kind")]
 
     def __str__(self):
-        return f"{self.unit} {self.year} {self.get_kind_display() or _('合计')}: {self.limit}"
+        total = _("合计")
+        return f"{self.unit} {self.year} {self.get_kind_display() or total}: {self.limit}"
 
 
 # Moved to the notices app; re-exported while callers move over.

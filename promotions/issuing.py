@@ -2,6 +2,7 @@
 import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from documents import contexts
 from documents.rendering import issue_document
@@ -14,12 +15,12 @@ from workflows.notify import notify
 from .contexts import appointment_form_context
 
 GROUNDS = {
-    "outstanding_a": _("特别优秀：在关键时刻或者承担急难险重任务中经受住考验、表现突出、作出重大贡献"),
-    "outstanding_b": _("特别优秀：在条件艰苦、环境复杂、基础差的地区或者单位工作实绩突出"),
-    "outstanding_c": _("特别优秀：在其他岗位上尽职尽责，工作实绩特别显著"),
-    "special_a": _("工作特殊需要：领导班子结构需要或者领导职位有特殊要求"),
-    "special_b": _("工作特殊需要：专业性较强的岗位或者重要专项工作急需"),
-    "special_c": _("工作特殊需要：艰苦边远地区、贫困地区急需引进"),
+    "outstanding_a": gettext_lazy("特别优秀：在关键时刻或者承担急难险重任务中经受住考验、表现突出、作出重大贡献"),
+    "outstanding_b": gettext_lazy("特别优秀：在条件艰苦、环境复杂、基础差的地区或者单位工作实绩突出"),
+    "outstanding_c": gettext_lazy("特别优秀：在其他岗位上尽职尽责，工作实绩特别显著"),
+    "special_a": gettext_lazy("工作特殊需要：领导班子结构需要或者领导职位有特殊要求"),
+    "special_b": gettext_lazy("工作特殊需要：专业性较强的岗位或者重要专项工作急需"),
+    "special_c": gettext_lazy("工作特殊需要：艰苦边远地区、贫困地区急需引进"),
 }
 
 

@@ -12,8 +12,9 @@ def notice_row(case):
     proposal = case.history.filter(task_bpmn_id="Task_propose", action=HistoryAction.COMPLETE).order_by("-at", "-id").first()
     data = proposal.changed_fields if proposal else {}
     cadre = case.subject_cadre
-    return {"name": cadre.name, "unit_post": cadre.unit_and_post,
-            "proposal": f"{data.get('target_post', '')}（{_('破格提拔')}：{ground_label(data.get('ground', ''))}）"}
+    proposal_text = _("%(post)s（破格提拔：%(ground)s）") % {
+        "post": data.get("target_post", ""), "ground": ground_label(data.get("ground", ""))}
+    return {"name": cadre.name, "unit_post": cadre.unit_and_post, "proposal": proposal_text}
 
 
 register_notice_profile(NoticeProfile(

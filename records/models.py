@@ -239,7 +239,8 @@ class Investigation(models.Model):
         ordering = ["-opened_on"]
 
     def __str__(self):
-        return f"{self.opened_on} – {self.closed_on or _('未结案')}"
+        open_text = _("未结案")
+        return f"{self.opened_on} – {self.closed_on or open_text}"
 
     @property
     def is_open(self):

@@ -289,11 +289,12 @@ def render_svg(diagram, progress=None, *, title=""):
     x0, y0, width, height = diagram.bounds
     out = []
     desc = describe(diagram, progress)
+    title_text = title or _("流程图")
     out.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bpmn" viewBox="{_fmt(x0)} {_fmt(y0)} {_fmt(width)} {_fmt(height)}" '
         f'width="{_fmt(width)}" height="{_fmt(height)}" role="img" aria-labelledby="bpmn-title bpmn-desc" '
         f'font-family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif">'
-        f'<title id="bpmn-title">{escape(title or _("流程图"))}</title><desc id="bpmn-desc">{escape(desc)}</desc>'
+        f'<title id="bpmn-title">{escape(title_text)}</title><desc id="bpmn-desc">{escape(desc)}</desc>'
         '<defs>'
         '<marker id="bpmn-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" class="arrow"/></marker>'
@@ -384,10 +385,11 @@ def _node(node, state):
         parts.append(_outside_label(node))
     else:
         parts.append(f'<rect class="shape" x="{_fmt(x)}" y="{_fmt(y)}" width="{_fmt(w)}" height="{_fmt(h)}"/>')
+    done_text, current_text = _("已完成"), _("当前环节")
     if state == "done":
-        parts.append(f'<title>{escape(node.name)}：{escape(_("已完成"))}</title>')
+        parts.append(f"<title>{escape(node.name)}：{escape(done_text)}</title>")
     elif state == "current":
-        parts.append(f'<title>{escape(node.name)}：{escape(_("当前环节"))}</title>')
+        parts.append(f"<title>{escape(node.name)}：{escape(current_text)}</title>")
     elif node.name:
         parts.append(f"<title>{escape(node.name)}</title>")
     parts.append("</g>")

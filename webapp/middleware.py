@@ -18,6 +18,9 @@ class ChineseFirstLocaleMiddleware:
         language = chosen if chosen and check_for_language(chosen) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()  # don't leak the request's language into the thread
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
