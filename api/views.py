@@ -1,0 +1,848 @@
+"""The REST API (``/api/v1/``). Every state change goes through the same service functions as the
+pages (``workflows.services``, ``notices.desk``, ``workflows.attachments``); every object is looked
+up through the policy's filters (``api.access``), so another unit's object is a 404."""
+import datetime
+import decimal
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from awards import candidates as award_candidates
+from documents.models import IssuedDocument
+from documents.permissions import can_download
+from documents.verification import verify_hash
+from notices import desk as notice_desk
+from notices.models import Notice
+from permissions import policy
+from permissions.models import Grant, Unit
+from permissions.roles import Role
+from records.models import Cadre
+from workflows import attachments as case_attachments
+from workflows import engine, services
+from workflows.errors import FormInvalid
+from workflows.forms import form_class_for
+from workflows.models import Attachment, HistoryEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance
+
+from . import access, serializers as s
+from .errors import Conflict, RuleRefused
+from .errors import body as error_body
+from .filters import CadreFilter, ProcessFilter, TaskFilter
+from .formschema import accepts_extra_fields, form_schema, type_errors
+from .throttling import TokenAddressThrottle, TokenUsernameThrottle, VerifyThrottle
+
+
+def completed_elsewhere(task, process_id):
+    """The path of the endpoint that completes this step, when it is not /tasks/{id}/complete/: a
+    发布公示 step whose form takes the notice the desk creates is done by the notice desk
+    (several cases in one notice)."""
+    if task.bpmn_id != notice_desk.PUBLISH_STEP:
+        return None
+    return reverse("api:notice-list") if "notice_id" in form_class_for(process_id, task.bpmn_id).base_fields else None
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _body(request):
+    """The JSON body as a dict (a list or a scalar is invalid input)."""
+    data = request.data
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"non_field_errors": [_("请求体须为 JSON 对象")]})
+    return dict(data.items())
+
+
+class BinaryRenderer(BaseRenderer):
+    """Lets a download answer any ``Accept`` (the view returns the file itself)."""
+
+    media_type = "*/*"
+    format = "bin"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class ApiViewMixin:
+    """Errors are always JSON, whatever the client asked to accept; an id that is not a number is
+    a 404 like any other unknown id."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        pk = kwargs.get("pk")
+        if pk is not None and not (str(pk).isascii() and str(pk).isdigit() and 0 < int(pk) < 2**63):
+            raise exceptions.NotFound()
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+@csrf_exempt
+def unknown_path(request, *args, **kwargs):
+    message = _("没有这个接口")
+    if not request.path.endswith("/"):
+        try:
+            if getattr(resolve(request.path + "/").func, "__name__", "") != "unknown_path":
+                message = _("没有这个接口；路径须以 / 结尾：%(path)s/") % {"path": request.path}
+        except Resolver404:
+            pass
+    return JsonResponse(error_body("not_found", message), status=404, json_dumps_params={"ensure_ascii": False})
+
+
+# --------------------------------------------------------------------------- auth
+
+@extend_schema_view(
+    post=extend_schema(tags=["auth"], summary=gettext_lazy("用户名和密码换取令牌"), request=s.TokenRequestSerializer,
+                       responses={200: s.TokenSerializer}, auth=[]),
+    delete=extend_schema(tags=["auth"], summary=gettext_lazy("作废当前令牌"), request=None, responses={204: None}),
+)
+class TokenView(ApiViewMixin, APIView):
+    """POST: username + password → token (``Authorization: Token <token>``). Throttled per address and
+    per user name against password guessing. DELETE: revoke the caller's token."""
+
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    error_statuses = {"post": (400, 401, 429), "delete": (401,)}
+
+    def _posting(self):
+        return getattr(getattr(self, "request", None), "method", None) == "POST"
+
+    def get_permissions(self):
+        return [AllowAny()] if self._posting() else [IsAuthenticated()]
+
+    def get_authenticators(self):
+        return [] if self._posting() else super().get_authenticators()
+
+    def get_throttles(self):
+        return [TokenAddressThrottle(), TokenUsernameThrottle()] if self._posting() else []
+
+    def post(self, request):
+        serializer = s.TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request._request, username=serializer.validated_data["username"],
+                            password=serializer.validated_data["password"])
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed(_("用户名或密码不正确"))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response(s.TokenSerializer({"token": token.key, "user": user}).data)
+
+    def delete(self, request):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_authenticate_header(self, request):
+        return "Token"
+
+
+# --------------------------------------------------------------------------- process types
+
+class StartForm:
+    """What starting a process asks for.
+
+    Either the start event has a registered form (e.g. a secondment round's plan): its validated
+    data is the case's start data, and there is no subject cadre (``plan``). Or the start event
+    leads to a first user task (the nomination): the case is started for a cadre and that step
+    is completed with the submitted fields, in one transaction.
+    """
+
+    def __init__(self, definition):
+        from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+        from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+
+        from workflows.forms import DefaultForm
+
+        self.plan, self.step = False, None
+        spec, _subs = engine.specs_for(definition)
+        seen, queue = set(), [spec.start]
+        while queue:
+            current = queue.pop(0)
+            if current.name in seen:
+                continue
+            seen.add(current.name)
+            if isinstance(current, StartEvent) and form_class_for(definition.process_id, current.bpmn_id) is not DefaultForm:
+                self.plan, self.step = True, (current.bpmn_id, current.bpmn_name or current.bpmn_id)
+                break
+            if isinstance(current, UserTask):
+                self.step = (current.bpmn_id, current.bpmn_name or current.bpmn_id)
+                break
+            queue.extend(current.outputs)
+        self.form_class = form_class_for(definition.process_id, self.step[0]) if self.step else None
+
+    def form(self, data=None, **kwargs):
+        return self.form_class(data, **kwargs) if self.form_class is not None else None
+
+    def schema(self):
+        form = self.form()
+        return form_schema(form, exclude=("opinion",)) if form is not None else None
+
+
+_start_forms = {}
+
+
+def _start_form(definition):
+    """The start form of a definition version (versions never change)."""
+    key = (definition.pk, definition.content_hash)
+    if key not in _start_forms:
+        _start_forms[key] = StartForm(definition)
+    return _start_forms[key]
+
+
+def _latest_definitions():
+    latest = {}
+    # The spec itself is not needed here: engine.specs_for keeps the parsed spec cached per version.
+    fields = ("id", "process_id", "name", "version", "start_role", "key_prefix", "content_hash")
+    for definition in ProcessDefinition.objects.order_by("process_id", "-version").only(*fields):
+        latest.setdefault(definition.process_id, definition)
+    return latest
+
+
+@extend_schema_view(list=extend_schema(tags=["process types"], summary=gettext_lazy("我可以发起的流程类型")))
+class ProcessTypeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The latest version of each process whose start role the caller holds on some unit."""
+
+    serializer_class = s.ProcessTypeSerializer
+    filter_backends = []
+    queryset = ProcessDefinition.objects.none()
+
+    def get_queryset(self):
+        roles = set(Grant.objects.filter(user=self.request.user).values_list("role", flat=True))
+        return sorted((d for d in _latest_definitions().values() if d.start_role in roles), key=lambda d: d.process_id)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        grants = {}
+        for grant in Grant.objects.filter(user=self.request.user).select_related("unit").order_by("unit__path"):
+            grants.setdefault(grant.role, []).append(grant)
+        context["grants_by_role"] = grants
+        context["start_forms"] = _start_form
+        return context
+
+
+# --------------------------------------------------------------------------- cases
+
+def _case_queryset(user):
+    return access.visible_cases(user).select_related("definition", "subject_cadre", "nominating_unit", "started_by")
+
+
+def _detail_queryset(user):
+    return _case_queryset(user).prefetch_related(
+        Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")),
+        Prefetch("history", HistoryEvent.objects.select_related("actor").order_by("at", "id")),
+        Prefetch("notices", Notice.objects.order_by("start_date", "id")),
+        Prefetch("attachments", Attachment.objects.select_related("uploaded_by").defer("content").order_by("uploaded_at", "id")),
+    )
+
+
+def _ready_task_data(case, tasks=None):
+    """{task id: the engine's data for that ready task} (what its form is pre-filled from)."""
+    tasks = list(case.tasks.all()) if tasks is None else tasks
+    if not tasks:
+        return {}
+    try:
+        workflow = engine.load_workflow(case.definition, case.state)
+    except Exception:  # noqa: BLE001 - show the case without step notes rather than fail
+        return {}
+    data = {}
+    for task in tasks:
+        spiff_task = workflow.get_task_from_id(task.task_uuid)
+        data[task.pk] = dict(spiff_task.data) if spiff_task is not None else {}
+    return data
+
+
+def case_response(request, pk, *, status_code=200, headers=None):
+    case = access.case_or_404(request.user, pk, _detail_queryset(request.user))
+    context = {"request": request, "task_data": _ready_task_data(case)}
+    return Response(s.ProcessDetailSerializer(case, context=context).data, status=status_code, headers=headers)
+
+
+CASE_DETAIL = {200: s.ProcessDetailSerializer}
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["processes"], summary=gettext_lazy("我能看到的案件")),
+    retrieve=extend_schema(tags=["processes"], summary=gettext_lazy("案件：状态、当前环节、办理记录、文书"), responses=CASE_DETAIL),
+    create=extend_schema(
+        tags=["processes"], summary=gettext_lazy("发起案件"), request=s.ProcessStartSerializer, responses={201: s.ProcessDetailSerializer},
+        description=gettext_lazy("发起表单（第一个环节）的字段与 process_type、cadre 并列放在请求体顶层。带有表单字段时，"
+                      "发起与提交发起表单在同一事务中完成；表单有误则什么也不创建。submit=false 时只发起（字段作为草稿预填）。")),
+    withdraw=extend_schema(tags=["processes"], summary=gettext_lazy("撤回（发起人，下一环节尚未办理时）"),
+                           request=s.CaseNoteSerializer, responses=CASE_DETAIL),
+    remind=extend_schema(tags=["processes"], summary=gettext_lazy("催办（发起人）"), request=s.RemindSerializer, responses=CASE_DETAIL),
+    terminate=extend_schema(tags=["processes"], summary=gettext_lazy("终止（系统管理员）"), request=s.TerminateSerializer,
+                            responses=CASE_DETAIL),
+    objections=extend_schema(tags=["processes"], summary=gettext_lazy("登记公示期间的异议"), request=s.ObjectionRequestSerializer,
+                             responses={201: s.ObjectionSerializer}),
+    attachments=extend_schema(tags=["processes"], summary=gettext_lazy("上传附件（PDF、JPEG、PNG）"),
+                              request={"multipart/form-data": s.AttachmentUploadSerializer},
+                              responses={201: s.AttachmentSerializer}),
+)
+class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.ProcessSerializer
+    queryset = ProcessInstance.objects.none()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProcessFilter
+    error_statuses = {
+        "create": (400, 403, 409, 422),
+        "withdraw": (400, 403, 404, 409, 422),
+        "remind": (400, 403, 404, 409, 422),
+        "terminate": (400, 403, 404, 409, 422),
+        "objections": (400, 403, 404, 409, 422),
+        "attachments": (400, 403, 404, 422),
+    }
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProcessInstance.objects.none()
+        qs = _case_queryset(self.request.user).defer("state")
+        if self.action == "list":
+            qs = qs.prefetch_related(Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by")
+                                              .order_by("created_at", "id")))
+        return qs
+
+    def retrieve(self, request, pk=None):
+        return case_response(request, pk)
+
+    def create(self, request):
+        body = _body(request)
+        meta_keys = {"process_type", "cadre", "unit", "submit", "action", "opinion"}
+        meta = s.ProcessStartSerializer(data={k: v for k, v in body.items() if k in meta_keys})
+        meta.is_valid(raise_exception=True)
+        values = meta.validated_data
+        fields = {k: v for k, v in body.items() if k not in meta_keys}
+        definition = _latest_definitions().get(values["process_type"])
+        if definition is None:
+            raise exceptions.ValidationError({"process_type": [_("没有这种流程类型")]})
+        start_form = _start_form(definition)
+        starter = self._start_plan if start_form.plan else self._start_for_cadre
+        case = starter(request.user, definition, start_form, values, fields)
+        location = reverse("api:process-detail", kwargs={"pk": case.pk})
+        return case_response(request, case.pk, status_code=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def _start_for_cadre(self, user, definition, start_form, values, fields):
+        if values.get("cadre") is None:
+            raise exceptions.ValidationError({"cadre": [_("请选择当事干部")]})
+        cadre = access.visible_cadres(user).select_related("unit").filter(pk=values["cadre"]).first()
+        if cadre is None:
+            raise exceptions.ValidationError({"cadre": [_("没有找到该干部，或不在您的单位范围内")]})
+        unit = self._start_unit(user, definition, cadre, values.get("unit"))
+        _check_fields(start_form.form(user=user), fields)
+        submit = values.get("submit")
+        if submit is None:
+            submit = bool(fields) or bool(values.get("action")) or bool(values.get("opinion"))
+        with transaction.atomic():
+            case = services.start_process(user, definition.process_id, unit=unit, subject_cadre=cadre,
+                                          data=None if submit else fields)
+            if submit:
+                task = case.tasks.filter(bpmn_id=start_form.step[0]).first() if start_form.step else None
+                if task is None:
+                    raise RuleRefused(_("此流程发起后没有可提交的发起表单"))
+                services.complete_task(user, task.pk, data=fields, opinion=values.get("opinion", ""),
+                                       action=values.get("action") or None)
+        return case
+
+    @staticmethod
+    def _start_unit(user, definition, cadre, unit_id):
+        if unit_id is not None:
+            unit = Unit.objects.filter(pk=unit_id).first()
+            if unit is None:
+                raise exceptions.ValidationError({"unit": [_("没有这个单位")]})
+            return unit  # the service checks the role on it (403) and that the cadre is within it (422)
+        grants = list(Grant.objects.filter(user=user, role=definition.start_role).select_related("unit"))
+        if not grants:
+            raise exceptions.PermissionDenied(_("您不具有“%(role)s”角色，不能发起此流程") % {
+                "role": Role(definition.start_role).label})
+        if any(cadre.unit.pk == g.unit.pk or (g.include_subordinates and cadre.unit.is_within(g.unit)) for g in grants):
+            return cadre.unit
+        containing = [g.unit for g in grants if cadre.unit.is_within(g.unit)]
+        if containing:
+            return max(containing, key=lambda u: len(u.path))
+        raise RuleRefused(_("只能为本单位的干部发起"))
+
+    def _start_plan(self, user, definition, start_form, values, fields):
+        """A process whose start event has a form: the validated form is the start data, no cadre."""
+        if values.get("cadre") is not None:
+            raise exceptions.ValidationError({"cadre": [_("此流程发起时不选择干部")]})
+        unit = self._plan_unit(user, definition, values.get("unit"))
+        draft = ProcessInstance(definition=definition, nominating_unit=unit, started_by=user)
+        _check_fields(start_form.form(instance=draft, user=user), fields)
+        form = start_form.form({**fields, "opinion": values.get("opinion", "")}, instance=draft, user=user,
+                               action=values.get("action") or None)
+        if not form.is_valid():
+            raise FormInvalid({name: [str(m) for m in messages] for name, messages in form.errors.items()})
+        data = form.start_data() if hasattr(form, "start_data") else form.task_payload()
+        return services.start_process(user, definition.process_id, unit=unit, data=data)
+
+    @staticmethod
+    def _plan_unit(user, definition, unit_id):
+        if unit_id is not None:
+            unit = Unit.objects.filter(pk=unit_id).first()
+            if unit is None:
+                raise exceptions.ValidationError({"unit": [_("没有这个单位")]})
+            return unit  # the service checks the role on it (403)
+        grants = list(Grant.objects.filter(user=user, role=definition.start_role).select_related("unit"))
+        if not grants:
+            raise exceptions.PermissionDenied(_("您不具有“%(role)s”角色，不能发起此流程") % {
+                "role": Role(definition.start_role).label})
+        if len(grants) == 1 and not grants[0].include_subordinates:
+            return grants[0].unit
+        raise exceptions.ValidationError({"unit": [_("您可以在多个单位发起此流程，请选择发起单位")]})
+
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        case = access.case_or_404(request.user, pk)
+        serializer = s.CaseNoteSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        services.withdraw(request.user, case.pk, opinion=serializer.validated_data.get("opinion", ""))
+        return case_response(request, case.pk)
+
+    @action(detail=True, methods=["post"])
+    def remind(self, request, pk=None):
+        case = access.case_or_404(request.user, pk)
+        serializer = s.RemindSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        services.remind(request.user, case.pk, text=serializer.validated_data.get("text", ""))
+        return case_response(request, case.pk)
+
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, pk=None):
+        case = access.case_or_404(request.user, pk)
+        serializer = s.TerminateSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        services.terminate(request.user, case.pk, reason=serializer.validated_data["reason"])
+        return case_response(request, case.pk)
+
+    @action(detail=True, methods=["post"])
+    def objections(self, request, pk=None):
+        case = access.case_or_404(request.user, pk)
+        serializer = s.ObjectionRequestSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        objection = notice_desk.record_objection(request.user, case.pk, content=values["content"],
+                                                 contact=values.get("contact", ""), received_on=values.get("received_on"))
+        return Response(s.ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        case = access.case_or_404(request.user, pk)
+        serializer = s.AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = case_attachments.add_attachment(request.user, case.pk, serializer.validated_data["file"],
+                                                     step=serializer.validated_data.get("step", ""))
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+def _reserved(fields):
+    return {name: [_("这是系统字段，不能提交")] for name in fields if name in services.RESERVED_KEYS}
+
+
+def _check_fields(form, fields):
+    """400 for values of the wrong JSON type, fields the step does not have, or system fields."""
+    if form is None:
+        errors = {name: [_("此环节没有该字段")] for name in fields}
+    else:
+        errors = type_errors(form.fields, fields, extra_allowed=accepts_extra_fields(form))
+    errors.update(_reserved(fields))
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+# --------------------------------------------------------------------------- tasks
+
+def _task_detail(request, task):
+    user = request.user
+    case = task.instance
+    data = _ready_task_data(case, [task]).get(task.pk, {})
+    form = form_class_for(case.definition.process_id, task.bpmn_id)(None, instance=case, task=task, user=user, task_data=data)
+    refusal = policy.act_refusal(user, task, case)
+    elsewhere = completed_elsewhere(task, case.definition.process_id)
+    payload = {
+        "id": task.pk, "bpmn_id": task.bpmn_id, "name": task.name, "role": task.role, "unit": task.unit,
+        "claimed_by": task.claimed_by, "created_at": task.created_at, "due_at": task.due_at, "instance": case,
+        "can_act": refusal is None, "refusal": str(refusal) if refusal else None,
+        "actions": [{"code": a.code, "label": str(a.label), "kind": a.kind, "opinion_required": a.opinion_required,
+                     "primary": a.primary} for a in form.actions],
+        "form": form_schema(form),
+        "values": {name: _jsonable(data[name]) for name in form.fields if name in data and name != "opinion"}
+                  | ({"opinion": data["draft_opinion"]} if data.get("draft_opinion") else {}),
+        "notes": s.step_notes(data),
+        "return_targets": task.return_targets(),
+        "complete_via": elsewhere,
+    }
+    return s.TaskDetailSerializer(_Obj(payload), context={"request": request}).data
+
+
+class _Obj:
+    """Attribute access over a dict, for read-only serializers (and ``get_role_display``)."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+    def get_role_display(self):
+        return str(Role(self.role).label)
+
+
+def _task_queryset():
+    return HumanTask.objects.select_related(
+        "instance__definition", "instance__subject_cadre", "instance__nominating_unit", "instance__started_by",
+        "unit", "claimed_by")
+
+
+TASK_DETAIL = {200: s.TaskDetailSerializer}
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["tasks"], summary=gettext_lazy("我的待办")),
+    retrieve=extend_schema(tags=["tasks"], summary=gettext_lazy("任务：表单字段（JSON Schema）与可选操作"), responses=TASK_DETAIL),
+    claim=extend_schema(tags=["tasks"], summary=gettext_lazy("认领"), request=None, responses=TASK_DETAIL),
+    release=extend_schema(tags=["tasks"], summary=gettext_lazy("释放认领"), request=None, responses=TASK_DETAIL),
+    draft=extend_schema(tags=["tasks"], summary=gettext_lazy("暂存（保存已填内容，不办理）"), request=s.TaskDraftSerializer,
+                        responses=TASK_DETAIL,
+                        description=gettext_lazy("表单字段与 opinion 并列放在请求体顶层；只检查格式，必填项可暂时留空。")),
+    complete=extend_schema(
+        tags=["tasks"], summary=gettext_lazy("办理（完成、退回、不同意……）"), request=s.TaskCompleteSerializer, responses=CASE_DETAIL,
+        description=gettext_lazy("表单字段与 action、opinion 并列放在请求体顶层。重复提交同一请求不会办理两个环节：第二次得到 409。")),
+)
+class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The caller's inbox: the tasks they may act on now (role on the task's unit, no recusal,
+    not the nominator of a case they would judge, unclaimed or claimed by them)."""
+
+    serializer_class = s.TaskSerializer
+    queryset = HumanTask.objects.none()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilter
+    error_statuses = {
+        "claim": (403, 404, 409),
+        "release": (403, 404, 409),
+        "draft": (400, 403, 404, 409, 422),
+        "complete": (400, 403, 404, 409, 422),
+    }
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return HumanTask.objects.none()
+        return _task_queryset().filter(policy.inbox_filter(self.request.user))
+
+    def retrieve(self, request, pk=None):
+        task = _task_queryset().filter(pk=pk).filter(pk__in=access.visible_tasks(request.user).values("pk")).first()
+        if task is None:
+            raise exceptions.NotFound()
+        return Response(_task_detail(request, task))
+
+    def _fresh(self, request, pk):
+        """The task after a claim, release or draft (gone meanwhile: a conflict)."""
+        task = _task_queryset().filter(pk=pk).filter(pk__in=access.visible_tasks(request.user).values("pk")).first()
+        if task is None:
+            raise Conflict()
+        return Response(_task_detail(request, task))
+
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        task = access.task_for_action(request.user, pk)
+        services.claim(request.user, task.pk)
+        return self._fresh(request, task.pk)
+
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        task = access.task_for_action(request.user, pk)
+        services.unclaim(request.user, task.pk)
+        return self._fresh(request, task.pk)
+
+    @action(detail=True, methods=["post"])
+    def draft(self, request, pk=None):
+        user = request.user
+        task = access.task_for_action(user, pk)
+        case = task.instance
+        body = _body(request)
+        meta = s.TaskDraftSerializer(data={k: v for k, v in body.items() if k == "opinion"})
+        meta.is_valid(raise_exception=True)
+        fields = {k: v for k, v in body.items() if k != "opinion"}
+        _check_fields(form_class_for(case.definition.process_id, task.bpmn_id)(None, instance=case, task=task, user=user),
+                      fields)
+        services.save_draft(user, task.pk, data=fields, opinion=meta.validated_data.get("opinion", ""))
+        return self._fresh(request, task.pk)
+
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        user = request.user
+        task = access.task_for_action(user, pk)
+        case = task.instance
+        elsewhere = completed_elsewhere(task, case.definition.process_id)
+        if elsewhere:
+            raise RuleRefused(_("此环节须通过 %(path)s 办理") % {"path": elsewhere})
+        body = _body(request)
+        meta = s.TaskCompleteSerializer(data={k: v for k, v in body.items() if k in ("action", "opinion")})
+        meta.is_valid(raise_exception=True)
+        chosen = meta.validated_data.get("action") or None
+        fields = {k: v for k, v in body.items() if k not in ("action", "opinion")}
+
+        form = form_class_for(case.definition.process_id, task.bpmn_id)(None, instance=case, task=task, user=user)
+        codes = [a.code for a in form.actions]
+        if chosen is not None and chosen not in codes:
+            raise exceptions.ValidationError({"action": [_("请选择一个有效的操作：%(actions)s") % {
+                "actions": "、".join(codes)}]})
+        _check_fields(form, fields)
+        services.complete_task(user, task.pk, data=fields, opinion=meta.validated_data.get("opinion", ""), action=chosen)
+        return case_response(request, case.pk)
+
+
+# --------------------------------------------------------------------------- notices
+
+@extend_schema_view(
+    create=extend_schema(tags=["notices"], summary=gettext_lazy("发布公示（完成所选案件的“发布公示”环节并印发公示）"),
+                         request=s.NoticeRequestSerializer, responses={201: s.NoticeSerializer}),
+    retrieve=extend_schema(tags=["notices"], summary=gettext_lazy("公示")),
+)
+class NoticeViewSet(ApiViewMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.NoticeSerializer
+    queryset = Notice.objects.none()
+    error_statuses = {"create": (400, 403, 409, 422)}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notice.objects.none()
+        cases = access.visible_cases(self.request.user)
+        return (Notice.objects.filter(pk__in=Notice.objects.filter(cases__in=cases).values("pk"))
+                .select_related("issuer", "document__issuer", "document__instance").prefetch_related("cases"))
+
+    def create(self, request):
+        serializer = s.NoticeRequestSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        ids = list(dict.fromkeys(values["tasks"]))
+        found = set(access.visible_tasks(request.user).filter(pk__in=ids).values_list("pk", flat=True))
+        missing = [pk for pk in ids if pk not in found]
+        for pk in missing:
+            try:
+                access.task_for_action(request.user, pk)  # 409 when it closed meanwhile …
+            except exceptions.NotFound:
+                pass
+        if missing:  # … otherwise it is not the caller's to see
+            raise exceptions.ValidationError({"tasks": [_("任务 %(ids)s 不存在或您无权查看") % {
+                "ids": "、".join(str(pk) for pk in missing)}]})
+        notice = notice_desk.publish_notice(
+            request.user, ids, start_date=values.get("start_date"), working_days=values.get("working_days"),
+            contact=values["contact"], title=values.get("title", ""))
+        notice = self.get_queryset().get(pk=notice.pk)
+        return Response(s.NoticeSerializer(notice, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+# --------------------------------------------------------------------------- cadres
+
+@extend_schema_view(
+    list=extend_schema(tags=["cadres"], summary=gettext_lazy("我的单位范围内的干部")),
+    retrieve=extend_schema(tags=["cadres"], summary=gettext_lazy("干部：基本信息、年度考核、奖励、处分、立案")),
+)
+class CadreViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.CadreSerializer
+    queryset = Cadre.objects.none()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CadreFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Cadre.objects.none()
+        qs = access.visible_cadres(self.request.user).select_related("unit").order_by("unit__path", "name", "id")
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("assessments", "awards", "sanctions", "investigations")
+        return qs
+
+    def get_serializer_class(self):
+        return s.CadreDetailSerializer if self.action == "retrieve" else s.CadreSerializer
+
+
+# --------------------------------------------------------------------------- documents and attachments
+
+@extend_schema_view(
+    retrieve=extend_schema(tags=["documents"], summary=gettext_lazy("已印发文书")),
+    download=extend_schema(tags=["documents"], summary=gettext_lazy("下载 PDF"),
+                           responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)}),
+    verify=extend_schema(tags=["documents"], summary=gettext_lazy("核验文书（无需登录）"), auth=[],
+                         parameters=[s.VerifyQuerySerializer], responses={200: s.VerificationSerializer}),
+)
+class DocumentViewSet(ApiViewMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.DocumentSerializer
+    queryset = IssuedDocument.objects.none()
+    error_statuses = {"download": (403,), "verify": (400, 429)}
+
+    def get_queryset(self):
+        return IssuedDocument.objects.select_related("issuer", "instance")
+
+    def _visible(self, pk, queryset=None):
+        document = (queryset if queryset is not None else self.get_queryset()).filter(pk=pk).first()
+        if document is None or not access.document_visible(self.request.user, document):
+            raise exceptions.NotFound()
+        return document
+
+    def retrieve(self, request, pk=None):
+        return Response(s.DocumentSerializer(self._visible(pk)).data)
+
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, BinaryRenderer])
+    def download(self, request, pk=None):
+        document = self._visible(pk, IssuedDocument.objects.defer(None).select_related("issuer", "instance__nominating_unit"))
+        if not can_download(request.user, document):
+            raise exceptions.PermissionDenied(_("您无权下载此文书"))
+        filename = f"{document.number or document.get_kind_display()}-v{document.version}.pdf"
+        response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        response["ETag"] = f'"{document.sha256}"'
+        response["Cache-Control"] = "private, max-age=0"
+        return response
+
+    @action(detail=False, methods=["get"], permission_classes=[AllowAny], throttle_classes=[VerifyThrottle])
+    def verify(self, request):
+        query = s.VerifyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = verify_hash(query.validated_data["sha256"], query.validated_data.get("number") or None)
+        return Response(s.VerificationSerializer({
+            "status": result.status, "sha256": result.sha256, "document": result.document,
+            "latest_version": result.latest.version if result.latest else None,
+        }).data)
+
+
+@extend_schema_view(download=extend_schema(tags=["processes"], summary=gettext_lazy("下载附件"), responses={
+    (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+    (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY),
+    (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)}))
+class AttachmentViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    queryset = Attachment.objects.none()
+    serializer_class = s.AttachmentSerializer
+
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, BinaryRenderer])
+    def download(self, request, pk=None):
+        attachment = Attachment.objects.filter(pk=pk, instance__in=access.visible_cases(request.user)).first()
+        if attachment is None:
+            raise exceptions.NotFound()
+        response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, attachment.file_name)
+        response["Cache-Control"] = "private, max-age=0"
+        return response
+
+
+
+# --------------------------------------------------------------------------- notifications
+
+@extend_schema_view(
+    list=extend_schema(tags=["notifications"], summary=gettext_lazy("我的通知（最新在前）"), parameters=[
+        OpenApiParameter("unread", bool, description=gettext_lazy("只看未读"))]),
+    read=extend_schema(tags=["notifications"], summary=gettext_lazy("标为已读"), request=None,
+                       responses={200: s.NotificationSerializer}),
+    read_all=extend_schema(tags=["notifications"], summary=gettext_lazy("全部标为已读"), request=None,
+                           responses={200: s.MarkedSerializer}),
+)
+class NotificationViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """In-app notifications: a task reached me, a case was returned or ended, 催办."""
+
+    serializer_class = s.NotificationSerializer
+    queryset = Notification.objects.none()
+    filter_backends = []
+    error_statuses = {"list": (400,), "read": (404,)}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        qs = Notification.objects.filter(user=self.request.user).select_related("instance").order_by("-created_at", "-id")
+        if self.action == "list":
+            unread = self.request.query_params.get("unread")
+            if unread not in (None, "", "true", "false", "1", "0"):
+                raise exceptions.ValidationError({"unread": [_("请填写 true 或 false")]})
+            if unread in ("true", "1"):
+                qs = qs.filter(read_at__isnull=True)
+        return qs
+
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        note = self.get_queryset().filter(pk=pk).first()
+        if note is None:
+            raise exceptions.NotFound()
+        if note.read_at is None:
+            note.read_at = timezone.now()
+            Notification.objects.filter(pk=note.pk).update(read_at=note.read_at)
+        return Response(s.NotificationSerializer(note).data)
+
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        marked = Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+        return Response({"marked": marked})
+
+
+# --------------------------------------------------------------------------- annual candidates
+
+def _candidate_unit(user, unit_id):
+    """A unit where the caller may start merit citations (the candidates' nominating unit)."""
+    definition = _latest_definitions().get(award_candidates.PROCESS)
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if definition is None or unit is None:
+        raise exceptions.ValidationError({"unit": [_("没有这个单位")]})
+    if not policy.holds_role(user, definition.start_role, unit):
+        raise exceptions.PermissionDenied(_("您不具有“%(unit)s”的“%(role)s”角色") % {
+            "unit": unit.name, "role": Role(definition.start_role).label})
+    return unit
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["award candidates"], summary=gettext_lazy("年度考核优秀的奖励候选人（《规则手册》1.5）"),
+                       parameters=[s.CandidateQuerySerializer]),
+    start=extend_schema(tags=["award candidates"], summary=gettext_lazy("为所选候选人批量发起推荐（已预填）"),
+                        request=s.CandidateStartSerializer, responses={201: s.CandidatesStartedSerializer}),
+)
+class CandidateViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """One year 优秀 → 嘉奖; three consecutive years 优秀 → 记三等功: listed per unit, started in one batch."""
+
+    serializer_class = s.CandidateSerializer
+    queryset = Cadre.objects.none()
+    filter_backends = []
+    error_statuses = {"list": (400,), "start": (400, 403, 422)}
+
+    def list(self, request):
+        query = s.CandidateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        unit = _candidate_unit(request.user, query.validated_data["unit"])
+        found = award_candidates.annual_candidates(unit, query.validated_data["year"])
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(s.CandidateSerializer(page, many=True).data)
+
+    @action(detail=False, methods=["post"])
+    def start(self, request):
+        body = s.CandidateStartSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        unit = _candidate_unit(request.user, values["unit"])
+        started = award_candidates.start_batch(request.user, unit, values["year"], list(dict.fromkeys(values["cadres"])))
+        cases = _case_queryset(request.user).filter(pk__in=[c.pk for c in started]).prefetch_related(
+            Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")))
+        return Response({"processes": s.ProcessSerializer(cases.order_by("pk"), many=True).data},
+                        status=status.HTTP_201_CREATED)
