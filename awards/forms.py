@@ -74,8 +74,8 @@ class UnitDecisionForm(TaskForm):
     attendees = forms.CharField(label=_("参会人员"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_meeting_date(self):
-        day = self.cleaned_data["meeting_date"]
-        if day > clock.today():
+        day = self.cleaned_data.get("meeting_date")
+        if day and day > clock.today():
             raise forms.ValidationError(_("会议日期不能晚于今天"))
         return day
 

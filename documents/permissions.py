@@ -1,9 +1,6 @@
-"""Who may download an issued document.
-
-``can_download`` is the hook the case-based check will extend (the lead adds it); for now:
-superusers, and anyone holding any role on the issuing unit or on the case's nominating unit
-(directly, or through a grant on an ancestor that covers subordinate units).
-"""
+"""Who may download an issued document: superusers; anyone who may see the case it belongs
+to (permissions.policy.visible_cases_filter); anyone holding a role on the issuing unit (directly
+or through an ancestor's grant that covers subordinate units)."""
 from django.db.models import Q
 
 from permissions.models import Grant
@@ -21,10 +18,10 @@ def can_download(user, document):
         return False
     if user.is_superuser:
         return True
-    units = [document.issuer]
     if document.instance_id is not None:
-        units.append(document.instance.nominating_unit)
-    q = Q()
-    for unit in units:
-        q |= _covering_grants(unit)
-    return Grant.objects.filter(q, user=user).exists()
+        from permissions.policy import visible_cases_filter
+        from workflows.models import ProcessInstance
+
+        if ProcessInstance.objects.filter(visible_cases_filter(user), pk=document.instance_id).exists():
+            return True
+    return Grant.objects.filter(_covering_grants(document.issuer), user=user).exists()

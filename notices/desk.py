@@ -69,11 +69,11 @@ def publish_notice(user, task_ids, *, start_date=None, working_days=None, contac
             issuer=tasks[0].unit, process_id=process_id, title=title or profile.title, start_date=start_date,
             working_days=working_days, end_date=end_date, contact=contact.strip(), created_by=user,
         )
+        notice.cases.set([t.instance_id for t in tasks])
         for task in tasks:
             services.complete_task(user, task.pk, data={
                 "notice_id": notice.pk, "notice_start": start_date.isoformat(), "notice_days": working_days,
             })
-        notice.cases.set([t.instance_id for t in tasks])
         notice.document = issue_notice(notice, user)
         notice.save(update_fields=["document"])
     return notice

@@ -16,6 +16,14 @@ class PublishForm(TaskForm):
     notice_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=5, max_value=30,
                                      help_text=_("不少于5个工作日（《规则手册》第1.3、6节）"))
 
+    def clean_notice_id(self):
+        from .models import Notice
+
+        value = self.cleaned_data["notice_id"]
+        if self.instance is not None and not Notice.objects.filter(pk=value, cases=self.instance).exists():
+            raise forms.ValidationError(_("请在公示台发布公示：该公示不包含本案件"))
+        return value
+
 
 class VerificationForm(TaskForm):
     """异议核查 (DOMAIN.md §6)."""

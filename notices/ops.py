@@ -15,7 +15,7 @@ def pending_objections(task_data, /, *, instance_id):
 
 @register_service("notices.close_objection")
 def close_objection(task_data, /, *, instance_id, objection_id, outcome, finding):
-    objection = Objection.objects.select_for_update().select_related("notice").get(pk=objection_id, instance_id=instance_id)
+    objection = Objection.objects.select_for_update(of=("self",)).select_related("notice").get(pk=objection_id, instance_id=instance_id)
     if objection.outcome != ObjectionOutcome.PENDING:
         raise ValueError(_("该异议已核查完毕"))
     objection.outcome = outcome

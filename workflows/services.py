@@ -394,12 +394,16 @@ def _advance(workflow, run=None, retry=False):
     the instance in the error state with the message; the user's completion is kept.
     """
     try:
-        if retry:
-            engine.retry_failed_steps(workflow)
-        if run is not None:
-            run.run()
-        workflow.refresh_timers()
-        workflow.do_engine_steps()
+        # A savepoint: a database error inside a service task rolls back only what the engine
+        # step wrote, so the case can still be saved in the error state (PostgreSQL would
+        # otherwise refuse every later statement of the transaction).
+        with transaction.atomic():
+            if retry:
+                engine.retry_failed_steps(workflow)
+            if run is not None:
+                run.run()
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
     except Exception as exc:  # noqa: BLE001 - any engine failure must park the case, not lose it
         logger.warning("engine step failed: %s", exc, exc_info=True)
         return _error_text(exc)
