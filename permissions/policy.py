@@ -74,11 +74,17 @@ def act_refusal(user, task, instance=None):
     reason = recusal_reason(user, instance)
     if reason:
         return reason
-    if task.role in JUDGING_ROLES and instance.started_by_id == user.pk:
+    if task.role in JUDGING_ROLES and instance.started_by_id == user.pk and _starter_nominates(instance):
         return _("您是本案的推荐人，不能参与审核或审批")
     if task.claimed_by_id and task.claimed_by_id != user.pk:
         return _("该任务已由%(name)s认领") % {"name": task.claimed_by.get_full_name() or task.claimed_by.get_username()}
     return None
+
+
+def _starter_nominates(instance):
+    """The starter is the nominator unless the process is started by a judging role itself
+    (e.g. an organisation department opening a secondment round)."""
+    return instance.definition.start_role not in JUDGING_ROLES
 
 
 def inbox_filter(user):
@@ -94,7 +100,7 @@ def inbox_filter(user):
     related = related_cadre_ids(user)
     if related:
         q &= ~Q(instance__subject_cadre_id__in=related)
-    q &= ~(Q(role__in=JUDGING_ROLES) & Q(instance__started_by=user))
+    q &= ~(Q(role__in=JUDGING_ROLES) & Q(instance__started_by=user) & ~Q(instance__definition__start_role__in=JUDGING_ROLES))
     return q
 
 

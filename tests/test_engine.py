@@ -299,3 +299,15 @@ def test_remind_is_limited_to_once_an_hour(world):
     services.remind(people["nominator"], instance.pk)
     with pytest.raises(InvalidAction, match="催办"):
         services.remind(people["nominator"], instance.pk)
+
+
+def test_separation_of_duties_does_not_bind_a_starter_who_judges(world):
+    """DOMAIN.md §9 [default] is about the person who nominated: when a judging role starts the
+    process (an organisation department opening a round), it may act in its own lanes."""
+    from permissions.policy import _starter_nominates
+
+    tree, people, subject = world
+    instance = start(world)
+    assert _starter_nominates(instance)
+    instance.definition.start_role = Role.REVIEWER
+    assert not _starter_nominates(instance)

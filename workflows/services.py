@@ -474,9 +474,10 @@ def _project_tasks(instance, workflow):
         HumanTask.objects.bulk_create(new_rows)
         _involve(instance, {(row.unit_id, row.unit_path) for row in new_rows})
         for row in new_rows:
-            notify.notify(policy.holders_of(row.role, row.unit), _("%(key)s 待办：%(step)s（%(subject)s）") % {
-                "key": instance.business_key, "step": row.name,
-                "subject": instance.subject_cadre.name if instance.subject_cadre_id else ""}, instance)
+            text = _("%(key)s 待办：%(step)s") % {"key": instance.business_key, "step": row.name}
+            if instance.subject_cadre_id:
+                text += _("（%(subject)s）") % {"subject": instance.subject_cadre.name}
+            notify.notify(policy.holders_of(row.role, row.unit), text, instance)
 
 
 def _involve(instance, units):

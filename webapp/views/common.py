@@ -25,7 +25,8 @@ def build_task_form(process_id, bpmn_id, *, data=None, instance=None, task=None,
         initial = {name: task_data[name] for name in probe.fields if name in task_data and name != "opinion"}
         form = form_class(None, initial=initial, **kwargs)
     else:
-        data = dict(data)
+        # A QueryDict keeps its lists (multiple choices); dict() would turn every value into one.
+        data = data.copy() if hasattr(data, "getlist") else dict(data)
         for name, field in form_class(None, **kwargs).fields.items():
             if isinstance(field, forms.JSONField) and name in data and not isinstance(data[name], str):
                 data[name] = json.dumps(data[name])  # a bound JSON field re-reads its text
