@@ -87,41 +87,65 @@ def _starter_nominates(instance):
     return instance.definition.start_role not in JUDGING_ROLES
 
 
+def _grant_rows(user):
+    """The user's grants as (role, unit id, covers subordinates, unit path): a handful per person."""
+    return list(Grant.objects.filter(user=user).values_list("role", "unit_id", "include_subordinates", "unit__path"))
+
+
+NOTHING = Q(pk__in=[])
+
+
+def _units_q(grants, field="unit_id"):
+    """Q on ``field``: the units of these grants, and the subtrees of those covering subordinates.
+
+    Naming the units outright lets PostgreSQL start from the indexes (HumanTask(role, unit),
+    CaseUnit(unit, instance)) instead of testing every row against the grants
+    (bench/results/inbox.txt: 640 ms → 12 ms at 1,000,000 cases).
+    """
+    direct = sorted({unit_id for _role, unit_id, subs, _path in grants if not subs})
+    q = Q(**{f"{field}__in": direct}) if direct else NOTHING
+    for path in sorted({path for _role, _unit, subs, path in grants if subs}):
+        q |= Q(**{f"{field}__in": Unit.objects.filter(path__startswith=path).values("pk")})
+    return q
+
+
 def inbox_filter(user):
     """Q on HumanTask for the tasks the user may act on — one indexed query, no per-row checks.
 
-    Role and unit come from the grants; recusal and separation of duties are applied in
-    the same query.
+    Role and unit come from the grants; recusal and separation of duties are applied in the
+    same query.
     """
-    covering_grant = Grant.objects.filter(
-        _grant_covers(OuterRef("unit_id"), OuterRef("unit_path")), user=user, role=OuterRef("role")
-    )
-    q = Exists(covering_grant) & (Q(claimed_by__isnull=True) | Q(claimed_by=user))
+    grants = _grant_rows(user)
+    q = NOTHING
+    for role in sorted({g[0] for g in grants}):
+        q |= Q(role=role) & _units_q([g for g in grants if g[0] == role])
+    q &= Q(claimed_by__isnull=True) | Q(claimed_by=user)
     related = related_cadre_ids(user)
     if related:
         q &= ~Q(instance__subject_cadre_id__in=related)
     q &= ~(Q(role__in=JUDGING_ROLES) & Q(instance__started_by=user) & ~Q(instance__definition__start_role__in=JUDGING_ROLES))
     return q
 
-
-def _covered_by_any_grant(user, unit_field, path_field):
-    """Exists a grant of the user (any role) on the unit, or on an ancestor with subordinates."""
-    return Exists(Grant.objects.filter(_grant_covers(OuterRef(unit_field), OuterRef(path_field)), user=user))
-
-
 def visible_cases_filter(user):
     """Q on ProcessInstance: cases the user started, or that involved a unit the user holds a
-    role on. Everything else is invisible (pages and API answer 404)."""
-    from workflows.models import CaseUnit
+    role on. Everything else is invisible (pages and API answer 404).
 
-    involved = CaseUnit.objects.filter(instance=OuterRef("pk")).filter(
-        Exists(Grant.objects.filter(_grant_covers(OuterRef("unit_id"), OuterRef("unit_path")), user=user)))
-    return Q(started_by=user) | Exists(involved)
+    ``pk IN (cases of my units UNION cases I started)`` rather than an OR, which PostgreSQL can
+    only evaluate row by row.
+    """
+    from workflows.models import CaseUnit, ProcessInstance
 
+    # order_by(): no default ordering inside the UNION (SQLite refuses ORDER BY there)
+    started = ProcessInstance.objects.filter(started_by=user).order_by().values("pk")
+    grants = _grant_rows(user)
+    if not grants:
+        return Q(pk__in=started)
+    involved = CaseUnit.objects.filter(_units_q(grants)).order_by().values("instance_id")
+    return Q(pk__in=involved.union(started))
 
 def visible_cadres_filter(user):
     """Q on Cadre: cadres of the units the user holds a role on (and their subordinates where granted)."""
-    return _covered_by_any_grant(user, "unit_id", "unit__path")
+    return _units_q(_grant_rows(user))
 
 
 def holders_of(role, unit):
