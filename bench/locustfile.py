@@ -1,0 +1,67 @@
+"""Locust scenarios of bench/bench_http.py (run by it; loopback only, bounded users and time).
+
+Environment (set by bench_http.py): BENCH_SESSION (session cookie of the reviewer), BENCH_TOKEN
+(API token of the reviewer), BENCH_NOMINATOR_TOKEN and BENCH_TASKS (a file of task ids at
+填报推荐材料, one per line, each completed at most once).
+"""
+import os
+from pathlib import Path
+
+from locust import HttpUser, constant, events, task
+from locust.exception import StopUser
+
+NOMINATION = {
+    "award_kind": "commendation",
+    "deeds": "在2026年汛期防汛抢险中连续奋战七昼夜，组织转移群众三百余人，无一伤亡，表现突出。",
+    "period_from": "2026-07-01", "period_to": "2026-08-31", "deed_reference": "",
+}
+TASKS = [line.strip() for line in Path(os.environ["BENCH_TASKS"]).read_text().split()] if os.environ.get("BENCH_TASKS") else []
+
+
+class WebInbox(HttpUser):
+    """The workbench (待办 tab, the home page) of a county reviewer, logged in by session."""
+
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.client.cookies.set("sessionid", os.environ["BENCH_SESSION"])
+
+    @task
+    def inbox(self):
+        with self.client.get("/", name="GET / (workbench inbox)", catch_response=True, allow_redirects=False) as r:
+            if r.status_code != 200 or "待办" not in r.text:
+                r.failure(f"status {r.status_code}")
+
+
+class ApiInbox(HttpUser):
+    """GET /api/v1/tasks/ (the inbox, 20 per page) with a token."""
+
+    wait_time = constant(0)
+
+    @task
+    def inbox(self):
+        self.client.get("/api/v1/tasks/", name="GET /api/v1/tasks/",
+                        headers={"Authorization": f"Token {os.environ['BENCH_TOKEN']}"})
+
+
+class ApiComplete(HttpUser):
+    """POST /api/v1/tasks/{id}/complete/: submit a nomination; each task once, then stop."""
+
+    wait_time = constant(0)
+
+    @task
+    def complete(self):
+        if not TASKS:
+            raise StopUser()
+        task_id = TASKS.pop()
+        with self.client.post(f"/api/v1/tasks/{task_id}/complete/", json=NOMINATION, name="POST /api/v1/tasks/{id}/complete/",
+                              headers={"Authorization": f"Token {os.environ['BENCH_NOMINATOR_TOKEN']}"},
+                              catch_response=True) as r:
+            if r.status_code != 200:
+                r.failure(f"status {r.status_code}: {r.text[:200]}")
+
+
+@events.quitting.add_listener
+def _left(environment, **kwargs):
+    if os.environ.get("BENCH_TASKS"):
+        Path(os.environ["BENCH_TASKS"] + ".left").write_text(str(len(TASKS)))
