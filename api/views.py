@@ -516,9 +516,10 @@ class _Obj:
 
 
 def _task_queryset():
+    # The engine state and the spec/BPMN sources are tens of kB a row: loaded only where needed.
     return HumanTask.objects.select_related(
         "instance__definition", "instance__subject_cadre", "instance__nominating_unit", "instance__started_by",
-        "unit", "claimed_by")
+        "unit", "claimed_by").defer("instance__state", "instance__definition__spec_json", "instance__definition__source_files")
 
 
 TASK_DETAIL = {200: s.TaskDetailSerializer}

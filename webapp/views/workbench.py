@@ -65,14 +65,17 @@ def home(request):
                                steps=_steps(tab, bases[tab]))
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = _filter(tab, bases[tab], data)
+    # A list never needs the engine state or the spec and BPMN sources (tens of kB a row).
+    heavy = ("state", "definition__spec_json", "definition__source_files")
     if tab == "todo":
         qs = qs.select_related("instance__definition", "instance__subject_cadre", "instance__started_by", "unit",
-                               "claimed_by").order_by("created_at", "id")
+                               "claimed_by").defer(*(f"instance__{f}" for f in heavy)).order_by("created_at", "id")
     elif tab == "done":
-        qs = qs.select_related("instance__definition", "instance__subject_cadre").prefetch_related(
+        qs = qs.select_related("instance__definition", "instance__subject_cadre").defer(
+            *(f"instance__{f}" for f in heavy)).prefetch_related(
             Prefetch("instance__tasks", queryset=HumanTask.objects.select_related("unit"))).order_by("-at", "-id")
     else:
-        qs = qs.select_related("definition", "subject_cadre", "nominating_unit").prefetch_related(
+        qs = qs.select_related("definition", "subject_cadre", "nominating_unit").defer(*heavy).prefetch_related(
             Prefetch("tasks", queryset=HumanTask.objects.select_related("unit"))).order_by("-created_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
