@@ -327,7 +327,8 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ProcessInstance.objects.none()
-        qs = _case_queryset(self.request.user).defer("state")
+        # A case row never needs the engine state, nor its definition's spec and BPMN sources.
+        qs = _case_queryset(self.request.user).defer("state", "definition__spec_json", "definition__source_files")
         if self.action == "list":
             qs = qs.prefetch_related(Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by")
                                               .order_by("created_at", "id")))

@@ -17,11 +17,11 @@ server that is in use):
   newest first, 20 rows without the state (as ``GET /api/v1/processes/``).
 
 Left-hand columns: the queries as the app builds them today. Right-hand columns, proposed: the
-same filters with the large columns the list pages never show deferred (instance state,
-definition spec and BPMN sources, ~270 KB of JSON per row through select_related) and the
-case-list page fetched "ids first" (its 20 ids, then those rows with their joins).
+case-list page with the definition's spec and BPMN sources deferred (~270 KB of JSON per row
+through select_related; the inbox defers them since 8466f9f) and fetched "ids first" (its 20
+ids, then those rows with their joins); the inbox queries are the same on both sides.
 (bench/results/inbox-before-2cadfd9.txt has the measurement of the EXISTS-based filters that
-commit 2cadfd9 replaced.)
+commit 2cadfd9 replaced and of the inbox before 8466f9f.)
 
 Target: p95 ≤ 50 ms at 1,000,000 cases. The EXPLAIN (ANALYZE, BUFFERS) plan of each query is
 saved in bench/results/inbox-plans-<scale>.txt; a sequential scan of a large table is flagged.
@@ -90,16 +90,15 @@ def queries(user, policy, proposed=False):
         return ProcessInstance.objects.filter(policy.visible_cases_filter(user))
 
     def inbox_page():
+        # As the workbench and GET /api/v1/tasks/ build it (large columns deferred since 8466f9f).
         qs = inbox().select_related("instance__definition", "instance__subject_cadre", "instance__started_by", "unit",
                                     "claimed_by").order_by("created_at", "id")
-        if proposed:
-            qs = qs.defer(*(f"instance__{name}" for name in BLOBS_OF_INSTANCE))
-        return list(qs[:20])
+        return list(qs.defer(*(f"instance__{name}" for name in BLOBS_OF_INSTANCE))[:20])
 
     def case_page():
         order = ("-created_at", "-id")
         related = ("definition", "subject_cadre", "nominating_unit", "started_by")
-        if not proposed:
+        if not proposed:  # as GET /api/v1/processes/ builds it: the definition's spec and sources come along
             return list(cases().select_related(*related).defer("state").order_by(*order)[:20])
         # ids first: the page's 20 ids from the filter alone, then those rows with their joins —
         # otherwise PostgreSQL joins every visible case (thousands) before it sorts and cuts.
@@ -203,8 +202,9 @@ def main():
         return child(args.child, args.runs)
 
     report = common.Report("inbox", "inbox and case list at scale (PostgreSQL)")
-    report.emit("left: the list queries as the app builds them (permissions.policy, select_related as the workbench and "
-                "the API); right: the same with the large columns deferred and an ids-first case-list page")
+    report.emit("left: the list queries as the app builds them (permissions.policy, select_related and defer as the "
+                "workbench and the API); right: proposed — the case-list page with the definition's spec and sources "
+                "deferred and its ids fetched first (the inbox queries are the same on both sides)")
     worst_at_top = 0
     worst_proposed = [0]
     scales = [int(s) for s in args.scales.split(",")]
@@ -234,7 +234,7 @@ def main():
                       ("SQL", 3, ""), ("median", 7, ".1f"), ("p95", 7, ".1f"), ("seq scans", 28, ""), ("≤50", 3, ""),
                       ("│ SQL", 5, ""), ("median", 7, ".1f"), ("p95", 7, ".1f"), ("seq scans", 9, ""), ("≤50", 3, "")],
                      table, title=f"{scale:,} cases, {args.runs} runs per query after 3 warm-ups (≥ 7 for slow ones); ms; "
-                                  "left: as the app builds them │ right: proposed (large columns deferred, ids-first case page):")
+                                  "left: as the app builds them │ right: proposed (case-list page: large columns deferred, ids first):")
     report.emit("", "rows = rows returned (for a count: the count); SQL = statements per call (the recusal look-ups "
                 "of inbox_filter included); seq scans = large tables read sequentially in the slowest statement's plan "
                 "(plans in bench/results/inbox-plans-<scale>.txt).",
