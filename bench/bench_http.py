@@ -20,6 +20,7 @@ PostgreSQL share the machine's 2 cores. Writes bench/results/http.txt.
 import argparse
 import csv
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -157,6 +158,7 @@ def main():
             gunicorn.wait(timeout=30)
         except subprocess.TimeoutExpired:
             gunicorn.kill()
+        shutil.rmtree(work, ignore_errors=True)
 
     report.emit(f"gunicorn {args.workers} sync workers, production profile (DEBUG off), 127.0.0.1; Locust {args.users} users, "
                 f"no think time, {args.seconds} s per scenario; all on the same 2 cores with PostgreSQL",

@@ -20,7 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+# Where the results files go: bench/results/ (committed), or elsewhere for a smoke run.
+RESULTS = Path(os.environ.get("MERITFLOW_BENCH_RESULTS") or ROOT / "bench" / "results")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
