@@ -183,21 +183,13 @@ class StartForm:
 
         from workflows.forms import DefaultForm
 
-        self.plan, self.step = False, None
-        spec, _subs = engine.specs_for(definition)
-        seen, queue = set(), [spec.start]
-        while queue:
-            current = queue.pop(0)
-            if current.name in seen:
-                continue
-            seen.add(current.name)
-            if isinstance(current, StartEvent) and form_class_for(definition.process_id, current.bpmn_id) is not DefaultForm:
-                self.plan, self.step = True, (current.bpmn_id, current.bpmn_name or current.bpmn_id)
-                break
-            if isinstance(current, UserTask):
-                self.step = (current.bpmn_id, current.bpmn_name or current.bpmn_id)
-                break
-            queue.extend(current.outputs)
+        def has_start_form(spec):
+            return isinstance(spec, StartEvent) and form_class_for(definition.process_id, spec.bpmn_id) is not DefaultForm
+
+        # The start event's own form (a plan), else the first user task's form.
+        found = engine.first_spec(definition, lambda spec: has_start_form(spec) or isinstance(spec, UserTask))
+        self.plan = found is not None and has_start_form(found)
+        self.step = (found.bpmn_id, found.bpmn_name or found.bpmn_id) if found is not None else None
         self.form_class = form_class_for(definition.process_id, self.step[0]) if self.step else None
 
     def form(self, data=None, **kwargs):

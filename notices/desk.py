@@ -124,9 +124,11 @@ def record_objection(user, instance_id, *, content, contact="", received_on=None
     return objection
 
 
-def issue_clarification(objection, finding, issuer=None):
-    """澄清反馈函 (seed 000 #12): written feedback to the cadre's unit after an untrue objection."""
-    cadre = objection.instance.subject_cadre
+def issue_clarification(objection, finding, issuer=None, cadre=None):
+    """澄清反馈函 (seed 000 #12): written feedback to the cadre's unit after an untrue objection.
+
+    ``cadre``: whom the objection concerned, when the case has several people (a secondment round)."""
+    cadre = cadre or objection.instance.subject_cadre
     issuer = issuer or objection.notice.issuer
     return issue_document(
         "clarification_letter", issuer=issuer, template="documents/clarification_letter.html", instance=objection.instance,

@@ -75,18 +75,6 @@ def publish_notice(round_, task_data):
     return notice
 
 
-def clarification_letter(objection, cadre, finding, issuer):
-    """澄清反馈函 (seed 000 #12) to the unit of the cadre the objection concerned."""
-    return issue_document(
-        "clarification_letter", issuer=issuer, template="documents/clarification_letter.html", instance=objection.instance,
-        title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre.name},
-        context=contexts.clarification_letter_context(
-            issuer=issuer, recipient=cadre.unit.name, cadre_name=cadre.name, received_on=objection.received_on,
-            summary=objection.content, findings=finding, date=clock.today(),
-        ),
-    )
-
-
 def term_dates(round_, today):
     """The term starts on the planned day (or on dispatch if that is later) and lasts term_months."""
     start = max(round_.term_start, today)

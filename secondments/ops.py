@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from awards import routing
+from notices.desk import issue_clarification
 from notices.models import Objection, ObjectionOutcome
 from permissions import policy
 from permissions.models import Unit
@@ -187,7 +188,7 @@ def close_objection(task_data, /, *, instance_id, objection_id, candidate_id, ou
     objection.verified_at = timezone.now()
     if outcome == ObjectionOutcome.UNTRUE:
         issuer = Unit.objects.get(pk=task_data["route"]["issuer_unit_id"])
-        objection.clarification = issuing.clarification_letter(objection, candidate.cadre, finding, issuer)
+        objection.clarification = issue_clarification(objection, finding, issuer, cadre=candidate.cadre)
     objection.save()
     return {"objection_id": objection.pk, "outcome": outcome, "candidate_id": candidate.pk,
             "clarification_document_id": objection.clarification_id}

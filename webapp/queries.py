@@ -105,17 +105,10 @@ def task_data(case, task):
 
 def start_event_id(definition):
     """The BPMN id of the process's start event."""
-    spec, _subs = engine.specs_for(definition)
-    seen, queue = set(), [spec.start]
-    while queue:
-        current = queue.pop(0)
-        if current.name in seen:
-            continue
-        seen.add(current.name)
-        if getattr(current, "bpmn_id", None) and type(current).__name__.endswith("StartEvent"):
-            return current.bpmn_id
-        queue.extend(current.outputs)
-    return None
+    from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+
+    found = engine.first_spec(definition, lambda spec: isinstance(spec, StartEvent))
+    return found.bpmn_id if found else None
 
 
 def start_form_class(definition):
@@ -134,17 +127,8 @@ def first_user_task(definition):
     """The BPMN id of the user task the start event leads to (the start form's step), or None."""
     from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
-    spec, _subs = engine.specs_for(definition)
-    seen, queue = set(), [spec.start]
-    while queue:
-        current = queue.pop(0)
-        if current.name in seen:
-            continue
-        seen.add(current.name)
-        if isinstance(current, UserTask):
-            return current.bpmn_id
-        queue.extend(current.outputs)
-    return None
+    found = engine.first_spec(definition, lambda spec: isinstance(spec, UserTask))
+    return found.bpmn_id if found else None
 
 
 # --------------------------------------------------------------------------- presenting fields

@@ -186,3 +186,18 @@ def reached_end_event(workflow):
         return None
     last = max(ends, key=lambda t: t.last_state_change)
     return last.task_spec.bpmn_id, last.task_spec.bpmn_name or last.task_spec.bpmn_id
+
+
+def first_spec(definition, predicate):
+    """The first task spec, breadth-first from the process start, that satisfies ``predicate``."""
+    spec, _subs = specs_for(definition)
+    seen, queue = set(), [spec.start]
+    while queue:
+        current = queue.pop(0)
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        if predicate(current):
+            return current
+        queue.extend(current.outputs)
+    return None
