@@ -3,7 +3,6 @@
 An object outside these is answered with 404 — the same as one that does not exist — so the
 API never tells a caller that another unit's case, task, cadre or document exists.
 """
-from django.db.models import Exists, OuterRef
 from rest_framework.exceptions import NotFound
 
 from documents.permissions import can_download
@@ -12,20 +11,15 @@ from records.models import Cadre
 from workflows.models import HumanTask, ProcessInstance
 
 from .errors import Conflict
-from .models import ClosedTask
 
 
 def visible_cases(user):
-    qs = ProcessInstance.objects.all()
-    return qs if user.is_superuser else qs.filter(policy.visible_cases_filter(user))
+    return ProcessInstance.objects.visible_to(user)
 
 
 def visible_tasks(user):
     """Open tasks of the cases the caller may see (the inbox is a subset)."""
-    qs = HumanTask.objects.all()
-    if user.is_superuser:
-        return qs
-    return qs.filter(Exists(visible_cases(user).filter(pk=OuterRef("instance_id"))))
+    return HumanTask.objects.visible_to(user)
 
 
 def visible_cadres(user):
@@ -49,8 +43,7 @@ def task_for_action(user, pk):
     task = visible_tasks(user).select_related("instance__definition", "unit", "claimed_by").filter(pk=pk).first()
     if task is not None:
         return task
-    closed = ClosedTask.objects.filter(task_id=pk).first()
-    if closed is not None and visible_cases(user).filter(pk=closed.instance_id).exists():
+    if HumanTask.all_objects.visible_to(user).filter(pk=pk, closed_at__isnull=False).exists():
         raise Conflict()
     raise NotFound()
 

@@ -6,6 +6,3 @@ class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("接口")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from . import signals  # noqa: F401  (records closed tasks, so a retried action gets 409)

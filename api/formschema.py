@@ -116,10 +116,8 @@ def form_schema(form, *, exclude=()):
 
 
 def accepts_extra_fields(form):
-    """Steps without a registered form pass further JSON values through to the task data."""
-    from workflows.forms import DefaultForm
-
-    return isinstance(form, DefaultForm)
+    """No step accepts a field its form does not declare (the service door refuses them)."""
+    return False
 
 
 # --------------------------------------------------------------------------- checking values

@@ -181,10 +181,12 @@ class StartForm:
         from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
         from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
-        from workflows.forms import DefaultForm
+        from workflows import process_types
+
+        process_type = process_types.get(definition.process_id)
 
         def has_start_form(spec):
-            return isinstance(spec, StartEvent) and form_class_for(definition.process_id, spec.bpmn_id) is not DefaultForm
+            return isinstance(spec, StartEvent) and process_type is not None and spec.bpmn_id in process_type.forms
 
         # The start event's own form (a plan), else the first user task's form.
         found = engine.first_spec(definition, lambda spec: has_start_form(spec) or isinstance(spec, UserTask))
@@ -356,16 +358,10 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         submit = values.get("submit")
         if submit is None:
             submit = bool(fields) or bool(values.get("action")) or bool(values.get("opinion"))
-        with transaction.atomic():
-            case = services.start_process(user, definition.process_id, unit=unit, subject_cadre=cadre,
-                                          data=None if submit else fields)
-            if submit:
-                task = case.tasks.filter(bpmn_id=start_form.step[0]).first() if start_form.step else None
-                if task is None:
-                    raise RuleRefused(_("此流程发起后没有可提交的发起表单"))
-                services.complete_task(user, task.pk, data=fields, opinion=values.get("opinion", ""),
-                                       action=values.get("action") or None)
-        return case
+        if not submit:
+            return services.start_process(user, definition.process_id, unit=unit, subject_cadre=cadre, data=fields)
+        return services.start_and_submit(user, definition.process_id, unit=unit, subject_cadre=cadre, data=fields,
+                                         opinion=values.get("opinion", ""), action=values.get("action") or None)
 
     @staticmethod
     def _start_unit(user, definition, cadre, unit_id):
@@ -548,7 +544,7 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return HumanTask.objects.none()
-        return _task_queryset().filter(policy.inbox_filter(self.request.user))
+        return _task_queryset().inbox_for(self.request.user)
 
     def retrieve(self, request, pk=None):
         task = _task_queryset().filter(pk=pk).filter(pk__in=access.visible_tasks(request.user).values("pk")).first()

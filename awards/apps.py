@@ -7,4 +7,4 @@ class AwardsConfig(AppConfig):
     verbose_name = _("奖励审批")
 
     def ready(self):
-        from . import forms, notice_profile, ops  # noqa: F401  (task forms, notice rows, service operations)
+        from . import ops, process  # noqa: F401  (service operations; the process type)

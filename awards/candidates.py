@@ -10,6 +10,8 @@ from records.models import AssessmentGrade, Award, AwardKind, Cadre
 from workflows import services
 from workflows.errors import InvalidAction
 
+from .models import Nomination
+
 PROCESS = "merit_citation"
 
 
@@ -30,15 +32,18 @@ def deed_reference(kind, year):
 
 
 def annual_candidates(unit, year):
-    """Cadres of ``unit`` and its subordinates with 优秀 in ``year``, not yet rewarded for it."""
+    """Cadres of ``unit`` and its subordinates with 优秀 in ``year``, not yet rewarded or nominated for it."""
     cadres = Cadre.objects.filter(unit__path__startswith=unit.path, assessments__year=year,
                                   assessments__grade=AssessmentGrade.EXCELLENT).select_related("unit").distinct()
     excellent = {}
     for cadre_id, y in Cadre.objects.filter(pk__in=cadres.values("pk"), assessments__grade=AssessmentGrade.EXCELLENT,
                                              assessments__year__in=[year - 2, year - 1, year]).values_list("pk", "assessments__year"):
         excellent.setdefault(cadre_id, set()).add(y)
-    rewarded = set(Award.objects.filter(cadre__in=cadres, revoked=False, deed_reference__in=[
-        deed_reference(AwardKind.MERIT_3, year), deed_reference(AwardKind.COMMENDATION, year)]).values_list("cadre_id", flat=True))
+    references = [deed_reference(AwardKind.MERIT_3, year), deed_reference(AwardKind.COMMENDATION, year)]
+    rewarded = set(Award.objects.filter(cadre__in=cadres, revoked=False, deed_reference__in=references).values_list("cadre_id", flat=True))
+    # A cadre whose nomination for this year's result is already under way is not a candidate again.
+    rewarded |= set(Nomination.objects.filter(cadre__in=cadres, is_open=True, deed_reference__in=references)
+                    .values_list("cadre_id", flat=True))
     result = []
     for cadre in cadres.order_by("unit__path", "name"):
         if cadre.pk in rewarded:

@@ -7,11 +7,9 @@ from workflows import clock
 from django.utils.translation import gettext_lazy as _
 
 from records.models import AWARD_ORDER, Award, AwardKind
-from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, OpinionForm, TaskForm, register_task_form
+from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, OpinionForm, TaskForm
 
-from notices.forms import PublishForm, VerificationForm
 
-from .quota import quota_usage
 
 PROCESS = "merit_citation"
 DEEDS_MAX = 2000
@@ -20,7 +18,6 @@ CANCEL = Action("cancel", _("撤销推荐"), opinion_required=True)
 NOMINABLE_KINDS = [(k, AwardKind(k).label) for k in (AwardKind.COMMENDATION, AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1)]
 
 
-@register_task_form(PROCESS, "Task_nominate")
 class NominationForm(TaskForm):
     actions = [SUBMIT, CANCEL]
     award_kind = forms.ChoiceField(label=_("拟奖励等次"), choices=NOMINABLE_KINDS)
@@ -65,7 +62,6 @@ class NominationForm(TaskForm):
         return cleaned
 
 
-@register_task_form(PROCESS, "Task_unit_decision")
 class UnitDecisionForm(TaskForm):
     """集体研究 (DOMAIN.md §1.3 step 1): the leadership's meeting that decided to nominate."""
 
@@ -80,43 +76,13 @@ class UnitDecisionForm(TaskForm):
         return day
 
 
-@register_task_form(PROCESS, "Task_integrity")
-class IntegrityForm(TaskForm):
-    """廉政意见 of the discipline-inspection body (DOMAIN.md §1.3 step 2)."""
-
-    actions = [SUBMIT]
-    integrity_opinion = forms.ChoiceField(label=_("廉政意见"), choices=[
-        ("no_objection", _("无不同意见")), ("objection", _("有不同意见"))])
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("integrity_opinion") == "objection" and not (cleaned.get("opinion") or "").strip():
-            self.add_error("opinion", _("有不同意见时须说明理由"))
-        return cleaned
-
-
-@register_task_form(PROCESS, "Task_review")
 class ReviewForm(TaskForm):
-    """审核 (DOMAIN.md §1.3 step 3), with the nominating unit's annual quota."""
+    """审核 (DOMAIN.md §1.3 step 3). Approving takes a place of the nominating unit's annual
+    quota; the case record counts it under the quota's lock (``awards.quota.take_place``)."""
 
     actions = [Action("approve", _("同意公示"), primary=True), RETURN, REJECT]
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.get_action() and self.get_action().code == "approve" and self.instance is not None:
-            usage = quota_usage(self.instance, self.task_data.get("award_kind"))
-            if usage and usage.used + 1 > usage.limit:
-                raise forms.ValidationError(
-                    _("%(unit)s %(year)s年度%(kind)s名额为%(limit)s个，已使用%(used)s个，不能再同意") % usage.as_dict(),
-                    code="quota_exceeded")
-        return cleaned
 
-
-register_task_form(PROCESS, "Task_publish")(PublishForm)
-register_task_form(PROCESS, "Task_verify")(VerificationForm)
-
-
-@register_task_form(PROCESS, "Task_objection_decision")
 class ObjectionDecisionForm(TaskForm):
     """The approver's decision on an objection found (partly) true (DOMAIN.md §6)."""
 
@@ -148,13 +114,11 @@ class ObjectionDecisionForm(TaskForm):
         return payload
 
 
-@register_task_form(PROCESS, "Task_suspended")
 class SuspendedForm(TaskForm):
     actions = [Action("resume", _("恢复办理"), primary=True, opinion_required=True),
                Action("terminate", _("终止，不予奖励"), opinion_required=True)]
 
 
-@register_task_form(PROCESS, "Task_approve")
 class ApprovalForm(TaskForm):
     """审批 (DOMAIN.md §1.3 step 5)."""
 
@@ -166,7 +130,6 @@ class ApprovalForm(TaskForm):
 REVOCATION = "award_revocation"
 
 
-@register_task_form(REVOCATION, "Task_apply")
 class RevocationApplicationForm(TaskForm):
     """撤销奖励 application (公务员法 art. 56, DOMAIN.md §1.4), by the original nominating unit."""
 
@@ -193,4 +156,3 @@ class RevocationApplicationForm(TaskForm):
         return value
 
 
-register_task_form(REVOCATION, "Task_review", "Task_approve")(OpinionForm)

@@ -6,11 +6,12 @@ from django.utils.translation import gettext_lazy
 from documents import contexts
 from documents.rendering import issue_document
 from permissions.models import Unit
-from records.models import Award, AwardKind
+from records.models import Award, AwardKind, Cadre
 from workflows import clock
 from workflows.models import HistoryAction
 from workflows.notify import notify
 
+from . import facts
 from .models import AwardBonus
 
 
@@ -45,31 +46,39 @@ def _awardee(cadre, kind):
     return {"name": cadre.name, "unit_post": cadre.unit_and_post, "award": str(AwardKind(kind).label)}
 
 
-def issue_award(instance, task_data):
-    """Record the award on the cadre, allocate the decision number, issue the PDFs, notify."""
-    route = task_data["route"]
-    approving = Unit.objects.get(pk=route["approving_unit_id"])
-    issuer = Unit.objects.get(pk=route["issuer_unit_id"])
-    cadre = instance.subject_cadre
-    kind = task_data["award_kind"]
+def issue_award(nomination):
+    """Record the award on the cadre, allocate the decision number, issue the PDFs, notify.
+
+    Runs under the nomination's lock and re-checks, under a lock on the cadre, what must still
+    hold at issue: no other award for the same deed (one deed, one reward, DOMAIN.md §1.4), no
+    sanction in effect and no open investigation (§1.4). A refusal fails the step; the engine
+    parks the case with the reason and nothing is issued.
+    """
+    instance = nomination.instance
+    cadre = Cadre.objects.select_for_update().select_related("unit").get(pk=nomination.cadre_id)
+    _recheck(nomination, cadre)
+    approving, issuer = nomination.approving_unit, nomination.issuer_unit
+    kind = nomination.award_kind
     today = clock.today()
     decision = issue_document(
         "award_decision", issuer=issuer, template="documents/award_decision.html", instance=instance,
         title=_("关于给予%(name)s同志%(kind)s的决定") % {"name": cadre.name, "kind": AwardKind(kind).label},
         context=contexts.award_decision_context(
-            issuer=issuer, awardees=[_awardee(cadre, kind)], deeds=task_data.get("deeds", ""), date=today,
+            issuer=issuer, awardees=[_awardee(cadre, kind)], deeds=nomination.deeds, date=today,
             recipients=instance.nominating_unit.name, cc=[approving.name] if approving != issuer else (),
         ),
     )
     award = Award.objects.create(
         cadre=cadre, kind=kind, awarded_on=today, decision_number=decision.number, approving_unit=approving,
-        deed_reference=task_data.get("deed_reference") or "", bonus=AwardBonus.amount_for(kind, today),
+        deed_reference=nomination.deed_reference, bonus=AwardBonus.amount_for(kind, today),
     )
+    nomination.award = award
+    nomination.save(update_fields=["award"])
     form = issue_document(
         "award_form", issuer=issuer, template="documents/award_form.html", instance=instance, numbered=False,
         title=_("公务员奖励审批表（%(name)s）") % {"name": cadre.name},
         context=contexts.award_form_context(
-            cadre, AwardKind(kind).label, task_data.get("deeds", ""), form_opinions(instance, _notice_text(instance)),
+            cadre, AwardKind(kind).label, nomination.deeds, form_opinions(instance, _notice_text(instance)),
             assessments=[(a.year, a.get_grade_display()) for a in cadre.assessments.order_by("-year")[:3]][::-1],
             awards=cadre.awards.exclude(pk=award.pk), sanctions=cadre.sanctions.all(), date=today,
         ),
@@ -77,6 +86,22 @@ def issue_award(instance, task_data):
     notify([instance.started_by], _("%(key)s：%(name)s同志%(kind)s已批准，奖励决定文号%(number)s") % {
         "key": instance.business_key, "name": cadre.name, "kind": AwardKind(kind).label, "number": decision.number}, instance)
     return {"award_id": award.pk, "decision_number": decision.number, "document_ids": [decision.pk, form.pk]}
+
+
+def _recheck(nomination, cadre):
+    if nomination.award_id is not None:
+        raise ValueError(_("本案已记录奖励（%(number)s），不能再次发文") % {"number": nomination.award.decision_number})
+    if nomination.deed_reference:
+        prior = cadre.awards.filter(deed_reference=nomination.deed_reference, revoked=False).first()
+        if prior is not None:
+            raise ValueError(_("%(name)s同志的事迹“%(ref)s”已获%(kind)s（%(number)s），不得重复奖励") % {
+                "name": cadre.name, "ref": nomination.deed_reference, "kind": prior.get_kind_display(),
+                "number": prior.decision_number or "—"})
+    current = facts.eligibility_facts(cadre, nomination.award_kind, "")
+    if current["sanction_running"]:
+        raise ValueError(_("处分或组织处理影响期未满：%(summary)s") % {"summary": current["sanction_summary"]})
+    if current["investigation_open"]:
+        raise ValueError(_("%(name)s同志正在接受立案审查调查，不能奖励") % {"name": cadre.name})
 
 
 def _notice_text(instance):
@@ -96,20 +121,20 @@ REVOCATION_GROUNDS = {
 }
 
 
-def revoke_award(instance, task_data):
+def revoke_award(request):
     """撤销奖励 (公务员法 art. 56, DOMAIN.md §1.4): published decision, benefits stopped, recorded."""
-    award = Award.objects.select_for_update().select_related("cadre__unit", "approving_unit").get(pk=task_data["award_id"])
+    instance = request.instance
+    award = Award.objects.select_for_update().select_related("cadre__unit", "approving_unit").get(pk=request.award_id)
     if award.revoked:
         raise ValueError(_("该奖励已撤销"))
-    route = task_data["route"]
-    issuer = Unit.objects.get(pk=route["issuer_unit_id"])
+    issuer = request.issuer_unit
     today = clock.today()
-    ground = str(REVOCATION_GROUNDS.get(task_data.get("ground"), ""))
+    ground = str(REVOCATION_GROUNDS.get(request.ground, ""))
     body = _("%(name)s同志经%(number)s决定给予%(kind)s。经查，该同志%(ground)s。%(facts)s\n"
              "根据《中华人民共和国公务员法》第五十六条，经研究，决定撤销对%(name)s同志的%(kind)s，"
              "收回其奖励证书%(medal)s，停止其享受的相应待遇，并记入本人档案。") % {
         "name": award.cadre.name, "number": award.decision_number or _("原"), "kind": award.get_kind_display(),
-        "ground": ground, "facts": task_data.get("facts", ""),
+        "ground": ground, "facts": request.facts,
         "medal": _("和奖章") if award.kind in (AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE) else ""}
     decision = issue_document(
         "revocation_decision", issuer=issuer, template="documents/official_document.html", instance=instance,

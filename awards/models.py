@@ -48,5 +48,66 @@ class AwardQuota(models.Model):
         return f"{self.unit} {self.year} {self.get_kind_display() or total}: {self.limit}"
 
 
-# Moved to the notices app; re-exported while callers move over.
-from notices.models import Notice, Objection, ObjectionOutcome  # noqa: E402,F401
+class Nomination(models.Model):
+    """The typed record of one merit-citation case (DOMAIN.md §1.3): what was nominated, for
+    which deed, and where it stands in the unit's quota. Written by the service door in the
+    transaction of the step that established each fact; documents, notices, the quota and the
+    candidates list read it (never the engine's task data or the history)."""
+
+    instance = models.OneToOneField("workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT,
+                                    related_name="award_nomination")
+    cadre = models.ForeignKey("records.Cadre", verbose_name=_("被推荐人"), on_delete=models.PROTECT, related_name="award_nominations")
+    unit = models.ForeignKey(Unit, verbose_name=_("推荐单位"), on_delete=models.PROTECT, related_name="award_nominations")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    award_kind = models.CharField(_("拟奖励等次"), max_length=20, choices=AwardKind.choices, blank=True)
+    deeds = models.TextField(_("主要事迹"), blank=True)
+    period_from = models.DateField(_("事迹起始日期"), null=True, blank=True)
+    period_to = models.DateField(_("事迹截止日期"), null=True, blank=True)
+    deed_reference = models.CharField(_("事迹编号"), max_length=100, blank=True)
+    meeting_date = models.DateField(_("集体研究会议日期"), null=True, blank=True)
+    attendees = models.CharField(_("参会人员"), max_length=500, blank=True)
+    integrity_opinion = models.CharField(_("廉政意见"), max_length=20, blank=True, choices=[
+        ("no_objection", _("无不同意见")), ("objection", _("有不同意见"))])
+    approving_unit = models.ForeignKey(Unit, verbose_name=_("审批机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    issuer_unit = models.ForeignKey(Unit, verbose_name=_("发文机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    award = models.OneToOneField("records.Award", verbose_name=_("奖励"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="nomination")
+    is_open = models.BooleanField(_("在办"), default=True)
+    quota_counted = models.BooleanField(_("占用名额"), default=False, help_text=_("审核同意公示后占用推荐单位的年度名额，未获奖励办结时释放"))
+
+    class Meta:
+        verbose_name = _("奖励推荐")
+        verbose_name_plural = _("奖励推荐")
+        constraints = [
+            # At most one open nomination per cadre and deed: a second one (Back, then 提交 again;
+            # a batch started twice) is refused, naming the open case.
+            models.UniqueConstraint(fields=["cadre", "deed_reference"], condition=models.Q(is_open=True) & ~models.Q(deed_reference=""),
+                                    name="one_open_nomination_per_deed"),
+        ]
+        indexes = [models.Index(fields=["unit", "year", "quota_counted"])]
+
+    def __str__(self):
+        return f"{self.instance} {self.cadre} {self.get_award_kind_display()}"
+
+
+class RevocationRequest(models.Model):
+    """The typed record of one award-revocation case (公务员法 art. 56, DOMAIN.md §1.4)."""
+
+    instance = models.OneToOneField("workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT,
+                                    related_name="award_revocation")
+    award = models.ForeignKey("records.Award", verbose_name=_("拟撤销的奖励"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="revocation_requests")
+    ground = models.CharField(_("撤销事由"), max_length=20, blank=True)
+    facts = models.TextField(_("事实和依据"), blank=True)
+    issuer_unit = models.ForeignKey(Unit, verbose_name=_("发文机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_open = models.BooleanField(_("在办"), default=True)
+
+    class Meta:
+        verbose_name = _("撤销奖励申请")
+        verbose_name_plural = _("撤销奖励申请")
+        constraints = [
+            models.UniqueConstraint(fields=["award"], condition=models.Q(is_open=True), name="one_open_revocation_per_award"),
+        ]
+
+    def __str__(self):
+        return f"{self.instance} {self.award}"

@@ -1,41 +1,58 @@
-"""Service-task operations of the merit-citation diagram (registered with the sandbox)."""
+"""Service-task operations of the award diagrams (registered with the sandbox).
+
+They read and write the typed case records (``awards.models``), not the engine's task data.
+"""
 from django.utils.translation import gettext as _
 
+from permissions import routing
 from permissions.models import Unit
-from records.models import Award
-from workflows.models import ProcessInstance
 from workflows.sandbox import register_service
 
-from . import facts, issuing, routing
+from . import facts, issuing
+from .models import Nomination, RevocationRequest
+
+
+def _nomination(instance_id, *, lock=False):
+    rows = Nomination.objects.select_related("instance__nominating_unit", "instance__started_by", "cadre__unit", "unit")
+    return (rows.select_for_update(of=("self",)) if lock else rows).get(instance_id=instance_id)
 
 
 @register_service("awards.eligibility_facts")
-def eligibility_facts(task_data, /, *, cadre_id, award_kind, deed_reference=""):
-    return facts.facts_for(cadre_id, award_kind, deed_reference)
+def eligibility_facts(task_data, /, *, instance_id):
+    nomination = _nomination(instance_id)
+    return facts.facts_for(nomination.cadre_id, nomination.award_kind, nomination.deed_reference)
 
 
 @register_service("awards.route")
-def route(task_data, /, *, nominating_unit_id, award_kind, committee_min_level, department_min_level):
-    approving = routing.approving_unit(Unit.objects.get(pk=nominating_unit_id), committee_min_level, department_min_level)
-    return routing.bodies(approving)
+def route(task_data, /, *, instance_id, committee_min_level, department_min_level):
+    nomination = _nomination(instance_id, lock=True)
+    approving = routing.approving_unit(nomination.unit, committee_min_level, department_min_level)
+    bodies = routing.bodies(approving)
+    nomination.approving_unit = approving
+    nomination.issuer_unit_id = bodies["issuer_unit_id"]
+    nomination.save(update_fields=["approving_unit", "issuer_unit"])
+    return bodies
 
 
 @register_service("awards.issue_award")
 def issue_award(task_data, /, *, instance_id):
-    instance = ProcessInstance.objects.select_related("subject_cadre", "nominating_unit", "started_by").get(pk=instance_id)
-    return issuing.issue_award(instance, task_data)
+    return issuing.issue_award(_nomination(instance_id, lock=True))
 
 
 @register_service("awards.revocation_route")
 def revocation_route(task_data, /, *, award_id):
     """Revocation goes to the authority that approved the award (公务员法 art. 56, DOMAIN.md §1.4)."""
-    award = Award.objects.select_related("approving_unit").get(pk=award_id)
+    request = RevocationRequest.objects.select_related("award__approving_unit").get(award_id=award_id, is_open=True)
+    award = request.award
     if award.approving_unit is None:
         raise ValueError(_("该奖励未记录审批机关，无法确定撤销的审批机关"))
-    return routing.bodies(award.approving_unit)
+    bodies = routing.bodies(award.approving_unit)
+    request.issuer_unit = Unit.objects.get(pk=bodies["issuer_unit_id"])
+    request.save(update_fields=["issuer_unit"])
+    return bodies
 
 
 @register_service("awards.revoke_award")
 def revoke_award(task_data, /, *, instance_id):
-    instance = ProcessInstance.objects.select_related("subject_cadre", "started_by").get(pk=instance_id)
-    return issuing.revoke_award(instance, task_data)
+    request = RevocationRequest.objects.select_related("instance__nominating_unit", "instance__started_by").get(instance_id=instance_id)
+    return issuing.revoke_award(request)

@@ -1,14 +1,18 @@
-"""A nominating unit's use of its annual award quota (shown at review; warn at, refuse above)."""
+"""A nominating unit's use of its annual award quota (DOMAIN.md §1.5/§2 [default]).
+
+A nomination takes a place when review approves it for notice (``Nomination.quota_counted``)
+and gives it back when its case ends without an award. The count is taken from the
+nominations themselves, under a lock on the quota row, so two approvals of the last place
+cannot both pass.
+"""
 from dataclasses import asdict, dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from records.models import AwardKind
-from workflows.models import HistoryAction, InstanceStatus, OPEN_STATUSES, ProcessInstance
 
-from .models import AwardQuota
-
-AWARDED_END = "End_awarded"
+from .models import AwardQuota, Nomination
 
 
 @dataclass
@@ -26,29 +30,46 @@ class QuotaUsage:
     def at_limit(self):
         return self.used >= self.limit
 
+    @property
+    def exceeded_message(self):
+        return _("%(unit)s %(year)s年度%(kind)s名额为%(limit)s个，已使用%(used)s个，不能再同意") % self.as_dict()
 
-def quota_usage(instance, award_kind):
-    """Usage of the quota that applies to this case, not counting the case itself; None without a quota.
 
-    A case uses a place once review has approved it for notice, unless it later ended
-    without an award."""
-    year = instance.created_at.year
-    quota = (AwardQuota.objects.filter(unit=instance.nominating_unit_id, year=year, kind=award_kind or "").first()
-             or AwardQuota.objects.filter(unit=instance.nominating_unit_id, year=year, kind="").first())
-    if quota is None:
-        return None
-    cases = ProcessInstance.objects.filter(
-        definition__process_id=instance.definition.process_id, nominating_unit_id=instance.nominating_unit_id,
-        created_at__year=year, history__action=HistoryAction.COMPLETE, history__task_bpmn_id="Task_review",
-        history__changed_fields__decision="approve",
-    ).filter(Q(status__in=OPEN_STATUSES) | Q(status=InstanceStatus.COMPLETED, outcome=AWARDED_END)).exclude(pk=instance.pk)
+def _quota_for(nomination, *, lock=False):
+    """The quota that applies: the one for the award kind, else the unit's total; None without one."""
+    rows = AwardQuota.objects.filter(unit_id=nomination.unit_id, year=nomination.year)
+    if lock:
+        rows = rows.select_for_update()
+    return (rows.filter(kind=nomination.award_kind or "").first() if nomination.award_kind else None) or rows.filter(kind="").first()
+
+
+def _usage(nomination, quota):
+    taken = Nomination.objects.filter(unit_id=nomination.unit_id, year=nomination.year, quota_counted=True)
     if quota.kind:
-        cases = cases.filter(pk__in=[c.pk for c in cases if _kind_of(c) == quota.kind])
-    return QuotaUsage(unit=instance.nominating_unit.name, year=year,
-                      kind=str(AwardKind(quota.kind).label) if quota.kind else "各类奖励", limit=quota.limit,
-                      used=cases.distinct().count())
+        taken = taken.filter(award_kind=quota.kind)
+    return QuotaUsage(unit=nomination.unit.name, year=nomination.year,
+                      kind=str(AwardKind(quota.kind).label) if quota.kind else _("各类奖励"), limit=quota.limit,
+                      used=taken.filter(~Q(pk=nomination.pk)).count())
 
 
-def _kind_of(instance):
-    event = instance.history.filter(action=HistoryAction.COMPLETE, task_bpmn_id="Task_nominate").order_by("-at", "-id").first()
-    return (event.changed_fields or {}).get("award_kind") if event else None
+def quota_usage(nomination):
+    """Usage of the quota that applies to this nomination, not counting itself; None without a quota."""
+    if nomination is None:
+        return None
+    quota = _quota_for(nomination)
+    return _usage(nomination, quota) if quota else None
+
+
+def take_place(nomination):
+    """Count the nomination against its quota, or return the usage that refuses it.
+
+    Runs in the approving transaction: the quota row stays locked until it commits, so a
+    concurrent approval for the same quota waits and then counts this one."""
+    quota = _quota_for(nomination, lock=True)
+    if quota is not None:
+        usage = _usage(nomination, quota)
+        if usage.used + 1 > usage.limit:
+            return usage
+    nomination.quota_counted = True
+    nomination.save(update_fields=["quota_counted"])
+    return None

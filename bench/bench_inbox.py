@@ -84,10 +84,10 @@ def queries(user, policy, proposed=False):
     from workflows.models import HumanTask, ProcessInstance
 
     def inbox():
-        return HumanTask.objects.filter(policy.inbox_filter(user))
+        return HumanTask.objects.inbox_for(user)
 
     def cases():
-        return ProcessInstance.objects.filter(policy.visible_cases_filter(user))
+        return ProcessInstance.objects.visible_to(user)
 
     def inbox_page():
         # As the workbench and GET /api/v1/tasks/ build it (large columns deferred since 8466f9f).

@@ -19,9 +19,8 @@ def can_download(user, document):
     if user.is_superuser:
         return True
     if document.instance_id is not None:
-        from permissions.policy import visible_cases_filter
         from workflows.models import ProcessInstance
 
-        if ProcessInstance.objects.filter(visible_cases_filter(user), pk=document.instance_id).exists():
+        if ProcessInstance.objects.visible_to(user).filter(pk=document.instance_id).exists():
             return True
     return Grant.objects.filter(_covering_grants(document.issuer), user=user).exists()

@@ -144,3 +144,8 @@ def issuer_of(route, notice):
     """The unit that signs a process's letters: the routed issuer if the process has one."""
     unit_id = (route or {}).get("issuer_unit_id")
     return Unit.objects.get(pk=unit_id) if unit_id else notice.issuer
+
+
+def pending_objection_extra(case, task, record):
+    """What the 异议核查 step shows: the objection under verification."""
+    return {"objection": Objection.objects.filter(instance=case, outcome="pending").first()}

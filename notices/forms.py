@@ -1,4 +1,5 @@
-"""The notice steps' forms, registered by each process for its own Task_publish / Task_verify."""
+"""The vetting steps' forms shared by every process: the integrity opinion, the notice and the
+verification of objections. Each process type binds them to its own steps."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -51,3 +52,17 @@ class VerificationForm(TaskForm):
         if not Objection.objects.filter(pk=value, instance=self.instance, outcome=ObjectionOutcome.PENDING).exists():
             raise forms.ValidationError(_("该异议不存在或已核查"))
         return value
+
+
+class IntegrityForm(TaskForm):
+    """廉政意见 of the discipline-inspection body (DOMAIN.md §1.3 step 2)."""
+
+    actions = [SUBMIT]
+    integrity_opinion = forms.ChoiceField(label=_("廉政意见"), choices=[
+        ("no_objection", _("无不同意见")), ("objection", _("有不同意见"))])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("integrity_opinion") == "objection" and not (cleaned.get("opinion") or "").strip():
+            self.add_error("opinion", _("有不同意见时须说明理由"))
+        return cleaned

@@ -1,15 +1,15 @@
 """What a process contributes to a notice: one row per case and the column and wording around it.
 
-A process registers its profile once (e.g. from its AppConfig.ready); the notice desk, the
-notice PDF and the clarification letter are otherwise the same for every process.
+A process declares its profile in its process type (``workflows.process_types``); the notice
+desk, the notice PDF and the clarification letter are otherwise the same for every process.
 """
 from dataclasses import dataclass
 from typing import Callable
 
-_profiles = {}
+from workflows import process_types
 
 
-@dataclass
+@dataclass(frozen=True)
 class NoticeProfile:
     process_id: str
     row: Callable  # case -> {"name", "unit_post", "proposal"}
@@ -18,13 +18,8 @@ class NoticeProfile:
     intro: str  # the paragraph above the list
 
 
-def register_notice_profile(profile):
-    _profiles[profile.process_id] = profile
-    return profile
-
-
 def profile_for(process_id):
-    try:
-        return _profiles[process_id]
-    except KeyError:
-        raise LookupError(f"no notice profile registered for {process_id!r}") from None
+    process_type = process_types.get(process_id)
+    if process_type is None or process_type.notice_profile is None:
+        raise LookupError(f"no notice profile declared for {process_id!r}")
+    return process_type.notice_profile

@@ -12,6 +12,19 @@ from .roles import Role
 
 # Roles that judge a case, which its nominator may not hold on it (DOMAIN.md §9, [default]).
 JUDGING_ROLES = {Role.REVIEWER, Role.APPROVER, Role.DISCIPLINE, Role.PUBLICITY_OFFICER}
+# The nominating unit's lanes, in the order a case passes them: who acted in one may not act in
+# a later one, nor on any judging step (DOMAIN.md §9 "the person who nominated may not also
+# review or approve the same case", extended to the unit's collective decision).
+NOMINATING_LANES = (Role.NOMINATOR, Role.UNIT_LEADER)
+
+
+def lanes_barred_by(role):
+    """The nominating-unit lanes whose actors may not act on a step of ``role``."""
+    if role in JUDGING_ROLES:
+        return NOMINATING_LANES
+    if role in NOMINATING_LANES:
+        return NOMINATING_LANES[:NOMINATING_LANES.index(role)]
+    return ()
 
 
 def _grant_covers(unit_ref, path_ref):
@@ -41,15 +54,16 @@ def units_with_role(user, role):
 
 
 def related_cadre_ids(user):
-    """The user's own cadre record and the cadres listed as their relatives, either direction."""
-    from records.models import FamilyMember
+    """The user's own cadre record and the cadres listed as their relatives, either direction.
 
+    Read through the cadre record's relations (``user.cadre``, ``family``, ``relative_of``), so
+    the policy needs no import from the records app above it."""
     cadre = getattr(user, "cadre", None) if user.is_authenticated else None
     if cadre is None:
         return set()
     ids = {cadre.pk}
-    ids.update(FamilyMember.objects.filter(cadre=cadre, relative_cadre__isnull=False).values_list("relative_cadre_id", flat=True))
-    ids.update(FamilyMember.objects.filter(relative_cadre=cadre).values_list("cadre_id", flat=True))
+    ids.update(cadre.family.filter(relative_cadre__isnull=False).values_list("relative_cadre_id", flat=True))
+    ids.update(cadre.relative_of.values_list("cadre_id", flat=True))
     return ids
 
 
@@ -74,17 +88,27 @@ def act_refusal(user, task, instance=None):
     reason = recusal_reason(user, instance)
     if reason:
         return reason
-    if task.role in JUDGING_ROLES and instance.started_by_id == user.pk and _starter_nominates(instance):
-        return _("您是本案的推荐人，不能参与审核或审批")
+    reason = duty_refusal(user, task.role, instance)
+    if reason:
+        return reason
     if task.claimed_by_id and task.claimed_by_id != user.pk:
         return _("该任务已由%(name)s认领") % {"name": task.claimed_by.get_full_name() or task.claimed_by.get_username()}
     return None
 
 
-def _starter_nominates(instance):
-    """The starter is the nominator unless the process is started by a judging role itself
-    (e.g. an organisation department opening a secondment round)."""
-    return instance.definition.start_role not in JUDGING_ROLES
+def duty_refusal(user, role, instance):
+    """Separation of duties by who acted (DOMAIN.md §9): whoever started the case in, or completed
+    a step of it in, an earlier nominating-unit lane may not act on a step of ``role``."""
+    barred = lanes_barred_by(role)
+    if not barred:
+        return None
+    if instance.started_by_id == user.pk and instance.definition.start_role in barred:
+        return _("您是本案的推荐人，不能再办理“%(role)s”环节") % {"role": Role(role).label}
+    acted = (instance.tasks(manager="all_objects").filter(completed_by=user, role__in=barred)
+             .values_list("name", flat=True).first())
+    if acted:
+        return _("您已办理本案的“%(step)s”，不能再办理“%(role)s”环节") % {"step": acted, "role": Role(role).label}
+    return None
 
 
 def _grant_rows(user):
@@ -109,8 +133,9 @@ def _units_q(grants, field="unit_id"):
     return q
 
 
-def inbox_filter(user):
-    """Q on HumanTask for the tasks the user may act on — one indexed query, no per-row checks.
+def inbox_filter(user, task_model):
+    """Q on HumanTask (``task_model``) for the tasks the user may act on — one indexed query,
+    no per-row checks.
 
     Role and unit come from the grants; recusal and separation of duties are applied in the
     same query.
@@ -123,25 +148,18 @@ def inbox_filter(user):
     related = related_cadre_ids(user)
     if related:
         q &= ~Q(instance__subject_cadre_id__in=related)
-    q &= ~(Q(role__in=JUDGING_ROLES) & Q(instance__started_by=user) & ~Q(instance__definition__start_role__in=JUDGING_ROLES))
+    for role in sorted({g[0] for g in grants if lanes_barred_by(g[0])}):
+        barred = lanes_barred_by(role)
+        acted = task_model._base_manager.filter(instance_id=OuterRef("instance_id"), completed_by=user, role__in=barred)
+        q &= ~(Q(role=role) & ((Q(instance__started_by=user) & Q(instance__definition__start_role__in=barred)) | Exists(acted)))
     return q
 
-def visible_cases_filter(user):
-    """Q on ProcessInstance: cases the user started, or that involved a unit the user holds a
-    role on. Everything else is invisible (pages and API answer 404).
-
-    ``pk IN (cases of my units UNION cases I started)`` rather than an OR, which PostgreSQL can
-    only evaluate row by row.
-    """
-    from workflows.models import CaseUnit, ProcessInstance
-
-    # order_by(): no default ordering inside the UNION (SQLite refuses ORDER BY there)
-    started = ProcessInstance.objects.filter(started_by=user).order_by().values("pk")
+def granted_units_q(user, field="unit_id"):
+    """Q on ``field`` naming the units of all the user's grants (and granted subtrees), or None
+    when the user holds no grant at all."""
     grants = _grant_rows(user)
-    if not grants:
-        return Q(pk__in=started)
-    involved = CaseUnit.objects.filter(_units_q(grants)).order_by().values("instance_id")
-    return Q(pk__in=involved.union(started))
+    return _units_q(grants, field) if grants else None
+
 
 def visible_cadres_filter(user):
     """Q on Cadre: cadres of the units the user holds a role on (and their subordinates where granted)."""

@@ -2,10 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from awards.forms import IntegrityForm
-from notices.forms import PublishForm, VerificationForm
 from records.models import RANK_ORDER, RankLevel
-from workflows.forms import SUBMIT, Action, TaskForm, register_task_form
+from workflows.forms import SUBMIT, Action, TaskForm
 
 from . import rules
 from .issuing import GROUNDS
@@ -18,7 +16,6 @@ BREAKABLE = [  # DOMAIN.md §4.2: the ordinary qualifications a proposal may say
 ]
 
 
-@register_task_form(PROCESS, "Task_propose")
 class ProposalForm(TaskForm):
     """动议 (DOMAIN.md §4.3 step 1): grounds (§4.1) and the broken qualifications (§4.2)."""
 
@@ -47,14 +44,12 @@ class ProposalForm(TaskForm):
         return cleaned
 
 
-@register_task_form(PROCESS, "Task_consent_early", "Task_consent_late")
 class ConsentForm(TaskForm):
     """上级组织部门意见 (DOMAIN.md §4.3 step 2): no reply never counts as consent."""
 
     actions = [Action("agree", _("同意"), primary=True), Action("disagree", _("不同意"), opinion_required=True)]
 
 
-@register_task_form(PROCESS, "Task_recommend")
 class RecommendationForm(TaskForm):
     """民主推荐 (DOMAIN.md §4.3 step 3)."""
 
@@ -75,7 +70,6 @@ class RecommendationForm(TaskForm):
         return payload
 
 
-@register_task_form(PROCESS, "Task_inspect")
 class InspectionForm(TaskForm):
     """考察 (DOMAIN.md §4.3 step 4): the written report."""
 
@@ -85,10 +79,8 @@ class InspectionForm(TaskForm):
 
 
 # 廉政意见 (DOMAIN.md §4.3 step 4): the same form as in the merit citation.
-register_task_form(PROCESS, "Task_integrity")(IntegrityForm)
 
 
-@register_task_form(PROCESS, "Task_meeting")
 class MeetingForm(TaskForm):
     """讨论决定 (DOMAIN.md §4.3 step 5): ≥ 2/3 present to decide; adopted when votes for > half of
     those who should attend; the exceptional circumstances and the higher department's opinion
@@ -125,7 +117,6 @@ class MeetingForm(TaskForm):
         return payload
 
 
-@register_task_form(PROCESS, "Task_reconsider")
 class ReconsiderForm(TaskForm):
     actions = [Action("reconsider", _("复议一次"), primary=True, opinion_required=True),
                Action("end", _("不再复议"), opinion_required=True)]
@@ -136,13 +127,11 @@ class ReconsiderForm(TaskForm):
         return payload
 
 
-@register_task_form(PROCESS, "Task_objection_decision")
 class ObjectionDecisionForm(TaskForm):
     actions = [Action("continue", _("继续任用程序"), primary=True, opinion_required=True),
                Action("terminate", _("终止任用"), opinion_required=True)]
 
 
-@register_task_form(PROCESS, "Task_probation_review")
 class ProbationReviewForm(TaskForm):
     """试用期满考核 (DOMAIN.md §4.3 step 7)."""
 
@@ -151,5 +140,3 @@ class ProbationReviewForm(TaskForm):
     assessment = forms.CharField(label=_("考核情况"), max_length=3000, widget=forms.Textarea(attrs={"rows": 5}))
 
 
-register_task_form(PROCESS, "Task_publish")(PublishForm)
-register_task_form(PROCESS, "Task_verify")(VerificationForm)

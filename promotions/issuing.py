@@ -28,18 +28,15 @@ def ground_label(code):
     return str(GROUNDS.get(code, code))
 
 
-def _proposal(data, cadre):
-    return {"name": cadre.name, "post": data.get("target_post", ""), "level": str(RankLevel(data["target_level"]).label),
-            "ground": ground_label(data.get("ground", "")), "facts": data.get("facts", ""),
-            "broken": data.get("broken_qualifications", "")}
+def _proposal_text(proposal):
+    return {"name": proposal.cadre.name, "post": proposal.target_post, "level": proposal.get_target_level_display(),
+            "ground": ground_label(proposal.ground), "facts": proposal.facts, "broken": proposal.broken_qualifications}
 
 
-def request_consent(instance, data):
+def request_consent(proposal):
     """请示 to the higher-level organisation department (DOMAIN.md §4.3 step 2)."""
-    route = data["route"]
-    issuer = Unit.objects.get(pk=route["review_unit_id"])
-    cadre = instance.subject_cadre
-    p = _proposal(data, cadre)
+    instance, issuer, cadre = proposal.instance, proposal.review_unit, proposal.cadre
+    p = _proposal_text(proposal)
     body = _("%(name)s同志，现任%(current)s。经%(unit)s动议，拟破格提拔其任%(post)s（%(level)s）。\n"
              "一、破格提拔理由\n%(ground)s。%(facts)s\n"
              "二、突破的任职资格条件\n%(broken)s\n"
@@ -50,16 +47,16 @@ def request_consent(instance, data):
         title=_("关于破格提拔%(name)s同志的请示") % p,
         context=contexts.official_document_context(
             title=_("关于破格提拔%(name)s同志的请示") % p, blocks=body, date=clock.today(),
-            recipients=route["consent_unit_name"] + "：", **contexts.issuer_fields(issuer)),
+            recipients=proposal.consent_unit.name, **contexts.issuer_fields(issuer)),
     )
     return {"requested_on": clock.today().isoformat(), "document_id": document.pk, "number": document.number}
 
 
-def remind_consent(instance, data):
+def remind_consent(proposal):
     from permissions.policy import holders_of
 
-    unit = Unit.objects.get(pk=data["route"]["consent_unit_id"])
-    people = holders_of("reviewer", unit)
+    instance = proposal.instance
+    people = holders_of("reviewer", proposal.consent_unit)
     notify(people, _("%(key)s：关于破格提拔%(name)s同志的请示已到答复期限，请尽快答复（逾期不视为同意）") % {
         "key": instance.business_key, "name": instance.subject_cadre.name}, instance)
     return {"reminded": len(people), "on": clock.today().isoformat()}
@@ -70,14 +67,12 @@ def _opinion(instance, step):
     return event.opinion if event else ""
 
 
-def appoint(instance, data):
+def appoint(proposal):
     """任职 (DOMAIN.md §4.3 step 7): record the promotion with a 1-year probation, issue the notice and form."""
-    cadre = instance.subject_cadre
+    instance, cadre = proposal.instance, proposal.cadre
     today = clock.today()
-    route = data["route"]
-    issuer = Unit.objects.get(pk=route["review_unit_id"])
-    committee = Unit.objects.get(pk=route["approving_unit_id"])
-    p = _proposal(data, cadre)
+    issuer, committee = proposal.review_unit, proposal.deciding_unit
+    p = _proposal_text(proposal)
     probation_end = _one_year_after(today) - datetime.timedelta(days=1)
     body = _("经%(committee)s研究决定：\n%(name)s同志任%(post)s（%(level)s），试用期一年（%(start)s至%(end)s）。\n"
              "%(name)s同志系破格提拔：%(ground)s。") % {
@@ -88,7 +83,7 @@ def appoint(instance, data):
         title=_("关于%(name)s同志任职的通知") % p,
         context=contexts.official_document_context(
             title=_("关于%(name)s同志任职的通知") % p, blocks=body, date=today,
-            recipients=instance.nominating_unit.name + "：", **contexts.issuer_fields(issuer)),
+            recipients=instance.nominating_unit.name, **contexts.issuer_fields(issuer)),
     )
     form = issue_document(
         "appointment_form", issuer=issuer, template="documents/cadre_appointment_form.html", instance=instance, numbered=False,
@@ -100,10 +95,12 @@ def appoint(instance, data):
             filled_by=instance.started_by.get_full_name()),
     )
     promotion = Promotion.objects.create(
-        cadre=cadre, promoted_on=today, from_level=cadre.rank_level, to_level=data["target_level"], post=p["post"],
+        cadre=cadre, promoted_on=today, from_level=cadre.rank_level, to_level=proposal.target_level, post=p["post"],
         exceptional=True, probation_end=probation_end, previous_post=cadre.current_post, decision_number=notice.number or "",
     )
-    cadre.current_post, cadre.rank_level = p["post"], data["target_level"]
+    proposal.promotion = promotion
+    proposal.save(update_fields=["promotion"])
+    cadre.current_post, cadre.rank_level = p["post"], proposal.target_level
     cadre.current_rank_since, cadre.probation_end = today, probation_end
     cadre.save(update_fields=["current_post", "rank_level", "current_rank_since", "probation_end"])
     notify([instance.started_by], _("%(key)s：%(name)s同志已任%(post)s（%(number)s），试用期一年") % {
@@ -113,9 +110,9 @@ def appoint(instance, data):
             "probation_due": due.isoformat(), "document_ids": [notice.pk, form.pk]}
 
 
-def close_probation(instance, data, competent):
+def close_probation(proposal, competent):
     """At the end of the probation: confirmed, or the post removed and the previous level restored."""
-    promotion = Promotion.objects.select_for_update().get(pk=data["appointment"]["promotion_id"])
+    promotion = Promotion.objects.select_for_update().get(pk=proposal.promotion_id)
     cadre = promotion.cadre
     if competent:
         promotion.probation_result = "confirmed"

@@ -1,23 +1,22 @@
 """How an exceptional promotion appears in a 任前公示 (DOMAIN.md §4.3 step 6: stating the
-specific exceptional circumstances and reasons)."""
+specific exceptional circumstances and reasons), from its proposal record."""
 from django.utils.translation import gettext_lazy as _
 
-from notices.profiles import NoticeProfile, register_notice_profile
-from workflows.models import HistoryAction
+from notices.profiles import NoticeProfile
 
 from .issuing import ground_label
+from .models import Proposal
 
 
 def notice_row(case):
-    proposal = case.history.filter(task_bpmn_id="Task_propose", action=HistoryAction.COMPLETE).order_by("-at", "-id").first()
-    data = proposal.changed_fields if proposal else {}
+    proposal = Proposal.objects.filter(instance=case).only("target_post", "ground").first()
     cadre = case.subject_cadre
     proposal_text = _("%(post)s（破格提拔：%(ground)s）") % {
-        "post": data.get("target_post", ""), "ground": ground_label(data.get("ground", ""))}
+        "post": proposal.target_post if proposal else "", "ground": ground_label(proposal.ground if proposal else "")}
     return {"name": cadre.name, "unit_post": cadre.unit_and_post, "proposal": proposal_text}
 
 
-register_notice_profile(NoticeProfile(
+PROMOTION_NOTICE = NoticeProfile(
     process_id="exceptional_promotion", row=notice_row, proposal_label=_("拟任职务及破格情形"),
     title=_("干部任前公示"), intro=_("根据《党政领导干部选拔任用工作条例》，经研究，拟破格提拔以下同志，现将有关情况予以公示。"),
-))
+)

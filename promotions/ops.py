@@ -1,41 +1,55 @@
-"""Service-task operations of the exceptional-promotion diagram (registered with the sandbox)."""
+"""Service-task operations of the exceptional-promotion diagram (registered with the sandbox).
+
+They read and write the case's typed record (``promotions.models.Proposal``).
+"""
 from permissions.models import Unit
-from records.models import Cadre
-from workflows.models import ProcessInstance
 from workflows.sandbox import register_service
 
 from . import facts, issuing, routing
+from .models import Proposal
 
 
-def _case(instance_id):
-    return ProcessInstance.objects.select_related("subject_cadre", "nominating_unit", "started_by").get(pk=instance_id)
+def _proposal(task_data, instance_id=None, *, lock=False):
+    rows = Proposal.objects.select_related("instance__nominating_unit", "instance__started_by", "instance__subject_cadre",
+                                           "cadre", "review_unit", "consent_unit", "deciding_unit")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    return rows.get(instance_id=instance_id or task_data["process_instance_id"])
 
 
+# ``**_earlier``: cases started on an earlier version of the diagram pass the parameters it named.
 @register_service("promotions.facts")
-def promotion_facts(task_data, /, *, cadre_id, target_level, special_post=False):
-    return facts.promotion_facts(Cadre.objects.get(pk=cadre_id), target_level, special_post=special_post)
+def promotion_facts(task_data, /, *, instance_id=None, **_earlier):
+    proposal = _proposal(task_data, instance_id)
+    return facts.promotion_facts(proposal.cadre, proposal.target_level, special_post=proposal.special_post)
 
 
 @register_service("promotions.route")
-def route(task_data, /, *, nominating_unit_id):
-    return routing.route(Unit.objects.get(pk=nominating_unit_id))
+def route(task_data, /, *, instance_id=None, **_earlier):
+    proposal = _proposal(task_data, instance_id, lock=True)
+    result = routing.route(proposal.unit)
+    proposal.review_unit = Unit.objects.get(pk=result["review_unit_id"])
+    proposal.consent_unit = Unit.objects.get(pk=result["consent_unit_id"])
+    proposal.deciding_unit = Unit.objects.get(pk=result["approving_unit_id"])
+    proposal.save(update_fields=["review_unit", "consent_unit", "deciding_unit"])
+    return result
 
 
 @register_service("promotions.request_consent")
 def request_consent(task_data, /, *, instance_id):
-    return issuing.request_consent(_case(instance_id), task_data)
+    return issuing.request_consent(_proposal(task_data, instance_id))
 
 
 @register_service("promotions.remind_consent")
 def remind_consent(task_data, /, *, instance_id):
-    return issuing.remind_consent(_case(instance_id), task_data)
+    return issuing.remind_consent(_proposal(task_data, instance_id))
 
 
 @register_service("promotions.appoint")
 def appoint(task_data, /, *, instance_id):
-    return issuing.appoint(_case(instance_id), task_data)
+    return issuing.appoint(_proposal(task_data, instance_id, lock=True))
 
 
 @register_service("promotions.close_probation")
 def close_probation(task_data, /, *, instance_id, competent):
-    return issuing.close_probation(_case(instance_id), task_data, competent)
+    return issuing.close_probation(_proposal(task_data, instance_id, lock=True), competent)

@@ -6,7 +6,7 @@ department one level up must consent (step 2).
 """
 from django.utils.translation import gettext as _
 
-from awards.routing import area_of, bodies
+from permissions.routing import area_of, bodies
 from permissions.models import Unit, UnitKind
 
 

@@ -275,6 +275,11 @@ class Award(models.Model):
         verbose_name = _("奖励")
         verbose_name_plural = _("奖励")
         ordering = ["-awarded_on"]
+        constraints = [
+            # One deed, one reward per cadre (DOMAIN.md §1.4): held by the database, not by luck.
+            models.UniqueConstraint(fields=["cadre", "deed_reference"], condition=models.Q(revoked=False) & ~models.Q(deed_reference=""),
+                                    name="one_award_per_cadre_and_deed"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.awarded_on}"

@@ -7,4 +7,4 @@ class SecondmentsConfig(AppConfig):
     verbose_name = _("挂职锻炼选派")
 
     def ready(self):
-        from . import forms, ops, plan  # noqa: F401  (task forms and the plan form, service operations)
+        from . import ops, process  # noqa: F401  (service operations; the process type)

@@ -17,7 +17,7 @@ from permissions import policy
 from records.models import AssessmentGrade, Cadre
 from workdays.calendar import CalendarYearMissing, working_period_end
 from workflows import clock
-from workflows.forms import APPROVE, REJECT, SUBMIT, Action, TaskForm, register_task_form
+from workflows.forms import APPROVE, REJECT, SUBMIT, Action, TaskForm
 
 from . import eligibility
 from .models import Candidate, CandidateStatus, Invitation, Round
@@ -76,7 +76,6 @@ class CadreIdsField(forms.MultipleChoiceField):
         return str(value).isdigit()
 
 
-@register_task_form(PROCESS, "Task_nominate")
 class NominationForm(TaskForm):
     """推荐人选 by an invited unit's nominator: its own cadres, checked at once (DOMAIN.md §5)."""
 
@@ -145,7 +144,6 @@ class NominationForm(TaskForm):
         return payload
 
 
-@register_task_form(PROCESS, "Task_unit_confirm")
 class UnitConfirmationForm(TaskForm):
     """单位党组织确认: the leadership's collective decision to report the nominees (DOMAIN.md §1.3 step 1
     applied to rounds; issue 7 step 3), or a return to the nominator for changes."""
@@ -192,7 +190,6 @@ def _selectable(round_):
                 .select_related("cadre__unit", "invitation__unit", "position").order_by("invitation__unit__path", "cadre__name"))
 
 
-@register_task_form(PROCESS, "Task_select")
 class SelectionForm(TaskForm):
     """研究确定人选 (issue 7 step 4): rank every eligible candidate, select up to the places and give
     each selected one a position; more than the places is refused."""
@@ -258,7 +255,6 @@ def _selected(round_):
                 .select_related("cadre__unit", "position__host_unit").order_by("rank"))
 
 
-@register_task_form(PROCESS, "Task_integrity")
 class IntegrityForm(TaskForm):
     """廉政意见 of the discipline body for each selected cadre (issue 7 step 5; DOMAIN.md §1.3 step 2)."""
 
@@ -290,7 +286,6 @@ class IntegrityForm(TaskForm):
         return payload
 
 
-@register_task_form(PROCESS, "Task_publish")
 class RoundPublishForm(TaskForm):
     """发布公示 of a round: one notice listing every selected cadre (DOMAIN.md §6, §7)."""
 
@@ -333,7 +328,6 @@ class RoundPublishForm(TaskForm):
         return payload
 
 
-@register_task_form(PROCESS, "Task_verify")
 class RoundVerificationForm(VerificationForm):
     """异议核查 (DOMAIN.md §6): as for any notice, plus which selected cadre the objection concerns."""
 
@@ -353,7 +347,6 @@ class RoundVerificationForm(VerificationForm):
         return cleaned
 
 
-@register_task_form(PROCESS, "Task_objection_decision")
 class ObjectionDecisionForm(TaskForm):
     """The approver's decision on an objection found (partly) true (DOMAIN.md §6)."""
 
@@ -364,7 +357,6 @@ class ObjectionDecisionForm(TaskForm):
     ]
 
 
-@register_task_form(PROCESS, "Task_approve")
 class ApprovalForm(TaskForm):
     """审批 by the approver of the organising unit (issue 7 step 7)."""
 
@@ -382,7 +374,6 @@ class ApprovalForm(TaskForm):
         return cleaned
 
 
-@register_task_form(PROCESS, "Task_term_assessment")
 class TermAssessmentForm(TaskForm):
     """挂职期满考核 by the host unit (DOMAIN.md §5): grade and comments, recorded on the cadre."""
 

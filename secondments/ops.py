@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from awards import routing
+from permissions import routing
 from notices.desk import issue_clarification
 from notices.models import Objection, ObjectionOutcome
 from permissions import policy

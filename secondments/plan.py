@@ -13,13 +13,13 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from awards.routing import area_of
+from permissions.routing import area_of
 from permissions.models import Unit, UnitKind
 from records.models import AssessmentGrade, RankLevel
 from workdays.calendar import SHANGHAI
 from workflows import clock, services
 from workflows.errors import FormInvalid
-from workflows.forms import SUBMIT, TaskForm, register_task_form
+from workflows.forms import SUBMIT, TaskForm
 
 from .eligibility import DEFAULT_AGE_LIMITS, ROUND_LEVELS, build_criteria, rank_index
 
@@ -181,7 +181,6 @@ class PlanForm(TaskForm):
 
 
 # A page that starts a process can find the form of its start event here (the plan is start data).
-register_task_form(PROCESS, START_EVENT)(PlanForm)
 
 
 def open_round(user, organiser, data, *, opinion=""):

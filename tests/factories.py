@@ -45,9 +45,26 @@ def relative(of_cadre, relative_cadre, relation="配偶"):
     return FamilyMember.objects.create(cadre=of_cadre, relation=relation, name=relative_cadre.name, relative_cadre=relative_cadre)
 
 
+def _test_process_types():
+    """Process types of the test diagrams in tests/bpmn/engine (the app's own are in its apps)."""
+    from django import forms
+
+    from workflows import process_types
+    from workflows.forms import OpinionForm, TaskForm
+
+    class SubmitForm(TaskForm):
+        deeds = forms.CharField(required=False)
+
+    if process_types.get("test_two_lanes") is None:
+        process_types.register(process_types.ProcessType(
+            process_id="test_two_lanes", key_prefix="TTL",
+            forms={"Task_submit": SubmitForm, "Task_approve": OpinionForm}))
+
+
 def deploy_test_diagrams(*names):
     from workflows.deploy import deploy_files
 
+    _test_process_types()
     return deploy_files([TEST_BPMN / name for name in names], base=TEST_BPMN)
 
 

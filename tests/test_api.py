@@ -214,6 +214,7 @@ def plan_process(world, tmp_path):
     from django import forms
 
     from workflows import forms as task_forms
+    from workflows import process_types
     from workflows.deploy import deploy_files
 
     class PlanForm(task_forms.TaskForm):
@@ -223,12 +224,13 @@ def plan_process(world, tmp_path):
         def start_data(self):
             return {"plan_title": self.cleaned_data["title"], "places": self.cleaned_data["places"]}
 
-    task_forms.register_task_form("test_api_plan", "StartEvent_plan")(PlanForm)
+    process_types.register(process_types.ProcessType(
+        process_id="test_api_plan", key_prefix="TAP", forms={"StartEvent_plan": PlanForm}, generic_steps=frozenset({"Task_do"})))
     path = tmp_path / "plan.bpmn"
     path.write_text(PLAN_BPMN, encoding="utf-8")
     deploy_files([path])
     yield
-    task_forms._registry.pop(("test_api_plan", "StartEvent_plan"), None)
+    process_types.unregister("test_api_plan")
 
 
 def test_start_a_process_whose_start_event_has_a_form(plan_process):

@@ -4,7 +4,7 @@ import pytest
 
 from awards import candidates
 from notices import desk as notices
-from awards.models import AwardQuota
+from awards.models import AwardQuota, Nomination
 from notices.models import Objection
 from documents.models import IssuedDocument
 from records.models import Award
@@ -167,7 +167,7 @@ def test_quota_warns_at_the_limit_and_refuses_above(world):
         second = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[1]))
         unit_decides("ls_qt_ld", second)
         services.complete_task(person("ls_jw"), task_of(second, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
-        usage = quota_usage(refresh(second), "commendation")
+        usage = quota_usage(Nomination.objects.get(instance=second))
         assert (usage.used, usage.limit, usage.at_limit) == (1, 1, True)
         with pytest.raises(FormInvalid, match="名额"):
             services.complete_task(person("ls_sh"), task_of(second, "Task_review").pk, action="approve")

@@ -212,6 +212,6 @@ def test_city_department_approves_merit_3_for_its_own_staff(world):
 
 def test_county_department_commendation_goes_to_the_county(world):
     """DOMAIN.md §1.2: a county bureau is a work department below city level, so its 嘉奖 goes to the county."""
-    from awards.routing import approving_unit
+    from permissions.routing import approving_unit
 
     assert approving_unit(unit("HA-PDS-LS-JYJ"), "county", "city") == unit("HA-PDS-LS")

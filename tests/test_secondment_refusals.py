@@ -104,7 +104,7 @@ def test_a_unit_cannot_nominate_for_another_unit(world):
         nominate(case, TL, [other], username="ls_qt_jbr")
     assert str(caught.value.message) == "您不具有“宝丰县铁路街道”的“推荐单位经办人”角色，不能办理此任务"
     assert unchanged(case) == before
-    assert not HumanTask.objects.filter(policy.inbox_filter(person("ls_qt_jbr")), unit=unit(TL)).exists()
+    assert not HumanTask.objects.inbox_for(person("ls_qt_jbr")).filter(unit=unit(TL)).exists()
 
 
 def test_a_candidate_outside_the_rank_range_is_refused(world):

@@ -33,7 +33,7 @@ def world():
 
 
 def inbox(username):
-    return HumanTask.objects.filter(policy.inbox_filter(person(username)))
+    return HumanTask.objects.inbox_for(person(username))
 
 
 def pdf_text(document):
@@ -201,4 +201,4 @@ def _secondment_of(case, human_task):
 def owner_sees(case):
     from workflows.models import ProcessInstance
 
-    return ProcessInstance.objects.filter(policy.visible_cases_filter(person(OWNER)), pk=case.pk).exists()
+    return ProcessInstance.objects.visible_to(person(OWNER)).filter(pk=case.pk).exists()

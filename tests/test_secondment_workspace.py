@@ -31,11 +31,11 @@ def world():
 
 
 def inbox(username):
-    return HumanTask.objects.filter(policy.inbox_filter(person(username)))
+    return HumanTask.objects.inbox_for(person(username))
 
 
 def visible(username, case):
-    return ProcessInstance.objects.filter(policy.visible_cases_filter(person(username)), pk=case.pk).exists()
+    return ProcessInstance.objects.visible_to(person(username)).filter(pk=case.pk).exists()
 
 
 @pytest.mark.django_db

@@ -32,10 +32,7 @@ HIDDEN_FIELDS = {"notice_id", "objection_id", "attachments", "decision", "to"}
 # --------------------------------------------------------------------------- visibility
 
 def visible_cases(user):
-    qs = ProcessInstance.objects.all()
-    if user.is_superuser:
-        return qs
-    return qs.filter(policy.visible_cases_filter(user))
+    return ProcessInstance.objects.visible_to(user)
 
 
 def visible_cadres(user):
@@ -61,7 +58,7 @@ def cadre_or_404(user, pk):
 
 
 def inbox(user):
-    return HumanTask.objects.filter(policy.inbox_filter(user))
+    return HumanTask.objects.inbox_for(user)
 
 
 def has_any_role(user, roles):
@@ -116,11 +113,13 @@ def start_form_class(definition):
 
     Such a process starts from that form alone, without a subject cadre; the others start with a
     cadre and the form of their first user task."""
-    from workflows.forms import DefaultForm
+    from workflows import process_types
 
+    process_type = process_types.get(definition.process_id)
     start_id = start_event_id(definition)
-    form_class = form_class_for(definition.process_id, start_id) if start_id else DefaultForm
-    return None if form_class is DefaultForm else (start_id, form_class)
+    if process_type is None or start_id not in process_type.forms:
+        return None
+    return start_id, process_type.forms[start_id]
 
 
 def first_user_task(definition):

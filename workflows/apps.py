@@ -7,6 +7,6 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("流程引擎")
 
     def ready(self):
-        from . import clock, script_helpers  # noqa: F401  (registers the diagram helpers)
+        from . import checks, clock, script_helpers  # noqa: F401  (system check, diagram helpers)
 
         clock.install()

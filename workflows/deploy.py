@@ -20,17 +20,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from permissions.roles import UnknownLane, role_for_lane
 
-from . import engine
+from . import engine, process_types
+from .contracts import check_spec
 from .models import ProcessDefinition
 from .sandbox import UnsafeExpression, check_spec_expressions, compile_sandboxed
 
-# Business-key prefixes of the catalogue; other processes derive one from their id.
-KEY_PREFIXES = {
-    "merit_citation": "JL",
-    "award_revocation": "CX",
-    "exceptional_promotion": "PG",
-    "secondment_selection": "GZ",
-}
 
 
 class DeployError(Exception):
@@ -85,6 +79,10 @@ def deploy_files(paths, base=None):
             check_spec_expressions(spec, subprocess_specs)
         except UnsafeExpression as exc:
             raise DeployError(file_name, None, str(exc)) from exc
+        violations = check_spec(process_id, spec, subprocess_specs, file_name=file_name, source=sources.get(file_name))
+        if violations:
+            first = violations[0]
+            raise DeployError(first.file_name, first.line, "; ".join(f"{v.element_id}: {v.reason}" for v in violations))
         spec_json = engine.spec_to_json(spec, subprocess_specs)
         digest = hashlib.sha256(json.dumps(spec_json, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         prepared.append((process_id, spec.description or process_id, spec_json, digest, start_role))
@@ -99,12 +97,16 @@ def deploy_files(paths, base=None):
             result.created.append(ProcessDefinition.objects.create(
                 process_id=process_id, name=name, version=(latest.version + 1) if latest else 1,
                 content_hash=digest, spec_json=spec_json, source_files=sources, start_role=start_role,
-                key_prefix=KEY_PREFIXES.get(process_id) or _derived_prefix(process_id),
+                key_prefix=_key_prefix(process_id),
             ))
     return result
 
 
-def _derived_prefix(process_id):
+def _key_prefix(process_id):
+    """The process type's prefix (e.g. JL for merit citations); an untyped process derives one."""
+    process_type = process_types.get(process_id)
+    if process_type is not None:
+        return process_type.key_prefix
     return "".join(part[0] for part in process_id.split("_") if part).upper()[:6] or "WF"
 
 

@@ -1,18 +1,16 @@
 """Task forms: what each human step asks for, validated in one place for pages, API and tests.
 
-A form is a Django form registered for a (process id, BPMN task id) pair. It declares the
-actions the step offers (同意 / 退回 / 不同意 …); ``complete_task`` validates the submitted
-data with it before the engine sees anything, so an invalid submit changes nothing.
-Steps without a registered form accept an opinion only.
+A form is a Django form that a process type (``workflows.process_types``) binds to a BPMN
+step. It declares the actions the step offers (同意 / 退回 / 不同意 …); ``complete_task``
+validates the submitted data with it before the engine sees anything, so an invalid submit
+changes nothing. A step a process type declares generic takes an opinion only; a step it does
+not declare at all is an error (``UnboundStep``), never a form that accepts anything.
 """
 import datetime
 import decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-
-_registry = {}
-
 
 class Action:
     """An action a step offers. ``kind`` says what the service does with it:
@@ -81,31 +79,16 @@ class OpinionForm(TaskForm):
     actions = [APPROVE, RETURN, REJECT]
 
 
-class DefaultForm(TaskForm):
-    """For steps without a registered form: an opinion, 提交 (and 退回 where the diagram allows),
-    and any further JSON values an API client sends, passed through to the task data."""
+class GenericForm(TaskForm):
+    """A step that asks for an opinion only: 提交 (and 退回 where the diagram allows it).
+
+    It declares no other field, and none is accepted (``complete_task`` refuses undeclared ones).
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.task is not None and self.task.return_targets():
             self.actions = [SUBMIT, RETURN]
-
-    def task_payload(self):
-        payload = super().task_payload()
-        for key, value in (self.data or {}).items():
-            if key not in self.fields and key not in ("action", "csrfmiddlewaretoken") and _is_json(value):
-                payload[key] = value
-        return payload
-
-
-def _is_json(value):
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_is_json(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
-    return False
 
 
 def _plain(value):
@@ -120,14 +103,15 @@ def _plain(value):
     return value
 
 
-def register_task_form(process_id, *bpmn_ids):
-    def decorator(form_class):
-        for bpmn_id in bpmn_ids:
-            _registry[(process_id, bpmn_id)] = form_class
-        return form_class
-
-    return decorator
-
-
 def form_class_for(process_id, bpmn_id):
-    return _registry.get((process_id, bpmn_id), DefaultForm)
+    """The form bound to a step. A process without a process type (an ad-hoc diagram) gets the
+    generic form on every step; a typed process must declare each of its steps."""
+    from . import process_types
+
+    process_type = process_types.get(process_id)
+    return process_type.form_for(bpmn_id) if process_type is not None else GenericForm
+
+
+def undeclared_fields(form, data):
+    """Keys of submitted ``data`` that the step's form does not declare (refused by the door)."""
+    return sorted(set(data) - set(form.fields) - {"action", "csrfmiddlewaretoken"})

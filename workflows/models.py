@@ -47,6 +47,27 @@ class InstanceStatus(models.TextChoices):
 OPEN_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)
 
 
+class ProcessInstanceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Cases ``user`` may see: those they started, and those that involved a unit they hold a
+        role on. Everything else is invisible (pages and API answer 404).
+
+        ``pk IN (cases of my units UNION cases I started)`` rather than an OR, which PostgreSQL
+        can only evaluate row by row.
+        """
+        from permissions import policy
+
+        if user.is_superuser:
+            return self
+        # order_by(): no default ordering inside the UNION (SQLite refuses ORDER BY there)
+        started = ProcessInstance.objects.filter(started_by=user).order_by().values("pk")
+        units = policy.granted_units_q(user, "unit_id")
+        if units is None:
+            return self.filter(pk__in=started)
+        involved = CaseUnit.objects.filter(units).order_by().values("instance_id")
+        return self.filter(pk__in=involved.union(started))
+
+
 class ProcessInstance(models.Model):
     definition = models.ForeignKey(ProcessDefinition, verbose_name=_("流程定义"), on_delete=models.PROTECT, related_name="instances")
     business_key = models.CharField(_("业务编号"), max_length=30, unique=True)
@@ -67,6 +88,8 @@ class ProcessInstance(models.Model):
     outcome = models.CharField(_("办结结果"), max_length=100, blank=True, help_text=_("到达的结束事件标识"))
     outcome_label = models.CharField(_("办结结果名称"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("修订号"), default=0)
+
+    objects = ProcessInstanceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("流程实例")
@@ -92,11 +115,34 @@ class BusinessKeySequence(models.Model):
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="unique_key_sequence")]
 
 
-class HumanTask(models.Model):
-    """A ready user task, projected from the engine state after every save.
+class HumanTaskQuerySet(models.QuerySet):
+    def inbox_for(self, user):
+        """The open tasks ``user`` may act on: one indexed query (``permissions.policy.inbox_filter``)."""
+        from permissions import policy
 
-    ``role`` and ``unit_path`` are copied here so that an inbox is one indexed query joining
-    the caller's grants; ``subject_cadre``/``nominated_by`` so that recusal needs no engine load.
+        return self.filter(closed_at__isnull=True).filter(policy.inbox_filter(user, self.model))
+
+    def visible_to(self, user):
+        """Tasks (open or closed) of the cases ``user`` may see."""
+        if user.is_superuser:
+            return self
+        return self.filter(models.Exists(ProcessInstance.objects.visible_to(user).filter(pk=models.OuterRef("instance_id"))))
+
+
+class OpenTaskManager(models.Manager.from_queryset(HumanTaskQuerySet)):
+    """The default manager (and ``case.tasks``): open tasks only."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(closed_at__isnull=True)
+
+
+class HumanTask(models.Model):
+    """A human task, projected from the engine state after every save.
+
+    Open while the engine has it READY; afterwards the row stays, closed (when, by whom, how),
+    so separation of duties can ask who acted on which step and a retried request can be told
+    that the task was already handled. ``role`` and ``unit_path`` are copied here so that an
+    inbox is one indexed query joining the caller's grants.
     """
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
@@ -113,15 +159,26 @@ class HumanTask(models.Model):
     created_at = models.DateTimeField(_("到达时间"))
     due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
     return_to = models.CharField(_("可退回环节"), max_length=200, blank=True, help_text=_("图中 return_to 属性，逗号分隔"))
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, blank=True, on_delete=models.PROTECT, related_name="completed_tasks"
+    )
+    close_reason = models.CharField(_("关闭方式"), max_length=20, blank=True)
+
+    objects = OpenTaskManager()
+    all_objects = HumanTaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("待办任务")
         verbose_name_plural = _("待办任务")
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["instance", "task_uuid"], name="unique_projected_task")]
+        base_manager_name = "all_objects"
+        constraints = [models.UniqueConstraint(fields=["instance", "task_uuid"], condition=models.Q(closed_at__isnull=True),
+                                               name="unique_open_projected_task")]
         indexes = [
-            models.Index(fields=["role", "unit", "created_at"]),
-            models.Index(fields=["role", "unit_path"]),
+            models.Index(fields=["role", "unit", "created_at"], condition=models.Q(closed_at__isnull=True), name="open_task_role_unit"),
+            models.Index(fields=["role", "unit_path"], condition=models.Q(closed_at__isnull=True), name="open_task_role_path"),
+            models.Index(fields=["completed_by", "instance"], condition=models.Q(completed_by__isnull=False), name="task_completed_by"),
         ]
 
     def __str__(self):
@@ -129,6 +186,13 @@ class HumanTask(models.Model):
 
     def return_targets(self):
         return [t.strip() for t in self.return_to.split(",") if t.strip()]
+
+
+class TaskCloseReason(models.TextChoices):
+    COMPLETED = "completed", _("已办理")
+    RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    CANCELLED = "cancelled", _("已取消")
 
 
 class CaseUnit(models.Model):

@@ -19,7 +19,8 @@ from permissions import policy
 from permissions.models import Unit
 from permissions.roles import Role
 
-from . import clock, engine, forms, notify
+from . import clock, engine, forms, notify, process_types
+from .contracts import ENGINE_KEYS
 from .errors import ActionNotAllowed, DefinitionNotFound, FormInvalid, InvalidAction, TaskConflict
 from .models import (
     BusinessKeySequence,
@@ -28,6 +29,7 @@ from .models import (
     HistoryEvent,
     HumanTask,
     InstanceStatus,
+    TaskCloseReason,
     ProcessDefinition,
     ProcessInstance,
 )
@@ -35,7 +37,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 # Keys the engine keeps in task data for itself; forms may not overwrite them.
-RESERVED_KEYS = {"business_key", "nominating_unit_id", "subject_cadre_id", "started_by_id", "process_instance_id"}
+RESERVED_KEYS = ENGINE_KEYS
 DEFAULT_UNIT_VARIABLE = "nominating_unit_id"
 # A starter may nudge the holders of a step at most this often.
 REMIND_INTERVAL = datetime.timedelta(hours=1)
@@ -65,6 +67,7 @@ def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
         )
         instance.save()
         _involve(instance, {(unit.pk, unit.path)})
+        _case_record(instance).started(instance, data, user=user)
         workflow = engine.new_workflow(definition, {
             **data,
             "business_key": key,
@@ -73,9 +76,24 @@ def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
             "subject_cadre_id": subject_cadre.pk if subject_cadre else None,
             "started_by_id": user.pk,
         })
-        error = _advance(workflow)
+        workflow, error = _advance(instance, workflow)
         _record(instance, user, HistoryAction.START, changed_fields=data)
         _save(instance, workflow, error=error, new=True)
+    return instance
+
+
+def start_and_submit(user, process_id, *, unit, subject_cadre=None, data=None, opinion="", action=None):
+    """发起并提交: start a case and complete its first step with ``data`` in one transaction.
+
+    Either both happen or neither: a refused or invalid first step leaves no case behind.
+    """
+    with transaction.atomic():
+        instance = start_process(user, process_id, unit=unit, subject_cadre=subject_cadre)
+        first = instance.tasks.order_by("id").first()
+        if first is None or first.role != instance.definition.start_role:
+            raise InvalidAction(_("此流程发起后没有由发起人填写的环节"))
+        complete_task(user, first.pk, data=data, opinion=opinion, action=action)
+    instance.refresh_from_db()
     return instance
 
 
@@ -105,23 +123,30 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
             {**data, "opinion": opinion}, instance=instance, task=task, user=user,
             task_data=spiff_task.data, action=action,
         )
+        undeclared = forms.undeclared_fields(form, data)
+        if undeclared:
+            raise FormInvalid({name: [_("此环节没有这个字段")] for name in undeclared})
         if not form.is_valid():
             raise FormInvalid({field: [str(m) for m in messages] for field, messages in form.errors.items()})
         chosen = form.get_action()
         opinion = form.cleaned_data.get("opinion", "")
+        record = _case_record(instance)
         if chosen.kind == "return":
             _return(workflow, task, spiff_task, task.return_targets()[0] if task.return_targets() else None, opinion)
-            error = _advance(workflow)
+            record.step_returned(instance, task, user=user)
+            workflow, error = _advance(instance, workflow)
             _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": task.return_targets()[:1]})
+            _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED))
         else:
+            # The case's typed facts first (it may refuse, e.g. a full quota), so that the
+            # service tasks after this step read them.
+            record.step_submitted(instance, task, form, user=user)
             payload = {**form.task_payload(), "decision": chosen.code}
             spiff_task.data.update(payload)
             spiff_task.data["last_opinion"] = opinion
-            # Recorded before the engine runs, so that service tasks after this step (e.g. a
-            # document that prints the opinions) see it.
             _record(instance, user, HistoryAction.COMPLETE, task=task, opinion=opinion, changed_fields=payload)
-            error = _advance(workflow, run=spiff_task)
-        _save(instance, workflow, error=error)
+            workflow, error = _advance(instance, workflow, run=spiff_task)
+            _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.COMPLETED))
     return instance
 
 
@@ -158,9 +183,10 @@ def return_task(user, task_id, *, to, opinion):
         workflow = engine.load_workflow(instance.definition, instance.state)
         spiff_task = _ready_spiff_task(workflow, task)
         _return(workflow, task, spiff_task, to, opinion)
-        error = _advance(workflow)
+        _case_record(instance).step_returned(instance, task, user=user)
+        workflow, error = _advance(instance, workflow)
         _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": to})
-        _save(instance, workflow, error=error)
+        _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED))
     return instance
 
 
@@ -193,7 +219,7 @@ def withdraw(user, instance_id, *, opinion=""):
         if target is None:
             raise InvalidAction(_("下一环节已经办理，不能撤回"))
         workflow.reset_from_task_id(target.id)
-        error = _advance(workflow)
+        workflow, error = _advance(instance, workflow)
         _record(instance, user, HistoryAction.WITHDRAW, opinion=opinion, task_name=last.task_name, task_bpmn_id=last.task_bpmn_id)
         _save(instance, workflow, error=error)
     return instance
@@ -278,7 +304,7 @@ def deliver_message(user, instance_id, message_name, *, payload=None, note=""):
         if definition is None:
             return False
         workflow.catch(BpmnEvent(definition, payload or {}))
-        error = _advance(workflow)
+        workflow, error = _advance(instance, workflow)
         _record(instance, user, HistoryAction.MESSAGE, task_name=note or message_name, changed_fields=payload or {})
         _save(instance, workflow, error=error)
     return True
@@ -307,8 +333,7 @@ def fire_due_timers(now=None, limit=100):
                     continue  # another worker has it, or already fired it
                 workflow = engine.load_workflow(instance.definition, instance.state)
                 before = engine.waiting_timer_task_ids(workflow)
-                workflow.refresh_timers()
-                error = _advance(workflow)
+                workflow, error = _advance(instance, workflow)
                 fired_names = [
                     workflow.get_task_from_id(tid).task_spec.bpmn_name or workflow.get_task_from_id(tid).task_spec.bpmn_id
                     for tid in before - engine.waiting_timer_task_ids(workflow)
@@ -331,7 +356,7 @@ def resume_errored(now=None, limit=100):
                 if instance is None or instance.status != InstanceStatus.ERROR:
                     continue
                 workflow = engine.load_workflow(instance.definition, instance.state)
-                error = _advance(workflow, retry=True)
+                workflow, error = _advance(instance, workflow, retry=True)
                 if error:
                     continue  # still failing: leave the row as it was (rolls back nothing)
                 _record(instance, None, HistoryAction.RESUME)
@@ -387,27 +412,36 @@ def _latest_completed(workflow, bpmn_id):
     return max(done, key=lambda t: t.last_state_change) if done else None
 
 
-def _advance(workflow, run=None, retry=False):
-    """Run ``run`` (a task) and the engine steps after it.
+def _advance(instance, workflow, run=None, retry=False):
+    """Run ``run`` (the user's task) and the engine steps after it; return (workflow, error).
 
-    An engine error (a script, a DMN, a timer expression such as a missing calendar year) parks
-    the instance in the error state with the message; the user's completion is kept.
+    Failure-safe: the engine steps run in a savepoint, from a snapshot of the state taken just
+    before them. When any of them fails (a script, a DMN, a service, a timer expression such as
+    a missing calendar year), both sides go back to that snapshot: the savepoint rolls back
+    what the services wrote (a document, its number) and the workflow is restored from the
+    snapshot, so the saved state never marks a service as done whose writes were undone. The
+    case is parked in the error state with the message; resuming runs the steps again from
+    there. The user's own completion (and the case record it wrote) is kept.
     """
     try:
-        # A savepoint: a database error inside a service task rolls back only what the engine
-        # step wrote, so the case can still be saved in the error state (PostgreSQL would
-        # otherwise refuse every later statement of the transaction).
+        # A savepoint: PostgreSQL would otherwise refuse every later statement of the transaction.
         with transaction.atomic():
             if retry:
                 engine.retry_failed_steps(workflow)
             if run is not None:
                 run.run()
+    except Exception as exc:  # noqa: BLE001 - the user's step failed in the diagram: park, keep the completion
+        logger.warning("engine step failed: %s", exc, exc_info=True)
+        return workflow, _error_text(exc)
+    snapshot = engine.dump_state(workflow)
+    try:
+        with transaction.atomic():
             workflow.refresh_timers()
             workflow.do_engine_steps()
     except Exception as exc:  # noqa: BLE001 - any engine failure must park the case, not lose it
         logger.warning("engine step failed: %s", exc, exc_info=True)
-        return _error_text(exc)
-    return None
+        return engine.load_workflow(instance.definition, snapshot), _error_text(exc)
+    return workflow, None
 
 
 def _error_text(exc):
@@ -429,8 +463,16 @@ def _status_of(workflow, error):
     return InstanceStatus.RUNNING if engine.ready_user_tasks(workflow) else InstanceStatus.WAITING
 
 
-def _save(instance, workflow, *, error=None, status=None, new=False):
+def _case_record(instance):
+    process_type = process_types.get(instance.definition.process_id)
+    return process_type.case_record if process_type else process_types.CaseRecord()
+
+
+def _save(instance, workflow, *, error=None, status=None, new=False, acted=None):
+    """Persist the engine state and re-project the tasks. ``acted``: (task id, user, how) of the
+    human task this action closed, so its row records who acted."""
     status = status or _status_of(workflow, error)
+    was_open = instance.status in (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)
     fields = {
         "state": engine.dump_state(workflow),
         "status": status,
@@ -449,10 +491,13 @@ def _save(instance, workflow, *, error=None, status=None, new=False):
         setattr(instance, name, value)
     if error:
         _record(instance, None, HistoryAction.ERROR, opinion=error)
-    if status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED) and not new:
+    ended = status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED)
+    if ended and (was_open or new):
+        _case_record(instance).closed(instance)
+    if ended and not new:
         notify.notify([instance.started_by], _("%(key)s 已办结：%(outcome)s") % {
             "key": instance.business_key, "outcome": fields.get("outcome_label") or InstanceStatus(status).label}, instance)
-    _project_tasks(instance, workflow if status not in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED) else None)
+    _project_tasks(instance, workflow if not ended else None, acted=acted)
 
 
 def _bump_version(instance):
@@ -462,13 +507,18 @@ def _bump_version(instance):
     instance.version += 1
 
 
-def _project_tasks(instance, workflow):
-    """Re-derive the human-task rows from the engine state: add new ready tasks, drop vanished ones."""
+def _project_tasks(instance, workflow, acted=None):
+    """Re-derive the open human-task rows from the engine state: open new ready tasks, close
+    vanished ones (the row stays, with when, by whom and how it closed)."""
     ready = {t.id: t for t in engine.ready_user_tasks(workflow)} if workflow is not None else {}
     existing = dict(HumanTask.objects.filter(instance=instance).values_list("task_uuid", "pk"))
     gone = [pk for uuid, pk in existing.items() if uuid not in ready]
     if gone:
-        HumanTask.objects.filter(pk__in=gone).delete()
+        now = timezone.now()
+        acted_pk, actor, how = acted or (None, None, "")
+        if acted_pk in gone:
+            HumanTask.objects.filter(pk=acted_pk).update(closed_at=now, completed_by=actor, close_reason=how)
+        HumanTask.objects.filter(pk__in=[pk for pk in gone if pk != acted_pk]).update(closed_at=now, close_reason=TaskCloseReason.CANCELLED)
     new_rows = [_human_task_row(instance, t) for uuid, t in ready.items() if uuid not in existing]
     if new_rows:
         HumanTask.objects.bulk_create(new_rows)

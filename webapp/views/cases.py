@@ -15,7 +15,7 @@ from notices.desk import PUBLISH_STEP
 from documents.permissions import can_download
 from permissions import policy
 from permissions.roles import Role
-from workflows import services
+from workflows import process_types, services
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction, TaskConflict
 from workflows.models import HistoryAction, InstanceStatus, OPEN_STATUSES
 
@@ -122,7 +122,7 @@ def task_page(request, case_id, task_id):
         "can_release": task.claimed_by_id == user.pk,
         "nomination": _nomination(case, task, data),
         "returned_from": data.get("returned_from_name") or names.get(data.get("returned_from"), ""),
-        "extras": _award_extras(case, task, data),
+        "extras": _step_extras(case, task),
         "attachments": _attachments(case), "can_attach": not refusal,
     }
     return render(request, "webapp/task.html", context, status=status)
@@ -140,18 +140,11 @@ def _nomination(case, task, data):
     return queries.describe_fields(case.definition.process_id, first, data)
 
 
-def _award_extras(case, task, data):
-    """Side information of some steps: the unit's quota at a merit review, the objection under verification."""
-    extras = {}
-    if case.definition.process_id == "merit_citation" and task.bpmn_id == "Task_review":
-        from awards.quota import quota_usage
-
-        extras["quota"] = quota_usage(case, data.get("award_kind"))
-    if task.bpmn_id == "Task_verify":
-        from notices.models import Objection, ObjectionOutcome
-
-        extras["objection"] = Objection.objects.filter(instance=case, outcome=ObjectionOutcome.PENDING).first()
-    return extras
+def _step_extras(case, task):
+    """Side information the process type shows on some steps (e.g. the quota at a merit review)."""
+    process_type = process_types.get(case.definition.process_id)
+    extra = process_type.step_extras.get(task.bpmn_id) if process_type else None
+    return extra(case, task, process_type.case_record.for_case(case)) if extra else {}
 
 
 @login_required

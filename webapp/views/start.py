@@ -4,7 +4,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,7 +13,7 @@ from awards import candidates as award_candidates
 from permissions import policy
 from permissions.roles import Role
 from records.models import Cadre
-from workflows import services
+from workflows import process_types, services
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction, TaskConflict
 from workflows.models import ProcessDefinition, ProcessInstance
 
@@ -39,10 +38,10 @@ def _remember(request, token, case):
 @login_required
 def start_index(request):
     definitions = queries.startable_definitions(request.user)
-    return render(request, "webapp/start_index.html", {
-        "definitions": definitions,
-        "candidates": any(d.process_id == award_candidates.PROCESS for d in definitions),
-    })
+    for definition in definitions:
+        process_type = process_types.get(definition.process_id)
+        definition.start_links = process_type.start_links if process_type else ()
+    return render(request, "webapp/start_index.html", {"definitions": definitions})
 
 
 def _definition_or_404(user, process_id):
@@ -109,11 +108,8 @@ def start_process_page(request, process_id):
                 _remember(request, token, case)
                 messages.success(request, _("已暂存为 %(key)s，可在“待办”中继续填写后提交。") % {"key": case.business_key})
                 return redirect("task", case.pk, task.pk) if task else redirect("case", case.pk)
-            with transaction.atomic():
-                case = services.start_process(user, process_id, unit=unit, subject_cadre=cadre)
-                task = case.tasks.filter(bpmn_id=first_step).first()
-                if task is not None:
-                    services.complete_task(user, task.pk, data=form_data, opinion=opinion, action=action)
+            case = services.start_and_submit(user, process_id, unit=unit, subject_cadre=cadre, data=form_data,
+                                             opinion=opinion, action=action)
         except FormInvalid as exc:
             errors = exc.errors
         except ActionNotAllowed as exc:

@@ -1,4 +1,4 @@
-"""Finding the approving authority and its bodies (DOMAIN.md §1.2).
+"""Routing up the unit tree, for every process: the approving authority and its bodies (DOMAIN.md §1.2, §4.3).
 
 The DMN ``award_approval_authority`` says, for an award kind, the lowest level at which a party
 committee or government may approve it and the lowest level for a work department. The

@@ -1,0 +1,132 @@
+"""The typed case records of the award processes, written by the service door.
+
+Each hook runs in the transaction that holds the case's row lock (``workflows.services``):
+what it writes commits with the engine state or not at all.
+"""
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from workflows.errors import FormInvalid, InvalidAction
+from workflows.process_types import CaseRecord
+
+from . import quota
+from .models import Nomination, RevocationRequest
+
+AWARDED_END = "End_awarded"
+NOMINATION_FIELDS = ("award_kind", "deeds", "period_from", "period_to", "deed_reference")
+
+
+def _date(value):
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+
+
+def _save_open(record, model, conflict, *, update_fields=None):
+    """Save an open record; the database's one-open-case constraint turns a race into ``conflict()``."""
+    try:
+        with transaction.atomic():
+            record.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        raise InvalidAction(conflict()) from exc
+
+
+class NominationRecord(CaseRecord):
+    model = Nomination
+
+    def started(self, instance, data, *, user):
+        nomination = Nomination(instance=instance, cadre=instance.subject_cadre, unit=instance.nominating_unit,
+                                year=instance.created_at.year)
+        # A start with data is a pre-filled draft (暂存, the annual batch): keep what it names.
+        self._apply(nomination, {k: data.get(k) for k in NOMINATION_FIELDS if data.get(k) not in (None, "")}, lenient=True)
+        self._refuse_duplicate(nomination)
+        _save_open(nomination, Nomination, lambda: self._duplicate_message(nomination))
+
+    def step_submitted(self, instance, task, form, *, user):
+        nomination = Nomination.objects.select_for_update().select_related("unit").get(instance=instance)
+        action = form.get_action().code
+        data = form.cleaned_data
+        if task.bpmn_id == "Task_nominate" and action == "submit":
+            self._apply(nomination, {k: data.get(k) for k in NOMINATION_FIELDS})
+            self._refuse_duplicate(nomination)
+            _save_open(nomination, Nomination, lambda: self._duplicate_message(nomination))
+        elif task.bpmn_id == "Task_unit_decision" and action == "approve":
+            nomination.meeting_date, nomination.attendees = data.get("meeting_date"), data.get("attendees", "")
+            nomination.save(update_fields=["meeting_date", "attendees"])
+        elif task.bpmn_id == "Task_integrity":
+            nomination.integrity_opinion = data.get("integrity_opinion", "")
+            nomination.save(update_fields=["integrity_opinion"])
+        elif task.bpmn_id == "Task_review" and action == "approve" and not nomination.quota_counted:
+            refused = quota.take_place(nomination)
+            if refused is not None:
+                raise FormInvalid({"__all__": [refused.exceeded_message]})
+        elif task.bpmn_id == "Task_objection_decision" and action == "lower":
+            nomination.award_kind = data["lowered_kind"]
+            nomination.save(update_fields=["award_kind"])
+
+    def closed(self, instance):
+        nomination = Nomination.objects.select_for_update().filter(instance=instance).first()
+        if nomination is None:
+            return
+        nomination.is_open = False
+        if instance.outcome != AWARDED_END:
+            nomination.quota_counted = False  # ended without an award: the place is free again
+        nomination.save(update_fields=["is_open", "quota_counted"])
+
+    @staticmethod
+    def _apply(nomination, values, lenient=False):
+        for name, value in values.items():
+            if name in ("period_from", "period_to"):
+                try:
+                    value = _date(value)
+                except ValueError:
+                    if not lenient:
+                        raise
+                    value = None
+            elif value is None:
+                value = ""
+            setattr(nomination, name, value)
+
+    @staticmethod
+    def _open_duplicate(nomination):
+        if not nomination.deed_reference:
+            return None
+        return (Nomination.objects.filter(cadre_id=nomination.cadre_id, deed_reference=nomination.deed_reference, is_open=True)
+                .exclude(pk=nomination.pk).select_related("instance", "cadre").first())
+
+    def _duplicate_message(self, nomination):
+        other = self._open_duplicate(nomination)
+        return _("%(name)s同志的事迹“%(ref)s”已有在办的推荐 %(key)s，不能重复推荐") % {
+            "name": nomination.cadre.name, "ref": nomination.deed_reference, "key": other.instance.business_key if other else "—"}
+
+    def _refuse_duplicate(self, nomination):
+        if self._open_duplicate(nomination) is not None:
+            raise FormInvalid({"deed_reference": [self._duplicate_message(nomination)]})
+
+
+class RevocationRecord(CaseRecord):
+    model = RevocationRequest
+
+    def started(self, instance, data, *, user):
+        RevocationRequest.objects.create(instance=instance)
+
+    def step_submitted(self, instance, task, form, *, user):
+        if task.bpmn_id != "Task_apply":
+            return
+        request = RevocationRequest.objects.select_for_update().get(instance=instance)
+        data = form.cleaned_data
+        request.award_id, request.ground, request.facts = data["award_id"], data["ground"], data["facts"]
+
+        def conflict():
+            other = (RevocationRequest.objects.filter(award_id=request.award_id, is_open=True).exclude(pk=request.pk)
+                     .select_related("instance").first())
+            return _("该奖励已有在办的撤销申请 %(key)s") % {"key": other.instance.business_key if other else "—"}
+
+        if RevocationRequest.objects.filter(award_id=request.award_id, is_open=True).exclude(pk=request.pk).exists():
+            raise FormInvalid({"award_id": [conflict()]})
+        _save_open(request, RevocationRequest, conflict)
+
+    def closed(self, instance):
+        RevocationRequest.objects.filter(instance=instance).update(is_open=False)
