@@ -117,9 +117,7 @@ def _from_workflow_error(exc):
 def exception_handler(exc, context):
     if isinstance(exc, WorkflowError):
         exc = _from_workflow_error(exc)
-    elif isinstance(exc, ObjectDoesNotExist) and not isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, Http404):
+    elif isinstance(exc, ObjectDoesNotExist) and not isinstance(exc, Http404) or isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -5,7 +5,6 @@ import datetime
 import decimal
 
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve, reverse
@@ -42,7 +41,8 @@ from workflows.errors import FormInvalid
 from workflows.forms import form_class_for
 from workflows.models import Attachment, HistoryEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance
 
-from . import access, serializers as s
+from . import access
+from . import serializers as s
 from .errors import Conflict, RuleRefused
 from .errors import body as error_body
 from .filters import CadreFilter, ProcessFilter, TaskFilter

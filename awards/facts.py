@@ -1,9 +1,8 @@
 """The record facts the eligibility table reads (DOMAIN.md §1.4, §2, §3)."""
 import datetime
 
-from workflows import clock
-
 from records.models import AWARD_ORDER, AssessmentGrade, Award, AwardKind, Cadre
+from workflows import clock
 
 
 def award_rank(kind):

@@ -1,15 +1,12 @@
 """Task forms of the merit-citation process (DOMAIN.md §1, §6, §9)."""
-import datetime
 
 from django import forms
 from django.utils.text import format_lazy
-from workflows import clock
 from django.utils.translation import gettext_lazy as _
 
 from records.models import AWARD_ORDER, Award, AwardKind
-from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, OpinionForm, TaskForm
-
-
+from workflows import clock
+from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, TaskForm
 
 PROCESS = "merit_citation"
 DEEDS_MAX = 2000

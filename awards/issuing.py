@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy
 
 from documents import contexts
 from documents.rendering import issue_document
-from permissions.models import Unit
 from records.models import Award, AwardKind, Cadre
 from workflows import clock
 from workflows.models import HistoryAction
@@ -13,7 +12,6 @@ from workflows.notify import notify
 
 from . import facts
 from .models import AwardBonus
-
 
 # The award form's opinion rows (DOMAIN.md §8.2) and the steps whose opinions fill them.
 FORM_OPINION_STEPS = [

@@ -1,5 +1,4 @@
 """Merit citations: the bonus table, unit quotas, public notices and objections (DOMAIN.md §1, §6)."""
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

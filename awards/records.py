@@ -45,26 +45,42 @@ class NominationRecord(CaseRecord):
         _save_open(nomination, Nomination, lambda: self._duplicate_message(nomination))
 
     def step_submitted(self, instance, task, form, *, user):
-        nomination = Nomination.objects.select_for_update().select_related("unit").get(instance=instance)
-        action = form.get_action().code
-        data = form.cleaned_data
-        if task.bpmn_id == "Task_nominate" and action == "submit":
-            self._apply(nomination, {k: data.get(k) for k in NOMINATION_FIELDS})
-            self._refuse_duplicate(nomination)
-            _save_open(nomination, Nomination, lambda: self._duplicate_message(nomination))
-        elif task.bpmn_id == "Task_unit_decision" and action == "approve":
-            nomination.meeting_date, nomination.attendees = data.get("meeting_date"), data.get("attendees", "")
-            nomination.save(update_fields=["meeting_date", "attendees"])
-        elif task.bpmn_id == "Task_integrity":
-            nomination.integrity_opinion = data.get("integrity_opinion", "")
-            nomination.save(update_fields=["integrity_opinion"])
-        elif task.bpmn_id == "Task_review" and action == "approve" and not nomination.quota_counted:
+        handler = self.STEPS.get((task.bpmn_id, form.get_action().code))
+        if handler is not None:  # steps that establish no fact cost no query
+            handler(self, Nomination.objects.select_for_update().select_related("unit", "cadre").get(instance=instance),
+                    form.cleaned_data)
+
+    def _nominated(self, nomination, data):
+        self._apply(nomination, {k: data.get(k) for k in NOMINATION_FIELDS})
+        self._refuse_duplicate(nomination)
+        _save_open(nomination, Nomination, lambda: self._duplicate_message(nomination))
+
+    def _unit_decided(self, nomination, data):
+        nomination.meeting_date, nomination.attendees = data.get("meeting_date"), data.get("attendees", "")
+        nomination.save(update_fields=["meeting_date", "attendees"])
+
+    def _integrity_given(self, nomination, data):
+        nomination.integrity_opinion = data.get("integrity_opinion", "")
+        nomination.save(update_fields=["integrity_opinion"])
+
+    def _review_approved(self, nomination, data):
+        if not nomination.quota_counted:
             refused = quota.take_place(nomination)
             if refused is not None:
                 raise FormInvalid({"__all__": [refused.exceeded_message]})
-        elif task.bpmn_id == "Task_objection_decision" and action == "lower":
-            nomination.award_kind = data["lowered_kind"]
-            nomination.save(update_fields=["award_kind"])
+
+    def _lowered(self, nomination, data):
+        nomination.award_kind = data["lowered_kind"]
+        nomination.save(update_fields=["award_kind"])
+
+    # (step, action) → the fact it establishes
+    STEPS = {
+        ("Task_nominate", "submit"): _nominated,
+        ("Task_unit_decision", "approve"): _unit_decided,
+        ("Task_integrity", "submit"): _integrity_given,
+        ("Task_review", "approve"): _review_approved,
+        ("Task_objection_decision", "lower"): _lowered,
+    }
 
     def closed(self, instance):
         nomination = Nomination.objects.select_for_update().filter(instance=instance).first()

@@ -27,7 +27,6 @@ bench/results/engine.txt.
 """
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path

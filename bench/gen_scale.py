@@ -27,7 +27,6 @@ Prints the row counts, the time taken and the database size.
 """
 import argparse
 import datetime
-import io
 import json
 import os
 import random

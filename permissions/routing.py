@@ -7,7 +7,7 @@ satisfies one of the two.
 """
 from django.utils.translation import gettext as _
 
-from permissions.models import Unit, UnitKind, UnitLevel
+from permissions.models import Unit, UnitKind
 
 LEVEL_ORDER = {"township": 1, "county": 2, "city": 3, "province": 4, "central": 5}
 COMMITTEE_KINDS = {UnitKind.PARTY_COMMITTEE, UnitKind.GOVERNMENT}

@@ -1,6 +1,5 @@
 """The record facts the hard limits of an exceptional promotion read (DOMAIN.md §4.2, §3, §2)."""
 from records.models import RANK_ORDER, AssessmentGrade, RankLevel, rank_index
-
 from workflows import clock
 
 # Levels (级) group the grades (正/副) of DOMAIN.md §4.4: 乡科级, 县处级, 厅局级, 省部级.

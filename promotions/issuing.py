@@ -6,8 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from documents import contexts
 from documents.rendering import issue_document
-from permissions.models import Unit
-from records.models import Promotion, RankLevel
+from records.models import Promotion
 from workflows import clock
 from workflows.models import HistoryAction
 from workflows.notify import notify

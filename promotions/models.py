@@ -43,3 +43,17 @@ class Proposal(models.Model):
 
     def __str__(self):
         return f"{self.instance} {self.cadre} {self.target_post}"
+
+    @property
+    def ground_label(self):
+        from .issuing import ground_label
+
+        return ground_label(self.ground)
+
+    @property
+    def broken_labels(self):
+        """The broken qualifications as their labels, joined (for pages and documents)."""
+        from .forms import BREAKABLE
+
+        labels = dict(BREAKABLE)
+        return "、".join(str(labels.get(code, code)) for code in self.broken_items or [])

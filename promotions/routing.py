@@ -6,8 +6,8 @@ department one level up must consent (step 2).
 """
 from django.utils.translation import gettext as _
 
-from permissions.routing import area_of, bodies
 from permissions.models import Unit, UnitKind
+from permissions.routing import area_of, bodies
 
 
 class NoDecidingCommittee(ValueError):

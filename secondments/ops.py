@@ -8,10 +8,9 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from permissions import routing
 from notices.desk import issue_clarification
 from notices.models import Objection, ObjectionOutcome
-from permissions import policy
+from permissions import policy, routing
 from permissions.models import Unit
 from permissions.roles import Role
 from records.models import Secondment

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from permissions.routing import area_of
 from permissions.models import Unit, UnitKind
+from permissions.routing import area_of
 from records.models import AssessmentGrade, RankLevel
 from workdays.calendar import SHANGHAI
 from workflows import clock, services

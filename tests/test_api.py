@@ -5,17 +5,34 @@ import datetime
 import hashlib
 
 import pytest
-from django.test import override_settings
 from django.conf import settings
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from awards.models import AwardQuota
 from permissions.models import Grant
 from permissions.roles import Role
 from tests.merit_helpers import QT_CLEAN, cadre, nomination, person, unit
-from tests.test_api_helpers import (AFTER_NOTICE, APPROVAL_DAY, PASSWORD, PUBLISH_DAY, anonymous, assert_error,
-                                    case_of, clean_cadre, client_for, complete, integrity, nominate, ok, publish, start,
-                                    task_id, to_publish, unit_decides, world)  # noqa: F401  (fixture)
+from tests.test_api_helpers import (
+    AFTER_NOTICE,
+    APPROVAL_DAY,
+    PASSWORD,
+    PUBLISH_DAY,
+    anonymous,
+    assert_error,
+    case_of,
+    clean_cadre,
+    client_for,
+    complete,
+    integrity,
+    nominate,
+    ok,
+    publish,
+    start,
+    task_id,  # noqa: F401  (fixture)
+    to_publish,
+    unit_decides,
+)
 from workflows import clock, services
 from workflows.models import HistoryAction, HistoryEvent, HumanTask, Notification, ProcessInstance
 

@@ -10,11 +10,19 @@ import hashlib
 import re
 
 import pytest
-
-from tests.test_api_helpers import (AFTER_NOTICE, APPROVAL_DAY, PASSWORD, PUBLISH_DAY, anonymous, assert_error, ok,
-                                    world)  # noqa: F401  (fixture)
-from tests.merit_helpers import QT_CLEAN, nomination
 from rest_framework.test import APIClient
+
+from tests.merit_helpers import QT_CLEAN, nomination
+from tests.test_api_helpers import (
+    AFTER_NOTICE,
+    APPROVAL_DAY,
+    PASSWORD,
+    PUBLISH_DAY,
+    anonymous,
+    assert_error,
+    ok,
+    world,  # noqa: F401  (fixture)
+)
 from workflows import clock, services
 
 pytestmark = pytest.mark.django_db

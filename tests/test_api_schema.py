@@ -18,15 +18,24 @@ from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 
 from permissions.models import Grant
 from permissions.roles import Role
 from tests.merit_helpers import unit
-from tests.test_api_helpers import (anonymous, clean_cadre, client_for, nominate, ok, publish, start, to_publish,
-                                    unit_decides, world)  # noqa: F401  (fixture)
+from tests.test_api_helpers import (
+    anonymous,
+    clean_cadre,
+    client_for,
+    nominate,
+    ok,
+    publish,
+    start,
+    to_publish,
+    unit_decides,  # noqa: F401  (fixture)
+    )
 
 pytestmark = pytest.mark.django_db
 
@@ -112,8 +121,7 @@ def wsgi_in_this_transaction():
 
 def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(world):
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                                   status_code_conformance)
+    from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
     from webapp.wsgi import application
 

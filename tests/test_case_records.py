@@ -16,7 +16,6 @@ from awards import candidates
 from awards.models import Nomination
 from documents.models import IssuedDocument
 from notices import desk as notices
-from notices.models import Objection
 from permissions.models import Grant
 from permissions.roles import Role
 from promotions.models import Proposal

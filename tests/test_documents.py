@@ -268,10 +268,9 @@ def test_number_format_and_gapless_register(issuer):
     class Abort(Exception):
         pass
 
-    with pytest.raises(Abort):
-        with transaction.atomic():
-            assert allocate_number(issuer, 2026) == ("平组〔2026〕4号", 4)
-            raise Abort
+    with pytest.raises(Abort), transaction.atomic():
+        assert allocate_number(issuer, 2026) == ("平组〔2026〕4号", 4)
+        raise Abort
     with transaction.atomic():
         assert allocate_number(issuer, 2026) == ("平组〔2026〕4号", 4)
         # Each year starts again at 1.

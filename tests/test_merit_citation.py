@@ -8,8 +8,7 @@ from django.core.management import call_command
 from notices import desk as notices
 from notices.models import Notice
 from records.models import Award
-from tests.merit_helpers import (QT_CLEAN, at, cadre, load_world, person, refresh, start_and_nominate, task_of,
-                                 unit, unit_decides)
+from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
 from workflows import clock, services
 from workflows.errors import ActionNotAllowed
 from workflows.models import InstanceStatus

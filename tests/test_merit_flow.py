@@ -3,13 +3,25 @@ candidates (issue 3; DOMAIN.md §1.3, §1.5, §6, §9)."""
 import pytest
 
 from awards import candidates
-from notices import desk as notices
 from awards.models import AwardQuota, Nomination
-from notices.models import Objection
 from documents.models import IssuedDocument
+from notices import desk as notices
+from notices.models import Objection
 from records.models import Award
-from tests.merit_helpers import (QT_CLEAN, at, cadre, load_world, nomination, person, refresh, start_and_nominate, task_of,
-                                 to_publish, unit, unit_decides)
+from tests.merit_helpers import (
+    QT_CLEAN,
+    at,
+    cadre,
+    load_world,
+    nomination,
+    person,
+    refresh,
+    start_and_nominate,
+    task_of,
+    to_publish,
+    unit,
+    unit_decides,
+)
 from workflows import clock, engine, services
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction
 from workflows.models import HistoryAction, HumanTask, InstanceStatus, ProcessInstance

@@ -4,9 +4,20 @@ import datetime
 
 import pytest
 
-from records.models import (AnnualAssessment, Award, FaultToleranceExcuse, Investigation, Sanction)
-from tests.merit_helpers import (QT_CLEAN, at, cadre, load_world, nomination, person, refresh, start_and_nominate, task_of,
-                                 unit, unit_decides)
+from records.models import AnnualAssessment, Award, FaultToleranceExcuse, Investigation, Sanction
+from tests.merit_helpers import (
+    QT_CLEAN,
+    at,
+    cadre,
+    load_world,
+    nomination,
+    person,
+    refresh,
+    start_and_nominate,
+    task_of,
+    unit,
+    unit_decides,
+)
 from workflows import clock, engine, services
 from workflows.models import HumanTask, InstanceStatus
 

@@ -6,7 +6,7 @@ import pytest
 from notices import desk
 from records.models import Investigation, Promotion, Sanction
 from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, refresh, task_of, unit
-from tests.promotion_helpers import consent, meeting, propose, proposal, recommend_inspect
+from tests.promotion_helpers import consent, meeting, proposal, propose, recommend_inspect
 from workflows import clock, engine, services
 from workflows.errors import ActionNotAllowed, FormInvalid
 from workflows.models import HumanTask, InstanceStatus

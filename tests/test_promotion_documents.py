@@ -58,8 +58,9 @@ def subject():
     person = f.cadre("王䶮", tree["township"], id_number="410423198912254396", ethnicity="回族", native_place="河南鲁山",
                      birth_place="河南鲁山", full_time_education="大学本科", full_time_school="郑州大学法学院法学专业",
                      current_post="琴台街道党工委副书记", resume="2008.07—2012.06 鲁山县琴台街道办事员\n2012.06— 琴台街道党工委副书记")
-    from records.models import FamilyMember
     import datetime
+
+    from records.models import FamilyMember
 
     FamilyMember.objects.create(cadre=person, relation="妻子", name="李堃", birth_date=datetime.date(1990, 3, 1),
                                 political_status="中共党员", work_unit_and_post="鲁山县第一中学教师")

@@ -13,9 +13,25 @@ from records.models import Secondment
 from secondments import actions
 from secondments.models import CandidateStatus, InvitationStatus
 from secondments.queries import candidates, nomination_status
-from tests.test_secondment_helpers import (OWNER, SELECTOR, at, call_task, candidate, confirm, integrity, load_world,
-                                           nominate, open_round, person, publish, refresh, select, task,
-                                           to_selection, unit)
+from tests.test_secondment_helpers import (
+    OWNER,
+    SELECTOR,
+    at,
+    call_task,
+    candidate,
+    confirm,
+    integrity,
+    load_world,
+    nominate,
+    open_round,
+    person,
+    publish,
+    refresh,
+    select,
+    task,
+    to_selection,
+    unit,
+)
 from workflows import clock, engine, services
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction
 from workflows.models import HumanTask, InstanceStatus

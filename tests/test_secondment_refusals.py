@@ -3,13 +3,29 @@ over-selection, nomination after the deadline, a unit nominating for another uni
 outside the round's rank range — and the plan's own limits (DOMAIN.md §5, §9)."""
 import pytest
 
-from permissions import policy
 from secondments import plan
 from secondments.models import CandidateStatus, InvitationStatus
 from secondments.queries import nomination_status
-from tests.test_secondment_helpers import (AFTER_DEADLINE, OPEN_AT, OWNER, SELECTOR, at, call_task, candidate, confirm,
-                                           load_world, nominate, open_round, person, plan_data, refresh, selection, task,
-                                           to_selection, unit)
+from tests.test_secondment_helpers import (
+    AFTER_DEADLINE,
+    OPEN_AT,
+    OWNER,
+    SELECTOR,
+    at,
+    call_task,
+    candidate,
+    confirm,
+    load_world,
+    nominate,
+    open_round,
+    person,
+    plan_data,
+    refresh,
+    selection,
+    task,
+    to_selection,
+    unit,
+)
 from workflows import clock, services
 from workflows.errors import ActionNotAllowed, FormInvalid, TaskConflict
 from workflows.models import HumanTask
@@ -71,17 +87,15 @@ def test_nomination_after_the_deadline_is_refused(world):
     late_cadre = candidate("王建峰", QT, born="1991-01-01")
     step = call_task(case, QT)
     # After 24:00 of the deadline day, before the worker has fired the timer: the form refuses.
-    with clock.frozen_at(at("2026-09-16 00:00")):
-        with pytest.raises(FormInvalid) as caught:
-            services.complete_task(person("ls_qt_jbr"), step.pk, data={"candidate_ids": [str(late_cadre.pk)], "recommendation": "补报"})
+    with clock.frozen_at(at("2026-09-16 00:00")), pytest.raises(FormInvalid) as caught:
+        services.complete_task(person("ls_qt_jbr"), step.pk, data={"candidate_ids": [str(late_cadre.pk)], "recommendation": "补报"})
     assert caught.value.errors["__all__"] == ["推荐已于2026年9月15日24时截止，不能再报送或修改"]
     # A unit that nominated in time but whose leadership had not confirmed is late too.
     nominate(case, TL, [candidate("钱晓岚", TL, born="1991-06-12", rank="township_deputy")])
     services.fire_due_timers(now=AFTER_DEADLINE)
     # Once the worker has closed the call, the step is gone: a late submission meets a conflict.
-    with clock.frozen_at(at("2026-09-16 09:00")):
-        with pytest.raises(TaskConflict):
-            services.complete_task(person("ls_qt_jbr"), step.pk, data={"candidate_ids": [str(late_cadre.pk)], "recommendation": "补报"})
+    with clock.frozen_at(at("2026-09-16 09:00")), pytest.raises(TaskConflict):
+        services.complete_task(person("ls_qt_jbr"), step.pk, data={"candidate_ids": [str(late_cadre.pk)], "recommendation": "补报"})
     assert not HumanTask.objects.filter(instance=case, bpmn_id__in=["Task_nominate", "Task_unit_confirm"]).exists()
     status = {u["unit"].code: u for u in nomination_status(refresh(case))["units"]}
     assert status[QT]["status"] == InvitationStatus.LATE and status[QT]["label"] == "逾期未报送"
@@ -133,11 +147,10 @@ def test_a_nominator_may_not_nominate_a_relative(world):
 
 def test_the_plan_is_checked_before_the_round_opens(world):
     """DOMAIN.md §5: term 1–2 years; places fit the posts; the deadline comes before the term."""
-    with clock.frozen_at(OPEN_AT):
-        with pytest.raises(FormInvalid) as caught:
-            plan.open_round(person(OWNER), unit("HA-PDS-ZZB"), plan_data(
-                places=4, term_months=30, term_start="2026-09-10", nomination_deadline="2026-08-31",
-                rank_min="county_principal", rank_max="township_deputy"))
+    with clock.frozen_at(OPEN_AT), pytest.raises(FormInvalid) as caught:
+        plan.open_round(person(OWNER), unit("HA-PDS-ZZB"), plan_data(
+            places=4, term_months=30, term_start="2026-09-10", nomination_deadline="2026-08-31",
+            rank_min="county_principal", rank_max="township_deputy"))
     errors = caught.value.errors
     assert errors["term_months"] == ["确保该值小于或等于24。"]
     assert errors["nomination_deadline"] == ["推荐截止日期不能早于今天"]
@@ -166,8 +179,7 @@ def test_after_the_call_closes_a_selected_candidate_who_became_ineligible_is_ref
 
     case, people = to_selection()
     investigated(people["tl"], opened="2026-09-16")
-    with clock.frozen_at(at("2026-09-16 10:00")):
-        with pytest.raises(FormInvalid) as caught:
-            services.complete_task(person(SELECTOR), task(case, "Task_select").pk, data=selection(case, [
-                (people["jyj"], "P1"), (people["qt"], "P2"), (people["tl"], "P1")]))
+    with clock.frozen_at(at("2026-09-16 10:00")), pytest.raises(FormInvalid) as caught:
+        services.complete_task(person(SELECTOR), task(case, "Task_select").pk, data=selection(case, [
+            (people["jyj"], "P1"), (people["qt"], "P2"), (people["tl"], "P1")]))
     assert any("“钱晓岚”现已不符合选派条件：正在接受立案审查调查，尚未结案" in m for ms in caught.value.errors.values() for m in ms)

@@ -12,13 +12,30 @@ from pypdf import PdfReader
 
 from documents.models import IssuedDocument
 from notices.models import Notice
-from permissions import policy
 from records.models import Secondment
 from secondments.models import CandidateStatus, InvitationStatus
 from secondments.queries import candidates, nomination_status
-from tests.test_secondment_helpers import (AFTER_DEADLINE, NOMINATORS, OWNER, at, call_task, candidate, confirm,
-                                           integrity, investigated, load_world, nominate, open_round, person, publish,
-                                           refresh, round_of, select, task, unit)
+from tests.test_secondment_helpers import (
+    AFTER_DEADLINE,
+    NOMINATORS,
+    OWNER,
+    at,
+    call_task,
+    candidate,
+    confirm,
+    integrity,
+    investigated,
+    load_world,
+    nominate,
+    open_round,
+    person,
+    publish,
+    refresh,
+    round_of,
+    select,
+    task,
+    unit,
+)
 from workflows import clock, services
 from workflows.errors import ActionNotAllowed, FormInvalid
 from workflows.models import HumanTask, InstanceStatus

@@ -8,12 +8,25 @@ import pytest
 from django.core.management import call_command
 from lxml import etree
 
-from permissions import policy
 from permissions.roles import role_for_lane
 from secondments.models import InvitationStatus
 from secondments.queries import nomination_status, round_of
-from tests.test_secondment_helpers import (INVITED, LEADERS, NOMINATORS, OWNER, at, call_task, candidate, confirm, load_world,
-                                           nominate, open_round, person, refresh, unit)
+from tests.test_secondment_helpers import (
+    INVITED,
+    LEADERS,
+    NOMINATORS,
+    OWNER,
+    at,
+    call_task,
+    candidate,
+    confirm,
+    load_world,
+    nominate,
+    open_round,
+    person,
+    refresh,
+    unit,
+)
 from workflows import clock, services
 from workflows.models import HumanTask, Notification, ProcessDefinition, ProcessInstance
 

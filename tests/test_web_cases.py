@@ -11,8 +11,19 @@ from django.urls import reverse
 from permissions.roles import Role
 from records.models import Cadre, Sanction
 from tests import factories as f
-from tests.merit_helpers import (QT_CLEAN, at, cadre, load_world, nomination, person, refresh, start_and_nominate, task_of,
-                                 unit, unit_decides)
+from tests.merit_helpers import (
+    QT_CLEAN,
+    at,
+    cadre,
+    load_world,
+    nomination,
+    person,
+    refresh,
+    start_and_nominate,
+    task_of,
+    unit,
+    unit_decides,
+)
 from workflows import clock, services
 from workflows.models import HistoryAction, HistoryEvent, HumanTask, InstanceStatus, Notification, ProcessInstance
 

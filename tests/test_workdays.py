@@ -5,7 +5,7 @@
 working days starts on the publication day if that is a working day and ends at 24:00 of
 the N-th working day.
 """
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -131,9 +131,8 @@ def test_deadline_is_midnight_after_the_last_day_in_shanghai():
 
 def test_aware_datetime_uses_the_chinese_calendar_day():
     """§7: 2026-09-30 20:00 UTC is already 10-01 (a holiday) in Beijing."""
-    from datetime import timezone
 
-    assert is_working_day(datetime(2026, 9, 30, 20, 0, tzinfo=timezone.utc)) is False
+    assert is_working_day(datetime(2026, 9, 30, 20, 0, tzinfo=UTC)) is False
 
 
 # --- unknown years (§7: refuse, naming the year) ---

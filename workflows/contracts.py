@@ -84,7 +84,7 @@ def _writes(task_spec):
 
 def _form_fields(process_type):
     """field name → the steps whose forms submit it (the opinion goes to history, not to data)."""
-    fields = {}
+    fields: dict[str, list[str]] = {}
     for step, form_class in process_type.forms.items():
         for name in form_class.base_fields:
             if name != "opinion":
@@ -166,7 +166,7 @@ def check_directory(directory):
     violations = []
     found = set()
     for process_id in parser.get_process_ids():
-        filename = getattr(parser.process_parsers.get(process_id), "filename", None)
+        filename = getattr(parser.process_parsers.get(process_id), "filename", None) or ""
         spec = parser.get_spec(process_id)
         found.add(process_id)
         violations += check_spec(process_id, spec, parser.get_subprocess_specs(process_id),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from . import engine
 from .sandbox import check_spec_expressions
 
-_cache = {}
+_cache: dict = {}
 _lock = threading.Lock()
 
 

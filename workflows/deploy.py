@@ -26,7 +26,6 @@ from .models import ProcessDefinition
 from .sandbox import UnsafeExpression, check_spec_expressions, compile_sandboxed
 
 
-
 class DeployError(Exception):
     def __init__(self, file_name, line, reason):
         self.file_name, self.line, self.reason = file_name, line, reason

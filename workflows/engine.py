@@ -68,7 +68,7 @@ def spec_to_json(spec, subprocess_specs):
     }
 
 
-_spec_cache = {}
+_spec_cache: dict = {}
 _spec_cache_lock = threading.Lock()
 
 

@@ -12,6 +12,7 @@ import decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+
 class Action:
     """An action a step offers. ``kind`` says what the service does with it:
     ``complete`` (the default), ``return`` (退回 to ``return_to``) or ``reject``/``complete``

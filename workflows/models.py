@@ -129,7 +129,7 @@ class HumanTaskQuerySet(models.QuerySet):
         return self.filter(models.Exists(ProcessInstance.objects.visible_to(user).filter(pk=models.OuterRef("instance_id"))))
 
 
-class OpenTaskManager(models.Manager.from_queryset(HumanTaskQuerySet)):
+class OpenTaskManager(models.Manager.from_queryset(HumanTaskQuerySet)):  # type: ignore[misc]  # Django's documented pattern
     """The default manager (and ``case.tasks``): open tasks only."""
 
     def get_queryset(self):

@@ -12,8 +12,9 @@ step fails loudly instead of falling back to a form that accepts anything.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 
 class CaseRecord:

@@ -59,14 +59,14 @@ import keyword
 import operator
 import re
 import textwrap
+from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
+from types import CodeType, MappingProxyType
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import translation
-from functools import lru_cache
-from types import CodeType, MappingProxyType
-from typing import Callable, NamedTuple
-
 from django.utils.translation import gettext as _
 from RestrictedPython import PrintCollector, compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
@@ -286,8 +286,8 @@ def _compile(source, mode):
             called.add(node.func.id)
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     result = compiler(tree, _FILENAME)
-    if result.errors:
-        raise UnsafeExpression(source, "; ".join(result.errors))
+    if result.errors or result.code is None:
+        raise UnsafeExpression(source, "; ".join(result.errors) or "does not compile")
     return _Compiled(result.code, frozenset(called))
 
 

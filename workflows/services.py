@@ -29,9 +29,9 @@ from .models import (
     HistoryEvent,
     HumanTask,
     InstanceStatus,
-    TaskCloseReason,
     ProcessDefinition,
     ProcessInstance,
+    TaskCloseReason,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,15 +68,16 @@ def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
         instance.save()
         _involve(instance, {(unit.pk, unit.path)})
         _case_record(instance).started(instance, data, user=user)
-        workflow = engine.new_workflow(definition, {
+        start_data = {
             **data,
             "business_key": key,
             "process_instance_id": instance.pk,
             "nominating_unit_id": unit.pk,
             "subject_cadre_id": subject_cadre.pk if subject_cadre else None,
             "started_by_id": user.pk,
-        })
-        workflow, error = _advance(instance, workflow)
+        }
+        workflow, error = _advance(instance, engine.new_workflow(definition, start_data),
+                                   rebuild=lambda: engine.new_workflow(definition, start_data))
         _record(instance, user, HistoryAction.START, changed_fields=data)
         _save(instance, workflow, error=error, new=True)
     return instance
@@ -132,20 +133,25 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
         opinion = form.cleaned_data.get("opinion", "")
         record = _case_record(instance)
         if chosen.kind == "return":
-            _return(workflow, task, spiff_task, task.return_targets()[0] if task.return_targets() else None, opinion)
+            step = _return_step(workflow, task, task.return_targets()[0] if task.return_targets() else None, opinion)
             record.step_returned(instance, task, user=user)
-            workflow, error = _advance(instance, workflow)
+            workflow, error = _advance(instance, workflow, step)
             _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": task.return_targets()[:1]})
             _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED))
         else:
             # The case's typed facts first (it may refuse, e.g. a full quota), so that the
             # service tasks after this step read them.
             record.step_submitted(instance, task, form, user=user)
-            payload = {**form.task_payload(), "decision": chosen.code}
-            spiff_task.data.update(payload)
-            spiff_task.data["last_opinion"] = opinion
-            _record(instance, user, HistoryAction.COMPLETE, task=task, opinion=opinion, changed_fields=payload)
-            workflow, error = _advance(instance, workflow, run=spiff_task)
+            payload = {**form.task_payload(), "decision": chosen.code, "last_opinion": opinion}
+
+            def step(workflow):
+                ready = workflow.get_task_from_id(task.task_uuid)
+                ready.data.update(payload)
+                ready.run()
+
+            _record(instance, user, HistoryAction.COMPLETE, task=task, opinion=opinion,
+                    changed_fields={k: v for k, v in payload.items() if k != "last_opinion"})
+            workflow, error = _advance(instance, workflow, step)
             _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.COMPLETED))
     return instance
 
@@ -181,24 +187,24 @@ def return_task(user, task_id, *, to, opinion):
         instance, task = _lock_task(task_id)
         _require_can_act(user, task, instance)
         workflow = engine.load_workflow(instance.definition, instance.state)
-        spiff_task = _ready_spiff_task(workflow, task)
-        _return(workflow, task, spiff_task, to, opinion)
+        _ready_spiff_task(workflow, task)
+        step = _return_step(workflow, task, to, opinion)
         _case_record(instance).step_returned(instance, task, user=user)
-        workflow, error = _advance(instance, workflow)
+        workflow, error = _advance(instance, workflow, step)
         _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": to})
         _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED))
     return instance
 
 
-def _return(workflow, task, spiff_task, to, opinion):
+def _return_step(workflow, task, to, opinion):
+    """Check a 退回 to ``to`` and return the engine step that performs it."""
     if not to or to not in task.return_targets():
         raise InvalidAction(_("此环节不能退回到“%(step)s”") % {"step": to or "—"})
     target = _latest_completed(workflow, to)
     if target is None:
         raise InvalidAction(_("环节“%(step)s”尚未办理过，不能退回") % {"step": to})
-    workflow.reset_from_task_id(target.id, data={
-        **target.data, "return_reason": opinion, "returned_from": task.bpmn_id, "returned_from_name": task.name,
-    })
+    data = {**target.data, "return_reason": opinion, "returned_from": task.bpmn_id, "returned_from_name": task.name}
+    return lambda workflow: workflow.reset_from_task_id(target.id, data=data)
 
 
 def withdraw(user, instance_id, *, opinion=""):
@@ -218,8 +224,7 @@ def withdraw(user, instance_id, *, opinion=""):
         target = _latest_completed(workflow, last.task_bpmn_id)
         if target is None:
             raise InvalidAction(_("下一环节已经办理，不能撤回"))
-        workflow.reset_from_task_id(target.id)
-        workflow, error = _advance(instance, workflow)
+        workflow, error = _advance(instance, workflow, lambda workflow: workflow.reset_from_task_id(target.id))
         _record(instance, user, HistoryAction.WITHDRAW, opinion=opinion, task_name=last.task_name, task_bpmn_id=last.task_bpmn_id)
         _save(instance, workflow, error=error)
     return instance
@@ -300,11 +305,10 @@ def deliver_message(user, instance_id, message_name, *, payload=None, note=""):
         if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.WAITING):
             return False
         workflow = engine.load_workflow(instance.definition, instance.state)
-        definition = engine.waiting_message_definition(workflow, message_name)
-        if definition is None:
+        if engine.waiting_message_definition(workflow, message_name) is None:
             return False
-        workflow.catch(BpmnEvent(definition, payload or {}))
-        workflow, error = _advance(instance, workflow)
+        workflow, error = _advance(instance, workflow, lambda workflow: workflow.catch(
+            BpmnEvent(engine.waiting_message_definition(workflow, message_name), payload or {})))
         _record(instance, user, HistoryAction.MESSAGE, task_name=note or message_name, changed_fields=payload or {})
         _save(instance, workflow, error=error)
     return True
@@ -356,7 +360,7 @@ def resume_errored(now=None, limit=100):
                 if instance is None or instance.status != InstanceStatus.ERROR:
                     continue
                 workflow = engine.load_workflow(instance.definition, instance.state)
-                workflow, error = _advance(instance, workflow, retry=True)
+                workflow, error = _advance(instance, workflow, engine.retry_failed_steps)
                 if error:
                     continue  # still failing: leave the row as it was (rolls back nothing)
                 _record(instance, None, HistoryAction.RESUME)
@@ -412,35 +416,37 @@ def _latest_completed(workflow, bpmn_id):
     return max(done, key=lambda t: t.last_state_change) if done else None
 
 
-def _advance(instance, workflow, run=None, retry=False):
-    """Run ``run`` (the user's task) and the engine steps after it; return (workflow, error).
+def _advance(instance, workflow, step=None, *, rebuild=None):
+    """Apply ``step`` (the action's own change: run the user's task, a 退回, a caught message …)
+    and run the engine after it; return (workflow, error).
 
-    Failure-safe: the engine steps run in a savepoint, from a snapshot of the state taken just
-    before them. When any of them fails (a script, a DMN, a service, a timer expression such as
-    a missing calendar year), both sides go back to that snapshot: the savepoint rolls back
-    what the services wrote (a document, its number) and the workflow is restored from the
-    snapshot, so the saved state never marks a service as done whose writes were undone. The
-    case is parked in the error state with the message; resuming runs the steps again from
-    there. The user's own completion (and the case record it wrote) is kept.
+    Failure-safe: the engine runs in a savepoint. When any engine step fails (a script, a DMN,
+    a service, a timer expression such as a missing calendar year), both sides go back: the
+    savepoint rolls back what the services wrote (a document, its number), and the workflow is
+    rebuilt from the committed state (``rebuild``, default: the instance's saved state) with
+    ``step`` applied again — so the saved state never marks a service as done whose writes
+    were undone. The case is parked in the error state; resuming runs the engine from there.
+    The action itself (the user's completion and the case record it wrote) is kept. Nothing is
+    copied on the way: the rebuild costs only when a step fails.
     """
     try:
         # A savepoint: PostgreSQL would otherwise refuse every later statement of the transaction.
         with transaction.atomic():
-            if retry:
-                engine.retry_failed_steps(workflow)
-            if run is not None:
-                run.run()
-    except Exception as exc:  # noqa: BLE001 - the user's step failed in the diagram: park, keep the completion
+            if step is not None:
+                step(workflow)
+    except Exception as exc:  # noqa: BLE001 - the action's own step failed in the diagram: park, keep it
         logger.warning("engine step failed: %s", exc, exc_info=True)
         return workflow, _error_text(exc)
-    snapshot = engine.dump_state(workflow)
     try:
         with transaction.atomic():
             workflow.refresh_timers()
             workflow.do_engine_steps()
     except Exception as exc:  # noqa: BLE001 - any engine failure must park the case, not lose it
         logger.warning("engine step failed: %s", exc, exc_info=True)
-        return engine.load_workflow(instance.definition, snapshot), _error_text(exc)
+        workflow = rebuild() if rebuild is not None else engine.load_workflow(instance.definition, instance.state)
+        if step is not None:
+            step(workflow)
+        return workflow, _error_text(exc)
     return workflow, None
 
 

@@ -1,6 +1,15 @@
 """The web workspace's pages (工作台, 发起, 办理, 案件, 公示管理, 干部档案, 通知)."""
-from .cases import (case_page, claim_task, download_attachment, release_task, remind_case, task_page, terminate_case,
-                    upload_attachment, withdraw_case)
+from .cases import (
+                    case_page,
+                    claim_task,
+                    download_attachment,
+                    release_task,
+                    remind_case,
+                    task_page,
+                    terminate_case,
+                    upload_attachment,
+                    withdraw_case,
+)
 from .notices import notices_page, record_objection
 from .notifications import notification_list, notification_open, notification_read_all
 from .records import cadre_detail, cadre_list, import_page, import_template

@@ -11,18 +11,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from notices.desk import PUBLISH_STEP
 from documents.permissions import can_download
+from notices.desk import PUBLISH_STEP
 from permissions import policy
 from permissions.roles import Role
 from workflows import process_types, services
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction, TaskConflict
-from workflows.models import HistoryAction, InstanceStatus, OPEN_STATUSES
+from workflows.models import OPEN_STATUSES, HistoryAction, InstanceStatus
 
 from .. import diagram as diagrams
 from .. import queries
 from ..forms import CaseActionForm, TerminateForm
 from .common import action_buttons, build_task_form, hidden_fields, submitted_fields, visible_fields
+
 
 def _step_names(case):
     try:
@@ -204,7 +205,10 @@ def case_page(request, case_id):
         document.downloadable = can_download(user, document)
     notices = list(case.notices.select_related("document").all()) if hasattr(case, "notices") else []
     objections = list(case.objections.select_related("clarification").all()) if hasattr(case, "objections") else []
+    process_type = process_types.get(case.definition.process_id)
     return render(request, "webapp/case.html", {
+        "panels": process_type.panels if process_type else (),
+        "record": process_type.case_record.for_case(case) if process_type else None,
         "case": case, "tasks": tasks, "mine": mine, "svg": svg, "diagram_text": diagram_text,
         "timeline": queries.timeline(case), "documents": documents, "notices": notices, "objections": objections,
         "where": queries.case_where(case, tasks),
