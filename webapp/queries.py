@@ -132,63 +132,207 @@ def first_user_task(definition):
 
 # --------------------------------------------------------------------------- presenting fields
 
-def _display(field, value):
-    """A task-data value as the form's field would show it (choice labels, dates, yes/no)."""
+# Hidden inputs of a step that still say something to a reader: shown by name, not as ids.
+NAMED_HIDDEN_FIELDS = {"attachments"}
+
+
+def _ids(value):
+    """The ids in a value (one id or a list of them), as ints; None when it holds anything else."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if not all((isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.isdigit()) for v in values):
+        return None
+    return [int(v) for v in values]
+
+
+def _award_names(ids, instance):
+    from records.models import Award
+
+    awards = Award.objects.filter(pk__in=ids)
+    if instance is not None and instance.subject_cadre_id:
+        awards = awards.filter(cadre_id=instance.subject_cadre_id)
+    return {
+        a.pk: " ".join(part for part in (a.get_kind_display(), a.decision_number, date_format(a.awarded_on, "DATE_FORMAT")) if part)
+        for a in awards
+    }
+
+
+def _attachment_names(ids, instance):
+    from workflows.models import Attachment
+
+    attachments = Attachment.objects.filter(pk__in=ids)
+    if instance is not None:
+        attachments = attachments.filter(instance_id=instance.pk)
+    return dict(attachments.values_list("pk", "file_name"))
+
+
+def _cadre_names(ids, instance):
+    return dict(Cadre.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _unit_names(ids, instance):
+    return dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _candidate_names(ids, instance):
+    from secondments.models import Candidate
+
+    candidates = Candidate.objects.filter(pk__in=ids)
+    if instance is not None:
+        candidates = candidates.filter(round__instance_id=instance.pk)
+    return dict(candidates.values_list("pk", "cadre__name"))
+
+
+# Fields whose values are ids of records (their choices exist only on a bound form, or not at
+# all): each is shown by the records' names.
+ID_FIELDS = {
+    "award_id": _award_names,  # 撤销奖励: the award to revoke
+    "attachments": _attachment_names,  # 附件: the case's files
+    "candidate_ids": _cadre_names,  # 挂职 nomination: cadres of the unit
+    "invited_unit_ids": _unit_names,  # 挂职 plan: the invited units
+    "objection_candidate_id": _candidate_names,  # 挂职 objection: the candidacy it concerns
+}
+
+
+def _positions_text(value):
+    """挂职单位和岗位 of a round's plan: "单位 岗位（n名）；…"."""
+    if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
+        return None
+    # As the selection form offers the positions (secondments.forms.SelectionForm).
+    return "；".join(
+        f"{p.get('host_unit_name') or p.get('host_unit_code') or p.get('host_unit') or ''} {p.get('title', '')}（{p.get('places', 1)}名）"
+        for p in value
+    )
+
+
+# Fields holding structured values (lists of records) and how they read.
+STRUCTURED_FIELDS = {"positions": _positions_text}
+
+
+def _date_text(value):
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return date_format(value, "DATE_FORMAT") if isinstance(value, datetime.date) else value
+
+
+def _display(field, value, name=None, instance=None):
+    """A task-data value as a reader should see it, through the step form's field: choice labels
+    (a multiple choice joined with “、”), the names of the records an id field refers to, 是/否,
+    formatted dates; a plain text as it is. ``instance`` (the case) scopes the record look-ups."""
     if value in (None, "", [], {}):
         return "—"
+    if name in ID_FIELDS:
+        ids = _ids(value)
+        if ids is not None:
+            names = ID_FIELDS[name](ids, instance)
+            return "、".join(str(names.get(i) or f"#{i}") for i in ids)  # "#id": a record no longer there
+    if name in STRUCTURED_FIELDS:
+        text = STRUCTURED_FIELDS[name](value)
+        if text is not None:
+            return text
+    if isinstance(field, forms.BooleanField):
+        return _("是") if value else _("否")
     choices = getattr(field, "choices", None)
     if choices and not isinstance(field.widget, forms.HiddenInput):
         labels = {str(k): v for k, v in choices}
+        if isinstance(value, (list, tuple)):
+            return "、".join(str(labels.get(str(v), v)) for v in value)
         if str(value) in labels:
             return str(labels[str(value)])
-    if isinstance(field, forms.BooleanField):
-        return _("是") if value else _("否")
-    if isinstance(field, forms.DateField) and isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
+    if isinstance(field, forms.DateField):
+        return _date_text(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return "、".join(str(v) for v in value)
+    return value if isinstance(value, str) else str(value)
 
 
-def describe_fields(process_id, bpmn_id, values):
-    """[(label, value)] of a step's submitted fields, in the form's order, labelled as on the form."""
+def field_rows(process_id, bpmn_id, values, *, instance=None):
+    """[{field, label, value, display}] of a step's submitted fields, in the form's order, labelled
+    as on the form: ``value`` is the recorded value, ``display`` what a reader sees."""
     form_class = form_class_for(process_id, bpmn_id)
     rows = []
     for name, field in form_class.base_fields.items():
-        if name == "opinion" or name in HIDDEN_FIELDS or name not in values:
+        if name == "opinion" or name not in values:
             continue
-        if isinstance(field.widget, forms.HiddenInput):
+        if name in NAMED_HIDDEN_FIELDS:
+            if values[name] in (None, "", []):
+                continue  # no file: nothing to say
+        elif name in HIDDEN_FIELDS or isinstance(field.widget, forms.HiddenInput):
             continue
-        rows.append((field.label or name, _display(field, values[name])))
+        rows.append(
+            {
+                "field": name,
+                "label": str(field.label or name),
+                "value": values[name],
+                "display": _display(field, values[name], name, instance),
+            }
+        )
     return rows
+
+
+def describe_fields(process_id, bpmn_id, values, *, instance=None):
+    """[(label, value)] of a step's submitted fields, in the form's order, labelled as on the form."""
+    return [(row["label"], row["display"]) for row in field_rows(process_id, bpmn_id, values, instance=instance)]
 
 
 def action_label(process_id, bpmn_id, code):
     """The label of an action code (同意/退回 …) of a step, for the timeline."""
+    from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT
+
     form_class = form_class_for(process_id, bpmn_id)
-    for action in getattr(form_class, "actions", []):
+    for action in [*getattr(form_class, "actions", []), APPROVE, RETURN, REJECT, SUBMIT]:
         if action.code == code:
             return str(action.label)
     return code or ""
 
 
+def event_step(case, event):
+    """The step whose form an event's fields came from: its task, or for the start the start
+    event's form (a round's plan) or else the first user task (a nomination started with data)."""
+    if event.task_bpmn_id:
+        return event.task_bpmn_id
+    if event.action != HistoryAction.START or not event.changed_fields:
+        return ""
+    start_form = start_form_class(case.definition)
+    return start_form[0] if start_form else first_user_task(case.definition)
+
+
+def describe_event(case, event):
+    """(field rows, decision label) of a history event, labelled through its step's form."""
+    process_id = case.definition.process_id
+    fields = event.changed_fields if isinstance(event.changed_fields, dict) else {}
+    if event.action == HistoryAction.RETURN:
+        from workflows.forms import RETURN
+
+        return [], str(RETURN.label)
+    if event.action not in (HistoryAction.COMPLETE, HistoryAction.START):
+        return [], ""
+    step = event_step(case, event)
+    if not step:
+        return [], ""
+    rows = field_rows(process_id, step, fields, instance=case)
+    decision = action_label(process_id, step, fields["decision"]) if fields.get("decision") else ""
+    return rows, decision
+
+
 def timeline(case):
     """The history of a case, with each step's submitted fields labelled."""
-    process_id = case.definition.process_id
     events = list(case.history.select_related("actor").order_by("at", "id"))
     rows = []
     for event in events:
-        fields = event.changed_fields or {}
-        decision = ""
-        shown = []
-        step = event.task_bpmn_id or (first_user_task(case.definition) if event.action == HistoryAction.START and fields else "")
-        if event.action in (HistoryAction.COMPLETE, HistoryAction.START) and step:
-            shown = describe_fields(process_id, step, fields)
-            if fields.get("decision"):
-                decision = action_label(process_id, event.task_bpmn_id, fields["decision"])
-        rows.append({"event": event, "fields": shown, "decision": decision,
-                     "actor": (event.actor.get_full_name() or event.actor.get_username()) if event.actor else _("系统")})
+        fields, decision = describe_event(case, event)
+        if event.action == HistoryAction.RETURN:
+            decision = ""  # the event itself reads 退回
+        rows.append(
+            {
+                "event": event,
+                "fields": [(f["label"], f["display"]) for f in fields],
+                "decision": decision,
+                "actor": (event.actor.get_full_name() or event.actor.get_username()) if event.actor else _("系统"),
+            }
+        )
     return rows
 
 
