@@ -5,11 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from notices.models import ObjectionOutcome
 from documents.models import DocumentKind, IssuedDocument
+from notices.models import ObjectionOutcome
 from permissions import policy
 from permissions.roles import Role
-from workflows import clock
+from workflows import clock, presenting
 from workflows.models import HistoryAction, InstanceStatus
 
 from .formschema import INT64_MAX
@@ -174,164 +174,8 @@ def step_notes(data):
 
 
 # --------------------------------------------------------------------------- history fields
-# How a step's submitted fields read: the rows of the case page's history (webapp.queries.field_rows
-# and describe_event). api and webapp are sibling layers that may not import each other
-# ([tool.importlinter]), so this mirrors them until both move below the two (see issue 11 item 7);
-# tests/test_readable.py checks that the API and the case page give the same rows.
-
-# Hidden inputs of a step that still say something to a reader: shown by name, not as ids.
-_NAMED_HIDDEN_FIELDS = {"attachments"}
-# Bookkeeping fields of the task forms that the history does not show.
-_HIDDEN_FIELDS = {"notice_id", "objection_id", "decision", "to"}
-
-
-def _ids(value):
-    """The ids in a value (one id or a list of them), as ints; None when it holds anything else."""
-    values = value if isinstance(value, list | tuple) else [value]
-    if not all((isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.isdigit()) for v in values):
-        return None
-    return [int(v) for v in values]
-
-
-def _award_names(ids, instance):
-    from django.utils.formats import date_format
-
-    from records.models import Award
-
-    awards = Award.objects.filter(pk__in=ids, cadre_id=instance.subject_cadre_id)
-    return {
-        a.pk: " ".join(p for p in (a.get_kind_display(), a.decision_number, date_format(a.awarded_on, "DATE_FORMAT")) if p) for a in awards
-    }
-
-
-def _attachment_names(ids, instance):
-    from workflows.models import Attachment
-
-    return dict(Attachment.objects.filter(pk__in=ids, instance_id=instance.pk).values_list("pk", "file_name"))
-
-
-def _cadre_names(ids, instance):
-    from records.models import Cadre
-
-    return dict(Cadre.objects.filter(pk__in=ids).values_list("pk", "name"))
-
-
-def _unit_names(ids, instance):
-    from permissions.models import Unit
-
-    return dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
-
-
-def _candidate_names(ids, instance):
-    from secondments.models import Candidate
-
-    return dict(Candidate.objects.filter(pk__in=ids, round__instance_id=instance.pk).values_list("pk", "cadre__name"))
-
-
-# Fields whose values are ids of records (their choices exist only on a bound form): shown by name.
-_ID_FIELDS = {
-    "award_id": _award_names,  # 撤销奖励: the award to revoke
-    "attachments": _attachment_names,  # 附件: the case's files
-    "candidate_ids": _cadre_names,  # 挂职 nomination: the unit's cadres
-    "invited_unit_ids": _unit_names,  # 挂职 plan: the invited units
-    "objection_candidate_id": _candidate_names,  # 挂职 objection: the candidacy it concerns
-}
-
-
-def _positions_text(value):
-    """挂职单位和岗位 of a round's plan, as the selection form offers the positions."""
-    if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
-        return None
-    return "；".join(
-        f"{p.get('host_unit_name') or p.get('host_unit_code') or p.get('host_unit') or ''} {p.get('title', '')}（{p.get('places', 1)}名）"
-        for p in value
-    )
-
-
-def _display(field, value, name, instance):
-    """A recorded value as a reader sees it, through the step form's field: choice labels (joined
-    with “、”), the names of the records an id field refers to, 是/否, formatted dates."""
-    import datetime
-
-    from django import forms
-    from django.utils.formats import date_format
-
-    if value in (None, "", [], {}):
-        return "—"
-    ids = _ids(value) if name in _ID_FIELDS else None
-    if ids is not None:
-        names = _ID_FIELDS[name](ids, instance)
-        return "、".join(str(names.get(i) or f"#{i}") for i in ids)  # "#id": a record no longer there
-    text = _positions_text(value) if name == "positions" else None
-    if text is not None:
-        return text
-    if isinstance(field, forms.BooleanField):
-        return str(_("是") if value else _("否"))
-    choices = getattr(field, "choices", None)
-    if choices and not isinstance(field.widget, forms.HiddenInput):
-        labels = {str(k): v for k, v in choices}
-        if isinstance(value, list | tuple):
-            return "、".join(str(labels.get(str(v), v)) for v in value)
-        if str(value) in labels:
-            return str(labels[str(value)])
-    if isinstance(field, forms.DateField) and isinstance(value, str):
-        try:
-            return date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
-        except ValueError:
-            return value
-    if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value):
-        return "、".join(str(v) for v in value)
-    return value if isinstance(value, str) else str(value)
-
-
-def _event_step(case, event, fields):
-    """The step whose form an event's fields came from: its task, or for the start the start
-    event's form (a round's plan) or else the first user task (a nomination started with data)."""
-    from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-    from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
-
-    from workflows import engine, process_types
-
-    if event.task_bpmn_id or event.action != HistoryAction.START or not fields:
-        return event.task_bpmn_id
-    process_type = process_types.get(case.definition.process_id)
-    start = engine.first_spec(case.definition, lambda spec: isinstance(spec, StartEvent))
-    if process_type is not None and start is not None and start.bpmn_id in process_type.forms:
-        return start.bpmn_id
-    first = engine.first_spec(case.definition, lambda spec: isinstance(spec, UserTask))
-    return first.bpmn_id if first else ""
-
-
-def history_rows(case, event):
-    """(field rows, decision label) of a history event: [{field, label, value, display}] in the
-    form's order, ``value`` as recorded and ``display`` as a reader sees it; the action's label."""
-    from django import forms
-
-    from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, form_class_for
-
-    if event.action == HistoryAction.RETURN:
-        return [], str(RETURN.label)
-    fields = event.changed_fields if isinstance(event.changed_fields, dict) else {}
-    step = _event_step(case, event, fields) if event.action in (HistoryAction.COMPLETE, HistoryAction.START) else ""
-    if not step:
-        return [], ""
-    form_class = form_class_for(case.definition.process_id, step)
-    rows = []
-    for name, field in form_class.base_fields.items():
-        if name == "opinion" or name not in fields:
-            continue
-        if name in _NAMED_HIDDEN_FIELDS:
-            if fields[name] in (None, "", []):
-                continue  # no file: nothing to say
-        elif name in _HIDDEN_FIELDS or isinstance(field.widget, forms.HiddenInput):
-            continue
-        rows.append(
-            {"field": name, "label": str(field.label or name), "value": fields[name], "display": _display(field, fields[name], name, case)}
-        )
-    code = fields.get("decision")
-    actions = [*getattr(form_class, "actions", []), APPROVE, RETURN, REJECT, SUBMIT]
-    decision = next((str(a.label) for a in actions if a.code == code), str(code)) if code else ""
-    return rows, decision
+# How a step's submitted fields read: the same rows as the case page's history (workflows.presenting).
+history_rows = presenting.describe_event
 
 
 class HistoryFieldSerializer(serializers.Serializer):

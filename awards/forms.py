@@ -143,7 +143,7 @@ class RevocationApplicationForm(TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         awards = Award.objects.filter(cadre=self.instance.subject_cadre, revoked=False) if self.instance else Award.objects.none()
-        self.fields["award_id"].widget.choices = [(a.pk, f"{a.get_kind_display()} {a.decision_number} {a.awarded_on}") for a in awards]
+        self.fields["award_id"].widget.choices = [(a.pk, a.caption) for a in awards]
         self._awards = {a.pk for a in awards}
 
     def clean_award_id(self):

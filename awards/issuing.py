@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from documents import contexts
 from documents.rendering import issue_document
+from documents.templatetags.official import cn_date
 from records.models import Award, AwardKind, Cadre
 from workflows import clock
 from workflows.models import HistoryAction
@@ -108,7 +109,7 @@ def _notice_text(instance):
         return ""
     objections = instance.objections.count()
     return _("%(start)s至%(end)s公示%(days)s个工作日，收到异议%(n)s件") % {
-        "start": notice.start_date, "end": notice.end_date, "days": notice.working_days, "n": objections}
+        "start": cn_date(notice.start_date), "end": cn_date(notice.end_date), "days": notice.working_days, "n": objections}
 
 
 REVOCATION_GROUNDS = {

@@ -12,9 +12,11 @@ from . import facts, issuing
 from .models import Nomination, RevocationRequest
 
 
-def _nomination(instance_id, *, lock=False):
-    rows = Nomination.objects.select_related("instance__nominating_unit", "instance__started_by", "cadre__unit", "unit")
-    return (rows.select_for_update(of=("self",)) if lock else rows).get(instance_id=instance_id)
+def _nomination(instance_id):
+    # No row lock of its own: the service door holds the case's lock while the engine runs, and
+    # a nomination is written only through it.
+    return Nomination.objects.select_related("instance__nominating_unit", "instance__started_by", "cadre__unit", "unit",
+                                             "approving_unit", "issuer_unit").get(instance_id=instance_id)
 
 
 @register_service("awards.eligibility_facts")
@@ -25,7 +27,7 @@ def eligibility_facts(task_data, /, *, instance_id):
 
 @register_service("awards.route")
 def route(task_data, /, *, instance_id, committee_min_level, department_min_level):
-    nomination = _nomination(instance_id, lock=True)
+    nomination = _nomination(instance_id)
     approving = routing.approving_unit(nomination.unit, committee_min_level, department_min_level)
     bodies = routing.bodies(approving)
     nomination.approving_unit = approving
@@ -36,7 +38,7 @@ def route(task_data, /, *, instance_id, committee_min_level, department_min_leve
 
 @register_service("awards.issue_award")
 def issue_award(task_data, /, *, instance_id):
-    return issuing.issue_award(_nomination(instance_id, lock=True))
+    return issuing.issue_award(_nomination(instance_id))
 
 
 @register_service("awards.revocation_route")

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notices.desk import pending_objection_extra
 from notices.forms import IntegrityForm, PublishForm, VerificationForm
+from records.models import Award
 from workflows import process_types
 from workflows.forms import OpinionForm
 
@@ -10,6 +11,14 @@ from . import forms
 from .notice_profile import MERIT_NOTICE
 from .quota import quota_usage
 from .records import NominationRecord, RevocationRecord
+
+
+def award_names(ids, case):
+    """撤销奖励: the award to revoke, as "记三等功 鲁组〔2026〕3号 2026年3月1日"."""
+    awards = Award.objects.filter(pk__in=ids)
+    if case is not None and case.subject_cadre_id:
+        awards = awards.filter(cadre_id=case.subject_cadre_id)
+    return {a.pk: a.caption for a in awards}
 
 
 def review_quota_extra(case, task, record):
@@ -48,4 +57,5 @@ AWARD_REVOCATION = process_types.register(process_types.ProcessType(
     services=frozenset({"awards.revocation_route", "awards.revoke_award"}),
     case_record=RevocationRecord(),
     documents=("revocation_decision",),
+    field_names={"award_id": award_names},
 ))

@@ -45,23 +45,18 @@ class NominationRecord(CaseRecord):
         _save_open(nomination, Nomination, lambda: self._duplicate_message(nomination))
 
     def step_submitted(self, instance, task, form, *, user):
-        handler = self.STEPS.get((task.bpmn_id, form.get_action().code))
-        if handler is not None:  # steps that establish no fact cost no query
-            handler(self, Nomination.objects.select_for_update().select_related("unit", "cadre").get(instance=instance),
-                    form.cleaned_data)
+        key = (task.bpmn_id, form.get_action().code)
+        if key in self.WRITES:  # one UPDATE, no read
+            fields = self.WRITES[key]
+            Nomination.objects.filter(instance=instance).update(**{field: form.cleaned_data.get(name) for field, name in fields.items()})
+        elif key in self.STEPS:
+            # The case's row lock (held by the door) covers its nomination.
+            self.STEPS[key](self, Nomination.objects.select_related("unit", "cadre").get(instance=instance), form.cleaned_data)
 
     def _nominated(self, nomination, data):
         self._apply(nomination, {k: data.get(k) for k in NOMINATION_FIELDS})
         self._refuse_duplicate(nomination)
         _save_open(nomination, Nomination, lambda: self._duplicate_message(nomination))
-
-    def _unit_decided(self, nomination, data):
-        nomination.meeting_date, nomination.attendees = data.get("meeting_date"), data.get("attendees", "")
-        nomination.save(update_fields=["meeting_date", "attendees"])
-
-    def _integrity_given(self, nomination, data):
-        nomination.integrity_opinion = data.get("integrity_opinion", "")
-        nomination.save(update_fields=["integrity_opinion"])
 
     def _review_approved(self, nomination, data):
         if not nomination.quota_counted:
@@ -69,21 +64,20 @@ class NominationRecord(CaseRecord):
             if refused is not None:
                 raise FormInvalid({"__all__": [refused.exceeded_message]})
 
-    def _lowered(self, nomination, data):
-        nomination.award_kind = data["lowered_kind"]
-        nomination.save(update_fields=["award_kind"])
-
-    # (step, action) → the fact it establishes
+    # (step, action) → the facts it establishes: written outright (record field → form field) …
+    WRITES = {
+        ("Task_unit_decision", "approve"): {"meeting_date": "meeting_date", "attendees": "attendees"},
+        ("Task_integrity", "submit"): {"integrity_opinion": "integrity_opinion"},
+        ("Task_objection_decision", "lower"): {"award_kind": "lowered_kind"},
+    }
+    # … or checked against other cases first.
     STEPS = {
         ("Task_nominate", "submit"): _nominated,
-        ("Task_unit_decision", "approve"): _unit_decided,
-        ("Task_integrity", "submit"): _integrity_given,
         ("Task_review", "approve"): _review_approved,
-        ("Task_objection_decision", "lower"): _lowered,
     }
 
     def closed(self, instance):
-        nomination = Nomination.objects.select_for_update().filter(instance=instance).first()
+        nomination = Nomination.objects.filter(instance=instance).first()
         if nomination is None:
             return
         nomination.is_open = False
@@ -131,7 +125,7 @@ class RevocationRecord(CaseRecord):
     def step_submitted(self, instance, task, form, *, user):
         if task.bpmn_id != "Task_apply":
             return
-        request = RevocationRequest.objects.select_for_update().get(instance=instance)
+        request = RevocationRequest.objects.get(instance=instance)  # covered by the case's row lock
         data = form.cleaned_data
         request.award_id, request.ground, request.facts = data["award_id"], data["ground"], data["facts"]
 

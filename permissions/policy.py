@@ -62,8 +62,9 @@ def related_cadre_ids(user):
     if cadre is None:
         return set()
     ids = {cadre.pk}
-    ids.update(cadre.family.filter(relative_cadre__isnull=False).values_list("relative_cadre_id", flat=True))
-    ids.update(cadre.relative_of.values_list("cadre_id", flat=True))
+    pairs = cadre.family.model.objects.filter(Q(cadre=cadre, relative_cadre__isnull=False) | Q(relative_cadre=cadre))
+    for one, other in pairs.values_list("cadre_id", "relative_cadre_id"):
+        ids.update((one, other))
     return ids
 
 

@@ -9,12 +9,11 @@ from . import facts, issuing, routing
 from .models import Proposal
 
 
-def _proposal(task_data, instance_id=None, *, lock=False):
-    rows = Proposal.objects.select_related("instance__nominating_unit", "instance__started_by", "instance__subject_cadre",
-                                           "cadre", "review_unit", "consent_unit", "deciding_unit")
-    if lock:
-        rows = rows.select_for_update(of=("self",))
-    return rows.get(instance_id=instance_id or task_data["process_instance_id"])
+def _proposal(task_data, instance_id=None):
+    # No row lock of its own: the service door holds the case's lock while the engine runs.
+    return Proposal.objects.select_related("instance__nominating_unit", "instance__started_by", "instance__subject_cadre",
+                                           "cadre", "review_unit", "consent_unit", "deciding_unit").get(
+        instance_id=instance_id or task_data["process_instance_id"])
 
 
 # ``**_earlier``: cases started on an earlier version of the diagram pass the parameters it named.
@@ -26,7 +25,7 @@ def promotion_facts(task_data, /, *, instance_id=None, **_earlier):
 
 @register_service("promotions.route")
 def route(task_data, /, *, instance_id=None, **_earlier):
-    proposal = _proposal(task_data, instance_id, lock=True)
+    proposal = _proposal(task_data, instance_id)
     result = routing.route(proposal.unit)
     proposal.review_unit = Unit.objects.get(pk=result["review_unit_id"])
     proposal.consent_unit = Unit.objects.get(pk=result["consent_unit_id"])
@@ -47,9 +46,9 @@ def remind_consent(task_data, /, *, instance_id):
 
 @register_service("promotions.appoint")
 def appoint(task_data, /, *, instance_id):
-    return issuing.appoint(_proposal(task_data, instance_id, lock=True))
+    return issuing.appoint(_proposal(task_data, instance_id))
 
 
 @register_service("promotions.close_probation")
 def close_probation(task_data, /, *, instance_id, competent):
-    return issuing.close_probation(_proposal(task_data, instance_id, lock=True), competent)
+    return issuing.close_probation(_proposal(task_data, instance_id), competent)

@@ -32,13 +32,15 @@ class ProposalRecord(CaseRecord):
 
     def step_submitted(self, instance, task, form, *, user):
         data, action = form.cleaned_data, form.get_action().code
-        proposal = Proposal.objects.select_for_update().get(instance=instance)
-        if task.bpmn_id == "Task_propose" and action == "submit":
+        if (task.bpmn_id, action) not in (("Task_propose", "submit"), ("Task_recommend", "submit")):
+            return  # the other steps establish no fact of the proposal
+        proposal = Proposal.objects.get(instance=instance)  # covered by the case's row lock
+        if task.bpmn_id == "Task_propose":
             for name in PROPOSAL_FIELDS:
                 default = [] if name == "broken_items" else False if name in ("from_recommendation", "special_post") else ""
                 setattr(proposal, name, data.get(name) if data.get(name) is not None else default)
             proposal.save()
-        elif task.bpmn_id == "Task_recommend":
+        else:
             proposal.participants, proposal.votes_for = data["participants"], data["votes_for"]
             proposal.save(update_fields=["participants", "votes_for"])
 

@@ -284,6 +284,13 @@ class Award(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.awarded_on}"
 
+    @property
+    def caption(self):
+        """How pages name an award: “记三等功 鲁组〔2026〕3号 2026年3月1日”."""
+        from django.utils.formats import date_format
+
+        return " ".join(p for p in (self.get_kind_display(), self.decision_number, date_format(self.awarded_on, "DATE_FORMAT")) if p)
+
 
 class Promotion(models.Model):
     cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="promotions")

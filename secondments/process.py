@@ -1,15 +1,42 @@
 """The secondment selection's declaration (挂职锻炼, DOMAIN.md §5). Its case record is the round
 (``secondments.models.Round``), written by the diagram's service operations."""
 from notices.desk import pending_objection_extra
+from permissions.models import Unit
+from records.models import Cadre
 from workflows import process_types
 
 from . import forms
-from .models import Round
+from .models import Candidate, Round
 from .plan import START_EVENT, PlanForm
 
 
 class RoundRecord(process_types.CaseRecord):
     model = Round
+
+
+def cadre_names(ids, case):
+    return dict(Cadre.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def unit_names(ids, case):
+    return dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def candidate_names(ids, case):
+    candidates = Candidate.objects.filter(pk__in=ids)
+    if case is not None:
+        candidates = candidates.filter(round__instance_id=case.pk)
+    return dict(candidates.values_list("pk", "cadre__name"))
+
+
+def positions_text(value):
+    """挂职单位和岗位 of a round's plan: "单位 岗位（n名）；…", as the selection form offers them."""
+    if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
+        return None
+    return "；".join(
+        f"{p.get('host_unit_name') or p.get('host_unit_code') or p.get('host_unit') or ''} {p.get('title', '')}（{p.get('places', 1)}名）"
+        for p in value
+    )
 
 
 SECONDMENT_SELECTION = process_types.register(process_types.ProcessType(
@@ -36,4 +63,6 @@ SECONDMENT_SELECTION = process_types.register(process_types.ProcessType(
     case_record=RoundRecord(),
     documents=("notice", "selection_notice", "introduction_letter", "clarification_letter"),
     step_extras={"Task_verify": pending_objection_extra},
+    field_names={"candidate_ids": cadre_names, "invited_unit_ids": unit_names, "objection_candidate_id": candidate_names},
+    field_texts={"positions": positions_text},
 ))

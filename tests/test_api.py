@@ -29,9 +29,10 @@ from tests.test_api_helpers import (
     ok,
     publish,
     start,
-    task_id,  # noqa: F401  (fixture)
+    task_id,
     to_publish,
     unit_decides,
+    world,  # noqa: F401  (the fixture)
 )
 from workflows import clock, services
 from workflows.models import HistoryAction, HistoryEvent, HumanTask, Notification, ProcessInstance

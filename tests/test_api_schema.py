@@ -34,8 +34,9 @@ from tests.test_api_helpers import (
     publish,
     start,
     to_publish,
-    unit_decides,  # noqa: F401  (fixture)
-    )
+    unit_decides,
+    world,  # noqa: F401  (the fixture)
+)
 
 pytestmark = pytest.mark.django_db
 

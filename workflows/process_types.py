@@ -64,6 +64,10 @@ class ProcessType:
     step_extras: Mapping[str, Callable] = field(default_factory=dict)
     # Links (URL name, label) the start page offers under the process (e.g. the annual candidates batch).
     start_links: tuple = ()
+    # How the history names the records its id fields hold: field → callable(ids, case) → {id: name}
+    # (workflows.presenting), and how it reads its structured values: field → callable(value) → text.
+    field_names: Mapping[str, Callable] = field(default_factory=dict)
+    field_texts: Mapping[str, Callable] = field(default_factory=dict)
 
     def form_for(self, bpmn_id):
         """The form class bound to ``bpmn_id``; an unknown step is an error, never a fallback."""

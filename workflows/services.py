@@ -380,7 +380,7 @@ def _clean_form_data(data):
 
 
 def _lock_instance(instance_id, skip_locked=False):
-    qs = ProcessInstance.objects.select_related("definition")
+    qs = ProcessInstance.objects.select_related("definition", "subject_cadre")
     if connection.features.has_select_for_update:
         qs = qs.select_for_update(skip_locked=skip_locked and connection.features.has_select_for_update_skip_locked, of=("self",))
     return qs.filter(pk=instance_id).first() if skip_locked else qs.get(pk=instance_id)
@@ -430,14 +430,15 @@ def _advance(instance, workflow, step=None, *, rebuild=None):
     copied on the way: the rebuild costs only when a step fails.
     """
     try:
-        # A savepoint: PostgreSQL would otherwise refuse every later statement of the transaction.
-        with transaction.atomic():
-            if step is not None:
-                step(workflow)
+        # No savepoint: the action's own step changes only the in-memory workflow.
+        if step is not None:
+            step(workflow)
     except Exception as exc:  # noqa: BLE001 - the action's own step failed in the diagram: park, keep it
         logger.warning("engine step failed: %s", exc, exc_info=True)
         return workflow, _error_text(exc)
     try:
+        # A savepoint: it undoes what the services wrote, and PostgreSQL would otherwise refuse
+        # every later statement of the transaction.
         with transaction.atomic():
             workflow.refresh_timers()
             workflow.do_engine_steps()
