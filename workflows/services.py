@@ -126,7 +126,7 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
         )
         undeclared = forms.undeclared_fields(form, data)
         if undeclared:
-            raise FormInvalid({name: [_("此环节没有这个字段")] for name in undeclared})
+            raise FormInvalid({name: [_("此环节没有该字段")] for name in undeclared})
         if not form.is_valid():
             raise FormInvalid({field: [str(m) for m in messages] for field, messages in form.errors.items()})
         chosen = form.get_action()
