@@ -3,6 +3,7 @@
 An object outside these is answered with 404 — the same as one that does not exist — so the
 API never tells a caller that another unit's case, task, cadre or document exists.
 """
+
 from rest_framework.exceptions import NotFound
 
 from documents.permissions import can_download
@@ -58,4 +59,3 @@ def document_visible(user, document):
     from notices.models import Notice
 
     return cases.filter(notices__in=Notice.objects.filter(document=document)).exists()
-

@@ -13,6 +13,7 @@ Every error is a JSON object with a machine-readable ``code`` and a translated `
 | 422 | ``rule_refused`` | a rule refuses the action (with ``reasons``) |
 | 429 | ``throttled`` | too many requests |
 """
+
 import logging
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -51,13 +52,16 @@ class RuleRefused(exceptions.APIException):
 class ErrorSerializer(serializers.Serializer):
     """The body of every error response."""
 
-    code = serializers.CharField(help_text="machine-readable: validation_error, not_authenticated, permission_denied, "
-                                           "not_found, conflict, rule_refused, throttled …")
+    code = serializers.CharField(
+        help_text="machine-readable: validation_error, not_authenticated, permission_denied, not_found, conflict, rule_refused, throttled …"
+    )
     message = serializers.CharField(help_text="translated, for people")
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
-                                   help_text="400 only: field → messages; non_field_errors for the whole request")
-    reasons = serializers.ListField(child=serializers.CharField(), required=False,
-                                    help_text="422 only: why the rule refuses")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="400 only: field → messages; non_field_errors for the whole request",
+    )
+    reasons = serializers.ListField(child=serializers.CharField(), required=False, help_text="422 only: why the rule refuses")
 
 
 # DRF's codes (exception.default_code) → ours, where they differ.

@@ -1,4 +1,5 @@
 """Query filters of the lists (the workbench's filters: search, process, unit, step, dates)."""
+
 import django_filters
 from django import forms
 from django.db.models import F, Q
@@ -62,8 +63,7 @@ class ProcessFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("干部姓名或业务编号"))
     date_from = django_filters.DateFilter(field_name="created_at__date", lookup_expr="gte", label=_("发起日期起"))
     date_to = django_filters.DateFilter(field_name="created_at__date", lookup_expr="lte", label=_("发起日期止"))
-    ordering = StableOrderingFilter(fields=["created_at", "updated_at", "business_key"], default=["-created_at"],
-                                    label=_("排序"))
+    ordering = StableOrderingFilter(fields=["created_at", "updated_at", "business_key"], default=["-created_at"], label=_("排序"))
 
     class Meta:
         model = ProcessInstance
@@ -80,13 +80,13 @@ class ProcessFilter(django_filters.FilterSet):
 
 
 class TaskFilter(django_filters.FilterSet):
-    process_type = django_filters.CharFilter(field_name="instance__definition__process_id", max_length=100,
-                                             label=_("流程标识"))
+    process_type = django_filters.CharFilter(field_name="instance__definition__process_id", max_length=100, label=_("流程标识"))
     step = django_filters.CharFilter(field_name="bpmn_id", max_length=100, label=_("环节标识"))
     role = django_filters.ChoiceFilter(choices=Role.choices, label=_("办理角色"))
     unit = IdFilter(field_name="unit_id", label=_("办理单位编号"))
-    claimed = django_filters.ChoiceFilter(method="filter_claimed", label=_("认领状态"),
-                                          choices=[("mine", _("我已认领")), ("unclaimed", _("未认领"))])
+    claimed = django_filters.ChoiceFilter(
+        method="filter_claimed", label=_("认领状态"), choices=[("mine", _("我已认领")), ("unclaimed", _("未认领"))]
+    )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("已超期"))
     q = django_filters.CharFilter(method="filter_q", max_length=100, label=_("干部姓名或业务编号"))
     date_from = django_filters.DateFilter(field_name="created_at__date", lookup_expr="gte", label=_("到达日期起"))

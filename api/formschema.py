@@ -6,6 +6,7 @@ instance as a JSON Schema object. ``type_errors`` checks submitted JSON values a
 description, so that e.g. a number sent for a date is a 400 with a field error rather than an
 exception deep inside Django's form field.
 """
+
 from django import forms
 from django.utils.translation import gettext as _
 
@@ -108,8 +109,12 @@ def form_schema(form, *, exclude=()):
         properties[name] = field_schema(name, field, initial() if callable(initial) else initial)
         if field.required:
             required.append(name)
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-              "properties": properties, "additionalProperties": accepts_extra_fields(form)}
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": accepts_extra_fields(form),
+    }
     if required:
         schema["required"] = required
     return schema
@@ -121,6 +126,7 @@ def accepts_extra_fields(form):
 
 
 # --------------------------------------------------------------------------- checking values
+
 
 def _bounded(value):
     """No integer anywhere in a JSON value beyond 64 bits (databases cannot compare with them)."""

@@ -1,6 +1,7 @@
 """OpenAPI details drf-spectacular cannot infer: every operation documents the errors it can
 answer (in the one error format), and the request bodies that carry a step's form fields beside
 their own accept further properties."""
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -44,8 +45,8 @@ class AutoSchema(SpectacularAutoSchema):
         for code in self._error_statuses():
             if str(code) not in responses:
                 responses[str(code)] = self._get_response_for_code(
-                    OpenApiResponse(ErrorSerializer, description=str(DESCRIPTIONS.get(code, ""))), str(code),
-                    direction=direction)
+                    OpenApiResponse(ErrorSerializer, description=str(DESCRIPTIONS.get(code, ""))), str(code), direction=direction
+                )
         return responses
 
 

@@ -1,5 +1,6 @@
 """What the API reads and writes. Responses are read-only serializers over the models; requests
 are validated here before a service function sees them."""
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -24,6 +25,7 @@ def _full_name(user):
 
 
 # --------------------------------------------------------------------------- references
+
 
 class UnitRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
@@ -58,6 +60,7 @@ class CaseRefSerializer(serializers.Serializer):
 
 # --------------------------------------------------------------------------- auth
 
+
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
@@ -69,6 +72,7 @@ class TokenSerializer(serializers.Serializer):
 
 
 # --------------------------------------------------------------------------- process types
+
 
 class GrantedUnitSerializer(UnitRefSerializer):
     include_subordinates = serializers.BooleanField(read_only=True)
@@ -87,7 +91,8 @@ class ProcessTypeSerializer(serializers.Serializer):
     start_role_label = serializers.SerializerMethodField()
     start_units = serializers.SerializerMethodField(help_text=_("您可以在这些单位（及注明含下级的下级单位）发起"))
     start_step = serializers.SerializerMethodField(
-        help_text=_("发起表单所属的环节：开始事件（如选派计划）或发起后的第一个环节（如填报推荐材料）"))
+        help_text=_("发起表单所属的环节：开始事件（如选派计划）或发起后的第一个环节（如填报推荐材料）")
+    )
     start_form = serializers.SerializerMethodField(help_text=_("发起表单字段（JSON Schema），与 process_type 等并列提交"))
     requires_cadre = serializers.SerializerMethodField(help_text=_("发起时是否须指定当事干部（cadre）"))
 
@@ -97,8 +102,7 @@ class ProcessTypeSerializer(serializers.Serializer):
     @extend_schema_field(GrantedUnitSerializer(many=True))
     def get_start_units(self, definition):
         grants = self.context["grants_by_role"].get(definition.start_role, [])
-        return [{"id": g.unit.pk, "name": g.unit.name, "code": g.unit.code, "include_subordinates": g.include_subordinates}
-                for g in grants]
+        return [{"id": g.unit.pk, "name": g.unit.name, "code": g.unit.code, "include_subordinates": g.include_subordinates} for g in grants]
 
     @extend_schema_field(StepRefSerializer(allow_null=True))
     def get_start_step(self, definition):
@@ -115,11 +119,13 @@ class ProcessTypeSerializer(serializers.Serializer):
 
 # --------------------------------------------------------------------------- cases
 
+
 class StepNotesSerializer(serializers.Serializer):
     return_reason = serializers.CharField(allow_null=True, read_only=True, help_text=_("退回理由"))
     returned_from = serializers.CharField(allow_null=True, read_only=True, help_text=_("从哪个环节退回"))
-    eligibility_failures = serializers.ListField(child=serializers.CharField(), read_only=True,
-                                                 help_text=_("资格审查未通过的理由（退回推荐单位时）"))
+    eligibility_failures = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=_("资格审查未通过的理由（退回推荐单位时）")
+    )
 
 
 class StepBriefSerializer(serializers.Serializer):
@@ -231,8 +237,7 @@ class DocumentSerializer(serializers.Serializer):
     issuer = UnitRefSerializer(read_only=True)
     year = serializers.IntegerField(read_only=True)
     version = serializers.IntegerField(read_only=True)
-    supersedes = serializers.IntegerField(source="supersedes_id", read_only=True, allow_null=True,
-                                          help_text=_("本版本取代的上一版本"))
+    supersedes = serializers.IntegerField(source="supersedes_id", read_only=True, allow_null=True, help_text=_("本版本取代的上一版本"))
     sha256 = serializers.CharField(read_only=True)
     size = serializers.IntegerField(read_only=True)
     page_count = serializers.IntegerField(read_only=True)
@@ -309,12 +314,13 @@ class ProcessStartSerializer(serializers.Serializer):
     """Body of POST /processes/: the start-form fields go at the top level, beside these."""
 
     process_type = serializers.CharField(max_length=100, help_text=_("流程标识（见 /api/v1/process-types/ 的 key）"))
-    cadre = serializers.IntegerField(required=False, allow_null=True, **ID,
-                                     help_text=_("当事干部编号，须在您的单位范围内（发起表单在开始事件上的流程不填）"))
-    unit = serializers.IntegerField(required=False, allow_null=True, **ID,
-                                    help_text=_("发起单位；省略时取您持有发起角色且包含该干部的单位"))
-    submit = serializers.BooleanField(required=False, allow_null=True,
-                                      help_text=_("是否同时提交发起表单；省略时，带有表单字段即提交"))
+    cadre = serializers.IntegerField(
+        required=False, allow_null=True, **ID, help_text=_("当事干部编号，须在您的单位范围内（发起表单在开始事件上的流程不填）")
+    )
+    unit = serializers.IntegerField(
+        required=False, allow_null=True, **ID, help_text=_("发起单位；省略时取您持有发起角色且包含该干部的单位")
+    )
+    submit = serializers.BooleanField(required=False, allow_null=True, help_text=_("是否同时提交发起表单；省略时，带有表单字段即提交"))
     action = serializers.CharField(required=False, allow_blank=True, max_length=50, help_text=_("提交发起表单时的操作"))
     opinion = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
@@ -361,6 +367,7 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 # --------------------------------------------------------------------------- tasks
 
+
 class ActionSerializer(serializers.Serializer):
     code = serializers.CharField(read_only=True, help_text=_("完成时作为 action 提交"))
     label = serializers.CharField(read_only=True)
@@ -391,15 +398,17 @@ class TaskDetailSerializer(TaskSerializer):
     values = serializers.JSONField(read_only=True, help_text=_("表单的现有取值（如退回后保留的推荐材料、暂存的内容）"))
     notes = StepNotesSerializer(read_only=True)
     return_targets = serializers.ListField(child=serializers.CharField(), read_only=True, help_text=_("可退回到的环节"))
-    complete_via = serializers.CharField(read_only=True, allow_null=True,
-                                         help_text=_("此环节须通过另一接口办理时，该接口的路径（如发布公示）"))
+    complete_via = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("此环节须通过另一接口办理时，该接口的路径（如发布公示）")
+    )
 
 
 class TaskCompleteSerializer(serializers.Serializer):
     """Body of POST /tasks/{id}/complete/: the step's form fields go at the top level, beside these."""
 
-    action = serializers.CharField(required=False, allow_blank=True, max_length=50,
-                                   help_text=_("操作代码（见任务的 actions），省略时为主操作"))
+    action = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, help_text=_("操作代码（见任务的 actions），省略时为主操作")
+    )
     opinion = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text=_("意见"))
 
 
@@ -411,13 +420,16 @@ class TaskDraftSerializer(serializers.Serializer):
 
 # --------------------------------------------------------------------------- notices
 
+
 class NoticeRequestSerializer(serializers.Serializer):
-    tasks = serializers.ListField(child=serializers.IntegerField(**ID), min_length=1, max_length=200,
-                                  help_text=_("“发布公示”环节的任务编号，须属同一发布单位"))
+    tasks = serializers.ListField(
+        child=serializers.IntegerField(**ID), min_length=1, max_length=200, help_text=_("“发布公示”环节的任务编号，须属同一发布单位")
+    )
     contact = serializers.CharField(max_length=300, help_text=_("受理异议的方式，将印在公示上"))
     start_date = serializers.DateField(required=False, allow_null=True, help_text=_("公示开始日期，默认今天"))
-    working_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=30,
-                                            help_text=_("公示期（工作日），默认并不少于5个"))
+    working_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=30, help_text=_("公示期（工作日），默认并不少于5个")
+    )
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -435,6 +447,7 @@ class NoticeSerializer(serializers.Serializer):
 
 
 # --------------------------------------------------------------------------- cadres
+
 
 class CadreSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
@@ -499,9 +512,13 @@ class CadreDetailSerializer(CadreSerializer):
 
 # --------------------------------------------------------------------------- documents
 
+
 class VerifyQuerySerializer(serializers.Serializer):
-    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", help_text=_("文件的 SHA-256 摘要（64位十六进制）"),
-                                    error_messages={"invalid": _("请填写64位十六进制的 SHA-256 摘要")})
+    sha256 = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$",
+        help_text=_("文件的 SHA-256 摘要（64位十六进制）"),
+        error_messages={"invalid": _("请填写64位十六进制的 SHA-256 摘要")},
+    )
     number = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text=_("发文字号（可选）"))
 
 
@@ -519,15 +536,16 @@ class VerifiedDocumentSerializer(serializers.Serializer):
 
 
 class VerificationSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=VERIFICATION_STATUSES, read_only=True,
-                                     help_text=_("genuine：现行版本；superseded：已被新版本取代；not_genuine：未印发"))
+    status = serializers.ChoiceField(
+        choices=VERIFICATION_STATUSES, read_only=True, help_text=_("genuine：现行版本；superseded：已被新版本取代；not_genuine：未印发")
+    )
     sha256 = serializers.CharField(read_only=True)
     document = VerifiedDocumentSerializer(read_only=True, allow_null=True)
     latest_version = serializers.IntegerField(read_only=True, allow_null=True)
 
 
-
 # --------------------------------------------------------------------------- notifications
+
 
 class NotificationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
@@ -543,6 +561,7 @@ class MarkedSerializer(serializers.Serializer):
 
 # --------------------------------------------------------------------------- annual candidates
 
+
 class CandidateQuerySerializer(serializers.Serializer):
     unit = serializers.IntegerField(help_text=_("推荐单位编号（含下级单位的干部）"), **ID)
     year = serializers.IntegerField(min_value=2000, max_value=2100, help_text=_("考核年度"))
@@ -557,8 +576,7 @@ class CandidateSerializer(serializers.Serializer):
 
 
 class CandidateStartSerializer(CandidateQuerySerializer):
-    cadres = serializers.ListField(child=serializers.IntegerField(**ID), min_length=1, max_length=500,
-                                   help_text=_("所选候选人的干部编号"))
+    cadres = serializers.ListField(child=serializers.IntegerField(**ID), min_length=1, max_length=500, help_text=_("所选候选人的干部编号"))
 
 
 class CandidatesStartedSerializer(serializers.Serializer):

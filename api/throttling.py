@@ -1,6 +1,7 @@
 """Throttles. Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` and are read on each
 request (DRF's own throttles read them once, at import), so a changed setting — e.g. in a
 test — takes effect at once. A scope without a rate is not throttled."""
+
 import hashlib
 
 from rest_framework.settings import api_settings

@@ -1,6 +1,8 @@
 """The REST API (``/api/v1/``). Every state change goes through the same service functions as the
 pages (``workflows.services``, ``notices.desk``, ``workflows.attachments``); every object is looked
 up through the policy's filters (``api.access``), so another unit's object is a 404."""
+
+import contextlib
 import datetime
 import decimal
 
@@ -124,9 +126,15 @@ def unknown_path(request, *args, **kwargs):
 
 # --------------------------------------------------------------------------- auth
 
+
 @extend_schema_view(
-    post=extend_schema(tags=["auth"], summary=gettext_lazy("用户名和密码换取令牌"), request=s.TokenRequestSerializer,
-                       responses={200: s.TokenSerializer}, auth=[]),
+    post=extend_schema(
+        tags=["auth"],
+        summary=gettext_lazy("用户名和密码换取令牌"),
+        request=s.TokenRequestSerializer,
+        responses={200: s.TokenSerializer},
+        auth=[],
+    ),
     delete=extend_schema(tags=["auth"], summary=gettext_lazy("作废当前令牌"), request=None, responses={204: None}),
 )
 class TokenView(ApiViewMixin, APIView):
@@ -151,8 +159,9 @@ class TokenView(ApiViewMixin, APIView):
     def post(self, request):
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=serializer.validated_data["username"],
-                            password=serializer.validated_data["password"])
+        user = authenticate(
+            request._request, username=serializer.validated_data["username"], password=serializer.validated_data["password"]
+        )
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("用户名或密码不正确"))
         token, _created = Token.objects.get_or_create(user=user)
@@ -167,6 +176,7 @@ class TokenView(ApiViewMixin, APIView):
 
 
 # --------------------------------------------------------------------------- process types
+
 
 class StartForm:
     """What starting a process asks for.
@@ -248,6 +258,7 @@ class ProcessTypeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVi
 
 # --------------------------------------------------------------------------- cases
 
+
 def _case_queryset(user):
     return access.visible_cases(user).select_related("definition", "subject_cadre", "nominating_unit", "started_by")
 
@@ -290,19 +301,34 @@ CASE_DETAIL = {200: s.ProcessDetailSerializer}
     list=extend_schema(tags=["processes"], summary=gettext_lazy("我能看到的案件")),
     retrieve=extend_schema(tags=["processes"], summary=gettext_lazy("案件：状态、当前环节、办理记录、文书"), responses=CASE_DETAIL),
     create=extend_schema(
-        tags=["processes"], summary=gettext_lazy("发起案件"), request=s.ProcessStartSerializer, responses={201: s.ProcessDetailSerializer},
-        description=gettext_lazy("发起表单（第一个环节）的字段与 process_type、cadre 并列放在请求体顶层。带有表单字段时，"
-                      "发起与提交发起表单在同一事务中完成；表单有误则什么也不创建。submit=false 时只发起（字段作为草稿预填）。")),
-    withdraw=extend_schema(tags=["processes"], summary=gettext_lazy("撤回（发起人，下一环节尚未办理时）"),
-                           request=s.CaseNoteSerializer, responses=CASE_DETAIL),
+        tags=["processes"],
+        summary=gettext_lazy("发起案件"),
+        request=s.ProcessStartSerializer,
+        responses={201: s.ProcessDetailSerializer},
+        description=gettext_lazy(
+            "发起表单（第一个环节）的字段与 process_type、cadre 并列放在请求体顶层。带有表单字段时，"
+            "发起与提交发起表单在同一事务中完成；表单有误则什么也不创建。submit=false 时只发起（字段作为草稿预填）。"
+        ),
+    ),
+    withdraw=extend_schema(
+        tags=["processes"], summary=gettext_lazy("撤回（发起人，下一环节尚未办理时）"), request=s.CaseNoteSerializer, responses=CASE_DETAIL
+    ),
     remind=extend_schema(tags=["processes"], summary=gettext_lazy("催办（发起人）"), request=s.RemindSerializer, responses=CASE_DETAIL),
-    terminate=extend_schema(tags=["processes"], summary=gettext_lazy("终止（系统管理员）"), request=s.TerminateSerializer,
-                            responses=CASE_DETAIL),
-    objections=extend_schema(tags=["processes"], summary=gettext_lazy("登记公示期间的异议"), request=s.ObjectionRequestSerializer,
-                             responses={201: s.ObjectionSerializer}),
-    attachments=extend_schema(tags=["processes"], summary=gettext_lazy("上传附件（PDF、JPEG、PNG）"),
-                              request={"multipart/form-data": s.AttachmentUploadSerializer},
-                              responses={201: s.AttachmentSerializer}),
+    terminate=extend_schema(
+        tags=["processes"], summary=gettext_lazy("终止（系统管理员）"), request=s.TerminateSerializer, responses=CASE_DETAIL
+    ),
+    objections=extend_schema(
+        tags=["processes"],
+        summary=gettext_lazy("登记公示期间的异议"),
+        request=s.ObjectionRequestSerializer,
+        responses={201: s.ObjectionSerializer},
+    ),
+    attachments=extend_schema(
+        tags=["processes"],
+        summary=gettext_lazy("上传附件（PDF、JPEG、PNG）"),
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer},
+    ),
 )
 class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ProcessSerializer
@@ -324,8 +350,7 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         # A case row never needs the engine state, nor its definition's spec and BPMN sources.
         qs = _case_queryset(self.request.user).defer("state", "definition__spec_json", "definition__source_files")
         if self.action == "list":
-            qs = qs.prefetch_related(Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by")
-                                              .order_by("created_at", "id")))
+            qs = qs.prefetch_related(Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")))
         return qs
 
     def retrieve(self, request, pk=None):
@@ -360,8 +385,15 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             submit = bool(fields) or bool(values.get("action")) or bool(values.get("opinion"))
         if not submit:
             return services.start_process(user, definition.process_id, unit=unit, subject_cadre=cadre, data=fields)
-        return services.start_and_submit(user, definition.process_id, unit=unit, subject_cadre=cadre, data=fields,
-                                         opinion=values.get("opinion", ""), action=values.get("action") or None)
+        return services.start_and_submit(
+            user,
+            definition.process_id,
+            unit=unit,
+            subject_cadre=cadre,
+            data=fields,
+            opinion=values.get("opinion", ""),
+            action=values.get("action") or None,
+        )
 
     @staticmethod
     def _start_unit(user, definition, cadre, unit_id):
@@ -372,8 +404,7 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             return unit  # the service checks the role on it (403) and that the cadre is within it (422)
         grants = list(Grant.objects.filter(user=user, role=definition.start_role).select_related("unit"))
         if not grants:
-            raise exceptions.PermissionDenied(_("您不具有“%(role)s”角色，不能发起此流程") % {
-                "role": Role(definition.start_role).label})
+            raise exceptions.PermissionDenied(_("您不具有“%(role)s”角色，不能发起此流程") % {"role": Role(definition.start_role).label})
         if any(cadre.unit.pk == g.unit.pk or (g.include_subordinates and cadre.unit.is_within(g.unit)) for g in grants):
             return cadre.unit
         containing = [g.unit for g in grants if cadre.unit.is_within(g.unit)]
@@ -388,8 +419,9 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         unit = self._plan_unit(user, definition, values.get("unit"))
         draft = ProcessInstance(definition=definition, nominating_unit=unit, started_by=user)
         _check_fields(start_form.form(instance=draft, user=user), fields)
-        form = start_form.form({**fields, "opinion": values.get("opinion", "")}, instance=draft, user=user,
-                               action=values.get("action") or None)
+        form = start_form.form(
+            {**fields, "opinion": values.get("opinion", "")}, instance=draft, user=user, action=values.get("action") or None
+        )
         if not form.is_valid():
             raise FormInvalid({name: [str(m) for m in messages] for name, messages in form.errors.items()})
         data = form.start_data() if hasattr(form, "start_data") else form.task_payload()
@@ -404,8 +436,7 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             return unit  # the service checks the role on it (403)
         grants = list(Grant.objects.filter(user=user, role=definition.start_role).select_related("unit"))
         if not grants:
-            raise exceptions.PermissionDenied(_("您不具有“%(role)s”角色，不能发起此流程") % {
-                "role": Role(definition.start_role).label})
+            raise exceptions.PermissionDenied(_("您不具有“%(role)s”角色，不能发起此流程") % {"role": Role(definition.start_role).label})
         if len(grants) == 1 and not grants[0].include_subordinates:
             return grants[0].unit
         raise exceptions.ValidationError({"unit": [_("您可以在多个单位发起此流程，请选择发起单位")]})
@@ -440,8 +471,9 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         serializer = s.ObjectionRequestSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
-        objection = notice_desk.record_objection(request.user, case.pk, content=values["content"],
-                                                 contact=values.get("contact", ""), received_on=values.get("received_on"))
+        objection = notice_desk.record_objection(
+            request.user, case.pk, content=values["content"], contact=values.get("contact", ""), received_on=values.get("received_on")
+        )
         return Response(s.ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
@@ -449,8 +481,9 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         case = access.case_or_404(request.user, pk)
         serializer = s.AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        attachment = case_attachments.add_attachment(request.user, case.pk, serializer.validated_data["file"],
-                                                     step=serializer.validated_data.get("step", ""))
+        attachment = case_attachments.add_attachment(
+            request.user, case.pk, serializer.validated_data["file"], step=serializer.validated_data.get("step", "")
+        )
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
@@ -471,6 +504,7 @@ def _check_fields(form, fields):
 
 # --------------------------------------------------------------------------- tasks
 
+
 def _task_detail(request, task):
     user = request.user
     case = task.instance
@@ -479,14 +513,24 @@ def _task_detail(request, task):
     refusal = policy.act_refusal(user, task, case)
     elsewhere = completed_elsewhere(task, case.definition.process_id)
     payload = {
-        "id": task.pk, "bpmn_id": task.bpmn_id, "name": task.name, "role": task.role, "unit": task.unit,
-        "claimed_by": task.claimed_by, "created_at": task.created_at, "due_at": task.due_at, "instance": case,
-        "can_act": refusal is None, "refusal": str(refusal) if refusal else None,
-        "actions": [{"code": a.code, "label": str(a.label), "kind": a.kind, "opinion_required": a.opinion_required,
-                     "primary": a.primary} for a in form.actions],
+        "id": task.pk,
+        "bpmn_id": task.bpmn_id,
+        "name": task.name,
+        "role": task.role,
+        "unit": task.unit,
+        "claimed_by": task.claimed_by,
+        "created_at": task.created_at,
+        "due_at": task.due_at,
+        "instance": case,
+        "can_act": refusal is None,
+        "refusal": str(refusal) if refusal else None,
+        "actions": [
+            {"code": a.code, "label": str(a.label), "kind": a.kind, "opinion_required": a.opinion_required, "primary": a.primary}
+            for a in form.actions
+        ],
         "form": form_schema(form),
         "values": {name: _jsonable(data[name]) for name in form.fields if name in data and name != "opinion"}
-                  | ({"opinion": data["draft_opinion"]} if data.get("draft_opinion") else {}),
+        | ({"opinion": data["draft_opinion"]} if data.get("draft_opinion") else {}),
         "notes": s.step_notes(data),
         "return_targets": task.return_targets(),
         "complete_via": elsewhere,
@@ -507,8 +551,8 @@ class _Obj:
 def _task_queryset():
     # The engine state and the spec/BPMN sources are tens of kB a row: loaded only where needed.
     return HumanTask.objects.select_related(
-        "instance__definition", "instance__subject_cadre", "instance__nominating_unit", "instance__started_by",
-        "unit", "claimed_by").defer("instance__state", "instance__definition__spec_json", "instance__definition__source_files")
+        "instance__definition", "instance__subject_cadre", "instance__nominating_unit", "instance__started_by", "unit", "claimed_by"
+    ).defer("instance__state", "instance__definition__spec_json", "instance__definition__source_files")
 
 
 TASK_DETAIL = {200: s.TaskDetailSerializer}
@@ -519,12 +563,20 @@ TASK_DETAIL = {200: s.TaskDetailSerializer}
     retrieve=extend_schema(tags=["tasks"], summary=gettext_lazy("任务：表单字段（JSON Schema）与可选操作"), responses=TASK_DETAIL),
     claim=extend_schema(tags=["tasks"], summary=gettext_lazy("认领"), request=None, responses=TASK_DETAIL),
     release=extend_schema(tags=["tasks"], summary=gettext_lazy("释放认领"), request=None, responses=TASK_DETAIL),
-    draft=extend_schema(tags=["tasks"], summary=gettext_lazy("暂存（保存已填内容，不办理）"), request=s.TaskDraftSerializer,
-                        responses=TASK_DETAIL,
-                        description=gettext_lazy("表单字段与 opinion 并列放在请求体顶层；只检查格式，必填项可暂时留空。")),
+    draft=extend_schema(
+        tags=["tasks"],
+        summary=gettext_lazy("暂存（保存已填内容，不办理）"),
+        request=s.TaskDraftSerializer,
+        responses=TASK_DETAIL,
+        description=gettext_lazy("表单字段与 opinion 并列放在请求体顶层；只检查格式，必填项可暂时留空。"),
+    ),
     complete=extend_schema(
-        tags=["tasks"], summary=gettext_lazy("办理（完成、退回、不同意……）"), request=s.TaskCompleteSerializer, responses=CASE_DETAIL,
-        description=gettext_lazy("表单字段与 action、opinion 并列放在请求体顶层。重复提交同一请求不会办理两个环节：第二次得到 409。")),
+        tags=["tasks"],
+        summary=gettext_lazy("办理（完成、退回、不同意……）"),
+        request=s.TaskCompleteSerializer,
+        responses=CASE_DETAIL,
+        description=gettext_lazy("表单字段与 action、opinion 并列放在请求体顶层。重复提交同一请求不会办理两个环节：第二次得到 409。"),
+    ),
 )
 class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's inbox: the tasks they may act on now (role on the task's unit, no recusal,
@@ -580,8 +632,7 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         meta = s.TaskDraftSerializer(data={k: v for k, v in body.items() if k == "opinion"})
         meta.is_valid(raise_exception=True)
         fields = {k: v for k, v in body.items() if k != "opinion"}
-        _check_fields(form_class_for(case.definition.process_id, task.bpmn_id)(None, instance=case, task=task, user=user),
-                      fields)
+        _check_fields(form_class_for(case.definition.process_id, task.bpmn_id)(None, instance=case, task=task, user=user), fields)
         services.save_draft(user, task.pk, data=fields, opinion=meta.validated_data.get("opinion", ""))
         return self._fresh(request, task.pk)
 
@@ -602,8 +653,7 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         form = form_class_for(case.definition.process_id, task.bpmn_id)(None, instance=case, task=task, user=user)
         codes = [a.code for a in form.actions]
         if chosen is not None and chosen not in codes:
-            raise exceptions.ValidationError({"action": [_("请选择一个有效的操作：%(actions)s") % {
-                "actions": "、".join(codes)}]})
+            raise exceptions.ValidationError({"action": [_("请选择一个有效的操作：%(actions)s") % {"actions": "、".join(codes)}]})
         _check_fields(form, fields)
         services.complete_task(user, task.pk, data=fields, opinion=meta.validated_data.get("opinion", ""), action=chosen)
         return case_response(request, case.pk)
@@ -611,9 +661,14 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
 # --------------------------------------------------------------------------- notices
 
+
 @extend_schema_view(
-    create=extend_schema(tags=["notices"], summary=gettext_lazy("发布公示（完成所选案件的“发布公示”环节并印发公示）"),
-                         request=s.NoticeRequestSerializer, responses={201: s.NoticeSerializer}),
+    create=extend_schema(
+        tags=["notices"],
+        summary=gettext_lazy("发布公示（完成所选案件的“发布公示”环节并印发公示）"),
+        request=s.NoticeRequestSerializer,
+        responses={201: s.NoticeSerializer},
+    ),
     retrieve=extend_schema(tags=["notices"], summary=gettext_lazy("公示")),
 )
 class NoticeViewSet(ApiViewMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -625,8 +680,11 @@ class NoticeViewSet(ApiViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVie
         if getattr(self, "swagger_fake_view", False):
             return Notice.objects.none()
         cases = access.visible_cases(self.request.user)
-        return (Notice.objects.filter(pk__in=Notice.objects.filter(cases__in=cases).values("pk"))
-                .select_related("issuer", "document__issuer", "document__instance").prefetch_related("cases"))
+        return (
+            Notice.objects.filter(pk__in=Notice.objects.filter(cases__in=cases).values("pk"))
+            .select_related("issuer", "document__issuer", "document__instance")
+            .prefetch_related("cases")
+        )
 
     def create(self, request):
         serializer = s.NoticeRequestSerializer(data=_body(request))
@@ -636,21 +694,26 @@ class NoticeViewSet(ApiViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVie
         found = set(access.visible_tasks(request.user).filter(pk__in=ids).values_list("pk", flat=True))
         missing = [pk for pk in ids if pk not in found]
         for pk in missing:
-            try:
+            with contextlib.suppress(exceptions.NotFound):
                 access.task_for_action(request.user, pk)  # 409 when it closed meanwhile …
-            except exceptions.NotFound:
-                pass
         if missing:  # … otherwise it is not the caller's to see
-            raise exceptions.ValidationError({"tasks": [_("任务 %(ids)s 不存在或您无权查看") % {
-                "ids": "、".join(str(pk) for pk in missing)}]})
+            raise exceptions.ValidationError(
+                {"tasks": [_("任务 %(ids)s 不存在或您无权查看") % {"ids": "、".join(str(pk) for pk in missing)}]}
+            )
         notice = notice_desk.publish_notice(
-            request.user, ids, start_date=values.get("start_date"), working_days=values.get("working_days"),
-            contact=values["contact"], title=values.get("title", ""))
+            request.user,
+            ids,
+            start_date=values.get("start_date"),
+            working_days=values.get("working_days"),
+            contact=values["contact"],
+            title=values.get("title", ""),
+        )
         notice = self.get_queryset().get(pk=notice.pk)
         return Response(s.NoticeSerializer(notice, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 # --------------------------------------------------------------------------- cadres
+
 
 @extend_schema_view(
     list=extend_schema(tags=["cadres"], summary=gettext_lazy("我的单位范围内的干部")),
@@ -676,12 +739,19 @@ class CadreViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
 # --------------------------------------------------------------------------- documents and attachments
 
+
 @extend_schema_view(
     retrieve=extend_schema(tags=["documents"], summary=gettext_lazy("已印发文书")),
-    download=extend_schema(tags=["documents"], summary=gettext_lazy("下载 PDF"),
-                           responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)}),
-    verify=extend_schema(tags=["documents"], summary=gettext_lazy("核验文书（无需登录）"), auth=[],
-                         parameters=[s.VerifyQuerySerializer], responses={200: s.VerificationSerializer}),
+    download=extend_schema(
+        tags=["documents"], summary=gettext_lazy("下载 PDF"), responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)}
+    ),
+    verify=extend_schema(
+        tags=["documents"],
+        summary=gettext_lazy("核验文书（无需登录）"),
+        auth=[],
+        parameters=[s.VerifyQuerySerializer],
+        responses={200: s.VerificationSerializer},
+    ),
 )
 class DocumentViewSet(ApiViewMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.DocumentSerializer
@@ -717,16 +787,29 @@ class DocumentViewSet(ApiViewMixin, mixins.RetrieveModelMixin, viewsets.GenericV
         query = s.VerifyQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         result = verify_hash(query.validated_data["sha256"], query.validated_data.get("number") or None)
-        return Response(s.VerificationSerializer({
-            "status": result.status, "sha256": result.sha256, "document": result.document,
-            "latest_version": result.latest.version if result.latest else None,
-        }).data)
+        return Response(
+            s.VerificationSerializer(
+                {
+                    "status": result.status,
+                    "sha256": result.sha256,
+                    "document": result.document,
+                    "latest_version": result.latest.version if result.latest else None,
+                }
+            ).data
+        )
 
 
-@extend_schema_view(download=extend_schema(tags=["processes"], summary=gettext_lazy("下载附件"), responses={
-    (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
-    (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY),
-    (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)}))
+@extend_schema_view(
+    download=extend_schema(
+        tags=["processes"],
+        summary=gettext_lazy("下载附件"),
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+    )
+)
 class AttachmentViewSet(ApiViewMixin, viewsets.GenericViewSet):
     queryset = Attachment.objects.none()
     serializer_class = s.AttachmentSerializer
@@ -742,16 +825,17 @@ class AttachmentViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return response
 
 
-
 # --------------------------------------------------------------------------- notifications
 
+
 @extend_schema_view(
-    list=extend_schema(tags=["notifications"], summary=gettext_lazy("我的通知（最新在前）"), parameters=[
-        OpenApiParameter("unread", bool, description=gettext_lazy("只看未读"))]),
-    read=extend_schema(tags=["notifications"], summary=gettext_lazy("标为已读"), request=None,
-                       responses={200: s.NotificationSerializer}),
-    read_all=extend_schema(tags=["notifications"], summary=gettext_lazy("全部标为已读"), request=None,
-                           responses={200: s.MarkedSerializer}),
+    list=extend_schema(
+        tags=["notifications"],
+        summary=gettext_lazy("我的通知（最新在前）"),
+        parameters=[OpenApiParameter("unread", bool, description=gettext_lazy("只看未读"))],
+    ),
+    read=extend_schema(tags=["notifications"], summary=gettext_lazy("标为已读"), request=None, responses={200: s.NotificationSerializer}),
+    read_all=extend_schema(tags=["notifications"], summary=gettext_lazy("全部标为已读"), request=None, responses={200: s.MarkedSerializer}),
 )
 class NotificationViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """In-app notifications: a task reached me, a case was returned or ended, 催办."""
@@ -791,6 +875,7 @@ class NotificationViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericV
 
 # --------------------------------------------------------------------------- annual candidates
 
+
 def _candidate_unit(user, unit_id):
     """A unit where the caller may start merit citations (the candidates' nominating unit)."""
     definition = _latest_definitions().get(award_candidates.PROCESS)
@@ -798,16 +883,24 @@ def _candidate_unit(user, unit_id):
     if definition is None or unit is None:
         raise exceptions.ValidationError({"unit": [_("没有这个单位")]})
     if not policy.holds_role(user, definition.start_role, unit):
-        raise exceptions.PermissionDenied(_("您不具有“%(unit)s”的“%(role)s”角色") % {
-            "unit": unit.name, "role": Role(definition.start_role).label})
+        raise exceptions.PermissionDenied(
+            _("您不具有“%(unit)s”的“%(role)s”角色") % {"unit": unit.name, "role": Role(definition.start_role).label}
+        )
     return unit
 
 
 @extend_schema_view(
-    list=extend_schema(tags=["award candidates"], summary=gettext_lazy("年度考核优秀的奖励候选人（《规则手册》1.5）"),
-                       parameters=[s.CandidateQuerySerializer]),
-    start=extend_schema(tags=["award candidates"], summary=gettext_lazy("为所选候选人批量发起推荐（已预填）"),
-                        request=s.CandidateStartSerializer, responses={201: s.CandidatesStartedSerializer}),
+    list=extend_schema(
+        tags=["award candidates"],
+        summary=gettext_lazy("年度考核优秀的奖励候选人（《规则手册》1.5）"),
+        parameters=[s.CandidateQuerySerializer],
+    ),
+    start=extend_schema(
+        tags=["award candidates"],
+        summary=gettext_lazy("为所选候选人批量发起推荐（已预填）"),
+        request=s.CandidateStartSerializer,
+        responses={201: s.CandidatesStartedSerializer},
+    ),
 )
 class CandidateViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """One year 优秀 → 嘉奖; three consecutive years 优秀 → 记三等功: listed per unit, started in one batch."""
@@ -832,7 +925,9 @@ class CandidateViewSet(ApiViewMixin, viewsets.GenericViewSet):
         values = body.validated_data
         unit = _candidate_unit(request.user, values["unit"])
         started = award_candidates.start_batch(request.user, unit, values["year"], list(dict.fromkeys(values["cadres"])))
-        cases = _case_queryset(request.user).filter(pk__in=[c.pk for c in started]).prefetch_related(
-            Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")))
-        return Response({"processes": s.ProcessSerializer(cases.order_by("pk"), many=True).data},
-                        status=status.HTTP_201_CREATED)
+        cases = (
+            _case_queryset(request.user)
+            .filter(pk__in=[c.pk for c in started])
+            .prefetch_related(Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")))
+        )
+        return Response({"processes": s.ProcessSerializer(cases.order_by("pk"), many=True).data}, status=status.HTTP_201_CREATED)

@@ -1,5 +1,6 @@
 """Awards that follow from the annual assessment (DOMAIN.md §1.5): one year 优秀 → 嘉奖;
 three consecutive years 优秀 → 记三等功. Listed per unit and started in one batch."""
+
 import datetime
 from dataclasses import dataclass
 
@@ -33,27 +34,39 @@ def deed_reference(kind, year):
 
 def annual_candidates(unit, year):
     """Cadres of ``unit`` and its subordinates with 优秀 in ``year``, not yet rewarded or nominated for it."""
-    cadres = Cadre.objects.filter(unit__path__startswith=unit.path, assessments__year=year,
-                                  assessments__grade=AssessmentGrade.EXCELLENT).select_related("unit").distinct()
+    cadres = (
+        Cadre.objects.filter(unit__path__startswith=unit.path, assessments__year=year, assessments__grade=AssessmentGrade.EXCELLENT)
+        .select_related("unit")
+        .distinct()
+    )
     excellent = {}
-    for cadre_id, y in Cadre.objects.filter(pk__in=cadres.values("pk"), assessments__grade=AssessmentGrade.EXCELLENT,
-                                             assessments__year__in=[year - 2, year - 1, year]).values_list("pk", "assessments__year"):
+    for cadre_id, y in Cadre.objects.filter(
+        pk__in=cadres.values("pk"), assessments__grade=AssessmentGrade.EXCELLENT, assessments__year__in=[year - 2, year - 1, year]
+    ).values_list("pk", "assessments__year"):
         excellent.setdefault(cadre_id, set()).add(y)
     references = [deed_reference(AwardKind.MERIT_3, year), deed_reference(AwardKind.COMMENDATION, year)]
     rewarded = set(Award.objects.filter(cadre__in=cadres, revoked=False, deed_reference__in=references).values_list("cadre_id", flat=True))
     # A cadre whose nomination for this year's result is already under way is not a candidate again.
-    rewarded |= set(Nomination.objects.filter(cadre__in=cadres, is_open=True, deed_reference__in=references)
-                    .values_list("cadre_id", flat=True))
+    rewarded |= set(
+        Nomination.objects.filter(cadre__in=cadres, is_open=True, deed_reference__in=references).values_list("cadre_id", flat=True)
+    )
     result = []
     for cadre in cadres.order_by("unit__path", "name"):
         if cadre.pk in rewarded:
             continue
         if excellent.get(cadre.pk, set()) >= {year - 2, year - 1, year}:
-            result.append(Candidate(cadre, AwardKind.MERIT_3, deed_reference(AwardKind.MERIT_3, year),
-                                    _("%(a)s—%(b)s年度连续三年考核优秀") % {"a": year - 2, "b": year}))
+            result.append(
+                Candidate(
+                    cadre,
+                    AwardKind.MERIT_3,
+                    deed_reference(AwardKind.MERIT_3, year),
+                    _("%(a)s—%(b)s年度连续三年考核优秀") % {"a": year - 2, "b": year},
+                )
+            )
         else:
-            result.append(Candidate(cadre, AwardKind.COMMENDATION, deed_reference(AwardKind.COMMENDATION, year),
-                                    _("%(y)s年度考核优秀") % {"y": year}))
+            result.append(
+                Candidate(cadre, AwardKind.COMMENDATION, deed_reference(AwardKind.COMMENDATION, year), _("%(y)s年度考核优秀") % {"y": year})
+            )
     return result
 
 
@@ -67,9 +80,19 @@ def start_batch(user, unit, year, cadre_ids):
     with transaction.atomic():
         for pk in cadre_ids:
             candidate = by_cadre[pk]
-            started.append(services.start_process(user, PROCESS, unit=unit, subject_cadre=candidate.cadre, data={
-                "award_kind": candidate.award_kind, "deed_reference": candidate.deed_reference,
-                "deeds": candidate.reason, "period_from": datetime.date(year, 1, 1).isoformat(),
-                "period_to": datetime.date(year, 12, 31).isoformat(),
-            }))
+            started.append(
+                services.start_process(
+                    user,
+                    PROCESS,
+                    unit=unit,
+                    subject_cadre=candidate.cadre,
+                    data={
+                        "award_kind": candidate.award_kind,
+                        "deed_reference": candidate.deed_reference,
+                        "deeds": candidate.reason,
+                        "period_from": datetime.date(year, 1, 1).isoformat(),
+                        "period_to": datetime.date(year, 12, 31).isoformat(),
+                    },
+                )
+            )
     return started

@@ -1,4 +1,5 @@
 """The record facts the eligibility table reads (DOMAIN.md §1.4, §2, §3)."""
+
 import datetime
 
 from records.models import AWARD_ORDER, AssessmentGrade, Award, AwardKind, Cadre
@@ -13,7 +14,8 @@ def award_rank(kind):
 def eligibility_facts(cadre, award_kind, deed_reference="", as_of=None):
     as_of = as_of or clock.today()
     running = [
-        s for s in cadre.sanctions.all()
+        s
+        for s in cadre.sanctions.all()
         if s.in_effect_on(as_of) and s.counts_as_disqualifier  # 免予追究 under 容错 does not count (seed 000 #10)
     ]
     latest = cadre.assessments.filter(year__lte=as_of.year).order_by("-year").first()

@@ -18,12 +18,15 @@ NOMINABLE_KINDS = [(k, AwardKind(k).label) for k in (AwardKind.COMMENDATION, Awa
 class NominationForm(TaskForm):
     actions = [SUBMIT, CANCEL]
     award_kind = forms.ChoiceField(label=_("拟奖励等次"), choices=NOMINABLE_KINDS)
-    deeds = forms.CharField(label=_("主要事迹"), max_length=DEEDS_MAX, widget=forms.Textarea(attrs={"rows": 8}),
-                            help_text=format_lazy(_("不超过{n}字"), n=DEEDS_MAX))
+    deeds = forms.CharField(
+        label=_("主要事迹"),
+        max_length=DEEDS_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=format_lazy(_("不超过{n}字"), n=DEEDS_MAX),
+    )
     period_from = forms.DateField(label=_("事迹起始日期"))
     period_to = forms.DateField(label=_("事迹截止日期"))
-    deed_reference = forms.CharField(label=_("事迹编号"), max_length=100, required=False,
-                                     help_text=_("同一事迹的编号，用于防止重复奖励"))
+    deed_reference = forms.CharField(label=_("事迹编号"), max_length=100, required=False, help_text=_("同一事迹的编号，用于防止重复奖励"))
     attachments = forms.JSONField(label=_("附件"), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -112,16 +115,16 @@ class ObjectionDecisionForm(TaskForm):
 
 
 class SuspendedForm(TaskForm):
-    actions = [Action("resume", _("恢复办理"), primary=True, opinion_required=True),
-               Action("terminate", _("终止，不予奖励"), opinion_required=True)]
+    actions = [
+        Action("resume", _("恢复办理"), primary=True, opinion_required=True),
+        Action("terminate", _("终止，不予奖励"), opinion_required=True),
+    ]
 
 
 class ApprovalForm(TaskForm):
     """审批 (DOMAIN.md §1.3 step 5)."""
 
     actions = [APPROVE, REJECT]
-
-
 
 
 REVOCATION = "award_revocation"
@@ -132,12 +135,15 @@ class RevocationApplicationForm(TaskForm):
 
     actions = [SUBMIT]
     award_id = forms.IntegerField(label=_("拟撤销的奖励"), widget=forms.Select)
-    ground = forms.ChoiceField(label=_("撤销事由"), choices=[
-        ("fraud", _("弄虚作假，骗取奖励")),
-        ("concealed", _("申报奖励时隐瞒严重错误或者严重违反规定程序")),
-        ("later_violation", _("有严重违纪违法等行为，影响称号声誉")),
-        ("other", _("有法律、法规规定应当撤销奖励的其他情形")),
-    ])
+    ground = forms.ChoiceField(
+        label=_("撤销事由"),
+        choices=[
+            ("fraud", _("弄虚作假，骗取奖励")),
+            ("concealed", _("申报奖励时隐瞒严重错误或者严重违反规定程序")),
+            ("later_violation", _("有严重违纪违法等行为，影响称号声誉")),
+            ("other", _("有法律、法规规定应当撤销奖励的其他情形")),
+        ],
+    )
     facts = forms.CharField(label=_("事实和依据"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
 
     def __init__(self, *args, **kwargs):
@@ -151,5 +157,3 @@ class RevocationApplicationForm(TaskForm):
         if value not in self._awards:
             raise forms.ValidationError(_("请选择该干部一项未撤销的奖励"))
         return value
-
-

@@ -1,5 +1,6 @@
 """What the approving authority issues: the award decision and approval form, batch notices,
 clarification letters (DOMAIN.md §1.3, §6, §8)."""
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,8 +37,14 @@ def form_opinions(instance, notice_text=""):
         text = event.opinion
         if step == "Task_review" and notice_text:
             text = f"{text}。{notice_text}" if text else notice_text
-        rows.append({"role_label": role_label, "text": text,
-                     "person": event.actor.get_full_name() if event.actor else "", "date": clock.localdate(event.at)})
+        rows.append(
+            {
+                "role_label": role_label,
+                "text": text,
+                "person": event.actor.get_full_name() if event.actor else "",
+                "date": clock.localdate(event.at),
+            }
+        )
     return rows
 
 
@@ -60,30 +67,55 @@ def issue_award(nomination):
     kind = nomination.award_kind
     today = clock.today()
     decision = issue_document(
-        "award_decision", issuer=issuer, template="documents/award_decision.html", instance=instance,
+        "award_decision",
+        issuer=issuer,
+        template="documents/award_decision.html",
+        instance=instance,
         title=_("关于给予%(name)s同志%(kind)s的决定") % {"name": cadre.name, "kind": AwardKind(kind).label},
         context=contexts.award_decision_context(
-            issuer=issuer, awardees=[_awardee(cadre, kind)], deeds=nomination.deeds, date=today,
-            recipients=instance.nominating_unit.name, cc=[approving.name] if approving != issuer else (),
+            issuer=issuer,
+            awardees=[_awardee(cadre, kind)],
+            deeds=nomination.deeds,
+            date=today,
+            recipients=instance.nominating_unit.name,
+            cc=[approving.name] if approving != issuer else (),
         ),
     )
     award = Award.objects.create(
-        cadre=cadre, kind=kind, awarded_on=today, decision_number=decision.number, approving_unit=approving,
-        deed_reference=nomination.deed_reference, bonus=AwardBonus.amount_for(kind, today),
+        cadre=cadre,
+        kind=kind,
+        awarded_on=today,
+        decision_number=decision.number,
+        approving_unit=approving,
+        deed_reference=nomination.deed_reference,
+        bonus=AwardBonus.amount_for(kind, today),
     )
     nomination.award = award
     nomination.save(update_fields=["award"])
     form = issue_document(
-        "award_form", issuer=issuer, template="documents/award_form.html", instance=instance, numbered=False,
+        "award_form",
+        issuer=issuer,
+        template="documents/award_form.html",
+        instance=instance,
+        numbered=False,
         title=_("公务员奖励审批表（%(name)s）") % {"name": cadre.name},
         context=contexts.award_form_context(
-            cadre, AwardKind(kind).label, nomination.deeds, form_opinions(instance, _notice_text(instance)),
+            cadre,
+            AwardKind(kind).label,
+            nomination.deeds,
+            form_opinions(instance, _notice_text(instance)),
             assessments=[(a.year, a.get_grade_display()) for a in cadre.assessments.order_by("-year")[:3]][::-1],
-            awards=cadre.awards.exclude(pk=award.pk), sanctions=cadre.sanctions.all(), date=today,
+            awards=cadre.awards.exclude(pk=award.pk),
+            sanctions=cadre.sanctions.all(),
+            date=today,
         ),
     )
-    notify([instance.started_by], _("%(key)s：%(name)s同志%(kind)s已批准，奖励决定文号%(number)s") % {
-        "key": instance.business_key, "name": cadre.name, "kind": AwardKind(kind).label, "number": decision.number}, instance)
+    notify(
+        [instance.started_by],
+        _("%(key)s：%(name)s同志%(kind)s已批准，奖励决定文号%(number)s")
+        % {"key": instance.business_key, "name": cadre.name, "kind": AwardKind(kind).label, "number": decision.number},
+        instance,
+    )
     return {"award_id": award.pk, "decision_number": decision.number, "document_ids": [decision.pk, form.pk]}
 
 
@@ -93,9 +125,15 @@ def _recheck(nomination, cadre):
     if nomination.deed_reference:
         prior = cadre.awards.filter(deed_reference=nomination.deed_reference, revoked=False).first()
         if prior is not None:
-            raise ValueError(_("%(name)s同志的事迹“%(ref)s”已获%(kind)s（%(number)s），不得重复奖励") % {
-                "name": cadre.name, "ref": nomination.deed_reference, "kind": prior.get_kind_display(),
-                "number": prior.decision_number or "—"})
+            raise ValueError(
+                _("%(name)s同志的事迹“%(ref)s”已获%(kind)s（%(number)s），不得重复奖励")
+                % {
+                    "name": cadre.name,
+                    "ref": nomination.deed_reference,
+                    "kind": prior.get_kind_display(),
+                    "number": prior.decision_number or "—",
+                }
+            )
     current = facts.eligibility_facts(cadre, nomination.award_kind, "")
     if current["sanction_running"]:
         raise ValueError(_("处分或组织处理影响期未满：%(summary)s") % {"summary": current["sanction_summary"]})
@@ -109,7 +147,11 @@ def _notice_text(instance):
         return ""
     objections = instance.objections.count()
     return _("%(start)s至%(end)s公示%(days)s个工作日，收到异议%(n)s件") % {
-        "start": cn_date(notice.start_date), "end": cn_date(notice.end_date), "days": notice.working_days, "n": objections}
+        "start": cn_date(notice.start_date),
+        "end": cn_date(notice.end_date),
+        "days": notice.working_days,
+        "n": objections,
+    }
 
 
 REVOCATION_GROUNDS = {
@@ -129,22 +171,38 @@ def revoke_award(request):
     issuer = request.issuer_unit
     today = clock.today()
     ground = str(REVOCATION_GROUNDS.get(request.ground, ""))
-    body = _("%(name)s同志经%(number)s决定给予%(kind)s。经查，该同志%(ground)s。%(facts)s\n"
-             "根据《中华人民共和国公务员法》第五十六条，经研究，决定撤销对%(name)s同志的%(kind)s，"
-             "收回其奖励证书%(medal)s，停止其享受的相应待遇，并记入本人档案。") % {
-        "name": award.cadre.name, "number": award.decision_number or _("原"), "kind": award.get_kind_display(),
-        "ground": ground, "facts": request.facts,
-        "medal": _("和奖章") if award.kind in (AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE) else ""}
+    body = _(
+        "%(name)s同志经%(number)s决定给予%(kind)s。经查，该同志%(ground)s。%(facts)s\n"
+        "根据《中华人民共和国公务员法》第五十六条，经研究，决定撤销对%(name)s同志的%(kind)s，"
+        "收回其奖励证书%(medal)s，停止其享受的相应待遇，并记入本人档案。"
+    ) % {
+        "name": award.cadre.name,
+        "number": award.decision_number or _("原"),
+        "kind": award.get_kind_display(),
+        "ground": ground,
+        "facts": request.facts,
+        "medal": _("和奖章") if award.kind in (AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE) else "",
+    }
     decision = issue_document(
-        "revocation_decision", issuer=issuer, template="documents/official_document.html", instance=instance,
+        "revocation_decision",
+        issuer=issuer,
+        template="documents/official_document.html",
+        instance=instance,
         title=_("关于撤销%(name)s同志%(kind)s的决定") % {"name": award.cadre.name, "kind": award.get_kind_display()},
         context=contexts.official_document_context(
             title=_("关于撤销%(name)s同志%(kind)s的决定") % {"name": award.cadre.name, "kind": award.get_kind_display()},
-            blocks=body, date=today, recipients=instance.nominating_unit.name, **contexts.issuer_fields(issuer)),
+            blocks=body,
+            date=today,
+            recipients=instance.nominating_unit.name,
+            **contexts.issuer_fields(issuer),
+        ),
     )
     award.revoked, award.revoked_on = True, today
     award.save(update_fields=["revoked", "revoked_on"])
-    notify([instance.started_by], _("%(key)s：已撤销%(name)s同志的%(kind)s（%(number)s）") % {
-        "key": instance.business_key, "name": award.cadre.name, "kind": award.get_kind_display(), "number": decision.number},
-        instance)
+    notify(
+        [instance.started_by],
+        _("%(key)s：已撤销%(name)s同志的%(kind)s（%(number)s）")
+        % {"key": instance.business_key, "name": award.cadre.name, "kind": award.get_kind_display(), "number": decision.number},
+        instance,
+    )
     return {"award_id": award.pk, "decision_number": decision.number, "document_id": decision.pk}

@@ -1,4 +1,5 @@
 """Merit citations: the bonus table, unit quotas, public notices and objections (DOMAIN.md §1, §6)."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -53,8 +54,9 @@ class Nomination(models.Model):
     transaction of the step that established each fact; documents, notices, the quota and the
     candidates list read it (never the engine's task data or the history)."""
 
-    instance = models.OneToOneField("workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT,
-                                    related_name="award_nomination")
+    instance = models.OneToOneField(
+        "workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="award_nomination"
+    )
     cadre = models.ForeignKey("records.Cadre", verbose_name=_("被推荐人"), on_delete=models.PROTECT, related_name="award_nominations")
     unit = models.ForeignKey(Unit, verbose_name=_("推荐单位"), on_delete=models.PROTECT, related_name="award_nominations")
     year = models.PositiveSmallIntegerField(_("年度"))
@@ -65,14 +67,18 @@ class Nomination(models.Model):
     deed_reference = models.CharField(_("事迹编号"), max_length=100, blank=True)
     meeting_date = models.DateField(_("集体研究会议日期"), null=True, blank=True)
     attendees = models.CharField(_("参会人员"), max_length=500, blank=True)
-    integrity_opinion = models.CharField(_("廉政意见"), max_length=20, blank=True, choices=[
-        ("no_objection", _("无不同意见")), ("objection", _("有不同意见"))])
+    integrity_opinion = models.CharField(
+        _("廉政意见"), max_length=20, blank=True, choices=[("no_objection", _("无不同意见")), ("objection", _("有不同意见"))]
+    )
     approving_unit = models.ForeignKey(Unit, verbose_name=_("审批机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     issuer_unit = models.ForeignKey(Unit, verbose_name=_("发文机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    award = models.OneToOneField("records.Award", verbose_name=_("奖励"), null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="nomination")
+    award = models.OneToOneField(
+        "records.Award", verbose_name=_("奖励"), null=True, blank=True, on_delete=models.PROTECT, related_name="nomination"
+    )
     is_open = models.BooleanField(_("在办"), default=True)
-    quota_counted = models.BooleanField(_("占用名额"), default=False, help_text=_("审核同意公示后占用推荐单位的年度名额，未获奖励办结时释放"))
+    quota_counted = models.BooleanField(
+        _("占用名额"), default=False, help_text=_("审核同意公示后占用推荐单位的年度名额，未获奖励办结时释放")
+    )
 
     class Meta:
         verbose_name = _("奖励推荐")
@@ -80,8 +86,11 @@ class Nomination(models.Model):
         constraints = [
             # At most one open nomination per cadre and deed: a second one (Back, then 提交 again;
             # a batch started twice) is refused, naming the open case.
-            models.UniqueConstraint(fields=["cadre", "deed_reference"], condition=models.Q(is_open=True) & ~models.Q(deed_reference=""),
-                                    name="one_open_nomination_per_deed"),
+            models.UniqueConstraint(
+                fields=["cadre", "deed_reference"],
+                condition=models.Q(is_open=True) & ~models.Q(deed_reference=""),
+                name="one_open_nomination_per_deed",
+            ),
         ]
         indexes = [models.Index(fields=["unit", "year", "quota_counted"])]
 
@@ -92,10 +101,12 @@ class Nomination(models.Model):
 class RevocationRequest(models.Model):
     """The typed record of one award-revocation case (公务员法 art. 56, DOMAIN.md §1.4)."""
 
-    instance = models.OneToOneField("workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT,
-                                    related_name="award_revocation")
-    award = models.ForeignKey("records.Award", verbose_name=_("拟撤销的奖励"), null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="revocation_requests")
+    instance = models.OneToOneField(
+        "workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="award_revocation"
+    )
+    award = models.ForeignKey(
+        "records.Award", verbose_name=_("拟撤销的奖励"), null=True, blank=True, on_delete=models.PROTECT, related_name="revocation_requests"
+    )
     ground = models.CharField(_("撤销事由"), max_length=20, blank=True)
     facts = models.TextField(_("事实和依据"), blank=True)
     issuer_unit = models.ForeignKey(Unit, verbose_name=_("发文机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")

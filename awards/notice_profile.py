@@ -1,4 +1,5 @@
 """How a merit citation appears in a notice (DOMAIN.md §1.3 step 4): from its nomination record."""
+
 from django.utils.translation import gettext_lazy as _
 
 from notices.profiles import NoticeProfile
@@ -9,11 +10,17 @@ from .models import Nomination
 def notice_row(case):
     nomination = Nomination.objects.filter(instance=case).only("award_kind").first()
     cadre = case.subject_cadre
-    return {"name": cadre.name, "unit_post": cadre.unit_and_post,
-            "proposal": nomination.get_award_kind_display() if nomination and nomination.award_kind else ""}
+    return {
+        "name": cadre.name,
+        "unit_post": cadre.unit_and_post,
+        "proposal": nomination.get_award_kind_display() if nomination and nomination.award_kind else "",
+    }
 
 
 MERIT_NOTICE = NoticeProfile(
-    process_id="merit_citation", row=notice_row, proposal_label=_("拟奖励等次"), title=_("关于拟奖励人员的公示"),
+    process_id="merit_citation",
+    row=notice_row,
+    proposal_label=_("拟奖励等次"),
+    title=_("关于拟奖励人员的公示"),
     intro=_("根据干部奖励工作有关规定，经研究，拟给予以下同志奖励，现予以公示。"),
 )

@@ -2,6 +2,7 @@
 
 They read and write the typed case records (``awards.models``), not the engine's task data.
 """
+
 from django.utils.translation import gettext as _
 
 from permissions import routing
@@ -15,8 +16,9 @@ from .models import Nomination, RevocationRequest
 def _nomination(instance_id):
     # No row lock of its own: the service door holds the case's lock while the engine runs, and
     # a nomination is written only through it.
-    return Nomination.objects.select_related("instance__nominating_unit", "instance__started_by", "cadre__unit", "unit",
-                                             "approving_unit", "issuer_unit").get(instance_id=instance_id)
+    return Nomination.objects.select_related(
+        "instance__nominating_unit", "instance__started_by", "cadre__unit", "unit", "approving_unit", "issuer_unit"
+    ).get(instance_id=instance_id)
 
 
 @register_service("awards.eligibility_facts")

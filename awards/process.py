@@ -1,4 +1,5 @@
 """The award processes' declarations: merit citation (DOMAIN.md §1) and award revocation (§1.4)."""
+
 from django.utils.translation import gettext_lazy as _
 
 from notices.desk import pending_objection_extra
@@ -26,36 +27,41 @@ def review_quota_extra(case, task, record):
     return {"quota": quota_usage(record)}
 
 
-MERIT_CITATION = process_types.register(process_types.ProcessType(
-    process_id="merit_citation",
-    key_prefix="JL",
-    forms={
-        "Task_nominate": forms.NominationForm,
-        "Task_unit_decision": forms.UnitDecisionForm,
-        "Task_integrity": IntegrityForm,
-        "Task_review": forms.ReviewForm,
-        "Task_publish": PublishForm,
-        "Task_verify": VerificationForm,
-        "Task_objection_decision": forms.ObjectionDecisionForm,
-        "Task_suspended": forms.SuspendedForm,
-        "Task_approve": forms.ApprovalForm,
-    },
-    services=frozenset({"awards.eligibility_facts", "awards.route", "awards.issue_award",
-                        "notices.pending_objections", "notices.close_objection"}),
-    case_record=NominationRecord(),
-    notice_profile=MERIT_NOTICE,
-    documents=("award_decision", "award_form", "notice", "clarification_letter"),
-    panels=("awards/panel_nomination.html",),
-    step_extras={"Task_review": review_quota_extra, "Task_verify": pending_objection_extra},
-    start_links=(("candidates", _("按年度考核结果批量推荐（一年优秀→嘉奖，连续三年优秀→记三等功）")),),
-))
+MERIT_CITATION = process_types.register(
+    process_types.ProcessType(
+        process_id="merit_citation",
+        key_prefix="JL",
+        forms={
+            "Task_nominate": forms.NominationForm,
+            "Task_unit_decision": forms.UnitDecisionForm,
+            "Task_integrity": IntegrityForm,
+            "Task_review": forms.ReviewForm,
+            "Task_publish": PublishForm,
+            "Task_verify": VerificationForm,
+            "Task_objection_decision": forms.ObjectionDecisionForm,
+            "Task_suspended": forms.SuspendedForm,
+            "Task_approve": forms.ApprovalForm,
+        },
+        services=frozenset(
+            {"awards.eligibility_facts", "awards.route", "awards.issue_award", "notices.pending_objections", "notices.close_objection"}
+        ),
+        case_record=NominationRecord(),
+        notice_profile=MERIT_NOTICE,
+        documents=("award_decision", "award_form", "notice", "clarification_letter"),
+        panels=("awards/panel_nomination.html",),
+        step_extras={"Task_review": review_quota_extra, "Task_verify": pending_objection_extra},
+        start_links=(("candidates", _("按年度考核结果批量推荐（一年优秀→嘉奖，连续三年优秀→记三等功）")),),
+    )
+)
 
-AWARD_REVOCATION = process_types.register(process_types.ProcessType(
-    process_id="award_revocation",
-    key_prefix="CX",
-    forms={"Task_apply": forms.RevocationApplicationForm, "Task_review": OpinionForm, "Task_approve": OpinionForm},
-    services=frozenset({"awards.revocation_route", "awards.revoke_award"}),
-    case_record=RevocationRecord(),
-    documents=("revocation_decision",),
-    field_names={"award_id": award_names},
-))
+AWARD_REVOCATION = process_types.register(
+    process_types.ProcessType(
+        process_id="award_revocation",
+        key_prefix="CX",
+        forms={"Task_apply": forms.RevocationApplicationForm, "Task_review": OpinionForm, "Task_approve": OpinionForm},
+        services=frozenset({"awards.revocation_route", "awards.revoke_award"}),
+        case_record=RevocationRecord(),
+        documents=("revocation_decision",),
+        field_names={"award_id": award_names},
+    )
+)

@@ -5,6 +5,7 @@ and gives it back when its case ends without an award. The count is taken from t
 nominations themselves, under a lock on the quota row, so two approvals of the last place
 cannot both pass.
 """
+
 from dataclasses import asdict, dataclass
 
 from django.db.models import Q
@@ -47,9 +48,13 @@ def _usage(nomination, quota):
     taken = Nomination.objects.filter(unit_id=nomination.unit_id, year=nomination.year, quota_counted=True)
     if quota.kind:
         taken = taken.filter(award_kind=quota.kind)
-    return QuotaUsage(unit=nomination.unit.name, year=nomination.year,
-                      kind=str(AwardKind(quota.kind).label) if quota.kind else _("各类奖励"), limit=quota.limit,
-                      used=taken.filter(~Q(pk=nomination.pk)).count())
+    return QuotaUsage(
+        unit=nomination.unit.name,
+        year=nomination.year,
+        kind=str(AwardKind(quota.kind).label) if quota.kind else _("各类奖励"),
+        limit=quota.limit,
+        used=taken.filter(~Q(pk=nomination.pk)).count(),
+    )
 
 
 def quota_usage(nomination):

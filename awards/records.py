@@ -3,6 +3,7 @@
 Each hook runs in the transaction that holds the case's row lock (``workflows.services``):
 what it writes commits with the engine state or not at all.
 """
+
 import datetime
 
 from django.db import IntegrityError, transaction
@@ -37,8 +38,9 @@ class NominationRecord(CaseRecord):
     model = Nomination
 
     def started(self, instance, data, *, user):
-        nomination = Nomination(instance=instance, cadre=instance.subject_cadre, unit=instance.nominating_unit,
-                                year=instance.created_at.year)
+        nomination = Nomination(
+            instance=instance, cadre=instance.subject_cadre, unit=instance.nominating_unit, year=instance.created_at.year
+        )
         # A start with data is a pre-filled draft (暂存, the annual batch): keep what it names.
         self._apply(nomination, {k: data.get(k) for k in NOMINATION_FIELDS if data.get(k) not in (None, "")}, lenient=True)
         self._refuse_duplicate(nomination)
@@ -103,13 +105,20 @@ class NominationRecord(CaseRecord):
     def _open_duplicate(nomination):
         if not nomination.deed_reference:
             return None
-        return (Nomination.objects.filter(cadre_id=nomination.cadre_id, deed_reference=nomination.deed_reference, is_open=True)
-                .exclude(pk=nomination.pk).select_related("instance", "cadre").first())
+        return (
+            Nomination.objects.filter(cadre_id=nomination.cadre_id, deed_reference=nomination.deed_reference, is_open=True)
+            .exclude(pk=nomination.pk)
+            .select_related("instance", "cadre")
+            .first()
+        )
 
     def _duplicate_message(self, nomination):
         other = self._open_duplicate(nomination)
         return _("%(name)s同志的事迹“%(ref)s”已有在办的推荐 %(key)s，不能重复推荐") % {
-            "name": nomination.cadre.name, "ref": nomination.deed_reference, "key": other.instance.business_key if other else "—"}
+            "name": nomination.cadre.name,
+            "ref": nomination.deed_reference,
+            "key": other.instance.business_key if other else "—",
+        }
 
     def _refuse_duplicate(self, nomination):
         if self._open_duplicate(nomination) is not None:
@@ -130,8 +139,12 @@ class RevocationRecord(CaseRecord):
         request.award_id, request.ground, request.facts = data["award_id"], data["ground"], data["facts"]
 
         def conflict():
-            other = (RevocationRequest.objects.filter(award_id=request.award_id, is_open=True).exclude(pk=request.pk)
-                     .select_related("instance").first())
+            other = (
+                RevocationRequest.objects.filter(award_id=request.award_id, is_open=True)
+                .exclude(pk=request.pk)
+                .select_related("instance")
+                .first()
+            )
             return _("该奖励已有在办的撤销申请 %(key)s") % {"key": other.instance.business_key if other else "—"}
 
         if RevocationRequest.objects.filter(award_id=request.award_id, is_open=True).exclude(pk=request.pk).exists():

@@ -1,4 +1,5 @@
 """Reference data shipped with the app: the bonus table (DOMAIN.md §1.1; 人社厅发〔2018〕1号 [practice])."""
+
 import datetime
 from decimal import Decimal
 
@@ -8,5 +9,6 @@ DEFAULT_BONUSES = {"commendation": "1500", "merit_3": "3000", "merit_2": "6000",
 def install_default_bonuses(award_bonus_model):
     """Idempotent; used by the data migration (with the historical model) and by tests."""
     for kind, amount in DEFAULT_BONUSES.items():
-        award_bonus_model.objects.get_or_create(kind=kind, effective_from=datetime.date(2018, 1, 1),
-                                                defaults={"amount": Decimal(amount), "basis": "人社厅发〔2018〕1号"})
+        award_bonus_model.objects.get_or_create(
+            kind=kind, effective_from=datetime.date(2018, 1, 1), defaults={"amount": Decimal(amount), "basis": "人社厅发〔2018〕1号"}
+        )

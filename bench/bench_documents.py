@@ -11,6 +11,7 @@ machine without it. ``--stock`` also measures with the stock Noto CJK ``.ttc`` f
 the prepared cuts (slow without HarfBuzz-Subset: seconds per render; 3 runs).
 Writes the tables, the date and the machine to bench/results/documents.txt.
 """
+
 import argparse
 import datetime
 import os
@@ -38,39 +39,80 @@ from documents import contexts, fonts, rendering  # noqa: E402
 
 DATE = datetime.date(2026, 3, 1)
 ISSUER = types.SimpleNamespace(name="中共平顶山市委组织部", issuer_mark="中共平顶山市委组织部文件")
-DEEDS = ("王䶮同志2025年以来，牵头推进老旧小区改造和基层治理创新，带领干部群众攻坚克难，成效显著，"
-         "所在街道被评为全省基层治理示范街道。\n在防汛救灾工作中，该同志连续奋战一线，组织转移群众1200余人，未发生人员伤亡。")
-STAMP = {"number": "平组〔2026〕12号", "version": 1, "code": "3f0c9a2e-1d2b-4c55-9e8a-0a1b2c3d4e5f",
-         "qr": rendering.qr_data_uri("http://127.0.0.1:8000/documents/verify/?number=%E5%B9%B3&id=3f0c9a2e")}
+DEEDS = (
+    "王䶮同志2025年以来，牵头推进老旧小区改造和基层治理创新，带领干部群众攻坚克难，成效显著，"
+    "所在街道被评为全省基层治理示范街道。\n在防汛救灾工作中，该同志连续奋战一线，组织转移群众1200余人，未发生人员伤亡。"
+)
+STAMP = {
+    "number": "平组〔2026〕12号",
+    "version": 1,
+    "code": "3f0c9a2e-1d2b-4c55-9e8a-0a1b2c3d4e5f",
+    "qr": rendering.qr_data_uri("http://127.0.0.1:8000/documents/verify/?number=%E5%B9%B3&id=3f0c9a2e"),
+}
 
 
 def documents():
     """(label, template, context) of the measured documents."""
     decision = contexts.award_decision_context(
-        issuer=ISSUER, awardees=[{"name": "王䶮", "unit_post": "鲁山县琴台街道党工委书记", "award": "记三等功"}],
-        deeds=DEEDS, date=DATE, recipients="各县（市、区）委组织部，市直各单位", cc=["河南省委组织部"],
-        printer="中共平顶山市委组织部办公室")
+        issuer=ISSUER,
+        awardees=[{"name": "王䶮", "unit_post": "鲁山县琴台街道党工委书记", "award": "记三等功"}],
+        deeds=DEEDS,
+        date=DATE,
+        recipients="各县（市、区）委组织部，市直各单位",
+        cc=["河南省委组织部"],
+        printer="中共平顶山市委组织部办公室",
+    )
     cadre = types.SimpleNamespace(
-        name="王䶮", get_sex_display=lambda: "男", birth_date=datetime.date(1985, 5, 1), ethnicity="汉族",
-        native_place="河南鲁山", political_status="中共党员", full_time_education="大学本科",
-        work_start_date=datetime.date(2008, 7, 1), unit=types.SimpleNamespace(name="鲁山县琴台街道办事处"),
-        current_post="党工委书记")
-    form = contexts.award_form_context(cadre, "记三等功", DEEDS, [
-        {"role_label": "推荐单位意见", "text": "经党工委集体研究，同意推荐。", "person": "李堃", "date": datetime.date(2026, 1, 10)},
-        {"role_label": "纪检监察机关意见", "text": "该同志无违纪违法问题。", "person": "赵喆", "date": datetime.date(2026, 1, 15)},
-        {"role_label": "审核（公示）情况", "text": "符合条件，公示无异议。", "person": "孙赟", "date": datetime.date(2026, 2, 9)},
-    ], [(2023, "优秀"), (2024, "优秀"), (2025, "称职")], date=DATE)
+        name="王䶮",
+        get_sex_display=lambda: "男",
+        birth_date=datetime.date(1985, 5, 1),
+        ethnicity="汉族",
+        native_place="河南鲁山",
+        political_status="中共党员",
+        full_time_education="大学本科",
+        work_start_date=datetime.date(2008, 7, 1),
+        unit=types.SimpleNamespace(name="鲁山县琴台街道办事处"),
+        current_post="党工委书记",
+    )
+    form = contexts.award_form_context(
+        cadre,
+        "记三等功",
+        DEEDS,
+        [
+            {"role_label": "推荐单位意见", "text": "经党工委集体研究，同意推荐。", "person": "李堃", "date": datetime.date(2026, 1, 10)},
+            {"role_label": "纪检监察机关意见", "text": "该同志无违纪违法问题。", "person": "赵喆", "date": datetime.date(2026, 1, 15)},
+            {"role_label": "审核（公示）情况", "text": "符合条件，公示无异议。", "person": "孙赟", "date": datetime.date(2026, 2, 9)},
+        ],
+        [(2023, "优秀"), (2024, "优秀"), (2025, "称职")],
+        date=DATE,
+    )
     surnames, given = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗", "䶮堃喆赟静帆磊敏杰刚伟芳娜秀英华明丽强军"
     notice = contexts.notice_context(
-        issuer=ISSUER, title="关于拟给予王䶮等100名同志奖励的公示",
-        candidates=[{"name": surnames[i % 20] + given[(i * 7) % 20] + given[i % 20], "award": "嘉奖" if i % 3 else "记三等功",
-                     "unit_post": "鲁山县琴台街道党工委委员、办事处副主任"} for i in range(100)],
-        period_start=datetime.date(2026, 3, 2), period_end=datetime.date(2026, 3, 6), working_days=5,
-        objections=["受理电话：0375-2345678", "来信来访地址：平顶山市新华区建设路东段市委组织部干部监督科"], date=DATE)
+        issuer=ISSUER,
+        title="关于拟给予王䶮等100名同志奖励的公示",
+        candidates=[
+            {
+                "name": surnames[i % 20] + given[(i * 7) % 20] + given[i % 20],
+                "award": "嘉奖" if i % 3 else "记三等功",
+                "unit_post": "鲁山县琴台街道党工委委员、办事处副主任",
+            }
+            for i in range(100)
+        ],
+        period_start=datetime.date(2026, 3, 2),
+        period_end=datetime.date(2026, 3, 6),
+        working_days=5,
+        objections=["受理电话：0375-2345678", "来信来访地址：平顶山市新华区建设路东段市委组织部干部监督科"],
+        date=DATE,
+    )
     rare = contexts.award_decision_context(
-        issuer=ISSUER, awardees=[{"name": "王龘", "unit_post": "鲁山县琴台街道党工委书记", "award": "记三等功"}],
-        deeds=DEEDS.replace("王䶮", "王龘"), date=DATE, recipients="各县（市、区）委组织部，市直各单位",
-        cc=["河南省委组织部"], printer="中共平顶山市委组织部办公室")
+        issuer=ISSUER,
+        awardees=[{"name": "王龘", "unit_post": "鲁山县琴台街道党工委书记", "award": "记三等功"}],
+        deeds=DEEDS.replace("王䶮", "王龘"),
+        date=DATE,
+        recipients="各县（市、区）委组织部，市直各单位",
+        cc=["河南省委组织部"],
+        printer="中共平顶山市委组织部办公室",
+    )
     return [
         ("award decision", "documents/award_decision.html", {**decision, "doc": STAMP}),
         ("same, name outside GB2312", "documents/award_decision.html", {**rare, "doc": STAMP}),
@@ -98,8 +140,14 @@ def use_font_dir(directory):
 
 
 def machine():
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpu = (
+        next(
+            (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     uname = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip() or " ".join(platform.uname())
     return uname, f"{cpu} × {os.cpu_count()} logical CPUs"
 

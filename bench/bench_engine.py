@@ -25,6 +25,7 @@ pyinstrument profile of the service completions of 10 further cases (not the mea
 PostgreSQL needs the cluster of scripts/bench (MERITFLOW_BENCH_PG_URL). Writes
 bench/results/engine.txt.
 """
+
 import argparse
 import json
 import sys
@@ -37,8 +38,14 @@ import common  # noqa: E402
 STEPS = [
     # (bpmn id, label, username, data, action, opinion)
     ("Task_nominate", "填报推荐材料", "ls_qt_jbr", None, None, ""),
-    ("Task_unit_decision", "单位集体研究 (+DMN, services)", "ls_qt_ld",
-     {"meeting_date": "2026-09-01", "attendees": "党委书记、镇长、副书记等7人"}, None, "经集体研究，同意推荐"),
+    (
+        "Task_unit_decision",
+        "单位集体研究 (+DMN, services)",
+        "ls_qt_ld",
+        {"meeting_date": "2026-09-01", "attendees": "党委书记、镇长、副书记等7人"},
+        None,
+        "经集体研究，同意推荐",
+    ),
     ("Task_integrity", "廉政意见", "ls_jw", {"integrity_opinion": "no_objection"}, None, "未发现廉政问题"),
     ("Task_review", "审核", "ls_sh", {}, "approve", "材料齐全，同意公示"),
 ]
@@ -129,8 +136,12 @@ def child(db, cases, profile):
                 sql, waited = db_count[0], db_time[0]
 
                 # bare Spiff on the same state with the same task data (what the form produced)
-                payload = HistoryEvent.objects.filter(instance=case, action=HistoryAction.COMPLETE,
-                                                      task_bpmn_id=bpmn_id).order_by("-id").first().changed_fields
+                payload = (
+                    HistoryEvent.objects.filter(instance=case, action=HistoryAction.COMPLETE, task_bpmn_id=bpmn_id)
+                    .order_by("-id")
+                    .first()
+                    .changed_fields
+                )
                 start, cpu_start = time.perf_counter(), time.process_time()
                 workflow = engine.load_workflow(instance.definition, state_before)
                 spiff_task = workflow.get_task_from_id(task.task_uuid)
@@ -155,16 +166,21 @@ def child(db, cases, profile):
         text = profiler.output_text(unicode=True, color=False, show_all=False)
         out = common.RESULTS / f"engine-profile-{db}.txt"
         common.RESULTS.mkdir(parents=True, exist_ok=True)
-        out.write_text(f"pyinstrument profile of {PROFILE_CASES} × {len(STEPS)} service completions on {db} "
-                       f"(extra cases after the measured ones)\n\n{text}")
+        out.write_text(
+            f"pyinstrument profile of {PROFILE_CASES} × {len(STEPS)} service completions on {db} "
+            f"(extra cases after the measured ones)\n\n{text}"
+        )
     print(json.dumps({"rows": rows, "state_bytes": state_size}))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=40)
-    parser.add_argument("--db", default="sqlite,sqlite-wal,postgres",
-                        help="sqlite (the app's settings), sqlite-wal (proposed: WAL, synchronous=NORMAL), postgres")
+    parser.add_argument(
+        "--db",
+        default="sqlite,sqlite-wal,postgres",
+        help="sqlite (the app's settings), sqlite-wal (proposed: WAL, synchronous=NORMAL), postgres",
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -174,8 +190,10 @@ def main():
     import statistics
 
     report = common.Report("engine", "engine overhead (service path vs bare SpiffWorkflow)")
-    report.emit(f"{args.cases} merit-citation cases (after {WARMUP} warm-up cases); each step of each case measured "
-                "through the service and bare on the same state; times are medians in ms")
+    report.emit(
+        f"{args.cases} merit-citation cases (after {WARMUP} warm-up cases); each step of each case measured "
+        "through the service and bare on the same state; times are medians in ms"
+    )
     worst = 0
     worst_configured = [0]
     for db in args.db.split(","):
@@ -188,24 +206,57 @@ def main():
             ratio = med["service"] / med["bare"]
             cpu_ratio = med["cpu"] / med["bare_cpu"]
             worst = max(worst, ratio)
-            rows.append((label, med["service"], med["bare"], ratio, med["cpu"], med["bare_cpu"], cpu_ratio,
-                         med["service"] - med["bare"], med["sql"], med["db"], med["commit"], "yes" if ratio <= 4 else "NO"))
-        report.table([
-            ("step", 30, ""), ("service ms", 10, ".2f"), ("bare ms", 7, ".2f"), ("ratio", 6, ".1f"),
-            ("service cpu", 11, ".2f"), ("bare cpu", 8, ".2f"), ("cpu ratio", 9, ".1f"),
-            ("extra ms", 8, ".2f"), ("SQL", 4, ".0f"), ("SQL ms", 6, ".2f"), ("commit ms", 9, ".2f"), ("≤4×", 4, ""),
-        ], rows, title=f"{db}: (serialized instance state {result['state_bytes']} bytes at the end)")
+            rows.append(
+                (
+                    label,
+                    med["service"],
+                    med["bare"],
+                    ratio,
+                    med["cpu"],
+                    med["bare_cpu"],
+                    cpu_ratio,
+                    med["service"] - med["bare"],
+                    med["sql"],
+                    med["db"],
+                    med["commit"],
+                    "yes" if ratio <= 4 else "NO",
+                )
+            )
+        report.table(
+            [
+                ("step", 30, ""),
+                ("service ms", 10, ".2f"),
+                ("bare ms", 7, ".2f"),
+                ("ratio", 6, ".1f"),
+                ("service cpu", 11, ".2f"),
+                ("bare cpu", 8, ".2f"),
+                ("cpu ratio", 9, ".1f"),
+                ("extra ms", 8, ".2f"),
+                ("SQL", 4, ".0f"),
+                ("SQL ms", 6, ".2f"),
+                ("commit ms", 9, ".2f"),
+                ("≤4×", 4, ""),
+            ],
+            rows,
+            title=f"{db}: (serialized instance state {result['state_bytes']} bytes at the end)",
+        )
         if db == "sqlite-wal":
             continue  # a proposal, not the app as configured: not part of the verdict
         worst_configured[0] = max(worst_configured[0], max(r[3] for r in rows))
-    report.emit("", "service = workflows.services.complete_task, whole transaction incl. commit; bare = load_workflow → "
-                "run → refresh_timers → do_engine_steps → dump_state; extra = service − bare; SQL = statements per "
-                "completion; SQL ms = time inside the driver for them (round trips included); commit = the COMMIT; cpu = CPU time "
-                "of this (the application) process, in ms — on a busy machine wall time includes waiting for a core, CPU "
-                "time does not (the database server's own CPU is not in it).",
-                (f"target ≤ 4×: {'met' if worst_configured[0] <= 4 else 'MISSED'} (worst ratio {worst_configured[0]:.1f}× "
-                 "as configured; sqlite-wal is the proposed setting, shown for comparison)") if worst_configured[0]
-                else "target ≤ 4×: not judged (only the proposed sqlite-wal setting was measured)")
+    report.emit(
+        "",
+        "service = workflows.services.complete_task, whole transaction incl. commit; bare = load_workflow → "
+        "run → refresh_timers → do_engine_steps → dump_state; extra = service − bare; SQL = statements per "
+        "completion; SQL ms = time inside the driver for them (round trips included); commit = the COMMIT; cpu = CPU time "
+        "of this (the application) process, in ms — on a busy machine wall time includes waiting for a core, CPU "
+        "time does not (the database server's own CPU is not in it).",
+        (
+            f"target ≤ 4×: {'met' if worst_configured[0] <= 4 else 'MISSED'} (worst ratio {worst_configured[0]:.1f}× "
+            "as configured; sqlite-wal is the proposed setting, shown for comparison)"
+        )
+        if worst_configured[0]
+        else "target ≤ 4×: not judged (only the proposed sqlite-wal setting was measured)",
+    )
     report.save()
 
 

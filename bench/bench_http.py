@@ -17,6 +17,7 @@ Three scenarios, one after the other, each ``--users`` simulated users with no t
 Reported: requests/s, median, p95, max and failures per scenario. Locust, gunicorn and
 PostgreSQL share the machine's 2 cores. Writes bench/results/http.txt.
 """
+
 import argparse
 import csv
 import os
@@ -34,8 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 SECRET = "bench-secret-key-not-for-production-" + "x" * 20
-SCENARIOS = [("WebInbox", "GET / (workbench inbox)"), ("ApiInbox", "GET /api/v1/tasks/"),
-             ("ApiComplete", "POST /api/v1/tasks/{id}/complete/")]
+SCENARIOS = [
+    ("WebInbox", "GET / (workbench inbox)"),
+    ("ApiInbox", "GET /api/v1/tasks/"),
+    ("ApiComplete", "POST /api/v1/tasks/{id}/complete/"),
+]
 
 
 def free_port():
@@ -61,19 +65,29 @@ def prepare(review_cases, nomination_tasks):
     with clock.frozen_at(at("2026-09-28 09:00")):
         # The reviewer's inbox: cases at 审核 (to_publish stops one step later, so stop short of it)
         for i in range(review_cases):
-            case = services.start_process(person("ls_qt_jbr"), "merit_citation", unit=township,
-                                          subject_cadre=f.cadre(f"HTTP审核{i:03d}", township))
-            services.complete_task(person("ls_qt_jbr"), task_of(case, "Task_nominate").pk, data={
-                "award_kind": "commendation", "deeds": "在2026年汛期防汛抢险中连续奋战七昼夜，组织转移群众三百余人。",
-                "period_from": "2026-07-01", "period_to": "2026-08-31", "deed_reference": ""})
-            services.complete_task(person("ls_qt_ld"), task_of(case, "Task_unit_decision").pk,
-                                   data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"})
-            services.complete_task(person("ls_jw"), task_of(case, "Task_integrity").pk,
-                                   data={"integrity_opinion": "no_objection"})
+            case = services.start_process(
+                person("ls_qt_jbr"), "merit_citation", unit=township, subject_cadre=f.cadre(f"HTTP审核{i:03d}", township)
+            )
+            services.complete_task(
+                person("ls_qt_jbr"),
+                task_of(case, "Task_nominate").pk,
+                data={
+                    "award_kind": "commendation",
+                    "deeds": "在2026年汛期防汛抢险中连续奋战七昼夜，组织转移群众三百余人。",
+                    "period_from": "2026-07-01",
+                    "period_to": "2026-08-31",
+                    "deed_reference": "",
+                },
+            )
+            services.complete_task(
+                person("ls_qt_ld"), task_of(case, "Task_unit_decision").pk, data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"}
+            )
+            services.complete_task(person("ls_jw"), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
         tasks = []
         for i in range(nomination_tasks):
-            case = services.start_process(person("ls_qt_jbr"), "merit_citation", unit=township,
-                                          subject_cadre=f.cadre(f"HTTP填报{i:04d}", township))
+            case = services.start_process(
+                person("ls_qt_jbr"), "merit_citation", unit=township, subject_cadre=f.cadre(f"HTTP填报{i:04d}", township)
+            )
             tasks.append(task_of(case, "Task_nominate").pk)
     del to_publish
     reviewer, nominator = person("ls_sh"), person("ls_qt_jbr")
@@ -82,8 +96,12 @@ def prepare(review_cases, nomination_tasks):
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = reviewer.get_session_auth_hash()
     session.create()
-    return (session.session_key, Token.objects.get_or_create(user=reviewer)[0].key,
-            Token.objects.get_or_create(user=nominator)[0].key, tasks)
+    return (
+        session.session_key,
+        Token.objects.get_or_create(user=reviewer)[0].key,
+        Token.objects.get_or_create(user=nominator)[0].key,
+        tasks,
+    )
 
 
 def main():
@@ -104,12 +122,38 @@ def main():
     connections.close_all()
 
     port = free_port()
-    env = {**os.environ, "MERITFLOW_ENV": "production", "DEBUG": "0", "SECRET_KEY": SECRET, "DATABASE_URL": url,
-           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_COOKIES": "0", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60"}
+    env = {
+        **os.environ,
+        "MERITFLOW_ENV": "production",
+        "DEBUG": "0",
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "0",
+        "LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": "60",
+    }
     gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "webapp.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", "sync", "--timeout", "60", "--log-level", "warning"],
-        cwd=common.ROOT, env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "webapp.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        cwd=common.ROOT,
+        env=env,
+        start_new_session=True,
+    )
     work = Path(tempfile.mkdtemp(prefix="meritflow-bench-http-"))
     try:
         base = f"http://127.0.0.1:{port}"
@@ -123,29 +167,73 @@ def main():
             raise SystemExit("gunicorn did not answer")
         task_file = work / "tasks.txt"
         task_file.write_text("\n".join(str(t) for t in tasks))
-        locust_env = {**os.environ, "BENCH_SESSION": session_key, "BENCH_TOKEN": reviewer_token,
-                      "BENCH_NOMINATOR_TOKEN": nominator_token, "BENCH_TASKS": str(task_file)}
+        locust_env = {
+            **os.environ,
+            "BENCH_SESSION": session_key,
+            "BENCH_TOKEN": reviewer_token,
+            "BENCH_NOMINATOR_TOKEN": nominator_token,
+            "BENCH_TASKS": str(task_file),
+        }
         rows = []
         for user_class, name in SCENARIOS:
             prefix = work / user_class
             subprocess.run(
-                [sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
-                 "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "--stop-timeout", "10",
-                 "-H", base, "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", user_class],
-                cwd=common.ROOT, env=locust_env, check=False, capture_output=True, text=True, timeout=args.seconds + 120)
+                [
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(Path(__file__).with_name("locustfile.py")),
+                    "--headless",
+                    "-u",
+                    str(args.users),
+                    "-r",
+                    str(args.users),
+                    "-t",
+                    f"{args.seconds}s",
+                    "--stop-timeout",
+                    "10",
+                    "-H",
+                    base,
+                    "--csv",
+                    str(prefix),
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                    user_class,
+                ],
+                cwd=common.ROOT,
+                env=locust_env,
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=args.seconds + 120,
+            )
             with open(f"{prefix}_stats.csv") as fh:
                 stats = {row["Name"]: row for row in csv.DictReader(fh)}
             row = stats[name]
-            rows.append((name, int(row["Request Count"]), int(row["Failure Count"]), float(row["Requests/s"]),
-                         float(row["50%"]), float(row["95%"]), float(row["Max Response Time"])))
+            rows.append(
+                (
+                    name,
+                    int(row["Request Count"]),
+                    int(row["Failure Count"]),
+                    float(row["Requests/s"]),
+                    float(row["50%"]),
+                    float(row["95%"]),
+                    float(row["Max Response Time"]),
+                )
+            )
         # Every completion answered 200 completed exactly its task, once.
         from django.db.models import Count
 
         from workflows.models import HistoryEvent, HumanTask
 
-        completed = HistoryEvent.objects.filter(task_bpmn_id="Task_nominate", action="complete",
-                                                instance__tasks__bpmn_id="Task_unit_decision",
-                                                instance__subject_cadre__name__startswith="HTTP填报")
+        completed = HistoryEvent.objects.filter(
+            task_bpmn_id="Task_nominate",
+            action="complete",
+            instance__tasks__bpmn_id="Task_unit_decision",
+            instance__subject_cadre__name__startswith="HTTP填报",
+        )
         per_case = completed.values("instance").annotate(n=Count("id"))
         assert all(r["n"] == 1 for r in per_case)
         left = HumanTask.objects.filter(pk__in=tasks).count()
@@ -160,12 +248,25 @@ def main():
             gunicorn.kill()
         shutil.rmtree(work, ignore_errors=True)
 
-    report.emit(f"gunicorn {args.workers} sync workers, production profile (DEBUG off), 127.0.0.1; Locust {args.users} users, "
-                f"no think time, {args.seconds} s per scenario; all on the same 2 cores with PostgreSQL",
-                f"reviewer ls_sh has 30 tasks in the inbox; {len(tasks)} nomination tasks were available, "
-                f"{done} completed (each exactly once, checked in the database)")
-    report.table([("scenario", 36, ""), ("requests", 8, ""), ("fail", 4, ""), ("req/s", 7, ".1f"),
-                  ("median ms", 9, ".0f"), ("p95 ms", 7, ".0f"), ("max ms", 7, ".0f")], rows, title="results:")
+    report.emit(
+        f"gunicorn {args.workers} sync workers, production profile (DEBUG off), 127.0.0.1; Locust {args.users} users, "
+        f"no think time, {args.seconds} s per scenario; all on the same 2 cores with PostgreSQL",
+        f"reviewer ls_sh has 30 tasks in the inbox; {len(tasks)} nomination tasks were available, "
+        f"{done} completed (each exactly once, checked in the database)",
+    )
+    report.table(
+        [
+            ("scenario", 36, ""),
+            ("requests", 8, ""),
+            ("fail", 4, ""),
+            ("req/s", 7, ".1f"),
+            ("median ms", 9, ".0f"),
+            ("p95 ms", 7, ".0f"),
+            ("max ms", 7, ".0f"),
+        ],
+        rows,
+        title="results:",
+    )
     report.save()
 
 

@@ -27,6 +27,7 @@ Target: p95 ≤ 50 ms at 1,000,000 cases. The EXPLAIN (ANALYZE, BUFFERS) plan of
 saved in bench/results/inbox-plans-<scale>.txt; a sequential scan of a large table is flagged.
 Writes bench/results/inbox.txt.
 """
+
 import argparse
 import json
 import os
@@ -40,8 +41,16 @@ import common  # noqa: E402
 import gen_scale  # noqa: E402
 
 TARGET_MS = 50
-BIG_TABLES = ("workflows_processinstance", "workflows_humantask", "workflows_caseunit", "workflows_historyevent",
-              "permissions_grant", "records_cadre", "auth_user", "permissions_unit")
+BIG_TABLES = (
+    "workflows_processinstance",
+    "workflows_humantask",
+    "workflows_caseunit",
+    "workflows_historyevent",
+    "permissions_grant",
+    "records_cadre",
+    "auth_user",
+    "permissions_unit",
+)
 
 
 def pick_users():
@@ -50,20 +59,26 @@ def pick_users():
 
     def median_area(role, level):
         with connection.cursor() as cursor:
-            cursor.execute("""
+            cursor.execute(
+                """
                 SELECT c.code, count(t.id) FROM permissions_unit c
                 LEFT JOIN permissions_unit o ON o.parent_id = c.id
                 LEFT JOIN workflows_humantask t ON t.role = %s AND (t.unit_id = o.id OR t.unit_id = c.id)
-                WHERE c.kind = 'party_committee' AND c.level = %s GROUP BY c.code ORDER BY 2, 1""", [role, level])
+                WHERE c.kind = 'party_committee' AND c.level = %s GROUP BY c.code ORDER BY 2, 1""",
+                [role, level],
+            )
             rows = cursor.fetchall()
         return rows[len(rows) // 2][0]
 
     county = median_area("reviewer", "county")
     city = median_area("reviewer", "city")
     with connection.cursor() as cursor:
-        cursor.execute("""SELECT u.username FROM auth_user u JOIN permissions_grant g ON g.user_id = u.id
+        cursor.execute(
+            """SELECT u.username FROM auth_user u JOIN permissions_grant g ON g.user_id = u.id
                           JOIN permissions_unit t ON t.id = g.unit_id
-                          WHERE g.role = 'nominator' AND t.code = %s""", [f"{county}-T07"])
+                          WHERE g.role = 'nominator' AND t.code = %s""",
+            [f"{county}-T07"],
+        )
         nominator = cursor.fetchone()[0]
     return [
         (f"{county}_reviewer0".lower(), "county reviewer"),
@@ -91,8 +106,11 @@ def queries(user, policy, proposed=False):
 
     def inbox_page():
         # As the workbench and GET /api/v1/tasks/ build it (large columns deferred since 8466f9f).
-        qs = inbox().select_related("instance__definition", "instance__subject_cadre", "instance__started_by", "unit",
-                                    "claimed_by").order_by("created_at", "id")
+        qs = (
+            inbox()
+            .select_related("instance__definition", "instance__subject_cadre", "instance__started_by", "unit", "claimed_by")
+            .order_by("created_at", "id")
+        )
         return list(qs.defer(*(f"instance__{name}" for name in BLOBS_OF_INSTANCE))[:20])
 
     def case_page():
@@ -103,8 +121,7 @@ def queries(user, policy, proposed=False):
         # ids first: the page's 20 ids from the filter alone, then those rows with their joins —
         # otherwise PostgreSQL joins every visible case (thousands) before it sorts and cuts.
         ids = list(cases().order_by(*order).values_list("pk", flat=True)[:20])
-        return list(ProcessInstance.objects.filter(pk__in=ids).select_related(*related)
-                    .defer(*BLOBS_OF_INSTANCE).order_by(*order))
+        return list(ProcessInstance.objects.filter(pk__in=ids).select_related(*related).defer(*BLOBS_OF_INSTANCE).order_by(*order))
 
     return [
         ("inbox page (20)", inbox_page),
@@ -152,8 +169,9 @@ def child(scale, runs):
         s = common.summary(times)
         sql, plan, seq, statements = explain(run)
         size = rows if isinstance(rows, int) else len(rows)
-        plans.append(f"===== {label} ({username}) — {name} — {variant}: median {s['median']:.1f} ms, "
-                     f"p95 {s['p95']:.1f} ms\n{sql}\n\n{plan}\n")
+        plans.append(
+            f"===== {label} ({username}) — {name} — {variant}: median {s['median']:.1f} ms, p95 {s['p95']:.1f} ms\n{sql}\n\n{plan}\n"
+        )
         return {"rows": size, "statements": statements, "seq": seq, **s}
 
     results, plans = [], []
@@ -170,8 +188,11 @@ def child(scale, runs):
     # A superuser sees every case (api.access.visible_cases): newest 20 of all of them, without and
     # with an index on (created_at, id), which ProcessInstance lacks (its default order is -created_at).
     def everything(blobs=BLOBS_OF_INSTANCE):
-        return list(ProcessInstance.objects.select_related("definition", "subject_cadre", "nominating_unit", "started_by")
-                    .defer(*blobs).order_by("-created_at", "-id")[:20])
+        return list(
+            ProcessInstance.objects.select_related("definition", "subject_cadre", "nominating_unit", "started_by")
+            .defer(*blobs)
+            .order_by("-created_at", "-id")[:20]
+        )
 
     a = measure("superuser", "-", "case list page (20)", "current schema", everything)
     from django.db import connection
@@ -201,17 +222,18 @@ def main():
         return child(args.child, args.runs)
 
     report = common.Report("inbox", "inbox and case list at scale (PostgreSQL)")
-    report.emit("left: the list queries as the app builds them (permissions.policy, select_related and defer as the "
-                "workbench and the API); right: proposed — the case-list page's ids fetched first, then its 20 rows "
-                "with their joins (the inbox queries are the same on both sides)")
+    report.emit(
+        "left: the list queries as the app builds them (permissions.policy, select_related and defer as the "
+        "workbench and the API); right: proposed — the case-list page's ids fetched first, then its 20 rows "
+        "with their joins (the inbox queries are the same on both sides)"
+    )
     worst_at_top = 0
     worst_proposed = [0]
     scales = [int(s) for s in args.scales.split(",")]
     for scale in scales:
         _url, info = gen_scale.ensure(scale, regenerate=args.regenerate)
         counts = ", ".join(f"{k} {v:,}" for k, v in info["counts"].items())
-        how = (f"generated earlier in {info['seconds']:.0f} s, reused" if info.get("reused")
-               else f"generated in {info['seconds']:.0f} s")
+        how = f"generated earlier in {info['seconds']:.0f} s, reused" if info.get("reused") else f"generated in {info['seconds']:.0f} s"
         if info.get("timings"):
             how += " (" + "; ".join(f"{k} {v:.0f} s" for k, v in info["timings"].items()) + f"); database {info['size']}"
         report.emit("", f"{scale:,} cases — {how}", f"  {counts}")
@@ -226,22 +248,54 @@ def main():
             if scale == max(scales) and r["user"] != "-":
                 worst_at_top = max(worst_at_top, cur["p95"])
                 worst_proposed[0] = max(worst_proposed[0], new["p95"])
-            table.append((r["who"], r["query"], cur["rows"], cur["statements"], cur["median"], cur["p95"], scans(cur["seq"]),
-                          "yes" if cur["p95"] <= TARGET_MS else "NO", new["statements"], new["median"], new["p95"],
-                          scans(new["seq"]), "yes" if new["p95"] <= TARGET_MS else "NO"))
-        report.table([("who", 18, ""), ("query", 19, ""), ("rows", 6, ""),
-                      ("SQL", 3, ""), ("median", 7, ".1f"), ("p95", 7, ".1f"), ("seq scans", 28, ""), ("≤50", 3, ""),
-                      ("│ SQL", 5, ""), ("median", 7, ".1f"), ("p95", 7, ".1f"), ("seq scans", 9, ""), ("≤50", 3, "")],
-                     table, title=f"{scale:,} cases, {args.runs} runs per query after 3 warm-ups (≥ 7 for slow ones); ms; "
-                                  "left: as the app builds them │ right: proposed (case-list page: ids first):")
-    report.emit("", "rows = rows returned (for a count: the count); SQL = statements per call (the recusal look-ups "
-                "of inbox_filter included); seq scans = large tables read sequentially in the slowest statement's plan "
-                "(plans in bench/results/inbox-plans-<scale>.txt).",
-                "superuser row: the newest 20 of all cases, on the current schema │ with an index on "
-                "ProcessInstance (created_at, id) created for the measurement (not part of the target).",
-                f"target p95 ≤ {TARGET_MS} ms at {max(scales):,} cases (typical users): as built "
-                f"{'met' if worst_at_top <= TARGET_MS else 'MISSED'} (worst p95 {worst_at_top:.1f} ms); proposed "
-                f"{'met' if worst_proposed[0] <= TARGET_MS else 'MISSED'} (worst p95 {worst_proposed[0]:.1f} ms)")
+            table.append(
+                (
+                    r["who"],
+                    r["query"],
+                    cur["rows"],
+                    cur["statements"],
+                    cur["median"],
+                    cur["p95"],
+                    scans(cur["seq"]),
+                    "yes" if cur["p95"] <= TARGET_MS else "NO",
+                    new["statements"],
+                    new["median"],
+                    new["p95"],
+                    scans(new["seq"]),
+                    "yes" if new["p95"] <= TARGET_MS else "NO",
+                )
+            )
+        report.table(
+            [
+                ("who", 18, ""),
+                ("query", 19, ""),
+                ("rows", 6, ""),
+                ("SQL", 3, ""),
+                ("median", 7, ".1f"),
+                ("p95", 7, ".1f"),
+                ("seq scans", 28, ""),
+                ("≤50", 3, ""),
+                ("│ SQL", 5, ""),
+                ("median", 7, ".1f"),
+                ("p95", 7, ".1f"),
+                ("seq scans", 9, ""),
+                ("≤50", 3, ""),
+            ],
+            table,
+            title=f"{scale:,} cases, {args.runs} runs per query after 3 warm-ups (≥ 7 for slow ones); ms; "
+            "left: as the app builds them │ right: proposed (case-list page: ids first):",
+        )
+    report.emit(
+        "",
+        "rows = rows returned (for a count: the count); SQL = statements per call (the recusal look-ups "
+        "of inbox_filter included); seq scans = large tables read sequentially in the slowest statement's plan "
+        "(plans in bench/results/inbox-plans-<scale>.txt).",
+        "superuser row: the newest 20 of all cases, on the current schema │ with an index on "
+        "ProcessInstance (created_at, id) created for the measurement (not part of the target).",
+        f"target p95 ≤ {TARGET_MS} ms at {max(scales):,} cases (typical users): as built "
+        f"{'met' if worst_at_top <= TARGET_MS else 'MISSED'} (worst p95 {worst_at_top:.1f} ms); proposed "
+        f"{'met' if worst_proposed[0] <= TARGET_MS else 'MISSED'} (worst p95 {worst_proposed[0]:.1f} ms)",
+    )
     report.save()
 
 

@@ -17,6 +17,7 @@ register), take alternate batches.
 Reported: cases/s and service calls/s for both, the speed-up, and the median time of each step
 (single process). Writes bench/results/throughput.txt. Needs the cluster of scripts/bench.
 """
+
 import argparse
 import json
 import multiprocessing
@@ -30,13 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 TRACKS = {
-    "LS": {"township": "HA-PDS-LS-QT", "jbr": "ls_qt_jbr", "ld": "ls_qt_ld", "jw": "ls_jw", "sh": "ls_sh",
-           "gs": "ls_gs", "sp": "ls_sp"},
-    "BF": {"township": "HA-PDS-BF-TL", "jbr": "bf_tl_jbr", "ld": "bf_tl_ld", "jw": "bf_jw", "sh": "bf_sh",
-           "gs": "bf_gs", "sp": "bf_sp"},
+    "LS": {"township": "HA-PDS-LS-QT", "jbr": "ls_qt_jbr", "ld": "ls_qt_ld", "jw": "ls_jw", "sh": "ls_sh", "gs": "ls_gs", "sp": "ls_sp"},
+    "BF": {"township": "HA-PDS-BF-TL", "jbr": "bf_tl_jbr", "ld": "bf_tl_ld", "jw": "bf_jw", "sh": "bf_sh", "gs": "bf_gs", "sp": "bf_sp"},
 }
-STEP_NAMES = ["start + 填报", "单位集体研究", "廉政意见", "审核", "发布公示 (per case)", "公示期满 timer (per case)",
-              "审批 + 2 PDFs"]
+STEP_NAMES = ["start + 填报", "单位集体研究", "廉政意见", "审核", "发布公示 (per case)", "公示期满 timer (per case)", "审批 + 2 PDFs"]
 
 
 def run_batch(track, subject_ids, times):
@@ -62,36 +60,54 @@ def run_batch(track, subject_ids, times):
 
     with clock.frozen_at(at("2026-09-28 09:00")):
         for cadre in Cadre.objects.filter(pk__in=subject_ids):
+
             def nominate():
                 case = services.start_process(users["jbr"], "merit_citation", unit=township, subject_cadre=cadre)
                 services.complete_task(users["jbr"], task_of(case, "Task_nominate").pk, data=nomination())
                 return case
+
             case = timed(STEP_NAMES[0], nominate)
             calls += 2
-            timed(STEP_NAMES[1], lambda: services.complete_task(
-                users["ld"], task_of(case, "Task_unit_decision").pk,
-                data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"}, opinion="同意推荐"))
-            timed(STEP_NAMES[2], lambda: services.complete_task(
-                users["jw"], task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"}))
-            timed(STEP_NAMES[3], lambda: services.complete_task(
-                users["sh"], task_of(case, "Task_review").pk, action="approve", opinion="同意公示"))
+            timed(
+                STEP_NAMES[1],
+                lambda: services.complete_task(
+                    users["ld"],
+                    task_of(case, "Task_unit_decision").pk,
+                    data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"},
+                    opinion="同意推荐",
+                ),
+            )
+            timed(
+                STEP_NAMES[2],
+                lambda: services.complete_task(users["jw"], task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"}),
+            )
+            timed(
+                STEP_NAMES[3],
+                lambda: services.complete_task(users["sh"], task_of(case, "Task_review").pk, action="approve", opinion="同意公示"),
+            )
             calls += 3
             cases.append(case)
     with clock.frozen_at(at("2026-09-29 08:30")):
-        timed(STEP_NAMES[4], lambda: desk.publish_notice(
-            users["gs"], [task_of(c, "Task_publish").pk for c in cases], contact="电话 0375-5051234"), share=len(cases))
+        timed(
+            STEP_NAMES[4],
+            lambda: desk.publish_notice(users["gs"], [task_of(c, "Task_publish").pk for c in cases], contact="电话 0375-5051234"),
+            share=len(cases),
+        )
         calls += 1
 
     def fire():
         # Another process's worker may fire some of these: wait until all of ours reached 审批.
         while HumanTask.objects.filter(instance__in=cases, bpmn_id="Task_approve").count() < len(cases):
             services.fire_due_timers(now=at("2026-10-11 00:01"), limit=len(cases))
+
     timed(STEP_NAMES[5], fire, share=len(cases))
     calls += 1
     with clock.frozen_at(at("2026-10-12 09:00")):
         for case in cases:
-            timed(STEP_NAMES[6], lambda: services.complete_task(
-                users["sp"], task_of(case, "Task_approve").pk, action="approve", opinion="同意"))
+            timed(
+                STEP_NAMES[6],
+                lambda: services.complete_task(users["sp"], task_of(case, "Task_approve").pk, action="approve", opinion="同意"),
+            )
             calls += 1
     return len(cases), calls
 
@@ -106,8 +122,16 @@ def worker(track, batches, queue):
     for batch in batches:
         n, c = run_batch(track, batch, times)
         done, calls = done + n, calls + c
-    queue.put({"track": track, "cases": done, "calls": calls, "seconds": time.perf_counter() - start,
-               "cpu": time.process_time() - cpu, "times": times})
+    queue.put(
+        {
+            "track": track,
+            "cases": done,
+            "calls": calls,
+            "seconds": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu,
+            "times": times,
+        }
+    )
     connections.close_all()
 
 
@@ -131,7 +155,7 @@ def main():
     def subjects(track, count, tag):
         township = unit(TRACKS[track]["township"])
         ids = [f.cadre(f"吞吐{tag}{track}{i:03d}", township).pk for i in range(count)]
-        return [ids[i:i + args.batch] for i in range(0, count, args.batch)]
+        return [ids[i : i + args.batch] for i in range(0, count, args.batch)]
 
     half = args.cases // 2
     # warm-up: one small batch per track (spec cache, fonts, first PDFs)
@@ -166,8 +190,12 @@ def main():
         p.join()
     wall = time.perf_counter() - start
     assert all(p.exitcode == 0 for p in processes), [p.exitcode for p in processes]
-    double = {"cases": sum(r["cases"] for r in results), "calls": sum(r["calls"] for r in results), "seconds": wall,
-              "cpu": sum(r["cpu"] for r in results)}
+    double = {
+        "cases": sum(r["cases"] for r in results),
+        "calls": sum(r["calls"] for r in results),
+        "seconds": wall,
+        "cpu": sum(r["cpu"] for r in results),
+    }
     load_double = os.getloadavg()[0]
 
     from records.models import Award
@@ -175,24 +203,52 @@ def main():
     awarded = Award.objects.filter(cadre__name__startswith="吞吐").exclude(cadre__name__contains="热").count()
     assert awarded == single["cases"] + double["cases"], (awarded, single, double)
 
-    report.emit(f"{args.cases} cases per measurement, notices of {args.batch} cases; every case ends with its award "
-                f"recorded and 4 PDFs issued (notice share, decision, approval form); {awarded} awards checked")
+    report.emit(
+        f"{args.cases} cases per measurement, notices of {args.batch} cases; every case ends with its award "
+        f"recorded and 4 PDFs issued (notice share, decision, approval form); {awarded} awards checked"
+    )
     rows = []
     for label, r in (("1 process", single), ("2 processes", double)):
-        rows.append((label, r["cases"], r["seconds"], r["cases"] / r["seconds"], r["calls"] / r["seconds"],
-                     r["seconds"] / r["cases"] * 1000, r["cpu"] / r["cases"] * 1000,
-                     load_single if label == "1 process" else load_double))
-    report.table([("mode", 12, ""), ("cases", 5, ""), ("seconds", 8, ".1f"), ("cases/s", 8, ".2f"),
-                  ("calls/s", 8, ".1f"), ("ms/case", 8, ".0f"), ("app CPU ms/case", 15, ".0f"), ("load after", 10, ".1f")],
-                 rows, title="throughput:")
+        rows.append(
+            (
+                label,
+                r["cases"],
+                r["seconds"],
+                r["cases"] / r["seconds"],
+                r["calls"] / r["seconds"],
+                r["seconds"] / r["cases"] * 1000,
+                r["cpu"] / r["cases"] * 1000,
+                load_single if label == "1 process" else load_double,
+            )
+        )
+    report.table(
+        [
+            ("mode", 12, ""),
+            ("cases", 5, ""),
+            ("seconds", 8, ".1f"),
+            ("cases/s", 8, ".2f"),
+            ("calls/s", 8, ".1f"),
+            ("ms/case", 8, ".0f"),
+            ("app CPU ms/case", 15, ".0f"),
+            ("load after", 10, ".1f"),
+        ],
+        rows,
+        title="throughput:",
+    )
     report.emit(f"speed-up with 2 processes: {rows[1][3] / rows[0][3]:.2f}× (2 CPU cores, PostgreSQL on the same cores)")
     step_rows = [(name, len(times[name]), statistics.median(times[name]) * 1000) for name in STEP_NAMES]
-    report.table([("step (1 process)", 26, ""), ("n", 4, ""), ("median ms", 9, ".1f")], step_rows,
-                 title="where a case's time goes (median per case and step, 1 process):")
-    report.emit("", "calls = service calls (start, each completion, the notice, the timer round); app CPU = CPU time of "
-                "the benchmark process(es) per case (PostgreSQL's own CPU not included); load after = the machine's "
-                "1-minute load average when the measurement ended (2 cores: above 2, processes wait for a core); the "
-                "发布公示 and timer rows are a batch's time divided by its cases.")
+    report.table(
+        [("step (1 process)", 26, ""), ("n", 4, ""), ("median ms", 9, ".1f")],
+        step_rows,
+        title="where a case's time goes (median per case and step, 1 process):",
+    )
+    report.emit(
+        "",
+        "calls = service calls (start, each completion, the notice, the timer round); app CPU = CPU time of "
+        "the benchmark process(es) per case (PostgreSQL's own CPU not included); load after = the machine's "
+        "1-minute load average when the measurement ended (2 cores: above 2, processes wait for a core); the "
+        "发布公示 and timer rows are a batch's time divided by its cases.",
+    )
     report.save()
     print(json.dumps({"single": single, "double": double}))
 

@@ -5,6 +5,7 @@ fresh databases (SQLite in a temp dir, or a new database on the PostgreSQL clust
 Import this module *before* Django: :func:`use_database` must run before ``django.setup()``
 because the settings read ``DATABASE_URL`` once.
 """
+
 import atexit
 import datetime
 import json
@@ -33,13 +34,13 @@ os.environ.setdefault("DB_CONN_MAX_AGE", "600")
 
 # --------------------------------------------------------------------------- machine and results
 
+
 def machine():
     """(uname, cpu, memory) of this machine."""
     cpuinfo = Path("/proc/cpuinfo")
     cpu = platform.processor()
     if cpuinfo.exists():
-        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                    if line.startswith("model name")), cpu)
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")), cpu)
     uname = subprocess.run(["uname", "-srvmo"], capture_output=True, text=True).stdout.strip() or " ".join(platform.uname())
     memory = ""
     meminfo = Path("/proc/meminfo")
@@ -72,8 +73,9 @@ def postgres_version():
 
         with psycopg.connect(url, autocommit=True) as conn:
             version = conn.execute("SHOW server_version").fetchone()[0]
-            settings = {name: conn.execute(f"SHOW {name}").fetchone()[0]
-                        for name in ("shared_buffers", "work_mem", "fsync", "synchronous_commit")}
+            settings = {
+                name: conn.execute(f"SHOW {name}").fetchone()[0] for name in ("shared_buffers", "work_mem", "fsync", "synchronous_commit")
+            }
         return "PostgreSQL " + version + " (loopback; " + ", ".join(f"{k}={v}" for k, v in settings.items()) + ")"
     except Exception as exc:  # noqa: BLE001 - the header is informative only
         return f"PostgreSQL: {exc}"
@@ -98,7 +100,7 @@ class Report:
         self.emit(" ".join(pad(label, width, left=not i) for i, (label, width, _) in enumerate(columns)))
         for row in rows:
             cells = []
-            for i, ((label, width, fmt), value) in enumerate(zip(columns, row)):
+            for i, ((_label, width, fmt), value) in enumerate(zip(columns, row)):
                 text = format(value, fmt) if value is not None and fmt else ("—" if value is None else str(value))
                 cells.append(pad(text, width, left=not i))
             self.emit(" ".join(cells))
@@ -125,11 +127,17 @@ def summary(times):
     """Median, p95, min, max of a list of seconds, in milliseconds."""
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, max(0, int(round(0.95 * len(ordered))) - 1))]
-    return {"n": len(ordered), "median": statistics.median(ordered) * 1000, "p95": p95 * 1000,
-            "min": ordered[0] * 1000, "max": ordered[-1] * 1000}
+    return {
+        "n": len(ordered),
+        "median": statistics.median(ordered) * 1000,
+        "p95": p95 * 1000,
+        "min": ordered[0] * 1000,
+        "max": ordered[-1] * 1000,
+    }
 
 
 # --------------------------------------------------------------------------- databases
+
 
 def pg_base_url():
     url = os.environ.get("MERITFLOW_BENCH_PG_URL") or os.environ.get("MERITFLOW_TEST_PG_URL")
@@ -199,8 +207,7 @@ def load_world():
 
 def run_child(args, env=None):
     """Run ``python <args>`` and return the JSON it prints on its last stdout line."""
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
         raise SystemExit(f"child {' '.join(args)} failed with exit code {result.returncode}")

@@ -25,6 +25,7 @@ Creates (or reuses, when it already holds the same generation) the PostgreSQL da
 Secondary indexes are dropped during the load and re-created after it, then ANALYZE.
 Prints the row counts, the time taken and the database size.
 """
+
 import argparse
 import datetime
 import json
@@ -66,30 +67,45 @@ def database_name(cases):
 
 # --------------------------------------------------------------------------- the tree
 
+
 class Tree:
     def __init__(self):
-        self.units = []          # dicts with id, code, name, parent, level, kind, path, prefix
-        self.areas = []          # dicts: level, committee, gov, zzb, jw, hr, depts, townships, parent_area
-        self.nominating = []     # (unit, area) of units that nominate
+        self.units = []  # dicts with id, code, name, parent, level, kind, path, prefix
+        self.areas = []  # dicts: level, committee, gov, zzb, jw, hr, depts, townships, parent_area
+        self.nominating = []  # (unit, area) of units that nominate
 
     def add(self, code, name, parent, level, kind, prefix=""):
-        unit = {"id": len(self.units) + 1, "code": code, "name": name, "parent": parent["id"] if parent else None,
-                "level": level, "kind": kind, "prefix": prefix}
+        unit = {
+            "id": len(self.units) + 1,
+            "code": code,
+            "name": name,
+            "parent": parent["id"] if parent else None,
+            "level": level,
+            "kind": kind,
+            "prefix": prefix,
+        }
         unit["path"] = (parent["path"] if parent else "/") + f"{unit['id']}/"
         self.units.append(unit)
         return unit
 
     def area(self, code, name, parent_committee, level, departments, townships):
         committee = self.add(code, f"中共{name}委", parent_committee, level, "party_committee", f"{code}发")
-        area = {"level": level, "code": code, "committee": committee,
-                "gov": self.add(f"{code}-GOV", f"{name}人民政府", committee, level, "government", f"{code}政"),
-                "zzb": self.add(f"{code}-ZZB", f"中共{name}委组织部", committee, level, "organisation_dept", f"{code}组"),
-                "jw": self.add(f"{code}-JW", f"{name}纪委监委", committee, level, "discipline", f"{code}纪"),
-                "hr": self.add(f"{code}-RS", f"{name}人力资源和社会保障局", committee, level, "hr_bureau", f"{code}人社")}
-        area["depts"] = [self.add(f"{code}-D{i:02d}", f"{name}工作部门{i:02d}", committee, level, "department", f"{code}D{i}")
-                         for i in range(departments)]
-        area["townships"] = [self.add(f"{code}-T{i:02d}", f"{name}乡镇{i:02d}", committee, "township", "township")
-                             for i in range(townships)]
+        area = {
+            "level": level,
+            "code": code,
+            "committee": committee,
+            "gov": self.add(f"{code}-GOV", f"{name}人民政府", committee, level, "government", f"{code}政"),
+            "zzb": self.add(f"{code}-ZZB", f"中共{name}委组织部", committee, level, "organisation_dept", f"{code}组"),
+            "jw": self.add(f"{code}-JW", f"{name}纪委监委", committee, level, "discipline", f"{code}纪"),
+            "hr": self.add(f"{code}-RS", f"{name}人力资源和社会保障局", committee, level, "hr_bureau", f"{code}人社"),
+        }
+        area["depts"] = [
+            self.add(f"{code}-D{i:02d}", f"{name}工作部门{i:02d}", committee, level, "department", f"{code}D{i}")
+            for i in range(departments)
+        ]
+        area["townships"] = [
+            self.add(f"{code}-T{i:02d}", f"{name}乡镇{i:02d}", committee, "township", "township") for i in range(townships)
+        ]
         self.areas.append(area)
         # Townships and the area's own bodies and departments nominate; townships' cases go to the area.
         for unit in [area["gov"], area["hr"], *area["depts"], *area["townships"]]:
@@ -109,10 +125,14 @@ def build_tree():
 
 # --------------------------------------------------------------------------- COPY helpers
 
+
 def column_defaults(cursor, table):
     """Values for NOT NULL columns a generator row leaves out (Django sets no database defaults)."""
-    cursor.execute("""SELECT column_name, data_type, is_nullable FROM information_schema.columns
-                      WHERE table_name = %s ORDER BY ordinal_position""", [table])
+    cursor.execute(
+        """SELECT column_name, data_type, is_nullable FROM information_schema.columns
+                      WHERE table_name = %s ORDER BY ordinal_position""",
+        [table],
+    )
     defaults = {}
     for name, data_type, nullable in cursor.fetchall():
         if nullable == "YES":
@@ -169,31 +189,62 @@ class Copier:
         return self.count
 
 
-TABLES = ["permissions_unit", "auth_user", "permissions_grant", "records_cadre", "workflows_processinstance",
-          "workflows_humantask", "workflows_caseunit", "workflows_historyevent"]
+TABLES = [
+    "permissions_unit",
+    "auth_user",
+    "permissions_grant",
+    "records_cadre",
+    "workflows_processinstance",
+    "workflows_humantask",
+    "workflows_caseunit",
+    "workflows_historyevent",
+]
 
 
 def secondary_indexes(cursor):
-    cursor.execute("""SELECT i.indexname, i.indexdef FROM pg_indexes i
+    cursor.execute(
+        """SELECT i.indexname, i.indexdef FROM pg_indexes i
                       WHERE i.tablename = ANY(%s) AND i.schemaname = 'public'
-                        AND i.indexname NOT IN (SELECT conname FROM pg_constraint)""", [TABLES])
+                        AND i.indexname NOT IN (SELECT conname FROM pg_constraint)""",
+        [TABLES],
+    )
     return cursor.fetchall()
 
 
 # --------------------------------------------------------------------------- generation
 
+
 def representative_state(rng):
     tasks = {}
     for i in range(12):
         tid = str(uuid.UUID(int=rng.getrandbits(128)))
-        tasks[tid] = {"id": tid, "parent": None, "children": [], "last_state_change": 1.7e9 + i, "state": 64,
-                      "task_spec": STEPS[i % len(STEPS)][0], "triggered": False, "internal_data": {},
-                      "data": {"decision": "approve", "last_opinion": "同意"} if i % 3 == 0 else {},
-                      "typename": "Task"}
-    return json.dumps({"data": {"award_kind": "commendation", "deeds": "在防汛抢险中表现突出" * 8},
-                       "correlations": {}, "last_task": None, "success": True, "tasks": tasks,
-                       "root": next(iter(tasks)), "subprocesses": {}, "bpmn_events": [], "typename": "BpmnWorkflow"},
-                      ensure_ascii=False, separators=(",", ":"))
+        tasks[tid] = {
+            "id": tid,
+            "parent": None,
+            "children": [],
+            "last_state_change": 1.7e9 + i,
+            "state": 64,
+            "task_spec": STEPS[i % len(STEPS)][0],
+            "triggered": False,
+            "internal_data": {},
+            "data": {"decision": "approve", "last_opinion": "同意"} if i % 3 == 0 else {},
+            "typename": "Task",
+        }
+    return json.dumps(
+        {
+            "data": {"award_kind": "commendation", "deeds": "在防汛抢险中表现突出" * 8},
+            "correlations": {},
+            "last_task": None,
+            "success": True,
+            "tasks": tasks,
+            "root": next(iter(tasks)),
+            "subprocesses": {},
+            "bpmn_events": [],
+            "typename": "BpmnWorkflow",
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def generate(cases, seed=8):
@@ -214,20 +265,25 @@ def generate(cases, seed=8):
         conn.commit()
 
         # units
-        copier = Copier(url, "permissions_unit", ["id", "name", "short_name", "code", "parent_id", "level", "kind", "path",
-                                                  "document_prefix", "issuer_mark"])
+        copier = Copier(
+            url,
+            "permissions_unit",
+            ["id", "name", "short_name", "code", "parent_id", "level", "kind", "path", "document_prefix", "issuer_mark"],
+        )
         for u in tree.units:
-            copier.row(u["id"], u["name"], u["name"][:30], u["code"], u["parent"], u["level"], u["kind"], u["path"],
-                       u["prefix"], "")
+            copier.row(u["id"], u["name"], u["name"][:30], u["code"], u["parent"], u["level"], u["kind"], u["path"], u["prefix"], "")
         copier.close()
 
         # users, grants, review users' cadres
-        users = Copier(url, "auth_user", ["id", "username", "password", "first_name", "last_name", "email", "is_superuser",
-                                          "is_staff", "is_active", "date_joined"])
+        users = Copier(
+            url,
+            "auth_user",
+            ["id", "username", "password", "first_name", "last_name", "email", "is_superuser", "is_staff", "is_active", "date_joined"],
+        )
         grants = Copier(url, "permissions_grant", ["user_id", "unit_id", "role", "include_subordinates", "created_at"])
         next_user = [0]
-        unit_users = {}   # unit id → {"nominator": uid, "unit_leader": uid}
-        area_users = {}   # committee id → {role: [uid, ...]}
+        unit_users = {}  # unit id → {"nominator": uid, "unit_leader": uid}
+        area_users = {}  # committee id → {role: [uid, ...]}
         review_cadres = []  # (user id, unit)
 
         def user(username, grants_of):
@@ -238,18 +294,26 @@ def generate(cases, seed=8):
                 grants.row(uid, unit_id, role, False, REFERENCE)
             return uid
 
-        for unit, area in tree.nominating:
-            unit_users[unit["id"]] = {"nominator": user(f"u{unit['id']}_jbr", [("nominator", unit["id"])]),
-                                      "unit_leader": user(f"u{unit['id']}_ld", [("unit_leader", unit["id"])])}
+        for unit, _area in tree.nominating:
+            unit_users[unit["id"]] = {
+                "nominator": user(f"u{unit['id']}_jbr", [("nominator", unit["id"])]),
+                "unit_leader": user(f"u{unit['id']}_ld", [("unit_leader", unit["id"])]),
+            }
         for area in tree.areas:
             committee = area["committee"]["id"]
             roles = {}
-            for role, office, count in (("reviewer", "zzb", 2), ("approver", "committee", 1), ("discipline", "jw", 1),
-                                        ("publicity_officer", "zzb", 1)):
+            for role, office, count in (
+                ("reviewer", "zzb", 2),
+                ("approver", "committee", 1),
+                ("discipline", "jw", 1),
+                ("publicity_officer", "zzb", 1),
+            ):
                 roles[role] = []
                 for n in range(count):
-                    uid = user(f"{area['code']}_{role}{n}".lower(), [(role, area[office]["id"])]
-                               + ([(role, committee)] if office != "committee" else []))
+                    uid = user(
+                        f"{area['code']}_{role}{n}".lower(),
+                        [(role, area[office]["id"])] + ([(role, committee)] if office != "committee" else []),
+                    )
                     roles[role].append(uid)
                     review_cadres.append((uid, area[office]))
             area_users[committee] = roles
@@ -257,33 +321,93 @@ def generate(cases, seed=8):
 
         # cadres: a quarter as many as cases over the nominating units, then the review users' own
         per_unit = max(1, cases // 4 // len(tree.nominating))
-        cadres = Copier(url, "records_cadre", ["id", "name", "id_number", "sex", "birth_date", "work_start_date",
-                                               "current_post", "rank_level", "unit_id", "user_id"])
+        cadres = Copier(
+            url,
+            "records_cadre",
+            ["id", "name", "id_number", "sex", "birth_date", "work_start_date", "current_post", "rank_level", "unit_id", "user_id"],
+        )
         cadre_id = 0
         for unit, _area in tree.nominating:
             for _ in range(per_unit):
                 cadre_id += 1
-                cadres.row(cadre_id, f"干部{cadre_id}", None, "male", datetime.date(1985, 5, 1), datetime.date(2008, 7, 1),
-                           "科员", "none", unit["id"], None)
+                cadres.row(
+                    cadre_id,
+                    f"干部{cadre_id}",
+                    None,
+                    "male",
+                    datetime.date(1985, 5, 1),
+                    datetime.date(2008, 7, 1),
+                    "科员",
+                    "none",
+                    unit["id"],
+                    None,
+                )
         for uid, unit in review_cadres:
             cadre_id += 1
-            cadres.row(cadre_id, f"审核干部{uid}", None, "female", datetime.date(1980, 3, 1), datetime.date(2003, 7, 1),
-                       "干部", "none", unit["id"], uid)
+            cadres.row(
+                cadre_id,
+                f"审核干部{uid}",
+                None,
+                "female",
+                datetime.date(1980, 3, 1),
+                datetime.date(2003, 7, 1),
+                "干部",
+                "none",
+                unit["id"],
+                uid,
+            )
         cadre_count = cadres.close()
         timings["tree, users, grants, cadres"] = time.monotonic() - t0
 
         # cases
         t1 = time.monotonic()
         state = representative_state(rng)
-        instances = Copier(url, "workflows_processinstance", [
-            "id", "definition_id", "business_key", "status", "state", "subject_cadre_id", "nominating_unit_id",
-            "started_by_id", "created_at", "updated_at", "completed_at", "next_timer_due", "error_message", "outcome",
-            "outcome_label", "version"])
-        tasks = Copier(url, "workflows_humantask", ["instance_id", "task_uuid", "bpmn_id", "name", "lane", "role", "unit_id",
-                                                    "unit_path", "claimed_by_id", "created_at", "due_at", "return_to"])
+        instances = Copier(
+            url,
+            "workflows_processinstance",
+            [
+                "id",
+                "definition_id",
+                "business_key",
+                "status",
+                "state",
+                "subject_cadre_id",
+                "nominating_unit_id",
+                "started_by_id",
+                "created_at",
+                "updated_at",
+                "completed_at",
+                "next_timer_due",
+                "error_message",
+                "outcome",
+                "outcome_label",
+                "version",
+            ],
+        )
+        tasks = Copier(
+            url,
+            "workflows_humantask",
+            [
+                "instance_id",
+                "task_uuid",
+                "bpmn_id",
+                "name",
+                "lane",
+                "role",
+                "unit_id",
+                "unit_path",
+                "claimed_by_id",
+                "created_at",
+                "due_at",
+                "return_to",
+            ],
+        )
         involved = Copier(url, "workflows_caseunit", ["instance_id", "unit_id", "unit_path"])
-        history = Copier(url, "workflows_historyevent", ["instance_id", "actor_id", "at", "action", "task_bpmn_id",
-                                                         "task_name", "opinion", "changed_fields"])
+        history = Copier(
+            url,
+            "workflows_historyevent",
+            ["instance_id", "actor_id", "at", "action", "task_bpmn_id", "task_name", "opinion", "changed_fields"],
+        )
         span = (REFERENCE - datetime.timedelta(days=75) - START).total_seconds()
         keys = {}
         outcome_weights = [o[3] for o in OUTCOMES]
@@ -329,10 +453,23 @@ def generate(cases, seed=8):
                 events.append((None, at, "terminate", "", "", "管理员终止"))
             finished = kind in ("completed", "terminated")
             instances.row(
-                case_id, definition_id, f"JL-{year}-{keys[year]:06d}", kind, state, subject, unit["id"], people["nominator"],
-                created, at, at if finished else None,
+                case_id,
+                definition_id,
+                f"JL-{year}-{keys[year]:06d}",
+                kind,
+                state,
+                subject,
+                unit["id"],
+                people["nominator"],
+                created,
+                at,
+                at if finished else None,
                 REFERENCE + datetime.timedelta(days=rng.uniform(0.5, 7)) if kind == "waiting" else None,
-                "", outcome, label, len(events))
+                "",
+                outcome,
+                label,
+                len(events),
+            )
             for actor, when, action, bpmn_id, name, opinion in events:
                 history.row(case_id, actor, when, action, bpmn_id, name, opinion, "{}")
             reached = {"unit"} | {STEPS[i][3] for i in range(min(done + (0 if finished else 1), len(STEPS)))}
@@ -343,13 +480,32 @@ def generate(cases, seed=8):
                 bpmn_id, name, role, where = STEPS[done]
                 bound = bodies[where]
                 claimed = people[role] if role == "reviewer" and rng.random() < 0.1 else None
-                tasks.row(case_id, uuid.UUID(int=rng.getrandbits(128)), bpmn_id, name, role, role, bound["id"], bound["path"],
-                          claimed, at, at + datetime.timedelta(days=10), "")
+                tasks.row(
+                    case_id,
+                    uuid.UUID(int=rng.getrandbits(128)),
+                    bpmn_id,
+                    name,
+                    role,
+                    role,
+                    bound["id"],
+                    bound["path"],
+                    claimed,
+                    at,
+                    at + datetime.timedelta(days=10),
+                    "",
+                )
             if case_id % 100000 == 0:
                 print(f"  {case_id} cases written ({time.monotonic() - t1:.0f} s)", flush=True)
-        counts = {"units": len(tree.units), "users": user_count, "grants": grant_count, "cadres": cadre_count,
-                  "cases": instances.close(), "open tasks": tasks.close(), "case units": involved.close(),
-                  "history events": history.close()}
+        counts = {
+            "units": len(tree.units),
+            "users": user_count,
+            "grants": grant_count,
+            "cadres": cadre_count,
+            "cases": instances.close(),
+            "open tasks": tasks.close(),
+            "case units": involved.close(),
+            "history events": history.close(),
+        }
         timings["cases, tasks, case units, history (COPY)"] = time.monotonic() - t1
 
         t2 = time.monotonic()
@@ -368,8 +524,7 @@ def generate(cases, seed=8):
         cur.execute("VACUUM (ANALYZE)")
         timings["VACUUM ANALYZE"] = time.monotonic() - t3
         cur.execute("CREATE TABLE IF NOT EXISTS bench_scale_info (generation int, cases int, seconds float, counts text)")
-        cur.execute("INSERT INTO bench_scale_info VALUES (%s, %s, %s, %s)",
-                    [GENERATION, cases, time.monotonic() - t0, json.dumps(counts)])
+        cur.execute("INSERT INTO bench_scale_info VALUES (%s, %s, %s, %s)", [GENERATION, cases, time.monotonic() - t0, json.dumps(counts)])
         cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         size = cur.fetchone()[0]
     return counts, timings, size

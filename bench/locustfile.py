@@ -4,6 +4,7 @@ Environment (set by bench_http.py): BENCH_SESSION (session cookie of the reviewe
 (API token of the reviewer), BENCH_NOMINATOR_TOKEN and BENCH_TASKS (a file of task ids at
 填报推荐材料, one per line, each completed at most once).
 """
+
 import os
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from locust.exception import StopUser
 NOMINATION = {
     "award_kind": "commendation",
     "deeds": "在2026年汛期防汛抢险中连续奋战七昼夜，组织转移群众三百余人，无一伤亡，表现突出。",
-    "period_from": "2026-07-01", "period_to": "2026-08-31", "deed_reference": "",
+    "period_from": "2026-07-01",
+    "period_to": "2026-08-31",
+    "deed_reference": "",
 }
 TASKS = [line.strip() for line in Path(os.environ["BENCH_TASKS"]).read_text().split()] if os.environ.get("BENCH_TASKS") else []
 
@@ -40,8 +43,7 @@ class ApiInbox(HttpUser):
 
     @task
     def inbox(self):
-        self.client.get("/api/v1/tasks/", name="GET /api/v1/tasks/",
-                        headers={"Authorization": f"Token {os.environ['BENCH_TOKEN']}"})
+        self.client.get("/api/v1/tasks/", name="GET /api/v1/tasks/", headers={"Authorization": f"Token {os.environ['BENCH_TOKEN']}"})
 
 
 class ApiComplete(HttpUser):
@@ -54,9 +56,13 @@ class ApiComplete(HttpUser):
         if not TASKS:
             raise StopUser()
         task_id = TASKS.pop()
-        with self.client.post(f"/api/v1/tasks/{task_id}/complete/", json=NOMINATION, name="POST /api/v1/tasks/{id}/complete/",
-                              headers={"Authorization": f"Token {os.environ['BENCH_NOMINATOR_TOKEN']}"},
-                              catch_response=True) as r:
+        with self.client.post(
+            f"/api/v1/tasks/{task_id}/complete/",
+            json=NOMINATION,
+            name="POST /api/v1/tasks/{id}/complete/",
+            headers={"Authorization": f"Token {os.environ['BENCH_NOMINATOR_TOKEN']}"},
+            catch_response=True,
+        ) as r:
             if r.status_code != 200:
                 r.failure(f"status {r.status_code}: {r.text[:200]}")
 

@@ -51,6 +51,7 @@ with the admin role on the province including subordinates.
 Records are dated relative to :data:`REFERENCE_DATE` (2026-11-21), not to today's date, so
 the data set is the same whenever it is loaded.
 """
+
 import datetime
 import random
 from dataclasses import dataclass, field
@@ -74,10 +75,23 @@ REFERENCE_DATE = datetime.date(2026, 11, 21)
 PASSWORD = "demo12345"
 ASSESSMENT_YEARS = range(2021, 2026)
 
-P, G, O, D, H, W, T = (UnitKind.PARTY_COMMITTEE, UnitKind.GOVERNMENT, UnitKind.ORGANISATION_DEPT,
-                       UnitKind.DISCIPLINE, UnitKind.HR_BUREAU, UnitKind.DEPARTMENT, UnitKind.TOWNSHIP)
-N, TD, TP, CD, CP, BD = (RankLevel.NONE, RankLevel.TOWNSHIP_DEPUTY, RankLevel.TOWNSHIP_PRINCIPAL,
-                         RankLevel.COUNTY_DEPUTY, RankLevel.COUNTY_PRINCIPAL, RankLevel.BUREAU_DEPUTY)
+P, G, O, D, H, W, T = (
+    UnitKind.PARTY_COMMITTEE,
+    UnitKind.GOVERNMENT,
+    UnitKind.ORGANISATION_DEPT,
+    UnitKind.DISCIPLINE,
+    UnitKind.HR_BUREAU,
+    UnitKind.DEPARTMENT,
+    UnitKind.TOWNSHIP,
+)
+N, TD, TP, CD, CP, BD = (
+    RankLevel.NONE,
+    RankLevel.TOWNSHIP_DEPUTY,
+    RankLevel.TOWNSHIP_PRINCIPAL,
+    RankLevel.COUNTY_DEPUTY,
+    RankLevel.COUNTY_PRINCIPAL,
+    RankLevel.BUREAU_DEPUTY,
+)
 
 # --- the unit tree -------------------------------------------------------------------------
 
@@ -92,16 +106,19 @@ DEPARTMENTS = {
 
 # Counties: code, name, 县/区/市, 代字 prefix, departments, townships (code, name), ID region code
 COUNTIES = [
-    ("LS", "鲁山县", "县", "鲁", ["JYJ", "NYJ", "YJJ"],
-     [("QT", "琴台街道"), ("LY", "鲁阳街道"), ("ZGY", "张官营镇"), ("YS", "尧山镇")], "410423"),
-    ("BF", "宝丰县", "县", "宝", ["JYJ", "CZJ"],
-     [("TL", "铁路街道"), ("CG", "城关镇"), ("ZZ", "周庄镇"), ("ND", "闹店镇")], "410421"),
-    ("YX", "叶县", "县", "叶", ["CZJ", "NYJ"],
-     [("KY", "昆阳街道"), ("RD", "任店镇"), ("LQ", "龙泉乡")], "410422"),
-    ("XH", "新华区", "区", "新", ["JYJ", "FGW"],
-     [("XSC", "西市场街道"), ("GML", "光明路街道"), ("JD", "焦店镇")], "410402"),
-    ("WG", "舞钢市", "市", "舞", ["FGW", "YJJ"],
-     [("YK", "垭口街道"), ("SP", "寺坡街道"), ("YJ", "尹集镇")], "410481"),
+    (
+        "LS",
+        "鲁山县",
+        "县",
+        "鲁",
+        ["JYJ", "NYJ", "YJJ"],
+        [("QT", "琴台街道"), ("LY", "鲁阳街道"), ("ZGY", "张官营镇"), ("YS", "尧山镇")],
+        "410423",
+    ),
+    ("BF", "宝丰县", "县", "宝", ["JYJ", "CZJ"], [("TL", "铁路街道"), ("CG", "城关镇"), ("ZZ", "周庄镇"), ("ND", "闹店镇")], "410421"),
+    ("YX", "叶县", "县", "叶", ["CZJ", "NYJ"], [("KY", "昆阳街道"), ("RD", "任店镇"), ("LQ", "龙泉乡")], "410422"),
+    ("XH", "新华区", "区", "新", ["JYJ", "FGW"], [("XSC", "西市场街道"), ("GML", "光明路街道"), ("JD", "焦店镇")], "410402"),
+    ("WG", "舞钢市", "市", "舞", ["FGW", "YJJ"], [("YK", "垭口街道"), ("SP", "寺坡街道"), ("YJ", "尹集镇")], "410481"),
 ]
 CITY_DEPARTMENTS = ["FGW", "JYJ", "CZJ", "YJJ", "NYJ"]
 
@@ -118,9 +135,14 @@ class UnitSpec:
     area: dict = field(default_factory=dict)
 
     def model_fields(self):
-        return {"name": self.name, "short_name": self.short_name, "level": self.level, "kind": self.kind,
-                # Units that issue documents number them with their 代字 (DOMAIN.md §8.1).
-                "document_prefix": "" if self.role == "township" else self.short_name}
+        return {
+            "name": self.name,
+            "short_name": self.short_name,
+            "level": self.level,
+            "kind": self.kind,
+            # Units that issue documents number them with their 代字 (DOMAIN.md §8.1).
+            "document_prefix": "" if self.role == "township" else self.short_name,
+        }
 
 
 def committee_name(area, title):
@@ -143,8 +165,11 @@ def build_units():
     ]
     for dept in CITY_DEPARTMENTS:
         name, short, head, deputy = DEPARTMENTS[dept]
-        units.append(UnitSpec(f"HA-PDS-{dept}", f"平顶山市{name}", f"平{short}", "HA-PDS", UnitLevel.CITY, W,
-                              "dept", {"head": head, "deputy": deputy}))
+        units.append(
+            UnitSpec(
+                f"HA-PDS-{dept}", f"平顶山市{name}", f"平{short}", "HA-PDS", UnitLevel.CITY, W, "dept", {"head": head, "deputy": deputy}
+            )
+        )
     for code, area, title, prefix, depts, townships, region in COUNTIES:
         cc = f"HA-PDS-{code}"
         info = {"a": area, "t": title, "cw": committee_name(area, title)[2:], "region": region, "county": code}
@@ -157,11 +182,22 @@ def build_units():
         ]
         for dept in depts:
             name, short, head, deputy = DEPARTMENTS[dept]
-            units.append(UnitSpec(f"{cc}-{dept}", f"{area}{name}", f"{prefix}{short}", cc, UnitLevel.COUNTY, W,
-                                  "dept", {**info, "head": head, "deputy": deputy}))
+            units.append(
+                UnitSpec(
+                    f"{cc}-{dept}",
+                    f"{area}{name}",
+                    f"{prefix}{short}",
+                    cc,
+                    UnitLevel.COUNTY,
+                    W,
+                    "dept",
+                    {**info, "head": head, "deputy": deputy},
+                )
+            )
         for tcode, tname in townships:
-            units.append(UnitSpec(f"{cc}-{tcode}", f"{area}{tname}", tname, cc, UnitLevel.TOWNSHIP, T, "township",
-                                  {**info, "tname": tname}))
+            units.append(
+                UnitSpec(f"{cc}-{tcode}", f"{area}{tname}", tname, cc, UnitLevel.TOWNSHIP, T, "township", {**info, "tname": tname})
+            )
     return units
 
 
@@ -171,6 +207,7 @@ def authority_code(unit):
 
 
 # --- users ---------------------------------------------------------------------------------
+
 
 @dataclass
 class UserSpec:
@@ -196,8 +233,15 @@ def _review_users(prefix, area_code, posts, sh2=None, sp_note=""):
         UserSpec(f"{prefix}_sh", zzb, posts["sh"], [(Role.REVIEWER, zzb, False), (Role.REVIEWER, area_code, False)]),
     ]
     if sh2:
-        users.append(UserSpec(f"{prefix}_sh2", zzb, sh2, [(Role.REVIEWER, zzb, False), (Role.REVIEWER, area_code, False)],
-                              "同单位第二名审核人（可演示并发办理）"))
+        users.append(
+            UserSpec(
+                f"{prefix}_sh2",
+                zzb,
+                sh2,
+                [(Role.REVIEWER, zzb, False), (Role.REVIEWER, area_code, False)],
+                "同单位第二名审核人（可演示并发办理）",
+            )
+        )
     users += [
         UserSpec(f"{prefix}_gs", zzb, "STAFF0", [(Role.PUBLICITY_OFFICER, zzb, False), (Role.PUBLICITY_OFFICER, area_code, False)]),
         UserSpec(f"{prefix}_sp", area_code, "LEADER0", [(Role.APPROVER, area_code, False)], sp_note),
@@ -237,80 +281,167 @@ def staffing(unit, rng):
             "jw": [("河南省纪委监委党风政风监督室主任", CP), ("河南省纪委监委党风政风监督室副主任", CD)],
             "hr": [("河南省人力资源和社会保障厅公务员管理处处长", CP), ("河南省人力资源和社会保障厅公务员管理处副处长", CD)],
         }[unit.role]
-        office = {"committee": "河南省委办公厅秘书处", "government": "河南省人民政府办公厅秘书一处",
-                  "zzb": "河南省委组织部干部一处", "jw": "河南省纪委监委党风政风监督室",
-                  "hr": "河南省人力资源和社会保障厅公务员管理处"}[unit.role]
+        office = {
+            "committee": "河南省委办公厅秘书处",
+            "government": "河南省人民政府办公厅秘书一处",
+            "zzb": "河南省委组织部干部一处",
+            "jw": "河南省纪委监委党风政风监督室",
+            "hr": "河南省人力资源和社会保障厅公务员管理处",
+        }[unit.role]
         return leaders, [office], 1
     if unit.level == UnitLevel.CITY:
         leaders = {
-            "committee": [("平顶山市委常委、秘书长", BD), ("平顶山市委副书记", BD), ("平顶山市委办公室副主任", CD),
-                          ("平顶山市委办公室综合科科长", TP)],
-            "government": [("平顶山市人民政府副市长", BD), ("平顶山市人民政府副秘书长", CD),
-                           ("平顶山市人民政府办公室秘书科科长", TP)],
-            "zzb": [("平顶山市委组织部常务副部长", CP), ("平顶山市委组织部副部长", CD), ("平顶山市委组织部干部一科科长", TP),
-                    ("平顶山市委组织部干部二科科长", TP), ("平顶山市委组织部干部一科副科长", TD)],
-            "jw": [("平顶山市纪委副书记、监委副主任", CP), ("平顶山市纪委监委党风政风监督室主任", TP),
-                   ("平顶山市纪委监委案件审理室副主任", TD)],
-            "hr": [("平顶山市人力资源和社会保障局党组书记、局长", CP), ("平顶山市人力资源和社会保障局副局长", CD),
-                   ("平顶山市人力资源和社会保障局公务员管理科科长", TP)],
+            "committee": [
+                ("平顶山市委常委、秘书长", BD),
+                ("平顶山市委副书记", BD),
+                ("平顶山市委办公室副主任", CD),
+                ("平顶山市委办公室综合科科长", TP),
+            ],
+            "government": [("平顶山市人民政府副市长", BD), ("平顶山市人民政府副秘书长", CD), ("平顶山市人民政府办公室秘书科科长", TP)],
+            "zzb": [
+                ("平顶山市委组织部常务副部长", CP),
+                ("平顶山市委组织部副部长", CD),
+                ("平顶山市委组织部干部一科科长", TP),
+                ("平顶山市委组织部干部二科科长", TP),
+                ("平顶山市委组织部干部一科副科长", TD),
+            ],
+            "jw": [
+                ("平顶山市纪委副书记、监委副主任", CP),
+                ("平顶山市纪委监委党风政风监督室主任", TP),
+                ("平顶山市纪委监委案件审理室副主任", TD),
+            ],
+            "hr": [
+                ("平顶山市人力资源和社会保障局党组书记、局长", CP),
+                ("平顶山市人力资源和社会保障局副局长", CD),
+                ("平顶山市人力资源和社会保障局公务员管理科科长", TP),
+            ],
             "dept": [(f"{u}党组书记、{a.get('head')}", CP), (f"{u}{a.get('deputy')}", CD), (f"{u}人事科科长", TP)],
         }[unit.role]
-        office = {"committee": "平顶山市委办公室综合科", "government": "平顶山市人民政府办公室秘书科",
-                  "zzb": "平顶山市委组织部干部一科", "jw": "平顶山市纪委监委党风政风监督室",
-                  "hr": "平顶山市人力资源和社会保障局公务员管理科", "dept": f"{u}人事科"}[unit.role]
+        office = {
+            "committee": "平顶山市委办公室综合科",
+            "government": "平顶山市人民政府办公室秘书科",
+            "zzb": "平顶山市委组织部干部一科",
+            "jw": "平顶山市纪委监委党风政风监督室",
+            "hr": "平顶山市人力资源和社会保障局公务员管理科",
+            "dept": f"{u}人事科",
+        }[unit.role]
         return leaders, [office, f"{u}办公室"], rng.randint(1, 2)
     if unit.level == UnitLevel.COUNTY:
         leaders = {
             "committee": [(f"{cw}书记", CP), (f"{cw}副书记", CD), (f"{cw}常委、办公室主任", CD), (f"{cw}办公室副主任", TP)],
-            "government": [(f"{area}{t}长", CP), (f"{area}常务副{t}长", CD), (f"{area}副{t}长", CD),
-                           (f"{area}人民政府办公室主任", TP)],
-            "zzb": [(f"{cw}常委、组织部部长", CD), (f"{cw}组织部常务副部长", TP), (f"{cw}组织部副部长", TD),
-                    (f"{cw}组织部干部股股长", N)],
-            "jw": [(f"{cw}常委、{area}纪委书记、监委主任", CD), (f"{area}纪委副书记、监委副主任", TP),
-                   (f"{area}纪委监委党风政风监督室主任", TD)],
+            "government": [(f"{area}{t}长", CP), (f"{area}常务副{t}长", CD), (f"{area}副{t}长", CD), (f"{area}人民政府办公室主任", TP)],
+            "zzb": [(f"{cw}常委、组织部部长", CD), (f"{cw}组织部常务副部长", TP), (f"{cw}组织部副部长", TD), (f"{cw}组织部干部股股长", N)],
+            "jw": [
+                (f"{cw}常委、{area}纪委书记、监委主任", CD),
+                (f"{area}纪委副书记、监委副主任", TP),
+                (f"{area}纪委监委党风政风监督室主任", TD),
+            ],
             "hr": [(f"{u}局长", TP), (f"{u}副局长", TD)],
             "dept": [(f"{u}党组书记、{a.get('head')}", TP), (f"{u}{a.get('deputy')}", TD)],
         }[unit.role]
-        office = {"committee": f"{cw}办公室", "government": f"{area}人民政府办公室", "zzb": f"{cw}组织部干部股",
-                  "jw": f"{area}纪委监委案件审理室", "hr": f"{u}办公室", "dept": f"{u}办公室"}[unit.role]
+        office = {
+            "committee": f"{cw}办公室",
+            "government": f"{area}人民政府办公室",
+            "zzb": f"{cw}组织部干部股",
+            "jw": f"{area}纪委监委案件审理室",
+            "hr": f"{u}办公室",
+            "dept": f"{u}办公室",
+        }[unit.role]
         return leaders, [office], 0 if unit.role in ("committee", "government") else 1
     # township
     tname = a["tname"]
     if tname.endswith("街道"):
-        leaders = [(f"{u}党工委书记", TP), (f"{u}党工委副书记、办事处主任", TP), (f"{u}党工委副书记", TD),
-                   (f"{u}党工委委员、纪工委书记", TD), (f"{u}办事处副主任", TD)]
+        leaders = [
+            (f"{u}党工委书记", TP),
+            (f"{u}党工委副书记、办事处主任", TP),
+            (f"{u}党工委副书记", TD),
+            (f"{u}党工委委员、纪工委书记", TD),
+            (f"{u}办事处副主任", TD),
+        ]
     else:
         head = "镇长" if tname.endswith("镇") else "乡长"
-        leaders = [(f"{u}党委书记", TP), (f"{u}党委副书记、{head}", TP), (f"{u}党委副书记", TD),
-                   (f"{u}党委委员、纪委书记", TD), (f"{u}副{head}", TD)]
+        leaders = [
+            (f"{u}党委书记", TP),
+            (f"{u}党委副书记、{head}", TP),
+            (f"{u}党委副书记", TD),
+            (f"{u}党委委员、纪委书记", TD),
+            (f"{u}副{head}", TD),
+        ]
     offices = [f"{u}党政办公室", f"{u}经济发展办公室", f"{u}社会事务办公室", f"{u}平安建设办公室"]
     return leaders, offices, rng.randint(1, 3)
 
 
 # --- people --------------------------------------------------------------------------------
 
-SURNAMES = ("王王王王李李李李张张张张刘刘刘陈陈杨杨赵赵郭郭孙马马朱胡高宋牛周徐许韩吴何郑冯田任范梁于侯杜丁贾袁程"
-            "崔魏翟郝娄常段苏乔史尚邢姬潘彭闫黄曹")
+SURNAMES = (
+    "王王王王李李李李张张张张刘刘刘陈陈杨杨赵赵郭郭孙马马朱胡高宋牛周徐许韩吴何郑冯田任范梁于侯杜丁贾袁程"
+    "崔魏翟郝娄常段苏乔史尚邢姬潘彭闫黄曹"
+)
 MALE_CHARS = "伟强军磊涛斌勇杰鹏超浩辉刚明亮峰建国华志文俊宇航博凯帅振东晓永卫新海林松金春阳飞龙朝立光德中书庆利平长广耀"
 FEMALE_CHARS = "丽娜敏静霞燕芳艳娟红玲萍婷雪慧琳颖倩洁梅兰丹璐晶佳欣悦瑶琪莉晓秀英凤玉爱桂华春新亚楠蕾"
 RARE_NAMES = [("王䶮", "HA-PDS-LS-YS"), ("李堃", "HA-PDS-YJJ"), ("张喆", "HA-PDS-BF-CG"), ("刘赟", "HA-PDS-WG-YK")]
 
 NATIVE_PLACES = [
-    ("河南鲁山", "410423"), ("河南宝丰", "410421"), ("河南叶县", "410422"), ("河南郏县", "410425"),
-    ("河南舞钢", "410481"), ("河南汝州", "410482"), ("河南平顶山", "410402"), ("河南襄城", "411025"),
-    ("河南方城", "411322"), ("河南南阳", "411302"), ("河南许昌", "411002"), ("河南洛阳", "410302"),
-    ("河南郑州", "410102"), ("河南开封", "410202"), ("河南商丘", "411402"), ("河南周口", "411602"),
-    ("河南驻马店", "411702"), ("河南信阳", "411502"), ("河南新乡", "410702"), ("河南漯河", "411102"),
-    ("河南禹州", "411081"), ("河南汝阳", "410326"),
+    ("河南鲁山", "410423"),
+    ("河南宝丰", "410421"),
+    ("河南叶县", "410422"),
+    ("河南郏县", "410425"),
+    ("河南舞钢", "410481"),
+    ("河南汝州", "410482"),
+    ("河南平顶山", "410402"),
+    ("河南襄城", "411025"),
+    ("河南方城", "411322"),
+    ("河南南阳", "411302"),
+    ("河南许昌", "411002"),
+    ("河南洛阳", "410302"),
+    ("河南郑州", "410102"),
+    ("河南开封", "410202"),
+    ("河南商丘", "411402"),
+    ("河南周口", "411602"),
+    ("河南驻马店", "411702"),
+    ("河南信阳", "411502"),
+    ("河南新乡", "410702"),
+    ("河南漯河", "411102"),
+    ("河南禹州", "411081"),
+    ("河南汝阳", "410326"),
 ]
 NATIVE_BY_REGION = {code: place for place, code in NATIVE_PLACES}
-SCHOOLS = ["郑州大学", "河南大学", "河南师范大学", "河南农业大学", "河南理工大学", "河南财经政法大学", "平顶山学院",
-           "河南科技大学", "华北水利水电大学", "信阳师范大学", "许昌学院", "中原工学院", "河南工业大学", "郑州轻工业大学"]
+SCHOOLS = [
+    "郑州大学",
+    "河南大学",
+    "河南师范大学",
+    "河南农业大学",
+    "河南理工大学",
+    "河南财经政法大学",
+    "平顶山学院",
+    "河南科技大学",
+    "华北水利水电大学",
+    "信阳师范大学",
+    "许昌学院",
+    "中原工学院",
+    "河南工业大学",
+    "郑州轻工业大学",
+]
 ELITE_SCHOOLS = ["武汉大学", "中国人民大学", "南开大学", "郑州大学", "河南大学", "中南财经政法大学", "西北农林科技大学"]
-MAJORS = [("汉语言文学", "文学"), ("法学", "法学"), ("行政管理", "管理学"), ("经济学", "经济学"), ("会计学", "管理学"),
-          ("计算机科学与技术", "工学"), ("农学", "农学"), ("思想政治教育", "法学"), ("土木工程", "工学"),
-          ("历史学", "历史学"), ("财务管理", "管理学"), ("新闻学", "文学"), ("英语", "文学"),
-          ("数学与应用数学", "理学"), ("水利水电工程", "工学"), ("公共事业管理", "管理学"), ("社会工作", "法学")]
+MAJORS = [
+    ("汉语言文学", "文学"),
+    ("法学", "法学"),
+    ("行政管理", "管理学"),
+    ("经济学", "经济学"),
+    ("会计学", "管理学"),
+    ("计算机科学与技术", "工学"),
+    ("农学", "农学"),
+    ("思想政治教育", "法学"),
+    ("土木工程", "工学"),
+    ("历史学", "历史学"),
+    ("财务管理", "管理学"),
+    ("新闻学", "文学"),
+    ("英语", "文学"),
+    ("数学与应用数学", "理学"),
+    ("水利水电工程", "工学"),
+    ("公共事业管理", "管理学"),
+    ("社会工作", "法学"),
+]
 TITLES = ["经济师", "会计师", "农艺师", "工程师", "高级经济师"]
 AGE_RANGE = {N: (28, 57), TD: (30, 50), TP: (34, 54), CD: (39, 56), CP: (43, 57), BD: (48, 58)}
 MIN_YEARS_TO_RANK = {N: 1, TD: 5, TP: 8, CD: 12, CP: 15, BD: 20}
@@ -445,8 +576,7 @@ class Builder:
         self.stars = stars + [self.find("HA-PDS-LS-QT", "STAFF0"), next(p for p in self.people if p.name == "王䶮")]
         leaders = [p for p in self.people if p.rank in (TD, TP, CD) and p.unit.level != UnitLevel.PROVINCE]
         self.probationers = self.pick(leaders, 7, "probation")
-        self.past_promoted = self.pick([p for p in leaders if p.rank == TP], 1, "exceptional") + \
-            self.pick(leaders, 3, "promoted")
+        self.past_promoted = self.pick([p for p in leaders if p.rank == TP], 1, "exceptional") + self.pick(leaders, 3, "promoted")
         regular = [p for p in self.people if p.unit.level != UnitLevel.PROVINCE]
         self.sanctioned = self.pick(regular, len(SANCTIONS), "sanction")
         # Investigated by the county/city discipline body: a cadre that body supervises.
@@ -495,8 +625,9 @@ class Builder:
             ft_edu = {"college": "大专", "bachelor": f"大学本科 {degree}学士", "master": f"硕士研究生 {degree}硕士"}[edu]
             in_service, in_school = "", ""
             if edu == "college":
-                in_service, in_school = rng.choice([("中央党校大学", "中央党校函授学院经济管理专业"),
-                                                    ("省委党校研究生", "河南省委党校经济管理专业")])
+                in_service, in_school = rng.choice(
+                    [("中央党校大学", "中央党校函授学院经济管理专业"), ("省委党校研究生", "河南省委党校经济管理专业")]
+                )
             elif edu == "bachelor" and p.rank in (CP, CD, BD) and rng.random() < 0.5:
                 in_service, in_school = "在职研究生 公共管理硕士", f"{rng.choice(['郑州大学', '河南大学'])}公共管理专业"
             # Politics.
@@ -527,16 +658,29 @@ class Builder:
             if p.rank == N and not p.post.endswith("股长"):
                 p.post += next(title for limit, title in STAFF_GRADES if p.age < limit) if not recruit else "一级科员"
             p.fields = {
-                "name": p.name, "sex": p.sex, "birth_date": p.birth,
+                "name": p.name,
+                "sex": p.sex,
+                "birth_date": p.birth,
                 "id_number": self.id_number(region, p.birth, p.sex),
                 "ethnicity": "汉族" if rng.random() < 0.96 else rng.choice(["回族", "回族", "满族", "蒙古族"]),
-                "native_place": native, "birth_place": born_in, "political_status": status,
-                "party_join_date": party_join, "work_start_date": work_start, "health": "健康",
-                "full_time_education": ft_edu, "full_time_school": f"{school}{major}专业",
-                "in_service_education": in_service, "in_service_school": in_school,
+                "native_place": native,
+                "birth_place": born_in,
+                "political_status": status,
+                "party_join_date": party_join,
+                "work_start_date": work_start,
+                "health": "健康",
+                "full_time_education": ft_edu,
+                "full_time_school": f"{school}{major}专业",
+                "in_service_education": in_service,
+                "in_service_school": in_school,
                 "professional_title": rng.choice(TITLES) if p.rank == N and rng.random() < 0.08 else "",
-                "current_post": p.post, "rank_level": p.rank, "current_rank_since": since, "probation_end": None,
-                "_grad": grad, "_school": f"{school}{major}专业", "_edu": edu,
+                "current_post": p.post,
+                "rank_level": p.rank,
+                "current_rank_since": since,
+                "probation_end": None,
+                "_grad": grad,
+                "_school": f"{school}{major}专业",
+                "_edu": edu,
             }
 
     def promotions(self):
@@ -555,8 +699,15 @@ class Builder:
         probation_end = add_months(day, 12)
         p.fields["current_rank_since"] = day
         p.fields["probation_end"] = probation_end
-        return {"cadre": p.key, "promoted_on": day, "from_level": RANK_BELOW[p.rank], "to_level": p.rank,
-                "post": p.post, "exceptional": exceptional, "probation_end": probation_end}
+        return {
+            "cadre": p.key,
+            "promoted_on": day,
+            "from_level": RANK_BELOW[p.rank],
+            "to_level": p.rank,
+            "post": p.post,
+            "exceptional": exceptional,
+            "probation_end": probation_end,
+        }
 
     def resume(self, p):
         f = p.fields
@@ -578,8 +729,14 @@ class Builder:
             return self.unit_by_code[f"{authority_code(p.unit)}-JW"]
 
         for p, (kind, day, excuse, excuse_decision, description, grade_that_year) in zip(self.sanctioned, SANCTIONS):
-            row = {"cadre": p.key, "kind": kind, "decision_date": day, "excuse": excuse,
-                   "excuse_decision": excuse_decision.format(jw=jw(p).short_name), "description": description}
+            row = {
+                "cadre": p.key,
+                "kind": kind,
+                "decision_date": day,
+                "excuse": excuse,
+                "excuse_decision": excuse_decision.format(jw=jw(p).short_name),
+                "description": description,
+            }
             sanctions.append(row)
             if day.year in ASSESSMENT_YEARS:
                 forbidden.setdefault(p.key, set()).add(day.year)
@@ -591,10 +748,22 @@ class Builder:
         investigations.append({"cadre": inv.key, "opened_on": datetime.date(2026, 9, 22), "closed_on": None, "authority": jw(inv).name})
         forced[(inv.key, 2025)] = AssessmentGrade.EXCELLENT
         demerit_2022 = self.sanctioned[SANCTION_WITH_CLOSED_CASE]
-        investigations.append({"cadre": demerit_2022.key, "opened_on": datetime.date(2022, 1, 10),
-                               "closed_on": datetime.date(2022, 6, 10), "authority": jw(demerit_2022).name})
-        investigations.append({"cadre": self.cleared.key, "opened_on": datetime.date(2024, 5, 6),
-                               "closed_on": datetime.date(2024, 8, 30), "authority": "平顶山市纪委监委"})
+        investigations.append(
+            {
+                "cadre": demerit_2022.key,
+                "opened_on": datetime.date(2022, 1, 10),
+                "closed_on": datetime.date(2022, 6, 10),
+                "authority": jw(demerit_2022).name,
+            }
+        )
+        investigations.append(
+            {
+                "cadre": self.cleared.key,
+                "opened_on": datetime.date(2024, 5, 6),
+                "closed_on": datetime.date(2024, 8, 30),
+                "authority": "平顶山市纪委监委",
+            }
+        )
         for p in self.stars:
             for year in (2023, 2024, 2025):
                 forced[(p.key, year)] = AssessmentGrade.EXCELLENT
@@ -658,36 +827,91 @@ class Builder:
             if authority not in numbers:
                 numbers[authority] = self.rng.randint(5, 30)
             zzb = self.unit_by_code[f"{authority}-ZZB"]
-            rows.append({"cadre": p.key, "kind": AwardKind.COMMENDATION,
-                         "awarded_on": datetime.date(2025, 3, 10 + numbers[authority] % 18),
-                         "decision_number": f"{zzb.short_name}〔2025〕{numbers[authority]}号",
-                         "approving_unit": authority, "deed_reference": "2024年度考核优秀", "bonus": 1500,
-                         "revoked": p is revoked, "revoked_on": datetime.date(2025, 10, 20) if p is revoked else None})
+            rows.append(
+                {
+                    "cadre": p.key,
+                    "kind": AwardKind.COMMENDATION,
+                    "awarded_on": datetime.date(2025, 3, 10 + numbers[authority] % 18),
+                    "decision_number": f"{zzb.short_name}〔2025〕{numbers[authority]}号",
+                    "approving_unit": authority,
+                    "deed_reference": "2024年度考核优秀",
+                    "bonus": 1500,
+                    "revoked": p is revoked,
+                    "revoked_on": datetime.date(2025, 10, 20) if p is revoked else None,
+                }
+            )
         taken = {p.key for p in recipients}
-        flood = [p for p in self.people if p.unit.code.startswith(("HA-PDS-LS-", "HA-PDS-YX-"))
-                 and p.unit.level == UnitLevel.TOWNSHIP and p.key not in taken and p.reserved not in ("sanction", "recruit")]
+        flood = [
+            p
+            for p in self.people
+            if p.unit.code.startswith(("HA-PDS-LS-", "HA-PDS-YX-"))
+            and p.unit.level == UnitLevel.TOWNSHIP
+            and p.key not in taken
+            and p.reserved not in ("sanction", "recruit")
+        ]
         for p in self.rng.sample(flood, 3):
-            rows.append({"cadre": p.key, "kind": AwardKind.MERIT_3, "awarded_on": datetime.date(2021, 9, 28),
-                         "decision_number": "平组〔2021〕46号", "approving_unit": "HA-PDS",
-                         "deed_reference": "2021年防汛救灾", "bonus": 3000, "revoked": False, "revoked_on": None})
+            rows.append(
+                {
+                    "cadre": p.key,
+                    "kind": AwardKind.MERIT_3,
+                    "awarded_on": datetime.date(2021, 9, 28),
+                    "decision_number": "平组〔2021〕46号",
+                    "approving_unit": "HA-PDS",
+                    "deed_reference": "2021年防汛救灾",
+                    "bonus": 3000,
+                    "revoked": False,
+                    "revoked_on": None,
+                }
+            )
             taken.add(p.key)
         city = [p for p in self.people if p.unit.level == UnitLevel.CITY and p.key not in taken and p.reserved != "sanction"]
         for p in self.rng.sample(city, 2):
-            rows.append({"cadre": p.key, "kind": AwardKind.MERIT_3, "awarded_on": datetime.date(2024, 4, 12),
-                         "decision_number": "平组〔2024〕15号", "approving_unit": "HA-PDS",
-                         "deed_reference": "2023年度重点项目建设攻坚", "bonus": 3000, "revoked": False, "revoked_on": None})
+            rows.append(
+                {
+                    "cadre": p.key,
+                    "kind": AwardKind.MERIT_3,
+                    "awarded_on": datetime.date(2024, 4, 12),
+                    "decision_number": "平组〔2024〕15号",
+                    "approving_unit": "HA-PDS",
+                    "deed_reference": "2023年度重点项目建设攻坚",
+                    "bonus": 3000,
+                    "revoked": False,
+                    "revoked_on": None,
+                }
+            )
         secretary = self.find("HA-PDS-LS-YS", "LEADER0")
-        rows.append({"cadre": secretary.key, "kind": AwardKind.MERIT_2, "awarded_on": datetime.date(2022, 12, 20),
-                     "decision_number": "豫组〔2022〕37号", "approving_unit": "HA",
-                     "deed_reference": "巩固拓展脱贫攻坚成果", "bonus": 6000, "revoked": False, "revoked_on": None})
+        rows.append(
+            {
+                "cadre": secretary.key,
+                "kind": AwardKind.MERIT_2,
+                "awarded_on": datetime.date(2022, 12, 20),
+                "decision_number": "豫组〔2022〕37号",
+                "approving_unit": "HA",
+                "deed_reference": "巩固拓展脱贫攻坚成果",
+                "bonus": 6000,
+                "revoked": False,
+                "revoked_on": None,
+            }
+        )
         assert all(r["cadre"] in by_key for r in rows)
         return rows
 
     def family(self):
         rng, rows = self.rng, []
-        jobs = ["{a}第一人民医院护士", "{a}第一高级中学教师", "{a}实验小学教师", "个体经营", "{a}农村商业银行职员",
-                "平顶山市第二人民医院医生", "平顶山天安煤业股份有限公司职员", "{a}供电公司职员", "{a}自然资源局科员",
-                "中国平煤神马集团职员", "{a}税务局科员", "无业"]
+        jobs = [
+            "{a}第一人民医院护士",
+            "{a}第一高级中学教师",
+            "{a}实验小学教师",
+            "个体经营",
+            "{a}农村商业银行职员",
+            "平顶山市第二人民医院医生",
+            "平顶山天安煤业股份有限公司职员",
+            "{a}供电公司职员",
+            "{a}自然资源局科员",
+            "中国平煤神马集团职员",
+            "{a}税务局科员",
+            "无业",
+        ]
         for p in self.people:
             area = p.unit.area.get("a") or ("平顶山市" if p.unit.level == UnitLevel.CITY else "郑州市")
             spouse_surname = None
@@ -699,11 +923,17 @@ class Builder:
                 spouse_surname = rng.choice(SURNAMES)
                 spouse_birth = self.date_between(years_before(p.birth, 3), shift(p.birth, 2))
                 spouse_age = REFERENCE_DATE.year - spouse_birth.year
-                rows.append({"cadre": p.key, "relation": "妻子" if p.sex == Sex.MALE else "丈夫",
-                             "name": spouse_surname + self.given_name(spouse_sex), "birth_date": spouse_birth,
-                             "political_status": rng.choice(["中共党员", "群众", "群众"]),
-                             "work_unit_and_post": "退休" if spouse_age >= 58 else rng.choice(jobs).format(a=area),
-                             "relative": None})
+                rows.append(
+                    {
+                        "cadre": p.key,
+                        "relation": "妻子" if p.sex == Sex.MALE else "丈夫",
+                        "name": spouse_surname + self.given_name(spouse_sex),
+                        "birth_date": spouse_birth,
+                        "political_status": rng.choice(["中共党员", "群众", "群众"]),
+                        "work_unit_and_post": "退休" if spouse_age >= 58 else rng.choice(jobs).format(a=area),
+                        "relative": None,
+                    }
+                )
                 if p.age >= 29:
                     child_names, child_birth = set(), None
                     for _ in range(1 if p.age < 35 or rng.random() < 0.5 else 2):
@@ -724,22 +954,55 @@ class Builder:
                         while child_name in child_names:
                             child_name = surname + self.given_name(child_sex)
                         child_names.add(child_name)
-                        rows.append({"cadre": p.key, "relation": "儿子" if child_sex == Sex.MALE else "女儿",
-                                     "name": child_name, "birth_date": child_birth,
-                                     "political_status": "共青团员" if 14 <= child_age <= 28 and rng.random() < 0.6 else "群众",
-                                     "work_unit_and_post": work, "relative": None})
+                        rows.append(
+                            {
+                                "cadre": p.key,
+                                "relation": "儿子" if child_sex == Sex.MALE else "女儿",
+                                "name": child_name,
+                                "birth_date": child_birth,
+                                "political_status": "共青团员" if 14 <= child_age <= 28 and rng.random() < 0.6 else "群众",
+                                "work_unit_and_post": work,
+                                "relative": None,
+                            }
+                        )
             if rng.random() < 0.5:
                 father_birth = self.date_between(shift(p.birth, -32), shift(p.birth, -24))
                 father_age = REFERENCE_DATE.year - father_birth.year
-                rows.append({"cadre": p.key, "relation": "父亲", "name": p.name[0] + self.given_name(Sex.MALE),
-                             "birth_date": father_birth, "political_status": rng.choice(["中共党员", "群众"]),
-                             "work_unit_and_post": "已故" if father_age > 84 else rng.choice(["退休", "务农"]), "relative": None})
+                rows.append(
+                    {
+                        "cadre": p.key,
+                        "relation": "父亲",
+                        "name": p.name[0] + self.given_name(Sex.MALE),
+                        "birth_date": father_birth,
+                        "political_status": rng.choice(["中共党员", "群众"]),
+                        "work_unit_and_post": "已故" if father_age > 84 else rng.choice(["退休", "务农"]),
+                        "relative": None,
+                    }
+                )
         # The approver of 鲁山县 and his younger brother in 张官营镇 list each other.
         a, r = self.approver, self.relative
-        rows.append({"cadre": a.key, "relation": "弟弟", "name": r.name, "birth_date": r.birth, "political_status": "中共党员",
-                     "work_unit_and_post": r.post, "relative": r.key})
-        rows.append({"cadre": r.key, "relation": "哥哥", "name": a.name, "birth_date": a.birth, "political_status": "中共党员",
-                     "work_unit_and_post": a.post, "relative": a.key})
+        rows.append(
+            {
+                "cadre": a.key,
+                "relation": "弟弟",
+                "name": r.name,
+                "birth_date": r.birth,
+                "political_status": "中共党员",
+                "work_unit_and_post": r.post,
+                "relative": r.key,
+            }
+        )
+        rows.append(
+            {
+                "cadre": r.key,
+                "relation": "哥哥",
+                "name": a.name,
+                "birth_date": a.birth,
+                "political_status": "中共党员",
+                "work_unit_and_post": a.post,
+                "relative": a.key,
+            }
+        )
         return rows
 
     def build(self):
@@ -751,19 +1014,35 @@ class Builder:
         assessments = self.assessments(forced, forbidden)
         awards = self.awards(assessments)
         family = self.family()
-        secondments = [{"cadre": self.secondee.key, "host_unit": "HA-PDS-FGW",
-                        "position": "挂职任平顶山市发展和改革委员会固定资产投资科副科长",
-                        "start": datetime.date(2025, 12, 1), "planned_end": datetime.date(2026, 11, 30),
-                        "ended_on": None, "assessment_grade": ""}]
+        secondments = [
+            {
+                "cadre": self.secondee.key,
+                "host_unit": "HA-PDS-FGW",
+                "position": "挂职任平顶山市发展和改革委员会固定资产投资科副科长",
+                "start": datetime.date(2025, 12, 1),
+                "planned_end": datetime.date(2026, 11, 30),
+                "ended_on": None,
+                "assessment_grade": "",
+            }
+        ]
         cadres = []
         for p in self.people:
             p.fields["resume"] = self.resume(p)
             row = {k: v for k, v in p.fields.items() if not k.startswith("_")}
             row["unit"], row["user"] = p.unit.code, p.username
             cadres.append(row)
-        return DemoData(units=self.units, users=USERS, cadres=cadres, family=family, assessments=assessments,
-                        sanctions=sanctions, investigations=investigations, awards=awards,
-                        promotions=promotions, secondments=secondments)
+        return DemoData(
+            units=self.units,
+            users=USERS,
+            cadres=cadres,
+            family=family,
+            assessments=assessments,
+            sanctions=sanctions,
+            investigations=investigations,
+            awards=awards,
+            promotions=promotions,
+            secondments=secondments,
+        )
 
 
 # (kind, decision date, excuse, excuse decision, description, grade forced in the decision year
@@ -771,8 +1050,22 @@ class Builder:
 SANCTIONS = [
     (SanctionKind.WARNING, datetime.date(2026, 8, 10), FaultToleranceExcuse.NONE, "", "违反工作纪律，擅离职守造成不良影响", None),
     (SanctionKind.DEMERIT, datetime.date(2026, 3, 16), FaultToleranceExcuse.NONE, "", "违规发放津贴补贴", AssessmentGrade.EXCELLENT),
-    (SanctionKind.ADMONISHMENT, datetime.date(2026, 7, 2), FaultToleranceExcuse.NONE, "", "落实安全生产监管责任不力", AssessmentGrade.EXCELLENT),
-    (SanctionKind.MAJOR_DEMERIT, datetime.date(2025, 9, 1), FaultToleranceExcuse.NONE, "", "违规插手工程项目招投标", AssessmentGrade.COMPETENT),
+    (
+        SanctionKind.ADMONISHMENT,
+        datetime.date(2026, 7, 2),
+        FaultToleranceExcuse.NONE,
+        "",
+        "落实安全生产监管责任不力",
+        AssessmentGrade.EXCELLENT,
+    ),
+    (
+        SanctionKind.MAJOR_DEMERIT,
+        datetime.date(2025, 9, 1),
+        FaultToleranceExcuse.NONE,
+        "",
+        "违规插手工程项目招投标",
+        AssessmentGrade.COMPETENT,
+    ),
     (SanctionKind.DEMOTION, datetime.date(2025, 4, 18), FaultToleranceExcuse.NONE, "", "违规收受礼金", AssessmentGrade.BASIC),
     (SanctionKind.ORG_ADJUSTMENT, datetime.date(2026, 1, 12), FaultToleranceExcuse.NONE, "", "履职不力，重点工作推进滞后", None),
     (SanctionKind.WARNING, datetime.date(2024, 3, 20), FaultToleranceExcuse.NONE, "", "公务接待超标准", None),
@@ -780,10 +1073,22 @@ SANCTIONS = [
     (SanctionKind.ADMONISHMENT, datetime.date(2025, 2, 24), FaultToleranceExcuse.NONE, "", "信访问题处置不及时", None),
     (SanctionKind.ADMONISHMENT, datetime.date(2026, 4, 8), FaultToleranceExcuse.NONE, "", "防汛物资管理不规范", None),
     (SanctionKind.ORG_REMOVAL, datetime.date(2023, 5, 10), FaultToleranceExcuse.NONE, "", "发生较大安全生产责任事故负有领导责任", None),
-    (SanctionKind.DEMERIT, datetime.date(2026, 5, 20), FaultToleranceExcuse.EXEMPT, "{jw}〔2026〕21号",
-     "推进农村集体产权制度改革试点中出现程序性失误，经认定属于“三个区分开来”情形，免予追究", AssessmentGrade.EXCELLENT),
-    (SanctionKind.WARNING, datetime.date(2026, 9, 1), FaultToleranceExcuse.REDUCED, "{jw}〔2026〕35号",
-     "招商引资探索中决策程序不完备，减轻追究", None),
+    (
+        SanctionKind.DEMERIT,
+        datetime.date(2026, 5, 20),
+        FaultToleranceExcuse.EXEMPT,
+        "{jw}〔2026〕21号",
+        "推进农村集体产权制度改革试点中出现程序性失误，经认定属于“三个区分开来”情形，免予追究",
+        AssessmentGrade.EXCELLENT,
+    ),
+    (
+        SanctionKind.WARNING,
+        datetime.date(2026, 9, 1),
+        FaultToleranceExcuse.REDUCED,
+        "{jw}〔2026〕35号",
+        "招商引资探索中决策程序不完备，减轻追究",
+        None,
+    ),
 ]
 SANCTION_WITH_CLOSED_CASE = 7  # the 2022 记过 followed a closed investigation
 SANCTION_WITH_REVOKED_AWARD = 3  # the 2025 记大过: his 2024 嘉奖 was revoked (公务员法 art. 56)

@@ -7,6 +7,7 @@ updates what differs, in one transaction. A second run therefore finds nothing t
 writes nothing, and a partly deleted or edited demo data set is repaired. Nothing is ever
 deleted: rows the application added (cases, new awards, extra grants) are left alone.
 """
+
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -112,8 +113,13 @@ def _sync_users(specs, names, stats):
     password = None
     created = updated = 0
     for spec in specs:
-        wanted = {"first_name": names.get(spec.username, "系统管理员"), "last_name": "", "is_active": True,
-                  "is_staff": spec.is_superuser, "is_superuser": spec.is_superuser}
+        wanted = {
+            "first_name": names.get(spec.username, "系统管理员"),
+            "last_name": "",
+            "is_active": True,
+            "is_staff": spec.is_superuser,
+            "is_superuser": spec.is_superuser,
+        }
         user = existing.get(spec.username)
         if user is None:
             user = User(username=spec.username, **wanted)
@@ -188,8 +194,13 @@ def load():
     def existing(model):
         return model.objects.filter(cadre_id__in=ids)
 
-    _sync(FamilyMember, _rows(data.family, cadres, units, relative=("relative_cadre_id", "cadre")),
-          ["cadre_id", "relation", "name"], existing(FamilyMember), stats)
+    _sync(
+        FamilyMember,
+        _rows(data.family, cadres, units, relative=("relative_cadre_id", "cadre")),
+        ["cadre_id", "relation", "name"],
+        existing(FamilyMember),
+        stats,
+    )
     _sync(AnnualAssessment, _rows(data.assessments, cadres, units), ["cadre_id", "year"], existing(AnnualAssessment), stats)
     sanction_rows = _rows(data.sanctions, cadres, units)
     for row in sanction_rows:
@@ -197,9 +208,19 @@ def load():
         row["effect_end_override_reason"] = ""
     _sync(Sanction, sanction_rows, ["cadre_id", "kind", "decision_date"], existing(Sanction), stats)
     _sync(Investigation, _rows(data.investigations, cadres, units), ["cadre_id", "opened_on"], existing(Investigation), stats)
-    _sync(Award, _rows(data.awards, cadres, units, approving_unit=("approving_unit_id", "unit")),
-          ["cadre_id", "kind", "awarded_on"], existing(Award), stats)
+    _sync(
+        Award,
+        _rows(data.awards, cadres, units, approving_unit=("approving_unit_id", "unit")),
+        ["cadre_id", "kind", "awarded_on"],
+        existing(Award),
+        stats,
+    )
     _sync(Promotion, _rows(data.promotions, cadres, units), ["cadre_id", "promoted_on"], existing(Promotion), stats)
-    _sync(Secondment, _rows(data.secondments, cadres, units, host_unit=("host_unit_id", "unit")),
-          ["cadre_id", "start"], existing(Secondment), stats)
+    _sync(
+        Secondment,
+        _rows(data.secondments, cadres, units, host_unit=("host_unit_id", "unit")),
+        ["cadre_id", "start"],
+        existing(Secondment),
+        stats,
+    )
     return stats

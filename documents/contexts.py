@@ -40,6 +40,7 @@ the builders add go through gettext.
     assessments (str), rewards_and_sanctions (str),
     opinions: list of dicts {"role_label", "text", "person", "date"}, date, doc
 """
+
 import re
 
 from django.utils.translation import gettext as _
@@ -69,20 +70,30 @@ def issuer_fields(unit):
     return {"issuer_mark": (getattr(unit, "issuer_mark", "") or unit.name), "signature": unit.name}
 
 
-def official_document_context(*, title, blocks, date, issuer_mark="", signature="", recipients="", note="",
-                              cc=(), printer="", print_date=None, **extra):
+def official_document_context(
+    *, title, blocks, date, issuer_mark="", signature="", recipients="", note="", cc=(), printer="", print_date=None, **extra
+):
     """The context of ``official_document.html``; ``blocks`` may be a list or plain text."""
     if isinstance(blocks, str):
         blocks = blocks_from_text(blocks)
     return {
-        "title": title, "issuer_mark": issuer_mark, "signature": signature, "recipients": recipients,
-        "blocks": list(blocks), "date": date, "note": note, "cc": list(cc), "printer": printer,
-        "print_date": print_date or date, **extra,
+        "title": title,
+        "issuer_mark": issuer_mark,
+        "signature": signature,
+        "recipients": recipients,
+        "blocks": list(blocks),
+        "date": date,
+        "note": note,
+        "cc": list(cc),
+        "printer": printer,
+        "print_date": print_date or date,
+        **extra,
     }
 
 
-def award_decision_context(*, issuer, awardees, deeds, date, recipients="", basis=None, closing=None,
-                           cc=(), printer="", print_date=None, note=""):
+def award_decision_context(
+    *, issuer, awardees, deeds, date, recipients="", basis=None, closing=None, cc=(), printer="", print_date=None, note=""
+):
     """奖励决定 (DOMAIN.md §1.3 step 5) for one or several awardees.
 
     ``awardees``: dicts {"name", "unit_post", "award"} (award = label such as 记三等功);
@@ -96,26 +107,47 @@ def award_decision_context(*, issuer, awardees, deeds, date, recipients="", basi
     awards = {a["award"] for a in awardees}
     if len(awardees) == 1:
         title = _("关于给予%(name)s同志%(award)s的决定") % first
-        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定给予%(name)s同志%(award)s。") % {
-            "basis": basis, **first}
+        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定给予%(name)s同志%(award)s。") % {"basis": basis, **first}
     else:
         values = {"name": first["name"], "count": len(awardees), "award": next(iter(awards))}
-        title = (_("关于给予%(name)s等%(count)s名同志%(award)s的决定") if len(awards) == 1
-                 else _("关于给予%(name)s等%(count)s名同志奖励的决定")) % values
+        title = (
+            _("关于给予%(name)s等%(count)s名同志%(award)s的决定") if len(awards) == 1 else _("关于给予%(name)s等%(count)s名同志奖励的决定")
+        ) % values
         decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定给予以下同志奖励：") % {"basis": basis}
-    closing = closing or _("希望受奖励的同志珍惜荣誉，发扬成绩，再接再厉。广大干部要以受奖励的同志为榜样，"
-                           "忠诚干净担当，为推动高质量发展作出新的更大贡献。")
+    closing = closing or _(
+        "希望受奖励的同志珍惜荣誉，发扬成绩，再接再厉。广大干部要以受奖励的同志为榜样，忠诚干净担当，为推动高质量发展作出新的更大贡献。"
+    )
     blocks = blocks_from_text(deeds) + [{"style": "p", "text": decision}]
     fields = issuer_fields(issuer)
     return official_document_context(
-        title=title, blocks=blocks, date=date, recipients=recipients, note=note, cc=cc,
-        printer=printer or fields["signature"], print_date=print_date, awardees=awardees,
-        closing_blocks=blocks_from_text(closing), **fields,
+        title=title,
+        blocks=blocks,
+        date=date,
+        recipients=recipients,
+        note=note,
+        cc=cc,
+        printer=printer or fields["signature"],
+        print_date=print_date,
+        awardees=awardees,
+        closing_blocks=blocks_from_text(closing),
+        **fields,
     )
 
 
-def notice_context(*, issuer, title, candidates, period_start, period_end, objections, date, intro=None,
-                   working_days=None, signature=None, proposal_label=None):
+def notice_context(
+    *,
+    issuer,
+    title,
+    candidates,
+    period_start,
+    period_end,
+    objections,
+    date,
+    intro=None,
+    working_days=None,
+    signature=None,
+    proposal_label=None,
+):
     """公示 (DOMAIN.md §1.3 step 4, §6): one notice listing many candidates.
 
     ``candidates``: dicts {"name", "unit_post", "proposal"}; ``proposal_label`` heads that column
@@ -123,23 +155,33 @@ def notice_context(*, issuer, title, candidates, period_start, period_end, objec
     """
     intro = intro or _("根据干部奖励工作有关规定，经研究，拟给予以下同志奖励，现予以公示。")
     return official_document_context(
-        title=title, blocks=blocks_from_text(intro), date=date, signature=signature or issuer.name,
-        candidates=list(candidates), period_start=period_start, period_end=period_end,
-        working_days=working_days, objections=list(objections), proposal_label=proposal_label or _("拟奖励等次"),
+        title=title,
+        blocks=blocks_from_text(intro),
+        date=date,
+        signature=signature or issuer.name,
+        candidates=list(candidates),
+        period_start=period_start,
+        period_end=period_end,
+        working_days=working_days,
+        objections=list(objections),
+        proposal_label=proposal_label or _("拟奖励等次"),
     )
 
 
-def clarification_letter_context(*, issuer, recipient, cadre_name, received_on, summary, findings, date,
-                                 conclusion=None, cc=(), printer="", print_date=None):
+def clarification_letter_context(
+    *, issuer, recipient, cadre_name, received_on, summary, findings, date, conclusion=None, cc=(), printer="", print_date=None
+):
     """澄清反馈函 (seed 000 #12, DOMAIN.md §6): written feedback to the cadre's unit after an
     objection was found untrue or unverifiable.
 
     ``summary``: what was reported; ``findings``: what the verification established.
     """
     values = {"date": cn_date(received_on), "name": cadre_name, "summary": summary}
-    conclusion = conclusion or _("经核查，反映问题不属实。根据《关于进一步激励广大干部新时代新担当新作为推动中原更加出彩的实施意见》"
-                                 "有关规定，现予以澄清，并向你单位书面反馈。请将核查结论告知%(name)s同志本人，"
-                                 "消除负面影响，支持其放下包袱、安心工作。") % {"name": cadre_name}
+    conclusion = conclusion or _(
+        "经核查，反映问题不属实。根据《关于进一步激励广大干部新时代新担当新作为推动中原更加出彩的实施意见》"
+        "有关规定，现予以澄清，并向你单位书面反馈。请将核查结论告知%(name)s同志本人，"
+        "消除负面影响，支持其放下包袱、安心工作。"
+    ) % {"name": cadre_name}
     blocks = [
         {"style": "p", "text": _("%(date)s，我部收到反映你单位%(name)s同志%(summary)s的问题。我部按照有关规定进行了核查。") % values},
         *blocks_from_text(findings),
@@ -148,8 +190,14 @@ def clarification_letter_context(*, issuer, recipient, cadre_name, received_on, 
     ]
     fields = issuer_fields(issuer)
     return official_document_context(
-        title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre_name}, blocks=blocks, date=date,
-        recipients=recipient, cc=cc, printer=printer or fields["signature"], print_date=print_date, **fields,
+        title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre_name},
+        blocks=blocks,
+        date=date,
+        recipients=recipient,
+        cc=cc,
+        printer=printer or fields["signature"],
+        print_date=print_date,
+        **fields,
     )
 
 
@@ -171,16 +219,21 @@ def rewards_and_sanctions_text(awards=(), sanctions=()):
     """奖惩情况 from award and sanction records (or "无")."""
     lines = []
     for award in awards:
-        lines.append(_("%(year)s年%(month)s月 %(kind)s") % {
-            "year": award.awarded_on.year, "month": award.awarded_on.month, "kind": _display(award, "kind")})
+        lines.append(
+            _("%(year)s年%(month)s月 %(kind)s")
+            % {"year": award.awarded_on.year, "month": award.awarded_on.month, "kind": _display(award, "kind")}
+        )
     for sanction in sanctions:
-        lines.append(_("%(year)s年%(month)s月 %(kind)s") % {
-            "year": sanction.decision_date.year, "month": sanction.decision_date.month, "kind": _display(sanction, "kind")})
+        lines.append(
+            _("%(year)s年%(month)s月 %(kind)s")
+            % {"year": sanction.decision_date.year, "month": sanction.decision_date.month, "kind": _display(sanction, "kind")}
+        )
     return "；".join(lines) or _("无")
 
 
-def award_form_context(cadre, award_kind_label, deeds, opinions, assessments=(), *, rewards_and_sanctions=None,
-                       awards=(), sanctions=(), date=None, title=None):
+def award_form_context(
+    cadre, award_kind_label, deeds, opinions, assessments=(), *, rewards_and_sanctions=None, awards=(), sanctions=(), date=None, title=None
+):
     """公务员奖励审批表 (DOMAIN.md §8.2).
 
     ``cadre``: a cadre record (name, sex, birth_date, ethnicity, native_place, political_status,
@@ -216,7 +269,10 @@ def award_form_context(cadre, award_kind_label, deeds, opinions, assessments=(),
 
 # The opinion rows of the award form, in order (DOMAIN.md §8.2).
 AWARD_FORM_OPINION_ROLES = (
-    gettext_lazy("推荐单位意见"), gettext_lazy("纪检监察机关意见"), gettext_lazy("审核（公示）情况"), gettext_lazy("审批机关意见"),
+    gettext_lazy("推荐单位意见"),
+    gettext_lazy("纪检监察机关意见"),
+    gettext_lazy("审核（公示）情况"),
+    gettext_lazy("审批机关意见"),
 )
 
 
@@ -234,8 +290,10 @@ def form_opinions(opinions, roles=AWARD_FORM_OPINION_ROLES):
 
 # --- secondment rounds (挂职锻炼, DOMAIN.md §5) ----------------------------------------------------
 
-def selection_notice_context(*, issuer, title, recipients, intro, secondees, start, end, term, date, closing=None,
-                             cc=(), printer="", print_date=None, note=""):
+
+def selection_notice_context(
+    *, issuer, title, recipients, intro, secondees, start, end, term, date, closing=None, cc=(), printer="", print_date=None, note=""
+):
     """``documents/selection_notice.html`` (选派通知): the official context, plus::
 
         secondees   list  dicts {"name", "unit_post", "host"} (host = 挂职单位及岗位), a table after the intro
@@ -245,17 +303,29 @@ def selection_notice_context(*, issuer, title, recipients, intro, secondees, sta
     personnel relationship stays with the home unit (公务员法 art. 72).
     """
     values = {"start": cn_date(start), "end": cn_date(end), "term": term}
-    closing = closing or "\n".join([
-        _("挂职期限%(term)s，自%(start)s至%(end)s。") % values,
-        _("挂职期间，挂职干部的人事关系、工资福利待遇保留在原单位，不占挂职单位编制和领导职数（《中华人民共和国公务员法》第七十二条）。"
-          "挂职单位负责日常管理和期满考核，考核结果反馈派出单位并记入本人档案。"),
-        _("请各派出单位做好工作交接，督促挂职干部按时持介绍信到挂职单位报到。"),
-    ])
+    closing = closing or "\n".join(
+        [
+            _("挂职期限%(term)s，自%(start)s至%(end)s。") % values,
+            _(
+                "挂职期间，挂职干部的人事关系、工资福利待遇保留在原单位，不占挂职单位编制和领导职数（《中华人民共和国公务员法》第七十二条）。"
+                "挂职单位负责日常管理和期满考核，考核结果反馈派出单位并记入本人档案。"
+            ),
+            _("请各派出单位做好工作交接，督促挂职干部按时持介绍信到挂职单位报到。"),
+        ]
+    )
     fields = issuer_fields(issuer)
     return official_document_context(
-        title=title, blocks=blocks_from_text(intro), date=date, recipients=recipients, note=note, cc=cc,
-        printer=printer or fields["signature"], print_date=print_date, secondees=list(secondees),
-        closing_blocks=blocks_from_text(closing), **fields,
+        title=title,
+        blocks=blocks_from_text(intro),
+        date=date,
+        recipients=recipients,
+        note=note,
+        cc=cc,
+        printer=printer or fields["signature"],
+        print_date=print_date,
+        secondees=list(secondees),
+        closing_blocks=blocks_from_text(closing),
+        **fields,
     )
 
 
@@ -266,22 +336,41 @@ def introduction_letter_context(*, issuer, recipient, cadre, position, start, en
     ``reference``: the selection notice's number the letter refers to; ``valid_days``: how long it is valid.
     """
     person = {
-        "name": cadre.name, "sex": _display(cadre, "sex"), "born": f"{cadre.birth_date.year}年{cadre.birth_date.month}月",
-        "political_status": cadre.political_status, "unit_post": getattr(cadre, "unit_and_post", "") or cadre.current_post,
+        "name": cadre.name,
+        "sex": _display(cadre, "sex"),
+        "born": f"{cadre.birth_date.year}年{cadre.birth_date.month}月",
+        "political_status": cadre.political_status,
+        "unit_post": getattr(cadre, "unit_and_post", "") or cadre.current_post,
     }
     values = {**person, "position": position, "start": cn_date(start), "end": cn_date(end), "reference": reference}
-    text = (_("兹介绍%(name)s同志（%(sex)s，%(born)s生，%(political_status)s，现任%(unit_post)s）前往你单位挂职锻炼，"
-              "挂职岗位为%(position)s，挂职期限自%(start)s至%(end)s。") % values)
+    text = (
+        _(
+            "兹介绍%(name)s同志（%(sex)s，%(born)s生，%(political_status)s，现任%(unit_post)s）前往你单位挂职锻炼，"
+            "挂职岗位为%(position)s，挂职期限自%(start)s至%(end)s。"
+        )
+        % values
+    )
     if reference:
         text = _("根据%(reference)s通知，") % values + text
     blocks = [
         {"style": "p", "text": text},
-        {"style": "p", "text": _("挂职期间其人事关系保留在原单位（《中华人民共和国公务员法》第七十二条），请予接洽，并做好日常管理和期满考核。"
-                                 "本介绍信有效期%(days)s天。") % {"days": valid_days}},
+        {
+            "style": "p",
+            "text": _(
+                "挂职期间其人事关系保留在原单位（《中华人民共和国公务员法》第七十二条），请予接洽，并做好日常管理和期满考核。"
+                "本介绍信有效期%(days)s天。"
+            )
+            % {"days": valid_days},
+        },
         {"style": "p", "text": _("此致")},
         {"style": "p", "text": _("敬礼")},
     ]
     fields = issuer_fields(issuer)
     return official_document_context(
-        title=_("介绍信"), blocks=blocks, date=date, recipients=recipient, person=person, **fields,
+        title=_("介绍信"),
+        blocks=blocks,
+        date=date,
+        recipients=recipient,
+        person=person,
+        **fields,
     )

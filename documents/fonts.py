@@ -21,6 +21,7 @@ and 0.08 s with HarfBuzz-Subset (bench/bench_documents.py). The files are made k
 (``fontconfig_file``); the CSS font stacks list the core family, then the extension family,
 then the stock system family, so any character the system has still renders, just more slowly.
 """
+
 import json
 import logging
 import os
@@ -49,9 +50,9 @@ class Face:
     """A prepared family: one weight only, so that CSS never asks fontconfig for a weight the
     substitute does not have (which would synthesise bold on top of a bold cut)."""
 
-    key: str             # file stem under the font directory
-    family: str          # CSS family of the core file; the extension chunks use "<family> Ext"
-    source_family: str   # the installed face it is cut from
+    key: str  # file stem under the font directory
+    family: str  # CSS family of the core file; the extension chunks use "<family> Ext"
+    source_family: str  # the installed face it is cut from
     source_style: str
 
     @property
@@ -81,6 +82,7 @@ def font_dir():
 
 # --- character sets --------------------------------------------------------------------------
 
+
 def gb2312_characters():
     """Every character of GB2312 in code order: symbols, level 1 (3,755), level 2 (3,008)."""
     chars = []
@@ -96,11 +98,11 @@ def gb2312_characters():
 def core_codepoints():
     """The core set, most common first (the glyph order follows it)."""
     ranges = [
-        range(0x20, 0x7F),        # ASCII
-        range(0xA0, 0x100),       # Latin-1 (·, ×, °)
-        range(0x2010, 0x2030),    # dashes, quotes, …, ‰
-        range(0x3000, 0x3040),    # CJK symbols and punctuation, 〔〕
-        range(0xFF01, 0xFF5F),    # full-width forms
+        range(0x20, 0x7F),  # ASCII
+        range(0xA0, 0x100),  # Latin-1 (·, ×, °)
+        range(0x2010, 0x2030),  # dashes, quotes, …, ‰
+        range(0x3000, 0x3040),  # CJK symbols and punctuation, 〔〕
+        range(0xFF01, 0xFF5F),  # full-width forms
     ]
     ordered = [cp for r in ranges for cp in r]
     ordered += [ord(c) for c in gb2312_characters()]
@@ -109,6 +111,7 @@ def core_codepoints():
 
 
 # --- locating the installed faces ------------------------------------------------------------
+
 
 def find_source(face, dirs=SOURCE_DIRS):
     """``(path, index)`` of the installed face, or None. Looks at Noto CJK files only."""
@@ -140,11 +143,31 @@ def _load_source(path, index):
 # --- building one TrueType file --------------------------------------------------------------
 
 OS2_FIELDS = (
-    "usWeightClass", "usWidthClass", "fsType", "ySubscriptXSize", "ySubscriptYSize", "ySubscriptXOffset",
-    "ySubscriptYOffset", "ySuperscriptXSize", "ySuperscriptYSize", "ySuperscriptXOffset", "ySuperscriptYOffset",
-    "yStrikeoutSize", "yStrikeoutPosition", "sFamilyClass", "achVendID", "fsSelection", "sTypoAscender",
-    "sTypoDescender", "sTypoLineGap", "usWinAscent", "usWinDescent", "ulCodePageRange1", "ulCodePageRange2",
-    "sxHeight", "sCapHeight",
+    "usWeightClass",
+    "usWidthClass",
+    "fsType",
+    "ySubscriptXSize",
+    "ySubscriptYSize",
+    "ySubscriptXOffset",
+    "ySubscriptYOffset",
+    "ySuperscriptXSize",
+    "ySuperscriptYSize",
+    "ySuperscriptXOffset",
+    "ySuperscriptYOffset",
+    "yStrikeoutSize",
+    "yStrikeoutPosition",
+    "sFamilyClass",
+    "achVendID",
+    "fsSelection",
+    "sTypoAscender",
+    "sTypoDescender",
+    "sTypoLineGap",
+    "usWinAscent",
+    "usWinDescent",
+    "ulCodePageRange1",
+    "ulCodePageRange2",
+    "sxHeight",
+    "sCapHeight",
 )
 
 
@@ -194,17 +217,19 @@ def build_font(source, codepoints, family):
     builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent, lineGap=hhea.lineGap)
     names = source["name"]
     style = "Regular"  # each prepared family has a single cut (see Face)
-    builder.setupNameTable({
-        "copyright": names.getDebugName(0) or "",
-        "familyName": family,
-        "styleName": style,
-        "uniqueFontIdentifier": f"{family.replace(' ', '')}-{style}:{PREPARATION_VERSION}",
-        "fullName": f"{family} {style}",
-        "psName": f"{family.replace(' ', '')}-{style}",
-        "version": names.getDebugName(5) or "Version 1.0",
-        "licenseDescription": names.getDebugName(13) or "",
-        "licenseInfoURL": names.getDebugName(14) or "",
-    })
+    builder.setupNameTable(
+        {
+            "copyright": names.getDebugName(0) or "",
+            "familyName": family,
+            "styleName": style,
+            "uniqueFontIdentifier": f"{family.replace(' ', '')}-{style}:{PREPARATION_VERSION}",
+            "fullName": f"{family} {style}",
+            "psName": f"{family.replace(' ', '')}-{style}",
+            "version": names.getDebugName(5) or "Version 1.0",
+            "licenseDescription": names.getDebugName(13) or "",
+            "licenseInfoURL": names.getDebugName(14) or "",
+        }
+    )
     os2 = source["OS/2"]
     fields = {field: getattr(os2, field) for field in OS2_FIELDS if hasattr(os2, field)}
     fields.update(usWeightClass=400, fsSelection=0x40)  # REGULAR
@@ -214,7 +239,7 @@ def build_font(source, codepoints, family):
 
 
 def _chunks(items, size):
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _prepare_face(face, path, index, out_dir):
@@ -235,6 +260,7 @@ def _prepare_face(face, path, index, out_dir):
 
 
 # --- preparation (management command) --------------------------------------------------------
+
 
 def _source_stamp(path):
     stat = Path(path).stat()

@@ -7,6 +7,7 @@ never point at a missing file, and a database backup is the whole register. Docu
 tens of kilobytes (subset fonts), and PostgreSQL keeps large ``bytea`` values out of line
 (TOAST), so lists that defer the column (the default manager does) stay cheap.
 """
+
 import uuid
 
 from django.conf import settings
@@ -92,8 +93,12 @@ class IssuedDocument(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("生成人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     instance = models.ForeignKey(
-        "workflows.ProcessInstance", verbose_name=_("所属案件"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="documents",
+        "workflows.ProcessInstance",
+        verbose_name=_("所属案件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
     )
     # A free reference grouping documents issued together (e.g. one batch notice's case list).
     batch = models.CharField(_("批次"), max_length=100, null=True, blank=True, db_index=True)
@@ -107,7 +112,8 @@ class IssuedDocument(models.Model):
         constraints = [
             # The register hands out each serial once; versions of one document share it.
             models.UniqueConstraint(
-                fields=["issuer", "year", "serial", "version"], condition=models.Q(serial__isnull=False),
+                fields=["issuer", "year", "serial", "version"],
+                condition=models.Q(serial__isnull=False),
                 name="unique_document_serial_version",
             ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="document_version_positive"),

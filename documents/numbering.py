@@ -1,4 +1,5 @@
 """The document-number register: 发文字号 unique and gapless per issuer and year (DOMAIN.md §8.1)."""
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,15 +27,11 @@ def allocate_number(issuer, year=None):
         raise RuntimeError("allocate_number() must be called inside transaction.atomic()")
     prefix = (issuer.document_prefix or "").strip()
     if not prefix:
-        raise DocumentNumberError(
-            _("单位“%(unit)s”未设置发文字号代字，不能编号发文，请在单位管理中填写") % {"unit": issuer.name}
-        )
+        raise DocumentNumberError(_("单位“%(unit)s”未设置发文字号代字，不能编号发文，请在单位管理中填写") % {"unit": issuer.name})
     year = year or timezone.localdate().year
     # INSERT ... ON CONFLICT DO NOTHING: concurrent first allocations of a year cannot fail
     # on the unique constraint; on PostgreSQL the loser waits for the winner's row.
-    DocumentNumberSequence.objects.bulk_create(
-        [DocumentNumberSequence(issuer=issuer, year=year, last_number=0)], ignore_conflicts=True
-    )
+    DocumentNumberSequence.objects.bulk_create([DocumentNumberSequence(issuer=issuer, year=year, last_number=0)], ignore_conflicts=True)
     sequence = DocumentNumberSequence.objects.select_for_update().get(issuer=issuer, year=year)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])

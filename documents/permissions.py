@@ -1,6 +1,7 @@
 """Who may download an issued document: superusers; anyone who may see the case it belongs
 to (permissions.policy.visible_cases_filter); anyone holding a role on the issuing unit (directly
 or through an ancestor's grant that covers subordinate units)."""
+
 from django.db.models import Q
 
 from permissions.models import Grant

@@ -5,6 +5,7 @@ allocates the number, renders with the number and a verification QR code, and st
 immutable ``IssuedDocument``. The context each template expects is described in
 ``documents.contexts``.
 """
+
 import atexit
 import base64
 import hashlib
@@ -76,7 +77,9 @@ def _font_configuration():
         else:
             logger.warning(
                 "prepared fonts missing in %s: documents render with the stock system fonts, "
-                "which can take seconds; run `manage.py prepare_fonts`", fonts.font_dir())
+                "which can take seconds; run `manage.py prepare_fonts`",
+                fonts.font_dir(),
+            )
             if _ORIGINAL_FONTCONFIG_FILE is None:
                 os.environ.pop("FONTCONFIG_FILE", None)
             else:
@@ -117,6 +120,7 @@ def render_pdf(template_name, context):
 
 # --- verification data printed on the document -------------------------------------------------
 
+
 def public_base_url():
     """Absolute base of the links printed in QR codes (``settings.MERITFLOW_PUBLIC_URL``)."""
     return getattr(settings, "MERITFLOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -128,8 +132,9 @@ def verification_url(document):
     The QR code cannot carry the PDF's hash (the hash depends on the QR code); it identifies
     the record, and uploading the file on that page proves the bytes.
     """
-    query = {"number": document.number, "id": str(document.verification_code)} if document.number else {
-        "id": str(document.verification_code)}
+    query = (
+        {"number": document.number, "id": str(document.verification_code)} if document.number else {"id": str(document.verification_code)}
+    )
     return f"{public_base_url()}{reverse('documents:verify')}?{urlencode(query)}"
 
 
@@ -138,8 +143,7 @@ def qr_data_uri(text):
     import qrcode
     import qrcode.image.svg
 
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0,
-                         image_factory=qrcode.image.svg.SvgPathImage)
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, image_factory=qrcode.image.svg.SvgPathImage)
     code.add_data(text)
     code.make(fit=True)
     svg = code.make_image().to_string()
@@ -148,12 +152,14 @@ def qr_data_uri(text):
 
 # --- issuing -------------------------------------------------------------------------------
 
+
 class DocumentIssueError(ValueError):
     pass
 
 
-def issue_document(kind, *, issuer, template, context, instance=None, user=None, numbered=True,
-                   title="", supersedes=None, batch=None, year=None):
+def issue_document(
+    kind, *, issuer, template, context, instance=None, user=None, numbered=True, title="", supersedes=None, batch=None, year=None
+):
     """Issue a document: number it, render it, store it; return the ``IssuedDocument``.
 
     - ``kind``: a ``DocumentKind`` value; ``template``: e.g. ``"documents/award_decision.html"``;
@@ -177,16 +183,22 @@ def issue_document(kind, *, issuer, template, context, instance=None, user=None,
             if IssuedDocument.objects.filter(supersedes=previous).exists():
                 raise DocumentIssueError(_("该文书已被新版本取代，请在最新版本上重新生成"))
             document = IssuedDocument(
-                kind=previous.kind, issuer=previous.issuer, number=previous.number, year=previous.year,
-                serial=previous.serial, version=previous.version + 1, supersedes=previous,
+                kind=previous.kind,
+                issuer=previous.issuer,
+                number=previous.number,
+                year=previous.year,
+                serial=previous.serial,
+                version=previous.version + 1,
+                supersedes=previous,
                 title=title or context.get("title", "") or previous.title,
             )
         else:
             date = context.get("date")
             year = year or (date.year if hasattr(date, "year") else timezone.localdate().year)
             number, serial = allocate_number(issuer, year) if numbered else (None, None)
-            document = IssuedDocument(kind=kind, issuer=issuer, number=number, year=year, serial=serial,
-                                      title=title or context.get("title", ""))
+            document = IssuedDocument(
+                kind=kind, issuer=issuer, number=number, year=year, serial=serial, title=title or context.get("title", "")
+            )
         document.template = template
         document.instance = instance if instance is not None else (supersedes.instance if supersedes else None)
         document.created_by = user

@@ -1,4 +1,5 @@
 """Answering "was this document issued?" for the public verification page (DOMAIN.md §8)."""
+
 import hashlib
 import re
 import uuid
@@ -10,10 +11,10 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class Status:
-    GENUINE = "genuine"            # these bytes were issued and are the current version
-    SUPERSEDED = "superseded"      # these bytes were issued, a later version replaced them
-    NOT_GENUINE = "not_genuine"    # no issued document has these bytes (and this number)
-    RECORD = "record"              # the QR code's record exists; the bytes are not checked yet
+    GENUINE = "genuine"  # these bytes were issued and are the current version
+    SUPERSEDED = "superseded"  # these bytes were issued, a later version replaced them
+    NOT_GENUINE = "not_genuine"  # no issued document has these bytes (and this number)
+    RECORD = "record"  # the QR code's record exists; the bytes are not checked yet
     UNKNOWN_RECORD = "unknown_record"
 
 

@@ -1,4 +1,5 @@
 """Public verification of issued documents, and downloads for signed-in users (DOMAIN.md §8)."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -36,8 +37,7 @@ def verify(request):
 
 @login_required
 def download(request, pk):
-    document = get_object_or_404(
-        IssuedDocument.objects.defer(None).select_related("issuer", "instance__nominating_unit"), pk=pk)
+    document = get_object_or_404(IssuedDocument.objects.defer(None).select_related("issuer", "instance__nominating_unit"), pk=pk)
     if not can_download(request.user, document):
         raise PermissionDenied
     filename = f"{document.number or document.get_kind_display()}-v{document.version}.pdf"

@@ -4,6 +4,7 @@
 Every process with a notice has a ``Task_publish`` step (the publicity officer's) followed in
 its diagram by the objection loop; see docs/processes.md.
 """
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
@@ -66,14 +67,26 @@ def publish_notice(user, task_ids, *, start_date=None, working_days=None, contac
     profile = profile_for(process_id)
     with transaction.atomic():
         notice = Notice.objects.create(
-            issuer=tasks[0].unit, process_id=process_id, title=title or profile.title, start_date=start_date,
-            working_days=working_days, end_date=end_date, contact=contact.strip(), created_by=user,
+            issuer=tasks[0].unit,
+            process_id=process_id,
+            title=title or profile.title,
+            start_date=start_date,
+            working_days=working_days,
+            end_date=end_date,
+            contact=contact.strip(),
+            created_by=user,
         )
         notice.cases.set([t.instance_id for t in tasks])
         for task in tasks:
-            services.complete_task(user, task.pk, data={
-                "notice_id": notice.pk, "notice_start": start_date.isoformat(), "notice_days": working_days,
-            })
+            services.complete_task(
+                user,
+                task.pk,
+                data={
+                    "notice_id": notice.pk,
+                    "notice_start": start_date.isoformat(),
+                    "notice_days": working_days,
+                },
+            )
         notice.document = issue_notice(notice, user)
         notice.save(update_fields=["document"])
     return notice
@@ -88,11 +101,23 @@ def _issue_notice(notice, user):
     profile = profile_for(notice.process_id)
     candidates = [profile.row(case) for case in notice.cases.select_related("subject_cadre__unit").order_by("pk")]
     return issue_document(
-        "notice", issuer=notice.issuer, template="documents/notice.html", user=user, numbered=False, title=notice.title,
+        "notice",
+        issuer=notice.issuer,
+        template="documents/notice.html",
+        user=user,
+        numbered=False,
+        title=notice.title,
         context=contexts.notice_context(
-            issuer=notice.issuer, title=notice.title, candidates=candidates, period_start=notice.start_date,
-            period_end=notice.end_date, working_days=notice.working_days, objections=[notice.contact],
-            date=notice.start_date, intro=profile.intro, proposal_label=profile.proposal_label,
+            issuer=notice.issuer,
+            title=notice.title,
+            candidates=candidates,
+            period_start=notice.start_date,
+            period_end=notice.end_date,
+            working_days=notice.working_days,
+            objections=[notice.contact],
+            date=notice.start_date,
+            intro=profile.intro,
+            proposal_label=profile.proposal_label,
         ),
         batch=f"notice:{notice.pk}",
     )
@@ -115,12 +140,17 @@ def record_objection(user, instance_id, *, content, contact="", received_on=None
     if not (content or "").strip():
         raise InvalidAction(_("请填写异议内容"))
     with transaction.atomic():
-        objection = Objection.objects.create(instance=instance, notice=notice, content=content.strip(),
-                                             contact=(contact or "").strip(), received_on=received_on, recorded_by=user)
+        objection = Objection.objects.create(
+            instance=instance,
+            notice=notice,
+            content=content.strip(),
+            contact=(contact or "").strip(),
+            received_on=received_on,
+            recorded_by=user,
+        )
         # If a verification is already under way, the objection waits in the queue: the diagram
         # looks for pending objections again before it goes back to waiting for the notice to end.
-        services.deliver_message(user, instance.pk, OBJECTION_MESSAGE, payload={"objection_id": objection.pk},
-                                 note=_("登记异议"))
+        services.deliver_message(user, instance.pk, OBJECTION_MESSAGE, payload={"objection_id": objection.pk}, note=_("登记异议"))
     return objection
 
 
@@ -131,11 +161,19 @@ def issue_clarification(objection, finding, issuer=None, cadre=None):
     cadre = cadre or objection.instance.subject_cadre
     issuer = issuer or objection.notice.issuer
     return issue_document(
-        "clarification_letter", issuer=issuer, template="documents/clarification_letter.html", instance=objection.instance,
+        "clarification_letter",
+        issuer=issuer,
+        template="documents/clarification_letter.html",
+        instance=objection.instance,
         title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre.name},
         context=contexts.clarification_letter_context(
-            issuer=issuer, recipient=cadre.unit.name, cadre_name=cadre.name, received_on=objection.received_on,
-            summary=objection.content, findings=finding, date=clock.today(),
+            issuer=issuer,
+            recipient=cadre.unit.name,
+            cadre_name=cadre.name,
+            received_on=objection.received_on,
+            summary=objection.content,
+            findings=finding,
+            date=clock.today(),
         ),
     )
 

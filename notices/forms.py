@@ -1,5 +1,6 @@
 """The vetting steps' forms shared by every process: the integrity opinion, the notice and the
 verification of objections. Each process type binds them to its own steps."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -14,8 +15,9 @@ class PublishForm(TaskForm):
     actions = [SUBMIT]
     notice_id = forms.IntegerField(widget=forms.HiddenInput)
     notice_start = forms.DateField(label=_("公示开始日期"))
-    notice_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=5, max_value=30,
-                                     help_text=_("不少于5个工作日（《规则手册》第1.3、6节）"))
+    notice_days = forms.IntegerField(
+        label=_("公示期（工作日）"), min_value=5, max_value=30, help_text=_("不少于5个工作日（《规则手册》第1.3、6节）")
+    )
 
     def clean_notice_id(self):
         from .models import Notice
@@ -31,8 +33,9 @@ class VerificationForm(TaskForm):
 
     actions = [SUBMIT]
     objection_id = forms.IntegerField(widget=forms.HiddenInput)
-    verification_outcome = forms.ChoiceField(label=_("核查结论"), choices=[
-        c for c in ObjectionOutcome.choices if c[0] != ObjectionOutcome.PENDING])
+    verification_outcome = forms.ChoiceField(
+        label=_("核查结论"), choices=[c for c in ObjectionOutcome.choices if c[0] != ObjectionOutcome.PENDING]
+    )
     verification_finding = forms.CharField(label=_("核查情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     verification_malicious = forms.BooleanField(label=_("疑似恶意诬告，移交纪检监察机关"), required=False)
 
@@ -58,8 +61,7 @@ class IntegrityForm(TaskForm):
     """廉政意见 of the discipline-inspection body (DOMAIN.md §1.3 step 2)."""
 
     actions = [SUBMIT]
-    integrity_opinion = forms.ChoiceField(label=_("廉政意见"), choices=[
-        ("no_objection", _("无不同意见")), ("objection", _("有不同意见"))])
+    integrity_opinion = forms.ChoiceField(label=_("廉政意见"), choices=[("no_objection", _("无不同意见")), ("objection", _("有不同意见"))])
 
     def clean(self):
         cleaned = super().clean()

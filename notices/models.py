@@ -3,6 +3,7 @@
 Shared by every process with a notice step: merit citations, exceptional promotions,
 secondment rounds.
 """
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +22,9 @@ class Notice(models.Model):
     contact = models.CharField(_("受理异议的方式"), max_length=300)
     process_id = models.CharField(_("流程"), max_length=100, db_index=True)
     cases = models.ManyToManyField("workflows.ProcessInstance", verbose_name=_("公示对象"), related_name="notices")
-    document = models.ForeignKey("documents.IssuedDocument", verbose_name=_("公示文件"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(
+        "documents.IssuedDocument", verbose_name=_("公示文件"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发布人"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
 
@@ -56,8 +58,9 @@ class Objection(models.Model):
     finding = models.TextField(_("核查情况"), blank=True)
     malicious = models.BooleanField(_("疑似恶意诬告（移交纪检监察机关）"), default=False)
     verified_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
-    clarification = models.ForeignKey("documents.IssuedDocument", verbose_name=_("澄清反馈函"), null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="+")
+    clarification = models.ForeignKey(
+        "documents.IssuedDocument", verbose_name=_("澄清反馈函"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("异议")

@@ -1,4 +1,5 @@
 """Service-task operations shared by every process with a notice (registered with the sandbox)."""
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,6 @@ def close_objection(task_data, /, *, instance_id, objection_id, outcome, finding
     objection.verified_at = timezone.now()
     if outcome == ObjectionOutcome.UNTRUE:
         # Seed 000 #12: untrue objections are closed promptly with written feedback (澄清).
-        objection.clarification = desk.issue_clarification(
-            objection, finding, desk.issuer_of(task_data.get("route"), objection.notice))
+        objection.clarification = desk.issue_clarification(objection, finding, desk.issuer_of(task_data.get("route"), objection.notice))
     objection.save()
     return {"objection_id": objection.pk, "outcome": outcome, "clarification_document_id": objection.clarification_id}

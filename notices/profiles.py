@@ -3,6 +3,7 @@
 A process declares its profile in its process type (``workflows.process_types``); the notice
 desk, the notice PDF and the clarification letter are otherwise the same for every process.
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass
 

@@ -1,4 +1,5 @@
 """Admin for the unit tree and role grants, and the user admin with the user's grants inline."""
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin

@@ -36,9 +36,7 @@ class Unit(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=30, blank=True)
     code = models.CharField(_("代码"), max_length=40, unique=True)
-    parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent = models.ForeignKey("self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     level = models.CharField(_("层级"), max_length=20, choices=UnitLevel.choices)
     kind = models.CharField(_("类别"), max_length=30, choices=UnitKind.choices)
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
@@ -76,7 +74,7 @@ class Unit(models.Model):
                 if old_path:
                     # Moving a unit moves its whole subtree.
                     for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                        Unit.objects.filter(pk=child.pk).update(path=new_path + child.path[len(old_path):])
+                        Unit.objects.filter(pk=child.pk).update(path=new_path + child.path[len(old_path) :])
 
     @property
     def level_rank(self):

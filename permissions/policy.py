@@ -3,6 +3,7 @@
 DOMAIN.md §9: nobody acts on a task about themselves or a listed relative; the person who
 nominated may not also review or approve the same case.
 """
+
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ def lanes_barred_by(role):
     if role in JUDGING_ROLES:
         return NOMINATING_LANES
     if role in NOMINATING_LANES:
-        return NOMINATING_LANES[:NOMINATING_LANES.index(role)]
+        return NOMINATING_LANES[: NOMINATING_LANES.index(role)]
     return ()
 
 
@@ -84,8 +85,7 @@ def act_refusal(user, task, instance=None):
     """The reason the user may not act on this human task, or None when they may."""
     instance = instance or task.instance
     if not holds_role(user, task.role, task.unit):
-        return _("您不具有“%(unit)s”的“%(role)s”角色，不能办理此任务") % {
-            "unit": task.unit.name, "role": Role(task.role).label}
+        return _("您不具有“%(unit)s”的“%(role)s”角色，不能办理此任务") % {"unit": task.unit.name, "role": Role(task.role).label}
     reason = recusal_reason(user, instance)
     if reason:
         return reason
@@ -105,8 +105,7 @@ def duty_refusal(user, role, instance):
         return None
     if instance.started_by_id == user.pk and instance.definition.start_role in barred:
         return _("您是本案的推荐人，不能再办理“%(role)s”环节") % {"role": Role(role).label}
-    acted = (instance.tasks(manager="all_objects").filter(completed_by=user, role__in=barred)
-             .values_list("name", flat=True).first())
+    acted = instance.tasks(manager="all_objects").filter(completed_by=user, role__in=barred).values_list("name", flat=True).first()
     if acted:
         return _("您已办理本案的“%(step)s”，不能再办理“%(role)s”环节") % {"step": acted, "role": Role(role).label}
     return None
@@ -154,6 +153,7 @@ def inbox_filter(user, task_model):
         acted = task_model._base_manager.filter(instance_id=OuterRef("instance_id"), completed_by=user, role__in=barred)
         q &= ~(Q(role=role) & ((Q(instance__started_by=user) & Q(instance__definition__start_role__in=barred)) | Exists(acted)))
     return q
+
 
 def granted_units_q(user, field="unit_id"):
     """Q on ``field`` naming the units of all the user's grants (and granted subtrees), or None

@@ -3,6 +3,7 @@
 A lane in a diagram names the role that acts in it. Lanes may be written with the role code
 (``reviewer``) or with its Chinese name (``组织人事部门审核``); anything else is refused at deploy.
 """
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,7 +48,4 @@ def role_for_lane(lane_name):
         return Role(name)
     if name in LANE_ALIASES:
         return LANE_ALIASES[name]
-    raise UnknownLane(
-        _("泳道“%(lane)s”不对应任何角色（可用：%(roles)s）")
-        % {"lane": name, "roles": "、".join(Role.values)}
-    )
+    raise UnknownLane(_("泳道“%(lane)s”不对应任何角色（可用：%(roles)s）") % {"lane": name, "roles": "、".join(Role.values)})

@@ -5,6 +5,7 @@ committee or government may approve it and the lowest level for a work departmen
 approving unit is the nearest unit on the path from the nominating unit up to the root that
 satisfies one of the two.
 """
+
 from django.utils.translation import gettext as _
 
 from permissions.models import Unit, UnitKind

@@ -1,4 +1,5 @@
 """Keep django-guardian's object permissions in step with the Grant table."""
+
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from guardian.shortcuts import assign_perm, remove_perm

@@ -1,4 +1,5 @@
 """The record facts the hard limits of an exceptional promotion read (DOMAIN.md §4.2, §3, §2)."""
+
 from records.models import RANK_ORDER, AssessmentGrade, RankLevel, rank_index
 from workflows import clock
 

@@ -1,4 +1,5 @@
 """Task forms of the exceptional promotion (DOMAIN.md §4)."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +12,12 @@ from .issuing import GROUNDS
 PROCESS = "exceptional_promotion"
 WITHDRAW = Action("withdraw", _("撤回动议"), opinion_required=True)
 BREAKABLE = [  # DOMAIN.md §4.2: the ordinary qualifications a proposal may say it breaks
-    ("work_years", _("工作年限")), ("grassroots", _("基层工作经历")), ("tenure", _("任职年限")),
-    ("education", _("学历")), ("training", _("培训")), ("health", _("身体条件")),
+    ("work_years", _("工作年限")),
+    ("grassroots", _("基层工作经历")),
+    ("tenure", _("任职年限")),
+    ("education", _("学历")),
+    ("training", _("培训")),
+    ("health", _("身体条件")),
 ]
 
 
@@ -24,10 +29,12 @@ class ProposalForm(TaskForm):
     target_level = forms.ChoiceField(label=_("拟任职级"), choices=[(c, RankLevel(c).label) for c in RANK_ORDER])
     ground = forms.ChoiceField(label=_("破格理由"), choices=list(GROUNDS.items()))
     facts = forms.CharField(label=_("主要事实"), max_length=3000, widget=forms.Textarea(attrs={"rows": 6}))
-    broken_items = forms.MultipleChoiceField(label=_("突破的任职资格条件"), choices=BREAKABLE, required=False,
-                                             widget=forms.CheckboxSelectMultiple)
-    broken_qualifications = forms.CharField(label=_("突破情形及理由"), max_length=1000, required=False,
-                                            widget=forms.Textarea(attrs={"rows": 3}))
+    broken_items = forms.MultipleChoiceField(
+        label=_("突破的任职资格条件"), choices=BREAKABLE, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    broken_qualifications = forms.CharField(
+        label=_("突破情形及理由"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     from_recommendation = forms.BooleanField(label=_("人选由民主推荐产生"), required=False)
     special_post = forms.BooleanField(label=_("特殊岗位（“裸官”限制不适用）"), required=False)
 
@@ -118,8 +125,10 @@ class MeetingForm(TaskForm):
 
 
 class ReconsiderForm(TaskForm):
-    actions = [Action("reconsider", _("复议一次"), primary=True, opinion_required=True),
-               Action("end", _("不再复议"), opinion_required=True)]
+    actions = [
+        Action("reconsider", _("复议一次"), primary=True, opinion_required=True),
+        Action("end", _("不再复议"), opinion_required=True),
+    ]
 
     def task_payload(self):
         payload = super().task_payload()
@@ -128,15 +137,17 @@ class ReconsiderForm(TaskForm):
 
 
 class ObjectionDecisionForm(TaskForm):
-    actions = [Action("continue", _("继续任用程序"), primary=True, opinion_required=True),
-               Action("terminate", _("终止任用"), opinion_required=True)]
+    actions = [
+        Action("continue", _("继续任用程序"), primary=True, opinion_required=True),
+        Action("terminate", _("终止任用"), opinion_required=True),
+    ]
 
 
 class ProbationReviewForm(TaskForm):
     """试用期满考核 (DOMAIN.md §4.3 step 7)."""
 
-    actions = [Action("competent", _("胜任，正式任职"), primary=True),
-               Action("not_competent", _("不胜任，免去试任职务"), opinion_required=True)]
+    actions = [
+        Action("competent", _("胜任，正式任职"), primary=True),
+        Action("not_competent", _("不胜任，免去试任职务"), opinion_required=True),
+    ]
     assessment = forms.CharField(label=_("考核情况"), max_length=3000, widget=forms.Textarea(attrs={"rows": 5}))
-
-

@@ -1,4 +1,5 @@
 """Documents of an exceptional promotion (DOMAIN.md §4.3, §8): 请示, 任职通知, 干部任免审批表."""
+
 import datetime
 
 from django.utils.translation import gettext as _
@@ -28,25 +29,39 @@ def ground_label(code):
 
 
 def _proposal_text(proposal):
-    return {"name": proposal.cadre.name, "post": proposal.target_post, "level": proposal.get_target_level_display(),
-            "ground": ground_label(proposal.ground), "facts": proposal.facts, "broken": proposal.broken_qualifications}
+    return {
+        "name": proposal.cadre.name,
+        "post": proposal.target_post,
+        "level": proposal.get_target_level_display(),
+        "ground": ground_label(proposal.ground),
+        "facts": proposal.facts,
+        "broken": proposal.broken_qualifications,
+    }
 
 
 def request_consent(proposal):
     """请示 to the higher-level organisation department (DOMAIN.md §4.3 step 2)."""
     instance, issuer, cadre = proposal.instance, proposal.review_unit, proposal.cadre
     p = _proposal_text(proposal)
-    body = _("%(name)s同志，现任%(current)s。经%(unit)s动议，拟破格提拔其任%(post)s（%(level)s）。\n"
-             "一、破格提拔理由\n%(ground)s。%(facts)s\n"
-             "二、突破的任职资格条件\n%(broken)s\n"
-             "根据《党政领导干部选拔任用工作条例》有关规定，现就破格提拔事宜征求你部意见。\n妥否，请批示。") % {
-        **p, "current": cadre.current_post, "unit": instance.nominating_unit.name, "broken": p["broken"] or _("无")}
+    body = _(
+        "%(name)s同志，现任%(current)s。经%(unit)s动议，拟破格提拔其任%(post)s（%(level)s）。\n"
+        "一、破格提拔理由\n%(ground)s。%(facts)s\n"
+        "二、突破的任职资格条件\n%(broken)s\n"
+        "根据《党政领导干部选拔任用工作条例》有关规定，现就破格提拔事宜征求你部意见。\n妥否，请批示。"
+    ) % {**p, "current": cadre.current_post, "unit": instance.nominating_unit.name, "broken": p["broken"] or _("无")}
     document = issue_document(
-        "request_for_consent", issuer=issuer, template="documents/official_document.html", instance=instance,
+        "request_for_consent",
+        issuer=issuer,
+        template="documents/official_document.html",
+        instance=instance,
         title=_("关于破格提拔%(name)s同志的请示") % p,
         context=contexts.official_document_context(
-            title=_("关于破格提拔%(name)s同志的请示") % p, blocks=body, date=clock.today(),
-            recipients=proposal.consent_unit.name, **contexts.issuer_fields(issuer)),
+            title=_("关于破格提拔%(name)s同志的请示") % p,
+            blocks=body,
+            date=clock.today(),
+            recipients=proposal.consent_unit.name,
+            **contexts.issuer_fields(issuer),
+        ),
     )
     return {"requested_on": clock.today().isoformat(), "document_id": document.pk, "number": document.number}
 
@@ -56,8 +71,12 @@ def remind_consent(proposal):
 
     instance = proposal.instance
     people = holders_of("reviewer", proposal.consent_unit)
-    notify(people, _("%(key)s：关于破格提拔%(name)s同志的请示已到答复期限，请尽快答复（逾期不视为同意）") % {
-        "key": instance.business_key, "name": instance.subject_cadre.name}, instance)
+    notify(
+        people,
+        _("%(key)s：关于破格提拔%(name)s同志的请示已到答复期限，请尽快答复（逾期不视为同意）")
+        % {"key": instance.business_key, "name": instance.subject_cadre.name},
+        instance,
+    )
     return {"reminded": len(people), "on": clock.today().isoformat()}
 
 
@@ -73,40 +92,78 @@ def appoint(proposal):
     issuer, committee = proposal.review_unit, proposal.deciding_unit
     p = _proposal_text(proposal)
     probation_end = _one_year_after(today) - datetime.timedelta(days=1)
-    body = _("经%(committee)s研究决定：\n%(name)s同志任%(post)s（%(level)s），试用期一年（%(start)s至%(end)s）。\n"
-             "%(name)s同志系破格提拔：%(ground)s。") % {
-        **p, "committee": committee.name, "start": f"{today.year}年{today.month}月{today.day}日",
-        "end": f"{probation_end.year}年{probation_end.month}月{probation_end.day}日"}
+    body = _(
+        "经%(committee)s研究决定：\n%(name)s同志任%(post)s（%(level)s），试用期一年（%(start)s至%(end)s）。\n"
+        "%(name)s同志系破格提拔：%(ground)s。"
+    ) % {
+        **p,
+        "committee": committee.name,
+        "start": f"{today.year}年{today.month}月{today.day}日",
+        "end": f"{probation_end.year}年{probation_end.month}月{probation_end.day}日",
+    }
     notice = issue_document(
-        "appointment_notice", issuer=issuer, template="documents/official_document.html", instance=instance,
+        "appointment_notice",
+        issuer=issuer,
+        template="documents/official_document.html",
+        instance=instance,
         title=_("关于%(name)s同志任职的通知") % p,
         context=contexts.official_document_context(
-            title=_("关于%(name)s同志任职的通知") % p, blocks=body, date=today,
-            recipients=instance.nominating_unit.name, **contexts.issuer_fields(issuer)),
+            title=_("关于%(name)s同志任职的通知") % p,
+            blocks=body,
+            date=today,
+            recipients=instance.nominating_unit.name,
+            **contexts.issuer_fields(issuer),
+        ),
     )
     form = issue_document(
-        "appointment_form", issuer=issuer, template="documents/cadre_appointment_form.html", instance=instance, numbered=False,
+        "appointment_form",
+        issuer=issuer,
+        template="documents/cadre_appointment_form.html",
+        instance=instance,
+        numbered=False,
         title=_("干部任免审批表（%(name)s）") % p,
         context=appointment_form_context(
-            cadre, as_of=today, proposed_post=p["post"], proposed_removal=cadre.current_post,
-            reason=f"{p['ground']}。{p['facts']}", reporting_unit=instance.nominating_unit.name,
-            approval_opinion=_opinion(instance, "Task_meeting") or _("同意"), approval_date=today,
-            filled_by=instance.started_by.get_full_name()),
+            cadre,
+            as_of=today,
+            proposed_post=p["post"],
+            proposed_removal=cadre.current_post,
+            reason=f"{p['ground']}。{p['facts']}",
+            reporting_unit=instance.nominating_unit.name,
+            approval_opinion=_opinion(instance, "Task_meeting") or _("同意"),
+            approval_date=today,
+            filled_by=instance.started_by.get_full_name(),
+        ),
     )
     promotion = Promotion.objects.create(
-        cadre=cadre, promoted_on=today, from_level=cadre.rank_level, to_level=proposal.target_level, post=p["post"],
-        exceptional=True, probation_end=probation_end, previous_post=cadre.current_post, decision_number=notice.number or "",
+        cadre=cadre,
+        promoted_on=today,
+        from_level=cadre.rank_level,
+        to_level=proposal.target_level,
+        post=p["post"],
+        exceptional=True,
+        probation_end=probation_end,
+        previous_post=cadre.current_post,
+        decision_number=notice.number or "",
     )
     proposal.promotion = promotion
     proposal.save(update_fields=["promotion"])
     cadre.current_post, cadre.rank_level = p["post"], proposal.target_level
     cadre.current_rank_since, cadre.probation_end = today, probation_end
     cadre.save(update_fields=["current_post", "rank_level", "current_rank_since", "probation_end"])
-    notify([instance.started_by], _("%(key)s：%(name)s同志已任%(post)s（%(number)s），试用期一年") % {
-        "key": instance.business_key, "name": cadre.name, "post": p["post"], "number": notice.number}, instance)
+    notify(
+        [instance.started_by],
+        _("%(key)s：%(name)s同志已任%(post)s（%(number)s），试用期一年")
+        % {"key": instance.business_key, "name": cadre.name, "post": p["post"], "number": notice.number},
+        instance,
+    )
     due = datetime.datetime.combine(probation_end + datetime.timedelta(days=1), datetime.time(), tzinfo=_shanghai())
-    return {"promotion_id": promotion.pk, "number": notice.number, "probation_end": probation_end.isoformat(),
-            "probation_due": due.isoformat(), "document_ids": [notice.pk, form.pk]}
+    return {
+        "promotion_id": promotion.pk,
+        "number": notice.number,
+        "probation_end": probation_end.isoformat(),
+        "probation_due": due.isoformat(),
+        "document_ids": [notice.pk, form.pk],
+    }
 
 
 def close_probation(proposal, competent):

@@ -1,5 +1,6 @@
 """任免审批表 electronic exchange format (.lrmx, 3.x): XML with root <Person> and pinyin element
 names (DOMAIN.md §8.2). Dates are yyyyMM or yyyyMMdd; approval opinions are not in the file."""
+
 import base64
 import datetime
 
@@ -26,36 +27,67 @@ def _month(day):
 
 def export_lrmx(cadre, *, proposed_post="", proposed_removal="", reason="", reporting_unit="", filled_by="", as_of=None):
     as_of = as_of or datetime.date.today()
-    ctx = appointment_form_context(cadre, as_of=as_of, proposed_post=proposed_post, proposed_removal=proposed_removal,
-                                   reason=reason, reporting_unit=reporting_unit, filled_by=filled_by)
+    ctx = appointment_form_context(
+        cadre,
+        as_of=as_of,
+        proposed_post=proposed_post,
+        proposed_removal=proposed_removal,
+        reason=reason,
+        reporting_unit=reporting_unit,
+        filled_by=filled_by,
+    )
     p = ctx["p"]
     root = etree.Element("Person")
     fields = [
-        ("XingMing", cadre.name), ("XingBie", SEX_TEXT.get(cadre.sex, "")), ("ChuShengNianYue", _month(cadre.birth_date)),
-        ("MinZu", cadre.ethnicity), ("JiGuan", cadre.native_place), ("ChuShengDi", cadre.birth_place),
-        ("RuDangShiJian", _month(cadre.party_join_date)), ("CanJiaGongZuoShiJian", _month(cadre.work_start_date)),
-        ("JianKangZhuangKuang", cadre.health), ("ZhuanYeJiShuZhiWu", cadre.professional_title),
+        ("XingMing", cadre.name),
+        ("XingBie", SEX_TEXT.get(cadre.sex, "")),
+        ("ChuShengNianYue", _month(cadre.birth_date)),
+        ("MinZu", cadre.ethnicity),
+        ("JiGuan", cadre.native_place),
+        ("ChuShengDi", cadre.birth_place),
+        ("RuDangShiJian", _month(cadre.party_join_date)),
+        ("CanJiaGongZuoShiJian", _month(cadre.work_start_date)),
+        ("JianKangZhuangKuang", cadre.health),
+        ("ZhuanYeJiShuZhiWu", cadre.professional_title),
         ("ShuXiZhuanYeYouHeZhuanChang", p["specialty"]),
-        ("QuanRiZhiJiaoYu_XueLi", cadre.full_time_education), ("QuanRiZhiJiaoYu_XueWei", ""),
-        ("QuanRiZhiJiaoYu_XueLi_BiYeYuanXiaoXi", cadre.full_time_school), ("QuanRiZhiJiaoYu_XueWei_BiYeYuanXiaoXi", ""),
-        ("ZaiZhiJiaoYu_XueLi", cadre.in_service_education), ("ZaiZhiJiaoYu_XueWei", ""),
-        ("ZaiZhiJiaoYu_XueLi_BiYeYuanXiaoXi", cadre.in_service_school), ("ZaiZhiJiaoYu_XueWei_BiYeYuanXiaoXi", ""),
-        ("XianRenZhiWu", cadre.current_post), ("NiRenZhiWu", proposed_post), ("NiMianZhiWu", proposed_removal),
-        ("JianLi", cadre.resume), ("JiangChengQingKuang", ctx["rewards_and_sanctions"]),
-        ("NianDuKaoHeJieGuo", ctx["assessments"]), ("RenMianLiYou", reason),
+        ("QuanRiZhiJiaoYu_XueLi", cadre.full_time_education),
+        ("QuanRiZhiJiaoYu_XueWei", ""),
+        ("QuanRiZhiJiaoYu_XueLi_BiYeYuanXiaoXi", cadre.full_time_school),
+        ("QuanRiZhiJiaoYu_XueWei_BiYeYuanXiaoXi", ""),
+        ("ZaiZhiJiaoYu_XueLi", cadre.in_service_education),
+        ("ZaiZhiJiaoYu_XueWei", ""),
+        ("ZaiZhiJiaoYu_XueLi_BiYeYuanXiaoXi", cadre.in_service_school),
+        ("ZaiZhiJiaoYu_XueWei_BiYeYuanXiaoXi", ""),
+        ("XianRenZhiWu", cadre.current_post),
+        ("NiRenZhiWu", proposed_post),
+        ("NiMianZhiWu", proposed_removal),
+        ("JianLi", cadre.resume),
+        ("JiangChengQingKuang", ctx["rewards_and_sanctions"]),
+        ("NianDuKaoHeJieGuo", ctx["assessments"]),
+        ("RenMianLiYou", reason),
     ]
     for tag, value in fields:
         etree.SubElement(root, tag).text = value or ""
     family = etree.SubElement(root, "JiaTingChengYuan")
     for member in cadre.family.all():
         item = etree.SubElement(family, "Item")
-        for tag, value in [("ChengWei", member.relation), ("XingMing", member.name),
-                           ("ChuShengRiQi", _month(member.birth_date)), ("ZhengZhiMianMao", member.political_status),
-                           ("GongZuoDanWeiJiZhiWu", member.work_unit_and_post)]:
+        for tag, value in [
+            ("ChengWei", member.relation),
+            ("XingMing", member.name),
+            ("ChuShengRiQi", _month(member.birth_date)),
+            ("ZhengZhiMianMao", member.political_status),
+            ("GongZuoDanWeiJiZhiWu", member.work_unit_and_post),
+        ]:
             etree.SubElement(item, tag).text = value or ""
-    for tag, value in [("ChengBaoDanWei", reporting_unit), ("JiSuanNianLingShiJian", as_of.strftime("%Y%m%d")),
-                       ("TianBiaoShiJian", as_of.strftime("%Y%m%d")), ("TianBiaoRen", filled_by),
-                       ("ShenFenZheng", cadre.id_number or ""), ("ZhaoPian", ""), ("Version", VERSION)]:
+    for tag, value in [
+        ("ChengBaoDanWei", reporting_unit),
+        ("JiSuanNianLingShiJian", as_of.strftime("%Y%m%d")),
+        ("TianBiaoShiJian", as_of.strftime("%Y%m%d")),
+        ("TianBiaoRen", filled_by),
+        ("ShenFenZheng", cadre.id_number or ""),
+        ("ZhaoPian", ""),
+        ("Version", VERSION),
+    ]:
         etree.SubElement(root, tag).text = value
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -95,14 +127,23 @@ def parse_lrmx(content):
     if sex is None:
         raise LrmxError(_("XingBie（性别）应为“男”或“女”"))
     fields = {
-        "name": name, "sex": sex, "birth_date": _date(text("ChuShengNianYue"), "ChuShengNianYue（出生年月）", required=True),
-        "ethnicity": text("MinZu") or "汉族", "native_place": text("JiGuan"), "birth_place": text("ChuShengDi"),
+        "name": name,
+        "sex": sex,
+        "birth_date": _date(text("ChuShengNianYue"), "ChuShengNianYue（出生年月）", required=True),
+        "ethnicity": text("MinZu") or "汉族",
+        "native_place": text("JiGuan"),
+        "birth_place": text("ChuShengDi"),
         "party_join_date": _date(text("RuDangShiJian"), "RuDangShiJian（入党时间）"),
         "work_start_date": _date(text("CanJiaGongZuoShiJian"), "CanJiaGongZuoShiJian（参加工作时间）", required=True),
-        "health": text("JianKangZhuangKuang"), "professional_title": text("ZhuanYeJiShuZhiWu"),
-        "full_time_education": text("QuanRiZhiJiaoYu_XueLi"), "full_time_school": text("QuanRiZhiJiaoYu_XueLi_BiYeYuanXiaoXi"),
-        "in_service_education": text("ZaiZhiJiaoYu_XueLi"), "in_service_school": text("ZaiZhiJiaoYu_XueLi_BiYeYuanXiaoXi"),
-        "current_post": text("XianRenZhiWu"), "resume": text("JianLi"), "id_number": text("ShenFenZheng") or None,
+        "health": text("JianKangZhuangKuang"),
+        "professional_title": text("ZhuanYeJiShuZhiWu"),
+        "full_time_education": text("QuanRiZhiJiaoYu_XueLi"),
+        "full_time_school": text("QuanRiZhiJiaoYu_XueLi_BiYeYuanXiaoXi"),
+        "in_service_education": text("ZaiZhiJiaoYu_XueLi"),
+        "in_service_school": text("ZaiZhiJiaoYu_XueLi_BiYeYuanXiaoXi"),
+        "current_post": text("XianRenZhiWu"),
+        "resume": text("JianLi"),
+        "id_number": text("ShenFenZheng") or None,
     }
     if not fields["current_post"]:
         raise LrmxError(_("缺少必填项 %(field)s") % {"field": "XianRenZhiWu（现任职务）"})
@@ -114,12 +155,18 @@ def parse_lrmx(content):
             raise LrmxError(_("ZhaoPian（照片）不是有效的 base64 数据")) from exc
     family = []
     for item in root.findall("JiaTingChengYuan/Item"):
-        get = lambda tag: (item.findtext(tag) or "").strip()  # noqa: E731
+        get = lambda tag, item=item: (item.findtext(tag) or "").strip()  # noqa: E731
         if not get("XingMing"):
             raise LrmxError(_("家庭成员缺少姓名"))
-        family.append({"relation": get("ChengWei"), "name": get("XingMing"),
-                       "birth_date": _date(get("ChuShengRiQi"), "ChuShengRiQi（家庭成员出生日期）"),
-                       "political_status": get("ZhengZhiMianMao"), "work_unit_and_post": get("GongZuoDanWeiJiZhiWu")})
+        family.append(
+            {
+                "relation": get("ChengWei"),
+                "name": get("XingMing"),
+                "birth_date": _date(get("ChuShengRiQi"), "ChuShengRiQi（家庭成员出生日期）"),
+                "political_status": get("ZhengZhiMianMao"),
+                "work_unit_and_post": get("GongZuoDanWeiJiZhiWu"),
+            }
+        )
     return fields, family
 
 

@@ -1,4 +1,5 @@
 """The typed record of an exceptional promotion (破格提拔, DOMAIN.md §4)."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +13,9 @@ class Proposal(models.Model):
     Written by the service door in the transaction of each step; the 请示, the 任职通知, the
     notice row and the case page read it (never the engine's task data or the history)."""
 
-    instance = models.OneToOneField("workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT,
-                                    related_name="promotion_proposal")
+    instance = models.OneToOneField(
+        "workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="promotion_proposal"
+    )
     cadre = models.ForeignKey("records.Cadre", verbose_name=_("拟提拔人选"), on_delete=models.PROTECT, related_name="promotion_proposals")
     unit = models.ForeignKey(Unit, verbose_name=_("动议单位"), on_delete=models.PROTECT, related_name="promotion_proposals")
     target_post = models.CharField(_("拟任职务"), max_length=100, blank=True)
@@ -27,10 +29,13 @@ class Proposal(models.Model):
     participants = models.PositiveIntegerField(_("参加推荐人数"), null=True, blank=True)
     votes_for = models.PositiveIntegerField(_("得推荐票数"), null=True, blank=True)
     review_unit = models.ForeignKey(Unit, verbose_name=_("组织部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    consent_unit = models.ForeignKey(Unit, verbose_name=_("上级组织部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    consent_unit = models.ForeignKey(
+        Unit, verbose_name=_("上级组织部门"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     deciding_unit = models.ForeignKey(Unit, verbose_name=_("决定机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    promotion = models.OneToOneField("records.Promotion", verbose_name=_("任职记录"), null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="proposal")
+    promotion = models.OneToOneField(
+        "records.Promotion", verbose_name=_("任职记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
+    )
     is_open = models.BooleanField(_("在办"), default=True)
 
     class Meta:

@@ -1,5 +1,6 @@
 """How an exceptional promotion appears in a 任前公示 (DOMAIN.md §4.3 step 6: stating the
 specific exceptional circumstances and reasons), from its proposal record."""
+
 from django.utils.translation import gettext_lazy as _
 
 from notices.profiles import NoticeProfile
@@ -12,11 +13,16 @@ def notice_row(case):
     proposal = Proposal.objects.filter(instance=case).only("target_post", "ground").first()
     cadre = case.subject_cadre
     proposal_text = _("%(post)s（破格提拔：%(ground)s）") % {
-        "post": proposal.target_post if proposal else "", "ground": ground_label(proposal.ground if proposal else "")}
+        "post": proposal.target_post if proposal else "",
+        "ground": ground_label(proposal.ground if proposal else ""),
+    }
     return {"name": cadre.name, "unit_post": cadre.unit_and_post, "proposal": proposal_text}
 
 
 PROMOTION_NOTICE = NoticeProfile(
-    process_id="exceptional_promotion", row=notice_row, proposal_label=_("拟任职务及破格情形"),
-    title=_("干部任前公示"), intro=_("根据《党政领导干部选拔任用工作条例》，经研究，拟破格提拔以下同志，现将有关情况予以公示。"),
+    process_id="exceptional_promotion",
+    row=notice_row,
+    proposal_label=_("拟任职务及破格情形"),
+    title=_("干部任前公示"),
+    intro=_("根据《党政领导干部选拔任用工作条例》，经研究，拟破格提拔以下同志，现将有关情况予以公示。"),
 )

@@ -2,6 +2,7 @@
 
 They read and write the case's typed record (``promotions.models.Proposal``).
 """
+
 from permissions.models import Unit
 from workflows.sandbox import register_service
 
@@ -11,9 +12,15 @@ from .models import Proposal
 
 def _proposal(task_data, instance_id=None):
     # No row lock of its own: the service door holds the case's lock while the engine runs.
-    return Proposal.objects.select_related("instance__nominating_unit", "instance__started_by", "instance__subject_cadre",
-                                           "cadre", "review_unit", "consent_unit", "deciding_unit").get(
-        instance_id=instance_id or task_data["process_instance_id"])
+    return Proposal.objects.select_related(
+        "instance__nominating_unit",
+        "instance__started_by",
+        "instance__subject_cadre",
+        "cadre",
+        "review_unit",
+        "consent_unit",
+        "deciding_unit",
+    ).get(instance_id=instance_id or task_data["process_instance_id"])
 
 
 # ``**_earlier``: cases started on an earlier version of the diagram pass the parameters it named.

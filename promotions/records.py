@@ -1,4 +1,5 @@
 """The typed case record of an exceptional promotion, written by the service door."""
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -7,16 +8,27 @@ from workflows.process_types import CaseRecord
 
 from .models import Proposal
 
-PROPOSAL_FIELDS = ("target_post", "target_level", "ground", "facts", "broken_items", "broken_qualifications",
-                   "from_recommendation", "special_post")
+PROPOSAL_FIELDS = (
+    "target_post",
+    "target_level",
+    "ground",
+    "facts",
+    "broken_items",
+    "broken_qualifications",
+    "from_recommendation",
+    "special_post",
+)
 
 
 class ProposalRecord(CaseRecord):
     model = Proposal
 
     def started(self, instance, data, *, user):
-        other = (Proposal.objects.filter(cadre=instance.subject_cadre, is_open=True).select_related("instance").first()
-                 if instance.subject_cadre_id else None)
+        other = (
+            Proposal.objects.filter(cadre=instance.subject_cadre, is_open=True).select_related("instance").first()
+            if instance.subject_cadre_id
+            else None
+        )
         if other is not None:
             raise InvalidAction(self._duplicate(instance, other))
         proposal = Proposal(instance=instance, cadre=instance.subject_cadre, unit=instance.nominating_unit)
@@ -50,4 +62,6 @@ class ProposalRecord(CaseRecord):
     @staticmethod
     def _duplicate(instance, other):
         return _("%(name)s同志已有在办的破格提拔 %(key)s，不能重复动议") % {
-            "name": instance.subject_cadre.name, "key": other.instance.business_key if other else "—"}
+            "name": instance.subject_cadre.name,
+            "key": other.instance.business_key if other else "—",
+        }

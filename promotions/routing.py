@@ -4,6 +4,7 @@ The party committee of the nominating unit's area decides; its organisation depa
 inspects and publishes; its discipline body gives the integrity opinion; the organisation
 department one level up must consent (step 2).
 """
+
 from django.utils.translation import gettext as _
 
 from permissions.models import Unit, UnitKind
@@ -23,9 +24,11 @@ def route(nominating_unit):
         raise NoDecidingCommittee(_("“%(unit)s”没有上级党委，无法征求上级组织部门意见") % {"unit": area.name})
     higher_bodies = bodies(higher_area)
     result = bodies(area)
-    result.update({
-        "consent_unit_id": higher_bodies["review_unit_id"],
-        "consent_unit_name": Unit.objects.get(pk=higher_bodies["review_unit_id"]).name,
-        "review_unit_name": Unit.objects.get(pk=result["review_unit_id"]).name,
-    })
+    result.update(
+        {
+            "consent_unit_id": higher_bodies["review_unit_id"],
+            "consent_unit_name": Unit.objects.get(pk=higher_bodies["review_unit_id"]).name,
+            "review_unit_name": Unit.objects.get(pk=result["review_unit_id"]).name,
+        }
+    )
     return result

@@ -1,4 +1,5 @@
 """Admin for the cadre records, with the Excel import page on the cadre changelist."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -42,8 +43,7 @@ MAX_UPDATED_SHOWN = 20
 
 def _effect_period_text():
     return "、".join(
-        _("%(kind)s%(months)s个月") % {"kind": SanctionKind(kind).label, "months": months}
-        for kind, months in EFFECT_MONTHS.items()
+        _("%(kind)s%(months)s个月") % {"kind": SanctionKind(kind).label, "months": months} for kind, months in EFFECT_MONTHS.items()
     )
 
 
@@ -90,14 +90,18 @@ class SanctionForm(forms.ModelForm):
         super()._post_clean()  # runs Sanction.clean(), which requires the reason
         sanction = self.instance
         if "effect_end_override_reason" in self.errors and sanction.kind and sanction.decision_date:
-            self.add_error("effect_end", _(
-                "按规定，%(kind)s的影响期为%(months)s个月，截止日期应为%(date)s。"
-                "确需调整的，请填写调整理由；否则请清空此项，由系统自动计算。"
-            ) % {
-                "kind": sanction.get_kind_display(),
-                "months": EFFECT_MONTHS[sanction.kind],
-                "date": date_format(sanction.computed_effect_end()),
-            })
+            self.add_error(
+                "effect_end",
+                _(
+                    "按规定，%(kind)s的影响期为%(months)s个月，截止日期应为%(date)s。"
+                    "确需调整的，请填写调整理由；否则请清空此项，由系统自动计算。"
+                )
+                % {
+                    "kind": sanction.get_kind_display(),
+                    "months": EFFECT_MONTHS[sanction.kind],
+                    "date": date_format(sanction.computed_effect_end()),
+                },
+            )
 
 
 @admin.display(description=gettext_lazy("按规定计算的截止日期"))
@@ -149,8 +153,16 @@ class SanctionInline(admin.TabularInline):
     model = Sanction
     form = SanctionForm
     extra = 0
-    fields = ["kind", "decision_date", "effect_end", computed_effect_end, "effect_end_override_reason",
-              "excuse", "excuse_decision", "description"]
+    fields = [
+        "kind",
+        "decision_date",
+        "effect_end",
+        computed_effect_end,
+        "effect_end_override_reason",
+        "excuse",
+        "excuse_decision",
+        "description",
+    ]
     readonly_fields = [computed_effect_end]
 
 
@@ -244,17 +256,36 @@ class CadreAdmin(admin.ModelAdmin):
     autocomplete_fields = ["unit", "user"]
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": [("name", "sex"), "id_number", ("birth_date", "ethnicity"), ("native_place", "birth_place"),
-                           ("political_status", "party_join_date"), ("work_start_date", "health")]}),
-        (gettext_lazy("学历学位"), {"fields": [("full_time_education", "full_time_school"),
-                                           ("in_service_education", "in_service_school"), "professional_title"]}),
-        (gettext_lazy("职务职级"), {"fields": ["unit", "current_post", ("rank_level", "current_rank_since"),
-                                           "probation_end"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("name", "sex"),
+                    "id_number",
+                    ("birth_date", "ethnicity"),
+                    ("native_place", "birth_place"),
+                    ("political_status", "party_join_date"),
+                    ("work_start_date", "health"),
+                ]
+            },
+        ),
+        (
+            gettext_lazy("学历学位"),
+            {"fields": [("full_time_education", "full_time_school"), ("in_service_education", "in_service_school"), "professional_title"]},
+        ),
+        (gettext_lazy("职务职级"), {"fields": ["unit", "current_post", ("rank_level", "current_rank_since"), "probation_end"]}),
         (gettext_lazy("简历"), {"fields": ["resume"]}),
         (gettext_lazy("其他"), {"fields": ["user", "canvassing_flag", "naked_official_flag"]}),
     ]
-    inlines = [FamilyMemberInline, AnnualAssessmentInline, SanctionInline, InvestigationInline, AwardInline,
-               PromotionInline, SecondmentInline]
+    inlines = [
+        FamilyMemberInline,
+        AnnualAssessmentInline,
+        SanctionInline,
+        InvestigationInline,
+        AwardInline,
+        PromotionInline,
+        SecondmentInline,
+    ]
 
     def get_queryset(self, request):
         # __str__ shows the unit; this also serves the cadre autocomplete of other admins.
@@ -272,8 +303,7 @@ class CadreAdmin(admin.ModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="%s_%s_import" % info),
-            path("import/template/", self.admin_site.admin_view(self.import_template_view),
-                 name="%s_%s_import_template" % info),
+            path("import/template/", self.admin_site.admin_view(self.import_template_view), name="%s_%s_import_template" % info),
         ] + super().get_urls()
 
     def has_import_permission(self, request, kind=None):
@@ -310,8 +340,9 @@ class CadreAdmin(admin.ModelAdmin):
                         if more > 0:
                             text += _("……等共%(count)s人") % {"count": len(updated)}
                         self.message_user(request, text, messages.INFO)
-                    return redirect(reverse("admin:%s_%s_changelist" % (self.opts.app_label, self.opts.model_name),
-                                            current_app=self.admin_site.name))
+                    return redirect(
+                        reverse("admin:%s_%s_changelist" % (self.opts.app_label, self.opts.model_name), current_app=self.admin_site.name)
+                    )
         else:
             form = ImportForm()
         context = {
@@ -381,10 +412,13 @@ class SanctionAdmin(CadreRecordAdmin):
     readonly_fields = [computed_effect_end]
     fieldsets = [
         (None, {"fields": ["cadre", "kind", "decision_date", "description"]}),
-        (gettext_lazy("影响期"), {
-            "fields": [computed_effect_end, "effect_end", "effect_end_override_reason"],
-            "description": EFFECT_PERIOD_DESCRIPTION,
-        }),
+        (
+            gettext_lazy("影响期"),
+            {
+                "fields": [computed_effect_end, "effect_end", "effect_end_override_reason"],
+                "description": EFFECT_PERIOD_DESCRIPTION,
+            },
+        ),
         (gettext_lazy("容错免责"), {"fields": ["excuse", "excuse_decision"]}),
     ]
 

@@ -19,6 +19,7 @@ Public API::
     build_template(kind=CADRES) -> bytes                      # empty .xlsx with the headers
     parse_date(value), parse_id_number(value)                 # cell parsers, raise CellError
 """
+
 import datetime
 import io
 import re
@@ -104,14 +105,22 @@ _SHEET_TITLES = {CADRES: CADRE_SHEET_TITLE, ASSESSMENTS: ASSESSMENT_SHEET_TITLE}
 
 # Spellings used in practice besides the official labels of DOMAIN.md §4.4.
 RANK_ALIASES = {
-    "副科": RankLevel.TOWNSHIP_DEPUTY, "副科级": RankLevel.TOWNSHIP_DEPUTY,
-    "正科": RankLevel.TOWNSHIP_PRINCIPAL, "正科级": RankLevel.TOWNSHIP_PRINCIPAL,
-    "副处": RankLevel.COUNTY_DEPUTY, "副处级": RankLevel.COUNTY_DEPUTY,
-    "正处": RankLevel.COUNTY_PRINCIPAL, "正处级": RankLevel.COUNTY_PRINCIPAL,
-    "副厅": RankLevel.BUREAU_DEPUTY, "副厅级": RankLevel.BUREAU_DEPUTY,
-    "正厅": RankLevel.BUREAU_PRINCIPAL, "正厅级": RankLevel.BUREAU_PRINCIPAL,
-    "副部": RankLevel.MINISTER_DEPUTY, "副部级": RankLevel.MINISTER_DEPUTY,
-    "正部": RankLevel.MINISTER_PRINCIPAL, "正部级": RankLevel.MINISTER_PRINCIPAL,
+    "副科": RankLevel.TOWNSHIP_DEPUTY,
+    "副科级": RankLevel.TOWNSHIP_DEPUTY,
+    "正科": RankLevel.TOWNSHIP_PRINCIPAL,
+    "正科级": RankLevel.TOWNSHIP_PRINCIPAL,
+    "副处": RankLevel.COUNTY_DEPUTY,
+    "副处级": RankLevel.COUNTY_DEPUTY,
+    "正处": RankLevel.COUNTY_PRINCIPAL,
+    "正处级": RankLevel.COUNTY_PRINCIPAL,
+    "副厅": RankLevel.BUREAU_DEPUTY,
+    "副厅级": RankLevel.BUREAU_DEPUTY,
+    "正厅": RankLevel.BUREAU_PRINCIPAL,
+    "正厅级": RankLevel.BUREAU_PRINCIPAL,
+    "副部": RankLevel.MINISTER_DEPUTY,
+    "副部级": RankLevel.MINISTER_DEPUTY,
+    "正部": RankLevel.MINISTER_PRINCIPAL,
+    "正部级": RankLevel.MINISTER_PRINCIPAL,
 }
 SEX_ALIASES = {"男性": Sex.MALE, "女性": Sex.FEMALE}
 
@@ -178,19 +187,21 @@ class ImportReport:
             return _("发现%(count)s处错误，未导入任何数据。请修改后重新导入。") % {"count": len(self.errors)}
         prefix = _("校验通过（仅校验，未写入数据）：") if self.dry_run else _("导入完成：")
         if self.kind == ASSESSMENTS:
-            return prefix + _("年度考核结果新增%(created)s条，更新%(updated)s条。") % {
-                "created": self.created, "updated": self.updated}
+            return prefix + _("年度考核结果新增%(created)s条，更新%(updated)s条。") % {"created": self.created, "updated": self.updated}
         text = prefix + _("新建干部%(created)s人，更新%(updated)s人（身份证号已存在的按文件内容更新，不重复新建）。") % {
-            "created": self.created, "updated": self.updated}
+            "created": self.created,
+            "updated": self.updated,
+        }
         if self.assessments_created or self.assessments_updated:
             text += _("年度考核结果新增%(created)s条，更新%(updated)s条。") % {
-                "created": self.assessments_created, "updated": self.assessments_updated}
+                "created": self.assessments_created,
+                "updated": self.assessments_updated,
+            }
         return text
 
     def updated_lines(self):
         return [
-            _("第%(row)s行：身份证号%(id)s已存在，已更新干部“%(name)s”的信息") % {
-                "row": u.row, "id": u.id_number, "name": u.name}
+            _("第%(row)s行：身份证号%(id)s已存在，已更新干部“%(name)s”的信息") % {"row": u.row, "id": u.id_number, "name": u.name}
             for u in self.updated_rows
         ]
 
@@ -280,9 +291,7 @@ def parse_date(value, today=None):
                     raise CellError(_("日期“%(value)s”不存在") % {"value": text}) from None
                 break
         if day is None:
-            raise CellError(
-                _("无法识别的日期“%(value)s”，请填写Excel日期或 2020-03-01、2020.03、202003 格式") % {"value": text}
-            )
+            raise CellError(_("无法识别的日期“%(value)s”，请填写Excel日期或 2020-03-01、2020.03、202003 格式") % {"value": text})
     today = today or timezone.localdate()
     if day < EARLIEST_DATE:
         raise CellError(_("日期%(value)s过早，请核对") % {"value": day.isoformat()})
@@ -405,9 +414,7 @@ def _read_sheets(source, kinds):
                             duplicates.add(header)
                         positions.setdefault(header, index)
                 rows = []
-                for number, values in enumerate(
-                    worksheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1
-                ):
+                for number, values in enumerate(worksheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
                     if any(v is not None and _text(v) != "" for v in values):
                         rows.append((number, values))
                 found[kind] = (_Sheet(worksheet.title, header_row, positions, rows), duplicates)
@@ -424,8 +431,7 @@ def _parse_rows(sheet, duplicates, columns, report):
         report.add_error(sheet.header_row, header, _("表头中“%(column)s”列出现了多次") % {"column": header}, sheet.title)
     for column in columns:
         if column.required and column not in present:
-            report.add_error(sheet.header_row, column.header, _("缺少必填列“%(column)s”") % {"column": column.header},
-                             sheet.title)
+            report.add_error(sheet.header_row, column.header, _("缺少必填列“%(column)s”") % {"column": column.header}, sheet.title)
     if duplicates or any(c.required and c not in present for c in columns):
         return [], present
     parsed = []
@@ -451,7 +457,7 @@ def _parse_rows(sheet, duplicates, columns, report):
 def _chunks(items, size=LOOKUP_CHUNK):
     items = list(items)
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _existing_cadres(id_numbers):
@@ -564,13 +570,15 @@ def _plan_assessments(sheet, duplicates, report, file_cadres, file_ids=frozenset
             report.add_error(number, "身份证号", _("系统和本文件中都没有身份证号为%(id)s的干部") % {"id": data["id_number"]}, title)
             continue
         if data.get("name") and data["name"] != cadre.name:
-            report.add_error(number, "姓名", _("姓名“%(name)s”与该身份证号的干部“%(cadre)s”不一致") % {
-                "name": data["name"], "cadre": cadre.name}, title)
+            report.add_error(
+                number, "姓名", _("姓名“%(name)s”与该身份证号的干部“%(cadre)s”不一致") % {"name": data["name"], "cadre": cadre.name}, title
+            )
             continue
         key = (data["id_number"], data["year"])
         if key in seen:
-            report.add_error(number, "年度", _("该干部%(year)s年度的考核结果与第%(row)s行重复") % {
-                "year": data["year"], "row": seen[key]}, title)
+            report.add_error(
+                number, "年度", _("该干部%(year)s年度的考核结果与第%(row)s行重复") % {"year": data["year"], "row": seen[key]}, title
+            )
             continue
         seen[key] = number
         current = existing.get((cadre.pk, data["year"])) if cadre.pk else None
@@ -606,7 +614,7 @@ def _bulk_update(model, objects, field_names):
     params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objects]
     with connection.cursor() as cursor:
         for start in range(0, len(params), BATCH_SIZE):
-            cursor.executemany(sql, params[start:start + BATCH_SIZE])
+            cursor.executemany(sql, params[start : start + BATCH_SIZE])
 
 
 def _run(source, kind, dry_run):
@@ -619,8 +627,12 @@ def _run(source, kind, dry_run):
         return report
     if kind not in sheets:
         headers = "、".join(c.header for c in _COLUMNS[kind] if c.required)
-        report.add_error(None, "", _("未找到%(title)s表：前%(n)s行中应有包含以下列名的表头：%(headers)s") % {
-            "title": _SHEET_TITLES[kind], "n": HEADER_SEARCH_ROWS, "headers": headers})
+        report.add_error(
+            None,
+            "",
+            _("未找到%(title)s表：前%(n)s行中应有包含以下列名的表头：%(headers)s")
+            % {"title": _SHEET_TITLES[kind], "n": HEADER_SEARCH_ROWS, "headers": headers},
+        )
         return report
     report.rows = sum(len(sheet.rows) for sheet, _d in sheets.values())
 
@@ -629,8 +641,7 @@ def _run(source, kind, dry_run):
         new_cadres, updated_cadres, cadre_fields, file_cadres, file_ids = _plan_cadres(*sheets[CADRES], report)
     new_assessments, updated_assessments = [], []
     if ASSESSMENTS in sheets:
-        new_assessments, updated_assessments = _plan_assessments(
-            *sheets[ASSESSMENTS], report, file_cadres, file_ids)
+        new_assessments, updated_assessments = _plan_assessments(*sheets[ASSESSMENTS], report, file_cadres, file_ids)
     if report.errors:
         report.updated_rows = []
         return report
@@ -711,8 +722,7 @@ def build_template(kind=CADRES):
                 for row in range(2, 1002):
                     sheet[f"{letter}{row}"].number_format = "@"
             if column.parser in choice_lists:
-                validation = DataValidation(type="list", formula1='"%s"' % ",".join(choice_lists[column.parser]),
-                                            allow_blank=True)
+                validation = DataValidation(type="list", formula1='"%s"' % ",".join(choice_lists[column.parser]), allow_blank=True)
                 validation.add(f"{letter}2:{letter}10000")
                 sheet.add_data_validation(validation)
         sheet.freeze_panes = "A2"
@@ -720,10 +730,11 @@ def build_template(kind=CADRES):
     notes.append([_("表"), _("列名"), _("是否必填"), _("说明")])
     for sheet_kind in kinds:
         for column in _COLUMNS[sheet_kind]:
-            notes.append([_SHEET_TITLES[sheet_kind], column.header, _("必填") if column.required else _("选填"),
-                          str(column.note)])
+            notes.append([_SHEET_TITLES[sheet_kind], column.header, _("必填") if column.required else _("选填"), str(column.note)])
     notes.append([])
-    notes.append(["", "", "", _("任一行有错误则整个文件都不导入；身份证号已存在的干部按文件内容更新（文件中有的列都会覆盖，空白即清空）。")])
+    notes.append(
+        ["", "", "", _("任一行有错误则整个文件都不导入；身份证号已存在的干部按文件内容更新（文件中有的列都会覆盖，空白即清空）。")]
+    )
     notes.append(["", "", "", _("日期可填Excel日期，或 2020-03-01、2020.03、202003 等文本；只有年月的按当月1日记。")])
     for letter, width in zip("ABCD", (14, 14, 10, 60)):
         notes.column_dimensions[letter].width = width

@@ -1,4 +1,5 @@
 """Cadre records: the facts the eligibility rules read (DOMAIN.md §1.4, §2, §3, §4.2, §8.2)."""
+
 import calendar
 import datetime
 
@@ -70,8 +71,12 @@ class Cadre(models.Model):
     probation_end = models.DateField(_("试用期满日期"), null=True, blank=True)
     resume = models.TextField(_("简历"), blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("系统用户"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="cadre",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("系统用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cadre",
     )
     # DOMAIN.md §4.2 flags, recorded by the organisation department.
     canvassing_flag = models.BooleanField(_("存在跑官拉票行为"), default=False)
@@ -105,8 +110,12 @@ class FamilyMember(models.Model):
     political_status = models.CharField(_("政治面貌"), max_length=20, blank=True)
     work_unit_and_post = models.CharField(_("工作单位及职务"), max_length=100, blank=True)
     relative_cadre = models.ForeignKey(
-        Cadre, verbose_name=_("亲属本人的干部档案"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="relative_of",
+        Cadre,
+        verbose_name=_("亲属本人的干部档案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="relative_of",
     )
 
     class Meta:
@@ -277,8 +286,11 @@ class Award(models.Model):
         ordering = ["-awarded_on"]
         constraints = [
             # One deed, one reward per cadre (DOMAIN.md §1.4): held by the database, not by luck.
-            models.UniqueConstraint(fields=["cadre", "deed_reference"], condition=models.Q(revoked=False) & ~models.Q(deed_reference=""),
-                                    name="one_award_per_cadre_and_deed"),
+            models.UniqueConstraint(
+                fields=["cadre", "deed_reference"],
+                condition=models.Q(revoked=False) & ~models.Q(deed_reference=""),
+                name="one_award_per_cadre_and_deed",
+            ),
         ]
 
     def __str__(self):
@@ -301,8 +313,12 @@ class Promotion(models.Model):
     exceptional = models.BooleanField(_("破格提拔"), default=False)
     probation_end = models.DateField(_("试用期满"), null=True, blank=True)
     previous_post = models.CharField(_("原职务"), max_length=100, blank=True)
-    probation_result = models.CharField(_("试用期满考核"), max_length=20, blank=True, choices=[
-        ("confirmed", _("胜任，正式任职")), ("reverted", _("不胜任，免去试任职务，恢复原职级"))])
+    probation_result = models.CharField(
+        _("试用期满考核"),
+        max_length=20,
+        blank=True,
+        choices=[("confirmed", _("胜任，正式任职")), ("reverted", _("不胜任，免去试任职务，恢复原职级"))],
+    )
     decision_number = models.CharField(_("任职文号"), max_length=50, blank=True)
 
     class Meta:

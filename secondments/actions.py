@@ -1,4 +1,5 @@
 """Actions on a round outside its steps: early recall of a secondee (issue 7 step 9)."""
+
 from django.utils.translation import gettext as _
 
 from permissions import policy
@@ -16,8 +17,11 @@ def recall(user, secondment_id, *, reason, on=None):
 
     Delivered to the round as the BPMN message ``recall``; only the secondee's own term instance acts on it.
     """
-    candidate = (Candidate.objects.select_related("round__instance", "round__organiser", "secondment", "cadre")
-                 .filter(secondment_id=secondment_id).first())
+    candidate = (
+        Candidate.objects.select_related("round__instance", "round__organiser", "secondment", "cadre")
+        .filter(secondment_id=secondment_id)
+        .first()
+    )
     if candidate is None:
         raise InvalidAction(_("找不到该挂职记录，或它不是通过选派计划产生的"))
     organiser = candidate.round.organiser
@@ -31,9 +35,13 @@ def recall(user, secondment_id, *, reason, on=None):
         raise InvalidAction(_("%(name)s同志的挂职已于%(date)s结束") % {"name": candidate.cadre.name, "date": secondment.ended_on})
     if not secondment.start <= on <= secondment.planned_end:
         raise InvalidAction(_("召回日期应在挂职期间（%(start)s至%(end)s）") % {"start": secondment.start, "end": secondment.planned_end})
-    delivered = services.deliver_message(user, candidate.round.instance_id, RECALL_MESSAGE, payload={
-        "secondment_id": secondment.pk, "on": on.isoformat(), "reason": reason.strip()},
-        note=_("提前召回%(name)s") % {"name": candidate.cadre.name})
+    delivered = services.deliver_message(
+        user,
+        candidate.round.instance_id,
+        RECALL_MESSAGE,
+        payload={"secondment_id": secondment.pk, "on": on.isoformat(), "reason": reason.strip()},
+        note=_("提前召回%(name)s") % {"name": candidate.cadre.name},
+    )
     if not delivered:
         raise InvalidAction(_("%(name)s同志不在挂职期间，不能召回") % {"name": candidate.cadre.name})
     return candidate

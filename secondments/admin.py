@@ -26,8 +26,18 @@ class RoundAdmin(admin.ModelAdmin):
     list_display = ["instance", "title", "organiser", "places", "nomination_deadline", "term_start", "term_months", "notice_required"]
     list_filter = ["notice_required"]
     search_fields = ["title", "instance__business_key"]
-    readonly_fields = ["instance", "organiser", "title", "places", "term_months", "term_start", "nomination_deadline",
-                       "notice_required", "criteria", "created_at"]
+    readonly_fields = [
+        "instance",
+        "organiser",
+        "title",
+        "places",
+        "term_months",
+        "term_start",
+        "nomination_deadline",
+        "notice_required",
+        "criteria",
+        "created_at",
+    ]
     inlines = [PositionInline, InvitationInline]
 
     def has_add_permission(self, request):

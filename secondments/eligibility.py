@@ -5,6 +5,7 @@ The rules themselves live in the table; this module only gathers the inputs. The
 refuses a candidate at once when a unit nominates them (``check``) and re-checks every reported
 candidate when the call closes (the diagram's business-rule task ``Rule_recheck``).
 """
+
 import datetime
 
 from django.utils.translation import gettext as _
@@ -15,15 +16,32 @@ from workflows.decisions import evaluate
 
 DECISION = "secondment_eligibility"
 # Ordinal of the annual grades (公务员法 art. 38, DOMAIN.md §2); no grade or 不定等次 meets no requirement.
-GRADE_RANK = {AssessmentGrade.EXCELLENT: 3, AssessmentGrade.COMPETENT: 2, AssessmentGrade.BASIC: 1,
-              AssessmentGrade.INCOMPETENT: 0, AssessmentGrade.NOT_GRADED: -1}
+GRADE_RANK = {
+    AssessmentGrade.EXCELLENT: 3,
+    AssessmentGrade.COMPETENT: 2,
+    AssessmentGrade.BASIC: 1,
+    AssessmentGrade.INCOMPETENT: 0,
+    AssessmentGrade.NOT_GRADED: -1,
+}
 NEVER_PROMOTED_DAYS = 100000
 # Levels a round may be opened for (DOMAIN.md §4.4 order; 其他人员 below them all).
-ROUND_LEVELS = [RankLevel.NONE, RankLevel.TOWNSHIP_DEPUTY, RankLevel.TOWNSHIP_PRINCIPAL, RankLevel.COUNTY_DEPUTY,
-                RankLevel.COUNTY_PRINCIPAL, RankLevel.BUREAU_DEPUTY, RankLevel.BUREAU_PRINCIPAL]
+ROUND_LEVELS = [
+    RankLevel.NONE,
+    RankLevel.TOWNSHIP_DEPUTY,
+    RankLevel.TOWNSHIP_PRINCIPAL,
+    RankLevel.COUNTY_DEPUTY,
+    RankLevel.COUNTY_PRINCIPAL,
+    RankLevel.BUREAU_DEPUTY,
+    RankLevel.BUREAU_PRINCIPAL,
+]
 # DOMAIN.md §5 [default]: "≤ 40 for 县处级, ≤ 35 below"; higher levels unlimited unless the plan says so.
-DEFAULT_AGE_LIMITS = {RankLevel.NONE: 35, RankLevel.TOWNSHIP_DEPUTY: 35, RankLevel.TOWNSHIP_PRINCIPAL: 35,
-                      RankLevel.COUNTY_DEPUTY: 40, RankLevel.COUNTY_PRINCIPAL: 40}
+DEFAULT_AGE_LIMITS = {
+    RankLevel.NONE: 35,
+    RankLevel.TOWNSHIP_DEPUTY: 35,
+    RankLevel.TOWNSHIP_PRINCIPAL: 35,
+    RankLevel.COUNTY_DEPUTY: 40,
+    RankLevel.COUNTY_PRINCIPAL: 40,
+}
 
 
 def _cn(day):
@@ -35,12 +53,15 @@ def build_criteria(*, age_limits, rank_min, rank_max, min_work_years, min_grade,
     lo, hi = RankLevel(rank_min).label, RankLevel(rank_max).label
     return {
         "age_limits": {str(level): int(limit) for level, limit in age_limits.items() if limit not in (None, "")},
-        "rank_min": str(rank_min), "rank_max": str(rank_max),
+        "rank_min": str(rank_min),
+        "rank_max": str(rank_max),
         # rank_index: -1 for 其他人员, so a range may start below 乡科级副职.
-        "rank_min_index": rank_index(rank_min), "rank_max_index": rank_index(rank_max),
+        "rank_min_index": rank_index(rank_min),
+        "rank_max_index": rank_index(rank_max),
         "rank_range_label": str(lo) if rank_min == rank_max else f"{lo}至{hi}",
         "min_work_years": int(min_work_years),
-        "min_grade": str(min_grade), "min_grade_rank": GRADE_RANK[min_grade],
+        "min_grade": str(min_grade),
+        "min_grade_rank": GRADE_RANK[min_grade],
         "min_grade_label": str(AssessmentGrade(min_grade).label),
         "age_as_of": age_as_of.isoformat(),
     }
@@ -71,12 +92,14 @@ def candidate_facts(cadre, criteria, as_of=None):
         "investigation_open": cadre.investigations.filter(closed_on__isnull=True).exists(),
         "sanction_running": bool(running),
         "sanction_summary": "；".join(
-            f"{s.get_kind_display()}（{_cn(s.decision_date)}决定，影响期至{_cn(s.effect_end)}）" for s in running),
+            f"{s.get_kind_display()}（{_cn(s.decision_date)}决定，影响期至{_cn(s.effect_end)}）" for s in running
+        ),
         "in_probation": bool(probation_end and probation_end >= as_of),
         "probation_end_label": _cn(probation_end) if probation_end else "",
         "days_since_promotion": (as_of - promotion.promoted_on).days if promotion else NEVER_PROMOTED_DAYS,
         "last_promotion_label": (_("%(date)s任%(post)s") % {"date": _cn(promotion.promoted_on), "post": promotion.post})
-        if promotion else "",
+        if promotion
+        else "",
         "latest_grade": latest.grade if latest else "",
         "latest_grade_rank": GRADE_RANK.get(latest.grade, -1) if latest else -1,
         "latest_grade_text": grade_text,
@@ -91,8 +114,11 @@ def candidate_facts(cadre, criteria, as_of=None):
 def failures(definition, facts, criteria):
     """The failed rules of the decision table: a list of {"rule", "reason"} (empty: eligible)."""
     result = evaluate(definition, DECISION, {"facts": facts, "criteria": criteria})
-    return [{"rule": rule, "reason": reason}
-            for rule, reason in zip(result.get("eligibility_rule", []), result.get("eligibility_reason", [])) if rule != "ok"]
+    return [
+        {"rule": rule, "reason": reason}
+        for rule, reason in zip(result.get("eligibility_rule", []), result.get("eligibility_reason", []))
+        if rule != "ok"
+    ]
 
 
 def check(definition, cadre, criteria, as_of=None):

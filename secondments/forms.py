@@ -4,6 +4,7 @@ Every step is an ordinary user task with a registered form, so the round appears
 inbox and case pages. A form checks everything a step may refuse (deadline, unit, eligibility
 through the decision table, places, recusal) before the engine sees anything.
 """
+
 import datetime
 
 from django import forms
@@ -43,7 +44,8 @@ def recusal_error(user, cadres):
     if not clash:
         return None
     return _("您与人选“%(names)s”存在回避关系（本人或亲属），不能办理此环节（《规则手册》第9节）") % {
-        "names": "、".join(c.name for c in clash)}
+        "names": "、".join(c.name for c in clash)
+    }
 
 
 def _deadline_passed(task_data):
@@ -80,11 +82,18 @@ class NominationForm(TaskForm):
     """推荐人选 by an invited unit's nominator: its own cadres, checked at once (DOMAIN.md §5)."""
 
     actions = [SUBMIT, NONE]
-    candidate_ids = CadreIdsField(label=gettext_lazy("推荐人选"), widget=forms.CheckboxSelectMultiple, error_messages={
-        "required": gettext_lazy("请至少选择一名推荐人选；没有合适人选的，请选择“本单位无合适人选”")})
-    recommendation = forms.CharField(label=gettext_lazy("推荐理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-                                     help_text=gettext_lazy("综合素质、工作实绩和群众公认情况（市办法第九条）"),
-                                     error_messages={"required": gettext_lazy("请填写推荐理由")})
+    candidate_ids = CadreIdsField(
+        label=gettext_lazy("推荐人选"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("请至少选择一名推荐人选；没有合适人选的，请选择“本单位无合适人选”")},
+    )
+    recommendation = forms.CharField(
+        label=gettext_lazy("推荐理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("综合素质、工作实绩和群众公认情况（市办法第九条）"),
+        error_messages={"required": gettext_lazy("请填写推荐理由")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,8 +101,12 @@ class NominationForm(TaskForm):
             self.fields["candidate_ids"].required = self.fields["recommendation"].required = False
         unit = self.task.unit if self.task is not None else None
         if unit is not None:
-            cadres = (Cadre.objects.filter(unit__path__startswith=unit.path).select_related("unit")
-                      .exclude(pk__in=policy.related_cadre_ids(self.user) if self.user else []).order_by("unit__path", "name"))
+            cadres = (
+                Cadre.objects.filter(unit__path__startswith=unit.path)
+                .select_related("unit")
+                .exclude(pk__in=policy.related_cadre_ids(self.user) if self.user else [])
+                .order_by("unit__path", "name")
+            )
             self.fields["candidate_ids"].choices = [(str(c.pk), _cadre_label(c)) for c in cadres]
 
     def clean_candidate_ids(self):
@@ -116,15 +129,20 @@ class NominationForm(TaskForm):
             if cadre is None:
                 errors.append(_("找不到编号为%(id)s的干部") % {"id": cadre_id})
             elif not cadre.unit.is_within(unit):
-                errors.append(_("“%(name)s”是“%(other)s”的干部，“%(unit)s”只能推荐本单位的干部") % {
-                    "name": cadre.name, "other": cadre.unit.name, "unit": unit.name})
+                errors.append(
+                    _("“%(name)s”是“%(other)s”的干部，“%(unit)s”只能推荐本单位的干部")
+                    % {"name": cadre.name, "other": cadre.unit.name, "unit": unit.name}
+                )
         refusal = recusal_error(self.user, cadres.values())
         if refusal:
             errors.append(refusal)
         round_ = _round(self)
         if round_ is not None and not errors:
-            elsewhere = (Candidate.objects.filter(round=round_, cadre_id__in=cadres).exclude(invitation__unit=unit)
-                         .select_related("cadre", "invitation__unit"))
+            elsewhere = (
+                Candidate.objects.filter(round=round_, cadre_id__in=cadres)
+                .exclude(invitation__unit=unit)
+                .select_related("cadre", "invitation__unit")
+            )
             for other in elsewhere:
                 errors.append(_("“%(name)s”已由“%(unit)s”推荐") % {"name": other.cadre.name, "unit": other.invitation.unit.name})
         if not errors and not drafting(self, "candidate_ids"):
@@ -132,8 +150,10 @@ class NominationForm(TaskForm):
             for cadre_id in cleaned["candidate_ids"]:
                 failed = eligibility.check(self.instance.definition, cadres[cadre_id], criteria)
                 if failed:
-                    errors.append(_("“%(name)s”不符合本轮选派条件：%(reasons)s") % {
-                        "name": cadres[cadre_id].name, "reasons": "；".join(f["reason"] for f in failed)})
+                    errors.append(
+                        _("“%(name)s”不符合本轮选派条件：%(reasons)s")
+                        % {"name": cadres[cadre_id].name, "reasons": "；".join(f["reason"] for f in failed)}
+                    )
         for error in errors:
             self.add_error("candidate_ids", error)
         return cleaned
@@ -150,10 +170,15 @@ class UnitConfirmationForm(TaskForm):
 
     actions = [CONFIRM, SEND_BACK]
     nominees = forms.CharField(label=gettext_lazy("拟报送人选"), required=False, disabled=True, widget=forms.Textarea(attrs={"rows": 3}))
-    meeting_date = forms.DateField(label=gettext_lazy("会议日期"),
-                                   error_messages={"required": gettext_lazy("请填写研究推荐人选的会议日期")})
-    attendees = forms.CharField(label=gettext_lazy("参会人员"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
-                                error_messages={"required": gettext_lazy("请填写参会人员")})
+    meeting_date = forms.DateField(
+        label=gettext_lazy("会议日期"), error_messages={"required": gettext_lazy("请填写研究推荐人选的会议日期")}
+    )
+    attendees = forms.CharField(
+        label=gettext_lazy("参会人员"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": gettext_lazy("请填写参会人员")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,8 +187,11 @@ class UnitConfirmationForm(TaskForm):
         self.proposed = []
         round_ = _round(self)
         if round_ is not None and self.task is not None:
-            self.proposed = list(Candidate.objects.filter(round=round_, invitation__unit=self.task.unit,
-                                                          status=CandidateStatus.PROPOSED).select_related("cadre__unit"))
+            self.proposed = list(
+                Candidate.objects.filter(round=round_, invitation__unit=self.task.unit, status=CandidateStatus.PROPOSED).select_related(
+                    "cadre__unit"
+                )
+            )
         self.fields["nominees"].initial = "\n".join(_cadre_label(c.cadre) for c in self.proposed)
 
     def clean(self):
@@ -186,8 +214,11 @@ class UnitConfirmationForm(TaskForm):
 
 
 def _selectable(round_):
-    return list(Candidate.objects.filter(round=round_, status__in=SELECTABLE)
-                .select_related("cadre__unit", "invitation__unit", "position").order_by("invitation__unit__path", "cadre__name"))
+    return list(
+        Candidate.objects.filter(round=round_, status__in=SELECTABLE)
+        .select_related("cadre__unit", "invitation__unit", "position")
+        .order_by("invitation__unit__path", "cadre__name")
+    )
 
 
 class SelectionForm(TaskForm):
@@ -205,16 +236,28 @@ class SelectionForm(TaskForm):
         choices = [("", _("不选派"))] + [(p.code, f"{p.host_unit.name} {p.title}（{p.places}名）") for p in positions]
         for c in self.candidates:
             self.fields[f"rank_{c.pk}"] = forms.IntegerField(
-                label=_("排序：%(label)s") % {"label": _cadre_label(c.cadre)}, min_value=1, initial=c.rank,
-                required=self.get_action() is not TERMINATE, error_messages={"required": _("请为每名人选排序")})
+                label=_("排序：%(label)s") % {"label": _cadre_label(c.cadre)},
+                min_value=1,
+                initial=c.rank,
+                required=self.get_action() is not TERMINATE,
+                error_messages={"required": _("请为每名人选排序")},
+            )
             self.fields[f"position_{c.pk}"] = forms.ChoiceField(
-                label=_("挂职岗位：%(name)s") % {"name": c.cadre.name}, choices=choices, required=False,
-                initial=c.position.code if c.position_id else "")
+                label=_("挂职岗位：%(name)s") % {"name": c.cadre.name},
+                choices=choices,
+                required=False,
+                initial=c.position.code if c.position_id else "",
+            )
 
     def clean(self):
         cleaned = super().clean()
-        if (self.round is None or not self.candidates or self.get_action() is None or self.get_action().code != "submit"
-                or drafting(self, f"rank_{self.candidates[0].pk}")):
+        if (
+            self.round is None
+            or not self.candidates
+            or self.get_action() is None
+            or self.get_action().code != "submit"
+            or drafting(self, f"rank_{self.candidates[0].pk}")
+        ):
             return cleaned
         ranks = {c.pk: cleaned.get(f"rank_{c.pk}") for c in self.candidates}
         given = [r for r in ranks.values() if r is not None]
@@ -224,35 +267,51 @@ class SelectionForm(TaskForm):
         if not chosen:
             raise forms.ValidationError(_("请至少选派一名人选；不选派任何人的，请选择“终止本轮选派”"), code="none_selected")
         if len(chosen) > self.round.places:
-            raise forms.ValidationError(_("本轮选派名额为%(places)s名，已选%(n)s名，选派人数不能超过名额") % {
-                "places": self.round.places, "n": len(chosen)}, code="over_selection")
+            raise forms.ValidationError(
+                _("本轮选派名额为%(places)s名，已选%(n)s名，选派人数不能超过名额") % {"places": self.round.places, "n": len(chosen)},
+                code="over_selection",
+            )
         for code, position in self.positions.items():
             taken = [c for c, chosen_code in chosen if chosen_code == code]
             if len(taken) > position.places:
-                raise forms.ValidationError(_("岗位“%(position)s”名额为%(places)s名，已安排%(n)s名") % {
-                    "position": f"{position.host_unit.name} {position.title}", "places": position.places, "n": len(taken)},
-                    code="position_full")
+                raise forms.ValidationError(
+                    _("岗位“%(position)s”名额为%(places)s名，已安排%(n)s名")
+                    % {"position": f"{position.host_unit.name} {position.title}", "places": position.places, "n": len(taken)},
+                    code="position_full",
+                )
         refusal = recusal_error(self.user, [c.cadre for c in self.candidates])
         if refusal:
             raise forms.ValidationError(refusal, code="recusal")
         for c, _code in chosen:  # facts may have changed since the call closed
             failed = eligibility.check(self.instance.definition, c.cadre, self.round.criteria)
             if failed:
-                self.add_error(f"position_{c.pk}", _("“%(name)s”现已不符合选派条件：%(reasons)s") % {
-                    "name": c.cadre.name, "reasons": "；".join(f["reason"] for f in failed)})
+                self.add_error(
+                    f"position_{c.pk}",
+                    _("“%(name)s”现已不符合选派条件：%(reasons)s")
+                    % {"name": c.cadre.name, "reasons": "；".join(f["reason"] for f in failed)},
+                )
         return cleaned
 
     def task_payload(self):
         payload = super().task_payload()
         if self.get_action() is not None and self.get_action().code == "submit":
-            payload["selection"] = [{"candidate_id": c.pk, "rank": self.cleaned_data.get(f"rank_{c.pk}"),
-                                     "position": self.cleaned_data.get(f"position_{c.pk}") or ""} for c in self.candidates]
+            payload["selection"] = [
+                {
+                    "candidate_id": c.pk,
+                    "rank": self.cleaned_data.get(f"rank_{c.pk}"),
+                    "position": self.cleaned_data.get(f"position_{c.pk}") or "",
+                }
+                for c in self.candidates
+            ]
         return payload
 
 
 def _selected(round_):
-    return list(Candidate.objects.filter(round=round_, status=CandidateStatus.SELECTED)
-                .select_related("cadre__unit", "position__host_unit").order_by("rank"))
+    return list(
+        Candidate.objects.filter(round=round_, status=CandidateStatus.SELECTED)
+        .select_related("cadre__unit", "position__host_unit")
+        .order_by("rank")
+    )
 
 
 class IntegrityForm(TaskForm):
@@ -266,8 +325,10 @@ class IntegrityForm(TaskForm):
         self.selected = _selected(self.round) if self.round is not None else []
         for c in self.selected:
             self.fields[f"integrity_{c.pk}"] = forms.ChoiceField(
-                label=_("廉政意见：%(label)s") % {"label": _cadre_label(c.cadre)}, initial="no_objection",
-                choices=[("no_objection", _("无不同意见")), ("objection", _("有不同意见"))])
+                label=_("廉政意见：%(label)s") % {"label": _cadre_label(c.cadre)},
+                initial="no_objection",
+                choices=[("no_objection", _("无不同意见")), ("objection", _("有不同意见"))],
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -290,11 +351,14 @@ class RoundPublishForm(TaskForm):
     """发布公示 of a round: one notice listing every selected cadre (DOMAIN.md §6, §7)."""
 
     actions = [SUBMIT]
-    notice_title = forms.CharField(label=gettext_lazy("公示标题"), max_length=200, required=False,
-                                   help_text=gettext_lazy("留空则为“关于拟选派挂职锻炼干部人选的公示”"))
+    notice_title = forms.CharField(
+        label=gettext_lazy("公示标题"), max_length=200, required=False, help_text=gettext_lazy("留空则为“关于拟选派挂职锻炼干部人选的公示”")
+    )
     notice_start = forms.DateField(label=gettext_lazy("公示开始日期"))
     notice_days = forms.IntegerField(label=gettext_lazy("公示期（工作日）"), min_value=1, max_value=30)
-    notice_contact = forms.CharField(label=gettext_lazy("受理异议的方式"), max_length=300, help_text=gettext_lazy("电话、地址或邮箱，将印在公示上"))
+    notice_contact = forms.CharField(
+        label=gettext_lazy("受理异议的方式"), max_length=300, help_text=gettext_lazy("电话、地址或邮箱，将印在公示上")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -378,9 +442,13 @@ class TermAssessmentForm(TaskForm):
     """挂职期满考核 by the host unit (DOMAIN.md §5): grade and comments, recorded on the cadre."""
 
     actions = [SUBMIT]
-    term_grade = forms.ChoiceField(label=gettext_lazy("考核等次"), choices=[
-        (g, AssessmentGrade(g).label) for g in (AssessmentGrade.EXCELLENT, AssessmentGrade.COMPETENT,
-                                                AssessmentGrade.BASIC, AssessmentGrade.INCOMPETENT)])
+    term_grade = forms.ChoiceField(
+        label=gettext_lazy("考核等次"),
+        choices=[
+            (g, AssessmentGrade(g).label)
+            for g in (AssessmentGrade.EXCELLENT, AssessmentGrade.COMPETENT, AssessmentGrade.BASIC, AssessmentGrade.INCOMPETENT)
+        ],
+    )
     term_comments = forms.CharField(label=gettext_lazy("考核评语"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
 
     def clean(self):

@@ -6,6 +6,7 @@ where the round stands; these rows are the round's register, written only by the
 service tasks (``secondments.ops``) in the same transaction as the step that caused them, so the
 pages can list nominations, candidates and results with plain queries.
 """
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,8 +16,9 @@ from permissions.models import Unit
 class Round(models.Model):
     """The plan of a round (its parameters are [default]s set per round, DOMAIN.md §5)."""
 
-    instance = models.OneToOneField("workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT,
-                                    related_name="secondment_round")
+    instance = models.OneToOneField(
+        "workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="secondment_round"
+    )
     organiser = models.ForeignKey(Unit, verbose_name=_("组织单位"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("选派计划名称"), max_length=100)
     places = models.PositiveSmallIntegerField(_("选派名额"))
@@ -109,13 +111,16 @@ class Candidate(models.Model):
     failures = models.JSONField(_("不符合条件的理由"), default=list, blank=True)
     checked_on = models.DateField(_("资格审查日期"), null=True, blank=True)
     rank = models.PositiveSmallIntegerField(_("排序"), null=True, blank=True)
-    position = models.ForeignKey(Position, verbose_name=_("拟任挂职岗位"), null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="candidates")
+    position = models.ForeignKey(
+        Position, verbose_name=_("拟任挂职岗位"), null=True, blank=True, on_delete=models.PROTECT, related_name="candidates"
+    )
     integrity = models.CharField(_("廉政意见"), max_length=20, blank=True)
-    secondment = models.OneToOneField("records.Secondment", verbose_name=_("挂职记录"), null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="candidacy")
-    introduction_letter = models.ForeignKey("documents.IssuedDocument", verbose_name=_("介绍信"), null=True, blank=True,
-                                            on_delete=models.PROTECT, related_name="+")
+    secondment = models.OneToOneField(
+        "records.Secondment", verbose_name=_("挂职记录"), null=True, blank=True, on_delete=models.SET_NULL, related_name="candidacy"
+    )
+    introduction_letter = models.ForeignKey(
+        "documents.IssuedDocument", verbose_name=_("介绍信"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recalled_on = models.DateField(_("提前召回日期"), null=True, blank=True)
     recall_reason = models.CharField(_("召回原因"), max_length=500, blank=True)
     term_comments = models.TextField(_("期满考核评语"), blank=True)

@@ -3,6 +3,7 @@
 Each one writes the round's register (``secondments.models``) in the transaction of the step that
 led to it; they are called only by the diagram ``bpmn/secondment_selection.bpmn``.
 """
+
 import datetime
 
 from django.utils import timezone
@@ -22,8 +23,17 @@ from workflows.sandbox import register_service
 from . import eligibility, issuing
 from .models import Candidate, CandidateStatus, Invitation, InvitationStatus, Position, Round
 
-PLAN_KEYS = ("round_title", "positions", "places", "term_months", "term_start", "nomination_deadline",
-             "nomination_closes_at", "invited_unit_ids", "criteria")
+PLAN_KEYS = (
+    "round_title",
+    "positions",
+    "places",
+    "term_months",
+    "term_start",
+    "nomination_deadline",
+    "nomination_closes_at",
+    "invited_unit_ids",
+    "criteria",
+)
 
 
 def _round(instance_id, lock=False):
@@ -44,37 +54,59 @@ def open_round(task_data, /, *, instance_id):
     instance = ProcessInstance.objects.select_related("nominating_unit").get(pk=instance_id)
     organiser = instance.nominating_unit
     round_ = Round.objects.create(
-        instance=instance, organiser=organiser, title=task_data["round_title"], places=task_data["places"],
-        term_months=task_data["term_months"], term_start=datetime.date.fromisoformat(task_data["term_start"]),
+        instance=instance,
+        organiser=organiser,
+        title=task_data["round_title"],
+        places=task_data["places"],
+        term_months=task_data["term_months"],
+        term_start=datetime.date.fromisoformat(task_data["term_start"]),
         nomination_deadline=datetime.date.fromisoformat(task_data["nomination_deadline"]),
-        notice_required=bool(task_data.get("notice_required")), criteria=task_data["criteria"],
+        notice_required=bool(task_data.get("notice_required")),
+        criteria=task_data["criteria"],
     )
-    Position.objects.bulk_create([
-        Position(round=round_, code=p["code"], host_unit_id=p["host_unit_id"], title=p["title"], places=p["places"])
-        for p in task_data["positions"]])
+    Position.objects.bulk_create(
+        [
+            Position(round=round_, code=p["code"], host_unit_id=p["host_unit_id"], title=p["title"], places=p["places"])
+            for p in task_data["positions"]
+        ]
+    )
     Invitation.objects.bulk_create([Invitation(round=round_, unit_id=unit_id) for unit_id in task_data["invited_unit_ids"]])
     area = routing.area_of(organiser)
     route = routing.bodies(area)
-    route.update(review_unit_id=organiser.pk, publicity_unit_id=organiser.pk,
-                 issuer_unit_id=organiser.pk if organiser.document_prefix else route["issuer_unit_id"], round_id=round_.pk)
+    route.update(
+        review_unit_id=organiser.pk,
+        publicity_unit_id=organiser.pk,
+        issuer_unit_id=organiser.pk if organiser.document_prefix else route["issuer_unit_id"],
+        round_id=round_.pk,
+    )
     return route
 
 
 @register_service("secondments.record_nomination")
 def record_nomination(task_data, /, *, instance_id, unit_id, decision, candidate_ids, recommendation=""):
     """A unit's answer to the call: its nominees (waiting for the unit leadership) or none."""
-    invitation = (Invitation.objects.select_for_update(of=("self",)).select_related("round")
-                  .get(round__instance_id=instance_id, unit_id=unit_id))
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("round").get(round__instance_id=instance_id, unit_id=unit_id)
+    )
     Candidate.objects.filter(invitation=invitation, status=CandidateStatus.PROPOSED).delete()  # a resubmission replaces
     if decision == "none":
         invitation.status, invitation.answered_at = InvitationStatus.NONE, timezone.now()
         invitation.save(update_fields=["status", "answered_at"])
         return {"nominated": 0}
     today = clock.today()
-    Candidate.objects.bulk_create([
-        Candidate(round=invitation.round, invitation=invitation, cadre_id=cadre_id, recommendation=recommendation or "",
-                  status=CandidateStatus.PROPOSED, checked_on=today)
-        for cadre_id in candidate_ids])
+    Candidate.objects.bulk_create(
+        [
+            Candidate(
+                round=invitation.round,
+                invitation=invitation,
+                cadre_id=cadre_id,
+                recommendation=recommendation or "",
+                status=CandidateStatus.PROPOSED,
+                checked_on=today,
+            )
+            for cadre_id in candidate_ids
+        ]
+    )
     invitation.status = InvitationStatus.NOMINATED
     invitation.save(update_fields=["status"])
     return {"nominated": len(candidate_ids)}
@@ -189,8 +221,12 @@ def close_objection(task_data, /, *, instance_id, objection_id, candidate_id, ou
         issuer = Unit.objects.get(pk=task_data["route"]["issuer_unit_id"])
         objection.clarification = issue_clarification(objection, finding, issuer, cadre=candidate.cadre)
     objection.save()
-    return {"objection_id": objection.pk, "outcome": outcome, "candidate_id": candidate.pk,
-            "clarification_document_id": objection.clarification_id}
+    return {
+        "objection_id": objection.pk,
+        "outcome": outcome,
+        "candidate_id": candidate.pk,
+        "clarification_document_id": objection.clarification_id,
+    }
 
 
 @register_service("secondments.drop_candidate")
@@ -221,7 +257,8 @@ def record_recall(task_data, /, *, instance_id, secondment_id, recalled_on, reas
 def record_assessment(task_data, /, *, instance_id, secondment_id, grade, comments):
     """挂职期满考核 (DOMAIN.md §5): the result goes back to the cadre's record and the home unit."""
     candidate = Candidate.objects.select_related("secondment__host_unit", "cadre__unit", "round__instance").get(
-        secondment_id=secondment_id, round__instance_id=instance_id)
+        secondment_id=secondment_id, round__instance_id=instance_id
+    )
     secondment = candidate.secondment
     secondment.assessment_grade = grade
     secondment.ended_on = secondment.ended_on or secondment.planned_end
@@ -230,7 +267,15 @@ def record_assessment(task_data, /, *, instance_id, secondment_id, grade, commen
     candidate.save(update_fields=["term_comments"])
     home = candidate.cadre.unit
     people = policy.holders_of(Role.NOMINATOR, home) + policy.holders_of(Role.UNIT_LEADER, home) + [candidate.round.instance.started_by]
-    notify(list(dict.fromkeys(people)), _("%(key)s：%(name)s同志在%(host)s挂职期满考核为%(grade)s，已记入干部档案") % {
-        "key": candidate.round.instance.business_key, "name": candidate.cadre.name, "host": secondment.host_unit.name,
-        "grade": secondment.get_assessment_grade_display()}, candidate.round.instance)
+    notify(
+        list(dict.fromkeys(people)),
+        _("%(key)s：%(name)s同志在%(host)s挂职期满考核为%(grade)s，已记入干部档案")
+        % {
+            "key": candidate.round.instance.business_key,
+            "name": candidate.cadre.name,
+            "host": secondment.host_unit.name,
+            "grade": secondment.get_assessment_grade_display(),
+        },
+        candidate.round.instance,
+    )
     return {"secondment_id": secondment.pk, "grade": grade}

@@ -4,6 +4,7 @@ a plan parameter [default], set when the organisation department opens it).
 The plan is the start data of the case: a round has no subject cadre and its first step is the
 units' nominations, so the plan is validated here before ``workflows.services.start_process``.
 """
+
 import datetime
 import json
 import re
@@ -52,8 +53,11 @@ class PositionsField(forms.JSONField):
 
     def prepare_value(self, value):
         if isinstance(value, list):
-            return "\n".join(f'{p.get("host_unit_code") or p.get("host_unit", "")}｜{p.get("title", "")}｜{p.get("places", 1)}'
-                             for p in value if isinstance(p, dict))
+            return "\n".join(
+                f"{p.get('host_unit_code') or p.get('host_unit', '')}｜{p.get('title', '')}｜{p.get('places', 1)}"
+                for p in value
+                if isinstance(p, dict)
+            )
         return value
 
 
@@ -84,8 +88,13 @@ class PlanForm(TaskForm):
     round_title = forms.CharField(label=gettext_lazy("选派计划名称"), max_length=100)
     positions = PositionsField(label=gettext_lazy("挂职单位和岗位"), help_text=gettext_lazy("每行一个岗位：单位代码或名称｜岗位名称｜名额"))
     places = forms.IntegerField(label=gettext_lazy("选派名额"), min_value=1, max_value=MAX_PLACES)
-    term_months = forms.IntegerField(label=gettext_lazy("挂职期限（月）"), min_value=TERM_MONTHS[0], max_value=TERM_MONTHS[1],
-                                     initial=12, help_text=gettext_lazy("1至2年"))
+    term_months = forms.IntegerField(
+        label=gettext_lazy("挂职期限（月）"),
+        min_value=TERM_MONTHS[0],
+        max_value=TERM_MONTHS[1],
+        initial=12,
+        help_text=gettext_lazy("1至2年"),
+    )
     term_start = forms.DateField(label=gettext_lazy("挂职开始日期"))
     nomination_deadline = forms.DateField(label=gettext_lazy("推荐截止日期"), help_text=gettext_lazy("当日24时截止"))
     invited_unit_ids = forms.MultipleChoiceField(label=gettext_lazy("推荐单位"), choices=(), widget=forms.CheckboxSelectMultiple)
@@ -93,8 +102,14 @@ class PlanForm(TaskForm):
     rank_min = forms.ChoiceField(label=gettext_lazy("职级范围（自）"), choices=LEVEL_CHOICES, initial=RankLevel.NONE)
     rank_max = forms.ChoiceField(label=gettext_lazy("职级范围（至）"), choices=LEVEL_CHOICES, initial=RankLevel.COUNTY_PRINCIPAL)
     min_work_years = forms.IntegerField(label=gettext_lazy("参加工作年限不少于（年）"), min_value=0, max_value=40, initial=3)
-    min_grade = forms.ChoiceField(label=gettext_lazy("最近一次年度考核不低于"), initial=AssessmentGrade.COMPETENT, choices=[
-        (AssessmentGrade.COMPETENT, AssessmentGrade.COMPETENT.label), (AssessmentGrade.EXCELLENT, AssessmentGrade.EXCELLENT.label)])
+    min_grade = forms.ChoiceField(
+        label=gettext_lazy("最近一次年度考核不低于"),
+        initial=AssessmentGrade.COMPETENT,
+        choices=[
+            (AssessmentGrade.COMPETENT, AssessmentGrade.COMPETENT.label),
+            (AssessmentGrade.EXCELLENT, AssessmentGrade.EXCELLENT.label),
+        ],
+    )
 
     def __init__(self, *args, organiser=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,8 +118,13 @@ class PlanForm(TaskForm):
         self.fields["invited_unit_ids"].choices = [(str(u.pk), u.name) for u in units]
         for level in ROUND_LEVELS:
             self.fields[f"age_limit_{level}"] = forms.IntegerField(
-                label=_("年龄上限：%(level)s") % {"level": RankLevel(level).label}, required=False, min_value=18, max_value=65,
-                initial=DEFAULT_AGE_LIMITS.get(level), help_text=_("周岁，留空为不限"))
+                label=_("年龄上限：%(level)s") % {"level": RankLevel(level).label},
+                required=False,
+                min_value=18,
+                max_value=65,
+                initial=DEFAULT_AGE_LIMITS.get(level),
+                help_text=_("周岁，留空为不限"),
+            )
 
     def clean_positions(self):
         raw = self.cleaned_data.get("positions")
@@ -116,8 +136,9 @@ class PlanForm(TaskForm):
                 raise forms.ValidationError(_("第%(n)s个岗位格式不正确") % {"n": i})
             unit = _find_unit(item.get("host_unit_id") or item.get("host_unit"))
             if unit is None:
-                raise forms.ValidationError(_("第%(n)s个岗位：找不到挂职单位“%(ref)s”") % {
-                    "n": i, "ref": item.get("host_unit_id") or item.get("host_unit") or ""})
+                raise forms.ValidationError(
+                    _("第%(n)s个岗位：找不到挂职单位“%(ref)s”") % {"n": i, "ref": item.get("host_unit_id") or item.get("host_unit") or ""}
+                )
             title = str(item.get("title") or "").strip()
             if not title or len(title) > 100:
                 raise forms.ValidationError(_("第%(n)s个岗位：请填写岗位名称（不超过100字）") % {"n": i})
@@ -127,8 +148,16 @@ class PlanForm(TaskForm):
                 places = 0
             if not 1 <= places <= MAX_PLACES:
                 raise forms.ValidationError(_("第%(n)s个岗位：名额应为1至%(max)s") % {"n": i, "max": MAX_PLACES})
-            positions.append({"code": f"P{i}", "host_unit_id": unit.pk, "host_unit_code": unit.code,
-                              "host_unit_name": unit.name, "title": title, "places": places})
+            positions.append(
+                {
+                    "code": f"P{i}",
+                    "host_unit_id": unit.pk,
+                    "host_unit_code": unit.code,
+                    "host_unit_name": unit.name,
+                    "title": title,
+                    "places": places,
+                }
+            )
         return positions
 
     def clean_nomination_deadline(self):
@@ -144,12 +173,16 @@ class PlanForm(TaskForm):
     def clean(self):
         cleaned = super().clean()
         if self.organiser is not None and self.organiser.kind != UnitKind.ORGANISATION_DEPT:
-            raise forms.ValidationError(_("挂职选派计划由组织部门开启，“%(unit)s”不是组织部门") % {"unit": self.organiser.name},
-                                        code="not_organisation_dept")
+            raise forms.ValidationError(
+                _("挂职选派计划由组织部门开启，“%(unit)s”不是组织部门") % {"unit": self.organiser.name}, code="not_organisation_dept"
+            )
         positions, places = cleaned.get("positions"), cleaned.get("places")
         if positions and places and sum(p["places"] for p in positions) < places:
-            self.add_error("places", _("选派名额（%(places)s名）多于各岗位名额之和（%(total)s名）") % {
-                "places": places, "total": sum(p["places"] for p in positions)})
+            self.add_error(
+                "places",
+                _("选派名额（%(places)s名）多于各岗位名额之和（%(total)s名）")
+                % {"places": places, "total": sum(p["places"] for p in positions)},
+            )
         deadline, start = cleaned.get("nomination_deadline"), cleaned.get("term_start")
         if deadline and start and start <= deadline:
             self.add_error("term_start", _("挂职开始日期应在推荐截止日期之后"))
@@ -175,8 +208,12 @@ class PlanForm(TaskForm):
             "notice_required": bool(c["notice_required"]),
             "criteria": build_criteria(
                 age_limits={level: c.get(f"age_limit_{level}") for level in ROUND_LEVELS},
-                rank_min=c["rank_min"], rank_max=c["rank_max"], min_work_years=c["min_work_years"],
-                min_grade=c["min_grade"], age_as_of=deadline),
+                rank_min=c["rank_min"],
+                rank_max=c["rank_max"],
+                min_work_years=c["min_work_years"],
+                min_grade=c["min_grade"],
+                age_as_of=deadline,
+            ),
         }
 
 

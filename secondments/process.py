@@ -1,5 +1,6 @@
 """The secondment selection's declaration (挂职锻炼, DOMAIN.md §5). Its case record is the round
 (``secondments.models.Round``), written by the diagram's service operations."""
+
 from notices.desk import pending_objection_extra
 from permissions.models import Unit
 from records.models import Cadre
@@ -39,30 +40,45 @@ def positions_text(value):
     )
 
 
-SECONDMENT_SELECTION = process_types.register(process_types.ProcessType(
-    process_id="secondment_selection",
-    key_prefix="GZ",
-    forms={
-        START_EVENT: PlanForm,
-        "Task_nominate": forms.NominationForm,
-        "Task_unit_confirm": forms.UnitConfirmationForm,
-        "Task_select": forms.SelectionForm,
-        "Task_integrity": forms.IntegrityForm,
-        "Task_publish": forms.RoundPublishForm,
-        "Task_verify": forms.RoundVerificationForm,
-        "Task_objection_decision": forms.ObjectionDecisionForm,
-        "Task_approve": forms.ApprovalForm,
-        "Task_term_assessment": forms.TermAssessmentForm,
-    },
-    services=frozenset({
-        "secondments.open_round", "secondments.record_nomination", "secondments.confirm_nomination", "secondments.mark_late",
-        "secondments.close_call", "secondments.record_check", "secondments.record_selection", "secondments.record_integrity",
-        "secondments.publish_notice", "secondments.close_objection", "secondments.drop_candidate", "secondments.dispatch",
-        "secondments.record_recall", "secondments.record_assessment", "notices.pending_objections",
-    }),
-    case_record=RoundRecord(),
-    documents=("notice", "selection_notice", "introduction_letter", "clarification_letter"),
-    step_extras={"Task_verify": pending_objection_extra},
-    field_names={"candidate_ids": cadre_names, "invited_unit_ids": unit_names, "objection_candidate_id": candidate_names},
-    field_texts={"positions": positions_text},
-))
+SECONDMENT_SELECTION = process_types.register(
+    process_types.ProcessType(
+        process_id="secondment_selection",
+        key_prefix="GZ",
+        forms={
+            START_EVENT: PlanForm,
+            "Task_nominate": forms.NominationForm,
+            "Task_unit_confirm": forms.UnitConfirmationForm,
+            "Task_select": forms.SelectionForm,
+            "Task_integrity": forms.IntegrityForm,
+            "Task_publish": forms.RoundPublishForm,
+            "Task_verify": forms.RoundVerificationForm,
+            "Task_objection_decision": forms.ObjectionDecisionForm,
+            "Task_approve": forms.ApprovalForm,
+            "Task_term_assessment": forms.TermAssessmentForm,
+        },
+        services=frozenset(
+            {
+                "secondments.open_round",
+                "secondments.record_nomination",
+                "secondments.confirm_nomination",
+                "secondments.mark_late",
+                "secondments.close_call",
+                "secondments.record_check",
+                "secondments.record_selection",
+                "secondments.record_integrity",
+                "secondments.publish_notice",
+                "secondments.close_objection",
+                "secondments.drop_candidate",
+                "secondments.dispatch",
+                "secondments.record_recall",
+                "secondments.record_assessment",
+                "notices.pending_objections",
+            }
+        ),
+        case_record=RoundRecord(),
+        documents=("notice", "selection_notice", "introduction_letter", "clarification_letter"),
+        step_extras={"Task_verify": pending_objection_extra},
+        field_names={"candidate_ids": cadre_names, "invited_unit_ids": unit_names, "objection_candidate_id": candidate_names},
+        field_texts={"positions": positions_text},
+    )
+)

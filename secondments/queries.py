@@ -1,4 +1,5 @@
 """Read-only views of a round for the workspace pages (the generic case page can include them)."""
+
 from django.utils.translation import gettext as _
 
 from workflows.models import HumanTask
@@ -25,21 +26,26 @@ def nomination_status(case):
     units = []
     for invitation in round_.invitations.select_related("unit").prefetch_related("candidates__cadre"):
         task = open_steps.get(invitation.unit_id)
-        units.append({
-            "unit": invitation.unit,
-            "status": invitation.status,
-            "label": invitation.get_status_display(),
-            "answered": invitation.answered,
-            "late": invitation.status == InvitationStatus.LATE,
-            "answered_at": invitation.answered_at,
-            "waiting_on": task.name if task is not None else "",
-            "task": task,
-            "candidates": [{"cadre": c.cadre, "status": c.status, "label": c.get_status_display(), "failures": c.failures}
-                           for c in invitation.candidates.all()],
-        })
+        units.append(
+            {
+                "unit": invitation.unit,
+                "status": invitation.status,
+                "label": invitation.get_status_display(),
+                "answered": invitation.answered,
+                "late": invitation.status == InvitationStatus.LATE,
+                "answered_at": invitation.answered_at,
+                "waiting_on": task.name if task is not None else "",
+                "task": task,
+                "candidates": [
+                    {"cadre": c.cadre, "status": c.status, "label": c.get_status_display(), "failures": c.failures}
+                    for c in invitation.candidates.all()
+                ],
+            }
+        )
     counts = {status: sum(1 for u in units if u["status"] == status) for status in InvitationStatus.values}
     closed = not open_steps and round_.invitations.exclude(
-        status__in=[InvitationStatus.INVITED, InvitationStatus.NOMINATED, InvitationStatus.RETURNED]).count() == len(units)
+        status__in=[InvitationStatus.INVITED, InvitationStatus.NOMINATED, InvitationStatus.RETURNED]
+    ).count() == len(units)
     return {
         "round": round_,
         "deadline": round_.nomination_deadline,
@@ -47,10 +53,11 @@ def nomination_status(case):
         "units": units,
         "counts": counts,
         "answered": sum(1 for u in units if u["answered"]),
-        "reported_candidates": sum(1 for u in units for c in u["candidates"]
-                                   if c["status"] not in (CandidateStatus.PROPOSED, CandidateStatus.LAPSED)),
-        "summary": _("已报送%(answered)s个单位，共%(invited)s个单位") % {
-            "answered": sum(1 for u in units if u["answered"]), "invited": len(units)},
+        "reported_candidates": sum(
+            1 for u in units for c in u["candidates"] if c["status"] not in (CandidateStatus.PROPOSED, CandidateStatus.LAPSED)
+        ),
+        "summary": _("已报送%(answered)s个单位，共%(invited)s个单位")
+        % {"answered": sum(1 for u in units if u["answered"]), "invited": len(units)},
     }
 
 
@@ -59,5 +66,6 @@ def candidates(case):
     round_ = round_of(case)
     if round_ is None:
         return []
-    return list(round_.candidates.select_related("cadre__unit", "invitation__unit", "position__host_unit", "secondment",
-                                                 "introduction_letter"))
+    return list(
+        round_.candidates.select_related("cadre__unit", "invitation__unit", "position__host_unit", "secondment", "introduction_letter")
+    )

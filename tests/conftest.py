@@ -5,6 +5,7 @@
   or skipping, so a misconfigured CI cannot go green without testing PostgreSQL.
 - ``artifacts_dir``: ``test-artifacts/`` (gitignored) for screenshots, rendered PNGs/PDFs.
 """
+
 from pathlib import Path
 
 import pytest

@@ -1,4 +1,5 @@
 """Small builders for tests: a unit tree, users with grants, cadres, deployed test diagrams."""
+
 import datetime
 from pathlib import Path
 
@@ -21,8 +22,7 @@ def small_tree():
     other_county = unit("C-BF", "宝丰县委", UnitLevel.COUNTY, UnitKind.PARTY_COMMITTEE, city)
     township = unit("C-LS-QT", "琴台街道", UnitLevel.TOWNSHIP, UnitKind.TOWNSHIP, county)
     other_township = unit("C-BF-CG", "城关镇", UnitLevel.TOWNSHIP, UnitKind.TOWNSHIP, other_county)
-    return {"city": city, "county": county, "other_county": other_county,
-            "township": township, "other_township": other_township}
+    return {"city": city, "county": county, "other_county": other_county, "township": township, "other_township": other_township}
 
 
 def user(username, *grants, **extra):
@@ -35,8 +35,9 @@ def user(username, *grants, **extra):
 
 
 def cadre(name, on_unit, **fields):
-    defaults = dict(sex="male", birth_date=datetime.date(1985, 5, 1), work_start_date=datetime.date(2008, 7, 1),
-                    current_post="科员", rank_level="none")
+    defaults = dict(
+        sex="male", birth_date=datetime.date(1985, 5, 1), work_start_date=datetime.date(2008, 7, 1), current_post="科员", rank_level="none"
+    )
     defaults.update(fields)
     return Cadre.objects.create(name=name, unit=on_unit, **defaults)
 
@@ -56,9 +57,11 @@ def _test_process_types():
         deeds = forms.CharField(required=False)
 
     if process_types.get("test_two_lanes") is None:
-        process_types.register(process_types.ProcessType(
-            process_id="test_two_lanes", key_prefix="TTL",
-            forms={"Task_submit": SubmitForm, "Task_approve": OpinionForm}))
+        process_types.register(
+            process_types.ProcessType(
+                process_id="test_two_lanes", key_prefix="TTL", forms={"Task_submit": SubmitForm, "Task_approve": OpinionForm}
+            )
+        )
 
 
 def deploy_test_diagrams(*names):

@@ -1,6 +1,7 @@
 """Helpers of the fault tests (tests/test_faults_pg.py): cases of the test diagram, timer workers
 as real ``manage.py run_worker`` processes on the test database, the consistency check of an
 instance (state ⇔ task projection ⇔ history), killing a database connection from outside."""
+
 import datetime
 import os
 import signal
@@ -20,8 +21,8 @@ from workflows.models import HistoryAction, HistoryEvent, HumanTask, InstanceSta
 
 ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
-PAST_DEADLINE = "2030-01-01T00:00:00+08:00"   # the boundary timer of the approval step
-WORKER_NOW = "2030-01-02T00:00+08:00"         # the worker's clock: every deadline above is due
+PAST_DEADLINE = "2030-01-01T00:00:00+08:00"  # the boundary timer of the approval step
+WORKER_NOW = "2030-01-02T00:00+08:00"  # the worker's clock: every deadline above is due
 
 
 def test_database_url():
@@ -34,8 +35,7 @@ def test_database_url():
 
 def psycopg_conninfo():
     s = connection.settings_dict
-    return {"host": s["HOST"], "port": s["PORT"], "user": s["USER"], "password": s["PASSWORD"] or None,
-            "dbname": s["NAME"]}
+    return {"host": s["HOST"], "port": s["PORT"], "user": s["USER"], "password": s["PASSWORD"] or None, "dbname": s["NAME"]}
 
 
 def world(approvers=1, nominators=1):
@@ -51,8 +51,9 @@ def start_cases(tree, nominator, count, *, submit=False, deadline=PAST_DEADLINE)
     """``count`` cases waiting at 填报 (or, with ``submit``, at 审批 with its boundary timer)."""
     cases = []
     for _ in range(count):
-        case = services.start_process(nominator, "test_two_lanes", unit=tree["township"],
-                                      data={"approving_unit_id": tree["county"].pk, "approve_deadline": deadline})
+        case = services.start_process(
+            nominator, "test_two_lanes", unit=tree["township"], data={"approving_unit_id": tree["county"].pk, "approve_deadline": deadline}
+        )
         if submit:
             services.complete_task(nominator, HumanTask.objects.get(instance=case).pk)
         cases.append(case.pk)
@@ -73,8 +74,7 @@ def inconsistencies(instance_id):
     projected = set(HumanTask.objects.filter(instance=instance).values_list("task_uuid", flat=True))
     if ready != projected:
         problems.append(f"ready tasks {ready} != projected {projected}")
-    expected_status = (InstanceStatus.COMPLETED if workflow.is_completed()
-                       else InstanceStatus.RUNNING if ready else InstanceStatus.WAITING)
+    expected_status = InstanceStatus.COMPLETED if workflow.is_completed() else InstanceStatus.RUNNING if ready else InstanceStatus.WAITING
     if instance.status != expected_status:
         problems.append(f"status {instance.status} but the state says {expected_status}")
     due = engine.next_timer_due(workflow) if not workflow.is_completed() else None
@@ -90,15 +90,22 @@ def timer_events(instance_ids):
     """instance id → number of TIMER history events."""
     counts = dict.fromkeys(instance_ids, 0)
     for instance_id in HistoryEvent.objects.filter(instance_id__in=instance_ids, action=HistoryAction.TIMER).values_list(
-            "instance_id", flat=True):
+        "instance_id", flat=True
+    ):
         counts[instance_id] += 1
     return counts
 
 
 def worker_env():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(DATABASE_URL=test_database_url(), MERITFLOW_ENV="test", MERITFLOW_ALLOW_CLOCK_OVERRIDE="1",
-               LOG_LEVEL="WARNING", DB_CONN_MAX_AGE="0", PYTHONUNBUFFERED="1")
+    env.update(
+        DATABASE_URL=test_database_url(),
+        MERITFLOW_ENV="test",
+        MERITFLOW_ALLOW_CLOCK_OVERRIDE="1",
+        LOG_LEVEL="WARNING",
+        DB_CONN_MAX_AGE="0",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -106,7 +113,11 @@ def start_worker(*extra):
     """A real timer worker process (``manage.py run_worker --now …``) on the test database."""
     return subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--now", WORKER_NOW, *extra],
-        cwd=ROOT, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=worker_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
 
@@ -136,8 +147,10 @@ def wait_for_other_connections(count, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            )
             if cursor.fetchone()[0] >= count:
                 return
         time.sleep(0.05)

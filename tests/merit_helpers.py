@@ -1,4 +1,5 @@
 """Shared steps for the merit-citation tests: demo users acting through the service layer."""
+
 import datetime
 from zoneinfo import ZoneInfo
 
@@ -50,7 +51,10 @@ def nomination(award_kind="commendation", deed_reference="", **extra):
     return {
         "award_kind": award_kind,
         "deeds": "在2026年汛期防汛抢险中连续奋战七昼夜，组织转移群众三百余人，无一伤亡，表现突出。",
-        "period_from": "2026-07-01", "period_to": "2026-08-31", "deed_reference": deed_reference, **extra,
+        "period_from": "2026-07-01",
+        "period_to": "2026-08-31",
+        "deed_reference": deed_reference,
+        **extra,
     }
 
 
@@ -61,19 +65,28 @@ def start_and_nominate(nominator, unit_code, subject, **nomination_fields):
 
 
 def unit_decides(leader, case):
-    services.complete_task(person(leader), task_of(case, "Task_unit_decision").pk,
-                           data={"meeting_date": "2026-09-01", "attendees": "党委书记、镇长、副书记等7人"}, opinion="经集体研究，同意推荐")
+    services.complete_task(
+        person(leader),
+        task_of(case, "Task_unit_decision").pk,
+        data={"meeting_date": "2026-09-01", "attendees": "党委书记、镇长、副书记等7人"},
+        opinion="经集体研究，同意推荐",
+    )
     return refresh(case)
 
 
-def to_publish(subject, *, nominator="ls_qt_jbr", unit_code="HA-PDS-LS-QT", leader="ls_qt_ld", discipline="ls_jw",
-               reviewer="ls_sh", **fields):
+def to_publish(
+    subject, *, nominator="ls_qt_jbr", unit_code="HA-PDS-LS-QT", leader="ls_qt_ld", discipline="ls_jw", reviewer="ls_sh", **fields
+):
     """Nominate → unit decision → integrity → review: the case waits at 发布公示."""
     from workflows import services as _services
 
     case = start_and_nominate(nominator, unit_code, subject, **fields)
-    _services.complete_task(person(leader), task_of(case, "Task_unit_decision").pk,
-                            data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"}, opinion="同意推荐")
+    _services.complete_task(
+        person(leader),
+        task_of(case, "Task_unit_decision").pk,
+        data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"},
+        opinion="同意推荐",
+    )
     _services.complete_task(person(discipline), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
     _services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
     return refresh(case)

@@ -1,6 +1,7 @@
 """REST API, endpoint by endpoint (issue 5): the happy path, a permission refusal, invalid input
 and a conflict or rule refusal where the endpoint has one. Errors are JSON with ``code`` and
 ``message``; objects of units the caller holds no role on are 404 (no leak)."""
+
 import datetime
 import hashlib
 
@@ -42,11 +43,16 @@ pytestmark = pytest.mark.django_db
 
 def rates(**changes):
     """Settings with other throttle rates (the throttles read them per request)."""
-    return override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **changes}})
+    return override_settings(
+        REST_FRAMEWORK={
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **changes},
+        }
+    )
 
 
 # --------------------------------------------------------------------------- auth
+
 
 def test_token_for_username_and_password_authenticates_later_requests(world):
     client = APIClient()
@@ -59,11 +65,11 @@ def test_token_for_username_and_password_authenticates_later_requests(world):
 
 
 def test_token_refuses_a_wrong_password_and_missing_fields(world):
-    refused = assert_error(anonymous().post("/api/v1/auth/token/", {"username": "ls_qt_ld", "password": "guess"},
-                                            format="json"), 401, "authentication_failed")
+    refused = assert_error(
+        anonymous().post("/api/v1/auth/token/", {"username": "ls_qt_ld", "password": "guess"}, format="json"), 401, "authentication_failed"
+    )
     assert refused["message"] == "用户名或密码不正确"
-    invalid = assert_error(anonymous().post("/api/v1/auth/token/", {"username": "ls_qt_ld"}, format="json"),
-                           400, "validation_error")
+    invalid = assert_error(anonymous().post("/api/v1/auth/token/", {"username": "ls_qt_ld"}, format="json"), 400, "validation_error")
     assert list(invalid["errors"]) == ["password"]
 
 
@@ -71,18 +77,23 @@ def test_token_endpoint_is_throttled_per_address_and_per_user_name(world):
     with rates(auth_token="3/min", auth_token_username="6/min"):
         client = anonymous()
         for _ in range(3):
-            assert_error(client.post("/api/v1/auth/token/", {"username": "ls_qt_ld", "password": "x"}), 401,
-                         "authentication_failed")
+            assert_error(client.post("/api/v1/auth/token/", {"username": "ls_qt_ld", "password": "x"}), 401, "authentication_failed")
         throttled = client.post("/api/v1/auth/token/", {"username": "ls_qt_ld", "password": PASSWORD})
         assert_error(throttled, 429, "throttled")
         assert int(throttled["Retry-After"]) > 0
         # Other addresses, same account: the per-account limit (6 attempts in all, the refused one
         # included) still applies.
         for address in ("10.0.0.2", "10.0.0.3"):
-            assert_error(anonymous().post("/api/v1/auth/token/", {"username": "ls_qt_ld", "password": "x"},
-                                          REMOTE_ADDR=address), 401, "authentication_failed")
-        assert_error(anonymous().post("/api/v1/auth/token/", {"username": "LS_QT_LD", "password": PASSWORD},
-                                      REMOTE_ADDR="10.0.0.4"), 429, "throttled")
+            assert_error(
+                anonymous().post("/api/v1/auth/token/", {"username": "ls_qt_ld", "password": "x"}, REMOTE_ADDR=address),
+                401,
+                "authentication_failed",
+            )
+        assert_error(
+            anonymous().post("/api/v1/auth/token/", {"username": "LS_QT_LD", "password": PASSWORD}, REMOTE_ADDR="10.0.0.4"),
+            429,
+            "throttled",
+        )
         # Another account from a fresh address is not affected.
         ok(anonymous().post("/api/v1/auth/token/", {"username": "ls_sh", "password": PASSWORD}, REMOTE_ADDR="10.0.0.5"))
 
@@ -113,12 +124,14 @@ def test_revoking_the_token(world):
 
 # --------------------------------------------------------------------------- process types
 
+
 def test_process_types_are_those_the_caller_may_start(world):
     body = ok(client_for("ls_qt_jbr").get("/api/v1/process-types/"))
     merit = next(t for t in body["results"] if t["key"] == "merit_citation")
     assert merit["version"] == 1 and merit["start_role"] == "nominator"
-    assert merit["start_units"] == [{"id": unit("HA-PDS-LS-QT").pk, "name": "鲁山县琴台街道", "code": "HA-PDS-LS-QT",
-                                     "include_subordinates": False}]
+    assert merit["start_units"] == [
+        {"id": unit("HA-PDS-LS-QT").pk, "name": "鲁山县琴台街道", "code": "HA-PDS-LS-QT", "include_subordinates": False}
+    ]
     kind = merit["start_form"]["properties"]["award_kind"]
     assert kind["enum"] == ["commendation", "merit_3", "merit_2", "merit_1"] and kind["x-enum-labels"]["merit_3"] == "记三等功"
     assert merit["start_form"]["properties"]["deeds"]["maxLength"] == 2000
@@ -128,6 +141,7 @@ def test_process_types_are_those_the_caller_may_start(world):
 
 
 # --------------------------------------------------------------------------- start a case
+
 
 def test_start_with_the_start_form_submits_the_nomination(world):
     response = start(client_for("ls_qt_jbr"), **nomination())
@@ -154,8 +168,7 @@ def test_start_with_invalid_input_creates_nothing(world):
     before = ProcessInstance.objects.count()
     missing = assert_error(start(client, **{**nomination(), "deeds": "太短"}), 400, "validation_error")
     assert "deeds" in missing["errors"]
-    typed = assert_error(start(client, **{**nomination(), "period_from": 20260701, "award_kind": ["x"]}), 400,
-                         "validation_error")
+    typed = assert_error(start(client, **{**nomination(), "period_from": 20260701, "award_kind": ["x"]}), 400, "validation_error")
     assert set(typed["errors"]) == {"period_from", "award_kind"}
     unknown = assert_error(start(client, **{**nomination(), "bonus": 5000}), 400, "validation_error")
     assert unknown["errors"] == {"bonus": ["此环节没有该字段"]}
@@ -163,16 +176,14 @@ def test_start_with_invalid_input_creates_nothing(world):
     assert "business_key" in reserved["errors"]
     assert "process_type" in assert_error(start(client, process_type="no_such_process"), 400, "validation_error")["errors"]
     assert "cadre" in assert_error(start(client, cadre_id=10**12), 400, "validation_error")["errors"]
-    assert "non_field_errors" in assert_error(client.post("/api/v1/processes/", [1, 2], format="json"), 400,
-                                              "validation_error")["errors"]
+    assert "non_field_errors" in assert_error(client.post("/api/v1/processes/", [1, 2], format="json"), 400, "validation_error")["errors"]
     assert ProcessInstance.objects.count() == before
 
 
 def test_start_permission_refusals_and_other_units_cadres(world):
     # A cadre of another county is not the caller's to see: a field error, not a hint that it exists.
     other_county = unit("HA-PDS-BF-TL").cadres.first()
-    assert "cadre" in assert_error(start(client_for("ls_qt_jbr"), other_county.pk, **nomination()), 400,
-                                   "validation_error")["errors"]
+    assert "cadre" in assert_error(start(client_for("ls_qt_jbr"), other_county.pk, **nomination()), 400, "validation_error")["errors"]
     # With a role on the township the county reviewer sees its cadres, but holds no nominator role there.
     reviewer = client_for("ls_sh")
     Grant.objects.create(user=person("ls_sh"), unit=unit("HA-PDS-LS-QT"), role=Role.DISCIPLINE)
@@ -187,8 +198,7 @@ def test_start_for_a_cadre_outside_the_nominating_unit_is_a_rule_refusal(world):
     stranger = unit("HA-PDS-LS-ZGY").cadres.first()
     refused = assert_error(start(client_for("ls_qt_jbr"), stranger.pk, **nomination()), 422, "rule_refused")
     assert refused["reasons"] == ["只能为本单位的干部发起"]
-    explicit = assert_error(start(client_for("ls_qt_jbr"), stranger.pk, unit=unit("HA-PDS-LS-QT").pk, **nomination()),
-                            422, "rule_refused")
+    explicit = assert_error(start(client_for("ls_qt_jbr"), stranger.pk, unit=unit("HA-PDS-LS-QT").pk, **nomination()), 422, "rule_refused")
     assert explicit["reasons"] == ["只能为本单位的干部发起"]
 
 
@@ -242,8 +252,11 @@ def plan_process(world, tmp_path):
         def start_data(self):
             return {"plan_title": self.cleaned_data["title"], "places": self.cleaned_data["places"]}
 
-    process_types.register(process_types.ProcessType(
-        process_id="test_api_plan", key_prefix="TAP", forms={"StartEvent_plan": PlanForm}, generic_steps=frozenset({"Task_do"})))
+    process_types.register(
+        process_types.ProcessType(
+            process_id="test_api_plan", key_prefix="TAP", forms={"StartEvent_plan": PlanForm}, generic_steps=frozenset({"Task_do"})
+        )
+    )
     path = tmp_path / "plan.bpmn"
     path.write_text(PLAN_BPMN, encoding="utf-8")
     deploy_files([path])
@@ -260,19 +273,22 @@ def test_start_a_process_whose_start_event_has_a_form(plan_process):
     body = {"process_type": "test_api_plan", "title": "2026年度计划", "places": 3}
     assert "unit" in assert_error(reviewer.post("/api/v1/processes/", body, format="json"), 400, "validation_error")["errors"]
     zzb = unit("HA-PDS-LS-ZZB").pk
-    assert "cadre" in assert_error(reviewer.post("/api/v1/processes/", {**body, "unit": zzb, "cadre": clean_cadre().pk},
-                                                 format="json"), 400, "validation_error")["errors"]
-    invalid = assert_error(reviewer.post("/api/v1/processes/", {**body, "unit": zzb, "places": 10}, format="json"), 400,
-                           "validation_error")
+    assert (
+        "cadre"
+        in assert_error(
+            reviewer.post("/api/v1/processes/", {**body, "unit": zzb, "cadre": clean_cadre().pk}, format="json"), 400, "validation_error"
+        )["errors"]
+    )
+    invalid = assert_error(reviewer.post("/api/v1/processes/", {**body, "unit": zzb, "places": 10}, format="json"), 400, "validation_error")
     assert list(invalid["errors"]) == ["places"]
-    assert_error(client_for("ls_gs").post("/api/v1/processes/", {**body, "unit": zzb}, format="json"), 403,
-                 "permission_denied")
+    assert_error(client_for("ls_gs").post("/api/v1/processes/", {**body, "unit": zzb}, format="json"), 403, "permission_denied")
     case = ok(reviewer.post("/api/v1/processes/", {**body, "unit": zzb}, format="json"), 201)
     assert case["subject_cadre"] is None and [s["bpmn_id"] for s in case["current_steps"]] == ["Task_do"]
     assert case["history"][0]["action"] == "start"
 
 
 # --------------------------------------------------------------------------- list and read cases
+
 
 def test_case_list_filters_orders_and_pages(world):
     client = client_for("ls_qt_jbr")
@@ -285,8 +301,9 @@ def test_case_list_filters_orders_and_pages(world):
     assert page["count"] == 3 and [c["id"] for c in page["results"]] == [second["id"], first["id"]]
     assert ok(client.get("/api/v1/processes/", {"limit": 2, "offset": 10}))["results"] == []
     assert [c["id"] for c in ok(client.get("/api/v1/processes/", {"cadre": clean_cadre(1).pk}))["results"]] == [second["id"]]
-    assert ok(client.get("/api/v1/processes/", {"process_type": "merit_citation", "status": "running",
-                                                 "started_by_me": "true"}))["count"] == 3
+    assert (
+        ok(client.get("/api/v1/processes/", {"process_type": "merit_citation", "status": "running", "started_by_me": "true"}))["count"] == 3
+    )
     assert ok(client.get("/api/v1/processes/", {"q": first["business_key"]}))["results"][0]["id"] == first["id"]
     assert ok(client.get("/api/v1/processes/", {"ordering": "created_at"}))["results"][0]["id"] == first["id"]
     assert ok(client_for("ls_qt_ld").get("/api/v1/processes/", {"started_by_me": "true"}))["count"] == 0
@@ -323,25 +340,30 @@ def test_ineligible_case_returns_to_the_nominator_with_the_reasons(world):
 
 # --------------------------------------------------------------------------- withdraw, remind, terminate
 
+
 def test_withdraw_by_the_starter(world):
     case = nominate()
     url = f"/api/v1/processes/{case['id']}/withdraw/"
     assert_error(client_for("ls_qt_ld").post(url, {}, format="json"), 403, "permission_denied")
     assert_error(client_for("bf_tl_jbr").post(url, {}, format="json"), 404, "not_found")
-    assert "opinion" in assert_error(client_for("ls_qt_jbr").post(url, {"opinion": "x" * 2001}, format="json"), 400,
-                                     "validation_error")["errors"]
+    assert (
+        "opinion"
+        in assert_error(client_for("ls_qt_jbr").post(url, {"opinion": "x" * 2001}, format="json"), 400, "validation_error")["errors"]
+    )
     withdrawn = ok(client_for("ls_qt_jbr").post(url, {"opinion": "补充附件"}, format="json"))
     assert [s["bpmn_id"] for s in withdrawn["current_steps"]] == ["Task_nominate"]
     assert withdrawn["history"][-1]["action"] == "withdraw"
     # The leader's old task is gone: acting on it now is a conflict, not a 404.
-    assert_error(complete(client_for("ls_qt_ld"), task_id(case, "Task_unit_decision"), meeting_date="2026-09-01",
-                          attendees="x"), 409, "conflict")
+    assert_error(
+        complete(client_for("ls_qt_ld"), task_id(case, "Task_unit_decision"), meeting_date="2026-09-01", attendees="x"), 409, "conflict"
+    )
 
 
 def test_withdraw_after_the_next_step_acted_is_a_rule_refusal(world):
     case = unit_decides(nominate())
-    refused = assert_error(client_for("ls_qt_jbr").post(f"/api/v1/processes/{case['id']}/withdraw/", {}, format="json"),
-                           422, "rule_refused")
+    refused = assert_error(
+        client_for("ls_qt_jbr").post(f"/api/v1/processes/{case['id']}/withdraw/", {}, format="json"), 422, "rule_refused"
+    )
     assert refused["reasons"] == ["下一环节已经办理，不能撤回"]
 
 
@@ -352,13 +374,11 @@ def test_remind_notifies_whoever_holds_the_open_step(world):
     assert Notification.objects.filter(user=person("ls_qt_ld"), text__contains="催办").exists()
     assert_error(client_for("ls_qt_ld").post(url, {}, format="json"), 403, "permission_denied")
     assert_error(client_for("bf_sh").post(url, {}, format="json"), 404, "not_found")
-    assert "text" in assert_error(client_for("ls_qt_jbr").post(url, {"text": ["x"]}, format="json"), 400,
-                                  "validation_error")["errors"]
+    assert "text" in assert_error(client_for("ls_qt_jbr").post(url, {"text": ["x"]}, format="json"), 400, "validation_error")["errors"]
     # A cancelled nomination has no open step to remind.
     draft = ok(start(client_for("ls_qt_jbr"), clean_cadre(1).pk), 201)
     ok(complete(client_for("ls_qt_jbr"), task_id(draft, "Task_nominate"), action="cancel", opinion="不再推荐"))
-    assert_error(client_for("ls_qt_jbr").post(f"/api/v1/processes/{draft['id']}/remind/", {}, format="json"), 422,
-                 "rule_refused")
+    assert_error(client_for("ls_qt_jbr").post(f"/api/v1/processes/{draft['id']}/remind/", {}, format="json"), 422, "rule_refused")
 
 
 def test_terminate_by_an_administrator(world):
@@ -372,6 +392,7 @@ def test_terminate_by_an_administrator(world):
 
 # --------------------------------------------------------------------------- tasks
 
+
 def test_inbox_lists_only_the_callers_tasks_with_filters(world):
     first = nominate()
     second = nominate(cadre_id=clean_cadre(1).pk)
@@ -383,12 +404,20 @@ def test_inbox_lists_only_the_callers_tasks_with_filters(world):
     assert ok(leader.get("/api/v1/tasks/", {"q": second["business_key"]}))["count"] == 1
     assert ok(leader.get("/api/v1/tasks/", {"step": "Task_review"}))["count"] == 0
     assert ok(leader.get("/api/v1/tasks/", {"overdue": "true"}))["count"] == 0
-    assert ok(leader.get("/api/v1/tasks/", {"claimed": "unclaimed", "role": "unit_leader", "process_type": "merit_citation",
-                                            "unit": unit("HA-PDS-LS-QT").pk}))["count"] == 2
+    assert (
+        ok(
+            leader.get(
+                "/api/v1/tasks/",
+                {"claimed": "unclaimed", "role": "unit_leader", "process_type": "merit_citation", "unit": unit("HA-PDS-LS-QT").pk},
+            )
+        )["count"]
+        == 2
+    )
     assert ok(client_for("ls_qt_jbr").get("/api/v1/tasks/"))["count"] == 0  # the nominator is not the leader
     assert ok(client_for("bf_tl_ld").get("/api/v1/tasks/"))["count"] == 0
-    assert set(assert_error(leader.get("/api/v1/tasks/", {"role": "king", "claimed": "x", "ordering": "name"}), 400,
-                            "validation_error")["errors"]) == {"role", "claimed", "ordering"}
+    assert set(
+        assert_error(leader.get("/api/v1/tasks/", {"role": "king", "claimed": "x", "ordering": "name"}), 400, "validation_error")["errors"]
+    ) == {"role", "claimed", "ordering"}
 
 
 def test_task_detail_gives_the_form_schema_and_actions(world):
@@ -399,7 +428,9 @@ def test_task_detail_gives_the_form_schema_and_actions(world):
     assert props["meeting_date"] == {"type": "string", "title": "会议日期", "format": "date"}
     assert props["attendees"]["maxLength"] == 500 and set(task["form"]["required"]) == {"meeting_date", "attendees"}
     assert [(a["code"], a["kind"], a["opinion_required"], a["primary"]) for a in task["actions"]] == [
-        ("approve", "complete", False, True), ("return", "return", True, False)]
+        ("approve", "complete", False, True),
+        ("return", "return", True, False),
+    ]
     assert task["return_targets"] == ["Task_nominate"] and task["complete_via"] is None
     # The nominator sees the task of their case but may not act on it, and is told why.
     seen = ok(client_for("ls_qt_jbr").get(f"/api/v1/tasks/{task['id']}/"))
@@ -412,12 +443,19 @@ def test_draft_keeps_what_was_typed_without_completing(world):
     draft = ok(start(client_for("ls_qt_jbr")), 201)
     task = task_id(draft, "Task_nominate")
     deeds = "在2026年汛期防汛抢险中连续奋战七昼夜（初稿，待补充单位证明）"
-    saved = ok(client_for("ls_qt_jbr").post(f"/api/v1/tasks/{task}/draft/", {"award_kind": "merit_3", "deeds": deeds,
-                                                                            "opinion": "待补充"}, format="json"))
+    saved = ok(
+        client_for("ls_qt_jbr").post(
+            f"/api/v1/tasks/{task}/draft/", {"award_kind": "merit_3", "deeds": deeds, "opinion": "待补充"}, format="json"
+        )
+    )
     assert saved["id"] == task and saved["values"] == {"award_kind": "merit_3", "deeds": deeds, "opinion": "待补充"}
     assert case_of(client_for("ls_qt_jbr"), draft)["history"][-1]["action"] == "draft"
-    assert "award_kind" in assert_error(client_for("ls_qt_jbr").post(f"/api/v1/tasks/{task}/draft/", {"award_kind": "x"},
-                                                                      format="json"), 400, "validation_error")["errors"]
+    assert (
+        "award_kind"
+        in assert_error(
+            client_for("ls_qt_jbr").post(f"/api/v1/tasks/{task}/draft/", {"award_kind": "x"}, format="json"), 400, "validation_error"
+        )["errors"]
+    )
     assert_error(client_for("ls_qt_ld").post(f"/api/v1/tasks/{task}/draft/", {}, format="json"), 403, "permission_denied")
     assert_error(client_for("bf_tl_jbr").post(f"/api/v1/tasks/{task}/draft/", {}, format="json"), 404, "not_found")
     ok(complete(client_for("ls_qt_jbr"), task, **nomination()))
@@ -427,8 +465,16 @@ def test_draft_keeps_what_was_typed_without_completing(world):
 def test_complete_happy_path_and_return(world):
     case = nominate()
     leader = client_for("ls_qt_ld")
-    returned = ok(complete(leader, task_id(case, "Task_unit_decision"), action="return", opinion="请补充事迹材料",
-                           meeting_date="2026-09-01", attendees="党工委班子成员7人"))
+    returned = ok(
+        complete(
+            leader,
+            task_id(case, "Task_unit_decision"),
+            action="return",
+            opinion="请补充事迹材料",
+            meeting_date="2026-09-01",
+            attendees="党工委班子成员7人",
+        )
+    )
     step = returned["current_steps"][0]
     assert step["bpmn_id"] == "Task_nominate" and step["notes"]["return_reason"] == "请补充事迹材料"
     task = ok(client_for("ls_qt_jbr").get(f"/api/v1/tasks/{step['id']}/"))
@@ -446,17 +492,21 @@ def test_complete_refuses_invalid_input_with_field_errors(world):
     assert future["errors"] == {"meeting_date": ["会议日期不能晚于今天"]}
     typed = assert_error(complete(leader, task, meeting_date={"y": 2026}, attendees=7), 400, "validation_error")
     assert set(typed["errors"]) == {"meeting_date", "attendees"}
-    not_offered = assert_error(complete(leader, task, meeting_date="2026-09-01", attendees="x", action="reject"), 400,
-                               "validation_error")
+    not_offered = assert_error(complete(leader, task, meeting_date="2026-09-01", attendees="x", action="reject"), 400, "validation_error")
     assert not_offered["errors"] == {"action": ["请选择一个有效的操作：approve、return"]}
-    unknown = assert_error(complete(leader, task, meeting_date="2026-09-01", attendees="x", eligible=True), 400,
-                           "validation_error")
+    unknown = assert_error(complete(leader, task, meeting_date="2026-09-01", attendees="x", eligible=True), 400, "validation_error")
     assert unknown["errors"] == {"eligible": ["此环节没有该字段"]}
     no_reason = assert_error(complete(leader, task, action="return", meeting_date="2026-09-01"), 400, "validation_error")
     assert list(no_reason["errors"]) == ["opinion"]  # 退回 needs only the reason
-    huge = assert_error(complete(client_for("ls_qt_jbr"), task_id(ok(start(client_for("ls_qt_jbr"), clean_cadre(1).pk),
-                                                                      201), "Task_nominate"),
-                                 **nomination(attachments=[2**70])), 400, "validation_error")
+    huge = assert_error(
+        complete(
+            client_for("ls_qt_jbr"),
+            task_id(ok(start(client_for("ls_qt_jbr"), clean_cadre(1).pk), 201), "Task_nominate"),
+            **nomination(attachments=[2**70]),
+        ),
+        400,
+        "validation_error",
+    )
     assert "attachments" in huge["errors"]
     assert HumanTask.objects.filter(pk=task).exists()  # nothing changed
 
@@ -488,15 +538,17 @@ def test_quota_refusal_is_422_with_the_reason(world):
     """A rule that concerns no single field (the unit's annual quota) is a rule refusal."""
     AwardQuota.objects.create(unit=unit("HA-PDS-LS-QT"), year=2026, limit=0)
     case = integrity(unit_decides(nominate()))
-    refused = assert_error(complete(client_for("ls_sh"), task_id(case, "Task_review"), action="approve"), 422,
-                           "rule_refused")
+    refused = assert_error(complete(client_for("ls_sh"), task_id(case, "Task_review"), action="approve"), 422, "rule_refused")
     assert "名额" in refused["reasons"][0]
 
 
 def test_the_publish_step_is_completed_through_the_notice_endpoint(world):
     case = to_publish()
-    refused = assert_error(complete(client_for("ls_gs"), task_id(case, "Task_publish"), notice_id=1,
-                                    notice_start="2026-09-29", notice_days=5), 422, "rule_refused")
+    refused = assert_error(
+        complete(client_for("ls_gs"), task_id(case, "Task_publish"), notice_id=1, notice_start="2026-09-29", notice_days=5),
+        422,
+        "rule_refused",
+    )
     assert "/api/v1/notices/" in refused["message"]
 
 
@@ -524,6 +576,7 @@ def test_claim_and_release(world):
 
 # --------------------------------------------------------------------------- notices and objections
 
+
 def test_publish_a_notice(world):
     first, second = to_publish(), to_publish(cadre_id=clean_cadre(1).pk)
     notice = ok(publish(first, second, working_days=6, title="关于拟给予嘉奖人员的公示"), 201)
@@ -542,8 +595,12 @@ def test_publish_refusals_invalid_input_and_conflict(world):
     # Another county's notice desk does not even see the task.
     assert "tasks" in assert_error(publish(case, client=client_for("bf_gs")), 400, "validation_error")["errors"]
     assert "contact" in assert_error(publish(case, contact=""), 400, "validation_error")["errors"]
-    assert "tasks" in assert_error(client_for("ls_gs").post("/api/v1/notices/", {"tasks": [], "contact": "x"},
-                                                             format="json"), 400, "validation_error")["errors"]
+    assert (
+        "tasks"
+        in assert_error(
+            client_for("ls_gs").post("/api/v1/notices/", {"tasks": [], "contact": "x"}, format="json"), 400, "validation_error"
+        )["errors"]
+    )
     short = assert_error(publish(case, working_days=3), 422, "rule_refused")
     assert "5" in short["reasons"][0]
     ok(publish(case), 201)
@@ -561,8 +618,9 @@ def test_objections_during_the_notice(world):
         assert objection["outcome"] == "pending" and objection["case"]["id"] == case["id"]
         assert_error(client_for("ls_qt_jbr").post(url, {"content": "x"}, format="json"), 403, "permission_denied")
         assert_error(client_for("bf_gs").post(url, {"content": "x"}, format="json"), 404, "not_found")
-        invalid = assert_error(client_for("ls_gs").post(url, {"content": "", "received_on": "2030-01-01"}, format="json"),
-                               400, "validation_error")
+        invalid = assert_error(
+            client_for("ls_gs").post(url, {"content": "", "received_on": "2030-01-01"}, format="json"), 400, "validation_error"
+        )
         assert set(invalid["errors"]) == {"content", "received_on"}
     assert [s["bpmn_id"] for s in case_of(client_for("ls_sh"), case)["current_steps"]] == ["Task_verify"]
 
@@ -575,8 +633,11 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def upload(client, case, content=PDF, name="deeds.pdf"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return client.post(f"/api/v1/processes/{case['id']}/attachments/",
-                       {"file": SimpleUploadedFile(name, content), "step": "Task_nominate"}, format="multipart")
+    return client.post(
+        f"/api/v1/processes/{case['id']}/attachments/",
+        {"file": SimpleUploadedFile(name, content), "step": "Task_nominate"},
+        format="multipart",
+    )
 
 
 def test_attachments_upload_and_download(world):
@@ -597,14 +658,19 @@ def test_attachment_refusals(world):
     client = client_for("ls_qt_jbr")
     case = unit_decides(nominate())
     assert_error(upload(client, case, b"plain text"), 422, "rule_refused")
-    assert "file" in assert_error(client.post(f"/api/v1/processes/{case['id']}/attachments/", {}, format="multipart"),
-                                  400, "validation_error")["errors"]
+    assert (
+        "file"
+        in assert_error(client.post(f"/api/v1/processes/{case['id']}/attachments/", {}, format="multipart"), 400, "validation_error")[
+            "errors"
+        ]
+    )
     # The leader still sees the case but has no open step on it any more.
     assert_error(upload(client_for("ls_qt_ld"), case), 403, "permission_denied")
     assert_error(upload(client_for("bf_tl_jbr"), case), 404, "not_found")
 
 
 # --------------------------------------------------------------------------- cadres
+
 
 def test_cadres_within_the_callers_units(world):
     client = client_for("ls_qt_jbr")
@@ -617,12 +683,12 @@ def test_cadres_within_the_callers_units(world):
     assert detail["id_number"] == QT_CLEAN[0] and detail["assessments"][0]["year"] == 2025
     other = unit("HA-PDS-BF-TL").cadres.first()
     assert_error(client.get(f"/api/v1/cadres/{other.pk}/"), 404, "not_found")
-    assert "rank_level" in assert_error(client.get("/api/v1/cadres/", {"rank_level": "emperor"}), 400,
-                                        "validation_error")["errors"]
+    assert "rank_level" in assert_error(client.get("/api/v1/cadres/", {"rank_level": "emperor"}), 400, "validation_error")["errors"]
     assert_error(anonymous().get("/api/v1/cadres/"), 401, "not_authenticated")
 
 
 # --------------------------------------------------------------------------- documents
+
 
 def approved_case():
     case = to_publish()
@@ -654,8 +720,7 @@ def test_documents_read_download_and_verify(world):
     wrong_number = ok(verify.get("/api/v1/documents/verify/", {"sha256": decision["sha256"], "number": "鲁组〔2026〕99号"}))
     assert wrong_number == {"status": "not_genuine", "sha256": decision["sha256"], "document": None, "latest_version": None}
     assert ok(verify.get("/api/v1/documents/verify/", {"sha256": "0" * 64}))["status"] == "not_genuine"
-    assert "sha256" in assert_error(verify.get("/api/v1/documents/verify/", {"sha256": "xyz"}), 400,
-                                    "validation_error")["errors"]
+    assert "sha256" in assert_error(verify.get("/api/v1/documents/verify/", {"sha256": "xyz"}), 400, "validation_error")["errors"]
 
 
 def test_verification_is_throttled(world):
@@ -668,6 +733,7 @@ def test_verification_is_throttled(world):
 
 # --------------------------------------------------------------------------- notifications
 
+
 def test_notifications_list_and_mark_read(world):
     nominate()
     leader = client_for("ls_qt_ld")
@@ -679,12 +745,12 @@ def test_notifications_list_and_mark_read(world):
     assert ok(leader.get("/api/v1/notifications/", {"unread": "true"}))["count"] == 0
     nominate(cadre_id=clean_cadre(1).pk)
     assert ok(leader.post("/api/v1/notifications/read-all/")) == {"marked": 1}
-    assert "unread" in assert_error(leader.get("/api/v1/notifications/", {"unread": "maybe"}), 400,
-                                    "validation_error")["errors"]
+    assert "unread" in assert_error(leader.get("/api/v1/notifications/", {"unread": "maybe"}), 400, "validation_error")["errors"]
     assert_error(anonymous().get("/api/v1/notifications/"), 401, "not_authenticated")
 
 
 # --------------------------------------------------------------------------- annual candidates
+
 
 def test_annual_candidates_listed_and_started_in_one_batch(world):
     """DOMAIN.md §1.5: one year 优秀 → 嘉奖; three consecutive years 优秀 → 记三等功."""
@@ -697,29 +763,33 @@ def test_annual_candidates_listed_and_started_in_one_batch(world):
     assert kinds[cadre(QT_CLEAN[0]).pk] == "commendation"
     others = [pk for pk in kinds if pk != me]
     # Not for himself (DOMAIN.md §9): the whole batch is refused and changes nothing.
-    assert_error(client.post("/api/v1/award-candidates/start/", {"unit": qt, "year": 2025, "cadres": others + [me]},
-                             format="json"), 403, "permission_denied")
+    assert_error(
+        client.post("/api/v1/award-candidates/start/", {"unit": qt, "year": 2025, "cadres": others + [me]}, format="json"),
+        403,
+        "permission_denied",
+    )
     assert not ProcessInstance.objects.exists()
-    started = ok(client.post("/api/v1/award-candidates/start/", {"unit": qt, "year": 2025, "cadres": others},
-                             format="json"), 201)
+    started = ok(client.post("/api/v1/award-candidates/start/", {"unit": qt, "year": 2025, "cadres": others}, format="json"), 201)
     assert len(started["processes"]) == len(others)
     assert {p["current_steps"][0]["bpmn_id"] for p in started["processes"]} == {"Task_nominate"}
-    refused = assert_error(client.post("/api/v1/award-candidates/start/", {"unit": qt, "year": 2025,
-                                                                           "cadres": [cadre(QT_CLEAN[2]).pk]},
-                                       format="json"), 422, "rule_refused")
+    refused = assert_error(
+        client.post("/api/v1/award-candidates/start/", {"unit": qt, "year": 2025, "cadres": [cadre(QT_CLEAN[2]).pk]}, format="json"),
+        422,
+        "rule_refused",
+    )
     assert "候选人" in refused["reasons"][0]
-    assert_error(client_for("ls_qt_ld").get("/api/v1/award-candidates/", {"unit": qt, "year": 2025}), 403,
-                 "permission_denied")
-    assert set(assert_error(client.get("/api/v1/award-candidates/", {"year": 1900}), 400,
-                            "validation_error")["errors"]) == {"unit", "year"}
+    assert_error(client_for("ls_qt_ld").get("/api/v1/award-candidates/", {"unit": qt, "year": 2025}), 403, "permission_denied")
+    assert set(assert_error(client.get("/api/v1/award-candidates/", {"year": 1900}), 400, "validation_error")["errors"]) == {"unit", "year"}
 
 
 # --------------------------------------------------------------------------- the whole API
+
 
 def test_errors_are_json_whatever_the_client_accepts(world):
     response = client_for("bf_sh").get("/api/v1/documents/1/download/", HTTP_ACCEPT="application/pdf")
     assert response["Content-Type"] == "application/json"
     assert_error(response, 404, "not_found")
     assert_error(client_for("ls_qt_jbr").put("/api/v1/processes/1/", {}, format="json"), 405, "method_not_allowed")
-    assert_error(client_for("ls_qt_jbr").generic("POST", "/api/v1/processes/", "{not json", content_type="application/json"),
-                 400, "parse_error")
+    assert_error(
+        client_for("ls_qt_jbr").generic("POST", "/api/v1/processes/", "{not json", content_type="application/json"), 400, "parse_error"
+    )

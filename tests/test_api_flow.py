@@ -6,6 +6,7 @@ Rules exercised: DOMAIN.md §1.2 (a township's 嘉奖 is approved by its county)
 nomination, unit decision, integrity opinion, review, notice, approval), §6 (an objection during
 the notice, found untrue), §7 (5 working days over the National Day holiday), §8 (decision number,
 verifiable PDF)."""
+
 import hashlib
 import re
 
@@ -55,8 +56,10 @@ def test_merit_citation_end_to_end_through_the_api(world):
     assert set(merit["start_form"]["required"]) == {"award_kind", "deeds", "period_from", "period_to"}
     found = ok(nominator.get("/api/v1/cadres/", {"q": QT_CLEAN[0]}))["results"]
     assert len(found) == 1
-    case = ok(nominator.post("/api/v1/processes/", {"process_type": "merit_citation", "cadre": found[0]["id"],
-                                                    **nomination()}, format="json"), 201)
+    case = ok(
+        nominator.post("/api/v1/processes/", {"process_type": "merit_citation", "cadre": found[0]["id"], **nomination()}, format="json"),
+        201,
+    )
     case_id = case["id"]
     assert case["business_key"].startswith("JL-2026-")
     assert [s["bpmn_id"] for s in case["current_steps"]] == ["Task_unit_decision"]
@@ -65,41 +68,57 @@ def test_merit_citation_end_to_end_through_the_api(world):
     task = my_task(leader, case_id, "Task_unit_decision")
     assert task["can_act"] and {a["code"] for a in task["actions"]} == {"approve", "return"}
     assert task["form"]["properties"]["meeting_date"]["format"] == "date"
-    ok(leader.post(f"/api/v1/tasks/{task['id']}/complete/", {"action": "approve", "meeting_date": "2026-09-01",
-                                                            "attendees": "党工委班子成员7人", "opinion": "同意推荐"},
-                   format="json"))
+    ok(
+        leader.post(
+            f"/api/v1/tasks/{task['id']}/complete/",
+            {"action": "approve", "meeting_date": "2026-09-01", "attendees": "党工委班子成员7人", "opinion": "同意推荐"},
+            format="json",
+        )
+    )
 
     # Eligible (DOMAIN.md §1.4) → the county's discipline body gives the integrity opinion.
     task = my_task(discipline, case_id, "Task_integrity")
     assert task["unit"]["code"] == "HA-PDS-LS-JW"
-    ok(discipline.post(f"/api/v1/tasks/{task['id']}/complete/", {"integrity_opinion": "no_objection",
-                                                                "opinion": "未发现廉政问题"}, format="json"))
+    ok(
+        discipline.post(
+            f"/api/v1/tasks/{task['id']}/complete/", {"integrity_opinion": "no_objection", "opinion": "未发现廉政问题"}, format="json"
+        )
+    )
 
     # 审核 by the county organisation department.
     task = my_task(reviewer, case_id, "Task_review")
-    case = ok(reviewer.post(f"/api/v1/tasks/{task['id']}/complete/", {"action": "approve", "opinion": "同意公示"},
-                            format="json"))
+    case = ok(reviewer.post(f"/api/v1/tasks/{task['id']}/complete/", {"action": "approve", "opinion": "同意公示"}, format="json"))
     assert [s["bpmn_id"] for s in case["current_steps"]] == ["Task_publish"]
 
     # 发布公示: the step says where it is done; the notice desk publishes one notice.
     task = my_task(notice_desk, case_id, "Task_publish")
     assert task["complete_via"] == "/api/v1/notices/"
     with clock.frozen_at(PUBLISH_DAY):
-        notice = ok(notice_desk.post("/api/v1/notices/", {"tasks": [task["id"]], "contact": "鲁山县委组织部，电话 0375-5051234"},
-                                     format="json"), 201)
+        notice = ok(
+            notice_desk.post("/api/v1/notices/", {"tasks": [task["id"]], "contact": "鲁山县委组织部，电话 0375-5051234"}, format="json"),
+            201,
+        )
     # 5 working days from Tuesday 29 September skip the National Day holiday (DOMAIN.md §7).
     assert (notice["start_date"], notice["end_date"]) == ("2026-09-29", "2026-10-10")
     assert notice["document"]["kind"] == "notice"
 
     # An objection during the notice; the reviewer verifies it as untrue (DOMAIN.md §6).
     with clock.frozen_at(PUBLISH_DAY):
-        objection = ok(notice_desk.post(f"/api/v1/processes/{case_id}/objections/",
-                                        {"content": "反映其在防汛中虚报转移人数", "contact": "匿名"}, format="json"), 201)
+        objection = ok(
+            notice_desk.post(
+                f"/api/v1/processes/{case_id}/objections/", {"content": "反映其在防汛中虚报转移人数", "contact": "匿名"}, format="json"
+            ),
+            201,
+        )
         task = my_task(reviewer, case_id, "Task_verify")
         assert task["values"].get("objection_id", task["form"]["properties"]["objection_id"].get("default")) == objection["id"]
-        ok(reviewer.post(f"/api/v1/tasks/{task['id']}/complete/", {
-            "objection_id": objection["id"], "verification_outcome": "untrue",
-            "verification_finding": "经核查转移台账，人数属实。"}, format="json"))
+        ok(
+            reviewer.post(
+                f"/api/v1/tasks/{task['id']}/complete/",
+                {"objection_id": objection["id"], "verification_outcome": "untrue", "verification_finding": "经核查转移台账，人数属实。"},
+                format="json",
+            )
+        )
     case = ok(nominator.get(f"/api/v1/processes/{case_id}/"))
     assert case["status"] == "waiting" and case["next_timer_due"].startswith("2026-10-11T00:00")
 
@@ -110,17 +129,22 @@ def test_merit_citation_end_to_end_through_the_api(world):
     with clock.frozen_at(APPROVAL_DAY):
         task = my_task(approver, case_id, "Task_approve")
         assert task["unit"]["code"] == "HA-PDS-LS"
-        case = ok(approver.post(f"/api/v1/tasks/{task['id']}/complete/", {"action": "approve", "opinion": "同意给予嘉奖"},
-                                format="json"))
+        case = ok(approver.post(f"/api/v1/tasks/{task['id']}/complete/", {"action": "approve", "opinion": "同意给予嘉奖"}, format="json"))
     assert case["status"] == "completed" and case["outcome"] == "End_awarded"
 
     # The nominator sees where it stands: the whole history with opinions, and the documents.
     case = ok(nominator.get(f"/api/v1/processes/{case_id}/"))
     steps = [(e["action"], e["step"], e["actor"]["username"] if e["actor"] else None) for e in case["history"]]
-    for expected in [("start", "", "ls_qt_jbr"), ("complete", "Task_nominate", "ls_qt_jbr"),
-                     ("complete", "Task_unit_decision", "ls_qt_ld"), ("complete", "Task_integrity", "ls_jw"),
-                     ("complete", "Task_review", "ls_sh"), ("complete", "Task_publish", "ls_gs"),
-                     ("complete", "Task_verify", "ls_sh"), ("complete", "Task_approve", "ls_sp")]:
+    for expected in [
+        ("start", "", "ls_qt_jbr"),
+        ("complete", "Task_nominate", "ls_qt_jbr"),
+        ("complete", "Task_unit_decision", "ls_qt_ld"),
+        ("complete", "Task_integrity", "ls_jw"),
+        ("complete", "Task_review", "ls_sh"),
+        ("complete", "Task_publish", "ls_gs"),
+        ("complete", "Task_verify", "ls_sh"),
+        ("complete", "Task_approve", "ls_sp"),
+    ]:
         assert expected in steps
     assert {"同意推荐", "未发现廉政问题", "同意公示", "同意给予嘉奖"} <= {e["opinion"] for e in case["history"]}
     kinds = {d["kind"]: d for d in case["documents"]}

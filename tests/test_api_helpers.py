@@ -2,6 +2,7 @@
 
 No tests here; the module is named test_api_* so it stays with the API's tests.
 """
+
 import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
@@ -70,13 +71,20 @@ def ok(response, status=200):
 
 
 def unit_decides(case):
-    return ok(complete(client_for("ls_qt_ld"), task_id(case, "Task_unit_decision"), action="approve",
-                       meeting_date="2026-09-01", attendees="党工委班子成员7人", opinion="经集体研究，同意推荐"))
+    return ok(
+        complete(
+            client_for("ls_qt_ld"),
+            task_id(case, "Task_unit_decision"),
+            action="approve",
+            meeting_date="2026-09-01",
+            attendees="党工委班子成员7人",
+            opinion="经集体研究，同意推荐",
+        )
+    )
 
 
 def integrity(case):
-    return ok(complete(client_for("ls_jw"), task_id(case, "Task_integrity"), integrity_opinion="no_objection",
-                       opinion="未发现廉政问题"))
+    return ok(complete(client_for("ls_jw"), task_id(case, "Task_integrity"), integrity_opinion="no_objection", opinion="未发现廉政问题"))
 
 
 def review(case):
@@ -90,9 +98,11 @@ def to_publish(**overrides):
 
 def publish(*cases, client=None, **body):
     with clock.frozen_at(PUBLISH_DAY):
-        return (client or client_for("ls_gs")).post("/api/v1/notices/", {
-            "tasks": [task_id(c, "Task_publish") for c in cases], "contact": "鲁山县委组织部，电话 0375-5051234", **body},
-            format="json")
+        return (client or client_for("ls_gs")).post(
+            "/api/v1/notices/",
+            {"tasks": [task_id(c, "Task_publish") for c in cases], "contact": "鲁山县委组织部，电话 0375-5051234", **body},
+            format="json",
+        )
 
 
 def case_of(client, case):

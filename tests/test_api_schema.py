@@ -8,6 +8,7 @@ path ids drawn from generated numbers and from objects that exist. Every respons
 server error (5xx), have a documented status code and content type, and match the documented
 body schema. ``MERITFLOW_API_FUZZ_EXAMPLES=200`` runs a deeper search locally.
 """
+
 import contextlib
 import os
 import time
@@ -51,11 +52,23 @@ def test_schema_is_openapi_3_and_documents_every_path_of_the_contract(world):
     assert schema["openapi"].startswith("3.")
     paths = set(schema["paths"])
     assert {
-        "/api/v1/auth/token/", "/api/v1/process-types/", "/api/v1/processes/", "/api/v1/processes/{id}/",
-        "/api/v1/processes/{id}/withdraw/", "/api/v1/processes/{id}/remind/", "/api/v1/processes/{id}/objections/",
-        "/api/v1/tasks/", "/api/v1/tasks/{id}/", "/api/v1/tasks/{id}/claim/", "/api/v1/tasks/{id}/release/",
-        "/api/v1/tasks/{id}/complete/", "/api/v1/cadres/", "/api/v1/cadres/{id}/", "/api/v1/documents/{id}/",
-        "/api/v1/documents/{id}/download/", "/api/v1/documents/verify/",
+        "/api/v1/auth/token/",
+        "/api/v1/process-types/",
+        "/api/v1/processes/",
+        "/api/v1/processes/{id}/",
+        "/api/v1/processes/{id}/withdraw/",
+        "/api/v1/processes/{id}/remind/",
+        "/api/v1/processes/{id}/objections/",
+        "/api/v1/tasks/",
+        "/api/v1/tasks/{id}/",
+        "/api/v1/tasks/{id}/claim/",
+        "/api/v1/tasks/{id}/release/",
+        "/api/v1/tasks/{id}/complete/",
+        "/api/v1/cadres/",
+        "/api/v1/cadres/{id}/",
+        "/api/v1/documents/{id}/",
+        "/api/v1/documents/{id}/download/",
+        "/api/v1/documents/verify/",
     } <= paths
     complete = schema["paths"]["/api/v1/tasks/{id}/complete/"]["post"]
     assert {"200", "400", "401", "403", "404", "409", "422"} <= set(complete["responses"])
@@ -80,6 +93,7 @@ def test_documentation_page_serves_its_assets_from_the_app(world):
 
 
 # --------------------------------------------------------------------------- Schemathesis
+
 
 def fuzz_user():
     """A signed-in user who reaches most code: every role on the county, its subordinates included."""
@@ -158,11 +172,16 @@ def fuzz(application, known, headers, checks):
             strategy = operation.as_strategy(generation_mode=mode)
             resource = operation.path.split("/")[3]
             if "{id}" in operation.path and known.get(resource):
-                strategy = st.one_of(strategy, operation.as_strategy(generation_mode=mode,
-                                                                     path_parameters={"id": known[resource]}))
+                strategy = st.one_of(strategy, operation.as_strategy(generation_mode=mode, path_parameters={"id": known[resource]}))
 
-            @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, database=None, deadline=None,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=strategy)
             def exercise(case):
                 cache.clear()  # no throttling of the token endpoint between examples

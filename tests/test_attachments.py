@@ -1,4 +1,5 @@
 """Attachments to a nomination: PDF/JPEG/PNG checked by content, size-limited (issue 3)."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -19,8 +20,12 @@ def case():
     tree = f.small_tree()
     nominator = f.user("n", (Role.NOMINATOR, tree["township"]))
     f.user("stranger", (Role.APPROVER, tree["other_county"]))
-    return services.start_process(nominator, "test_two_lanes", unit=tree["township"],
-                                  data={"approving_unit_id": tree["county"].pk, "approve_deadline": "2030-01-01T00:00:00+08:00"})
+    return services.start_process(
+        nominator,
+        "test_two_lanes",
+        unit=tree["township"],
+        data={"approving_unit_id": tree["county"].pk, "approve_deadline": "2030-01-01T00:00:00+08:00"},
+    )
 
 
 def test_png_pdf_jpeg_accepted_by_content(case):

@@ -1,5 +1,6 @@
 """撤销奖励 (公务员法 art. 56; DOMAIN.md §1.4): applied for by the original nominating unit,
 decided by the approving authority, published as a numbered decision, recorded on the cadre."""
+
 import datetime
 
 import pytest
@@ -16,17 +17,24 @@ pytestmark = pytest.mark.django_db
 def test_revocation_runs_to_a_published_decision():
     load_world()
     subject = cadre(QT_CLEAN[0])
-    award = Award.objects.create(cadre=subject, kind="merit_3", awarded_on=datetime.date(2026, 3, 1),
-                                 decision_number="鲁组〔2026〕3号", approving_unit=unit("HA-PDS-LS"))
-    other = Award.objects.create(cadre=cadre(QT_CLEAN[1]), kind="commendation", awarded_on=datetime.date(2026, 3, 1),
-                                 approving_unit=unit("HA-PDS-LS"))
+    award = Award.objects.create(
+        cadre=subject,
+        kind="merit_3",
+        awarded_on=datetime.date(2026, 3, 1),
+        decision_number="鲁组〔2026〕3号",
+        approving_unit=unit("HA-PDS-LS"),
+    )
+    other = Award.objects.create(
+        cadre=cadre(QT_CLEAN[1]), kind="commendation", awarded_on=datetime.date(2026, 3, 1), approving_unit=unit("HA-PDS-LS")
+    )
     with clock.frozen_at(at("2026-10-12 09:00")):
         case = services.start_process(person("ls_qt_jbr"), "award_revocation", unit=unit("HA-PDS-LS-QT"), subject_cadre=subject)
         apply = task_of(case, "Task_apply")
         with pytest.raises(FormInvalid):  # someone else's award is not offered
             services.complete_task(person("ls_qt_jbr"), apply.pk, data={"award_id": other.pk, "ground": "fraud", "facts": "x"})
-        services.complete_task(person("ls_qt_jbr"), apply.pk, data={
-            "award_id": award.pk, "ground": "fraud", "facts": "经查，其申报材料中的救援人数系虚报。"})
+        services.complete_task(
+            person("ls_qt_jbr"), apply.pk, data={"award_id": award.pk, "ground": "fraud", "facts": "经查，其申报材料中的救援人数系虚报。"}
+        )
         review = task_of(case, "Task_review")
         assert review.unit == unit("HA-PDS-LS-ZZB")
         services.complete_task(person("ls_sh"), review.pk, action="approve", opinion="情况属实，建议撤销")

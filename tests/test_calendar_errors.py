@@ -1,5 +1,6 @@
 """A timer that needs a calendar year the database lacks parks the instance in the error state,
 visible to administrators, and resumes once the year is added (DOMAIN.md §7)."""
+
 import datetime
 
 import pytest
@@ -17,8 +18,7 @@ def test_missing_year_parks_the_case_and_adding_the_year_resumes_it():
     f.deploy_test_diagrams("engine/calendar_timer.bpmn")
     tree = f.small_tree()
     officer = f.user("officer", (Role.NOMINATOR, tree["township"]))
-    instance = services.start_process(officer, "test_calendar_timer", unit=tree["township"],
-                                      data={"notice_start": "2027-01-04"})
+    instance = services.start_process(officer, "test_calendar_timer", unit=tree["township"], data={"notice_start": "2027-01-04"})
     task = HumanTask.objects.get(instance=instance)
     services.complete_task(officer, task.pk)  # the completion itself is kept
 

@@ -4,6 +4,7 @@ invariants held by the database, separation of duties by who acted.
 Each test is one finding of the issue, run on the real diagrams with the demo users; the
 concurrent ones are in test_case_records_pg.py.
 """
+
 import io
 import shutil
 from pathlib import Path
@@ -45,6 +46,7 @@ def pdf_text(document):
 
 
 # --------------------------------------------------------------------------- typed facts
+
 
 def test_the_promotion_facts_service_leaves_the_proposals_main_facts_alone(world):
     """promotions.facts once wrote its dict into ``facts``, the 主要事实 field: every later step
@@ -94,9 +96,12 @@ def test_the_system_check_names_every_broken_binding(settings, tmp_path):
     folder = tmp_path / "bpmn"
     shutil.copytree(ROOT / "bpmn", folder)
     diagram = folder / "merit_citation.bpmn"
-    diagram.write_text(diagram.read_text(encoding="utf-8")
-                       .replace('id="awards.route"', 'id="awards.routing"')
-                       .replace('value="Task_nominate"', 'value="Task_propose"'), encoding="utf-8")
+    diagram.write_text(
+        diagram.read_text(encoding="utf-8")
+        .replace('id="awards.route"', 'id="awards.routing"')
+        .replace('value="Task_nominate"', 'value="Task_propose"'),
+        encoding="utf-8",
+    )
     settings.MERITFLOW_BPMN_DIR = folder
     messages = [str(error.msg) for error in check_step_contracts()]
     assert any("merit_citation.bpmn:" in m and "'awards.routing' is not registered" in m for m in messages), messages
@@ -107,13 +112,15 @@ def test_a_step_refuses_fields_its_form_does_not_declare(world):
     with clock.frozen_at(MONDAY):
         case = services.start_process(person("ls_qt_jbr"), MERIT, unit=unit("HA-PDS-LS-QT"), subject_cadre=cadre(QT_CLEAN[0]))
         with pytest.raises(FormInvalid) as refused:
-            services.complete_task(person("ls_qt_jbr"), task_of(case, "Task_nominate").pk,
-                                   data={**nomination(), "route": {"approving_unit_id": 1}})
+            services.complete_task(
+                person("ls_qt_jbr"), task_of(case, "Task_nominate").pk, data={**nomination(), "route": {"approving_unit_id": 1}}
+            )
     assert set(refused.value.errors) == {"route"}
     assert Nomination.objects.get(instance=case).award_kind == ""
 
 
 # --------------------------------------------------------------------------- one open case per deed
+
 
 def test_submitting_the_start_page_twice_makes_one_nomination_and_names_it(world):
     """Back, then 提交 again: the second start-and-submit is refused and leaves nothing behind."""
@@ -171,7 +178,9 @@ def test_issue_rechecks_the_deed_under_lock_and_parks_the_case_without_issuing(w
     subject = cadre(QT_CLEAN[0])
     with clock.frozen_at(MONDAY):
         case = to_publish(subject, deed_reference="抗洪2026")
-    Award.objects.create(cadre=subject, kind="merit_3", awarded_on="2026-10-01", deed_reference="抗洪2026", decision_number="鲁政〔2026〕9号")
+    Award.objects.create(
+        cadre=subject, kind="merit_3", awarded_on="2026-10-01", deed_reference="抗洪2026", decision_number="鲁政〔2026〕9号"
+    )
     case = approve_after_notice(case)
     assert case.status == InstanceStatus.ERROR and "不得重复奖励" in case.error_message
     assert not IssuedDocument.objects.filter(kind="award_decision").exists()
@@ -192,6 +201,7 @@ def test_the_awarded_nomination_points_at_its_award_and_documents(world):
 
 # --------------------------------------------------------------------------- failure-safe steps
 
+
 def test_a_failing_step_after_a_document_rolls_back_both_sides_and_resumes_once(world):
     """Real diagram: 异议核查 (untrue) issues a numbered clarification letter, then the notice timer
     needs a calendar year that is missing. Before: the letter rolled back but the saved state
@@ -209,9 +219,13 @@ def test_a_failing_step_after_a_document_rolls_back_both_sides_and_resumes_once(
         CalendarDay.objects.filter(date__year=2026).delete()
         year.delete()
         from workdays import calendar
+
         calendar.clear_cache()
-        services.complete_task(person("ls_sh"), verify.pk, data={
-            "objection_id": objection.pk, "verification_outcome": "untrue", "verification_finding": "经核查，人数属实。"})
+        services.complete_task(
+            person("ls_sh"),
+            verify.pk,
+            data={"objection_id": objection.pk, "verification_outcome": "untrue", "verification_finding": "经核查，人数属实。"},
+        )
     case = refresh(case)
     assert case.status == InstanceStatus.ERROR and "2026" in case.error_message
     objection.refresh_from_db()
@@ -236,14 +250,19 @@ def test_a_failing_step_after_a_document_rolls_back_both_sides_and_resumes_once(
 
 # --------------------------------------------------------------------------- separation of duties by who acted
 
+
 def test_whoever_completed_the_nomination_may_not_judge_it(world):
     """A second nominator who filled in a colleague's nomination may not review it."""
     twin = f.user("ls_qt_jbr2", (Role.NOMINATOR, unit("HA-PDS-LS-QT")), (Role.REVIEWER, unit("HA-PDS-LS-ZZB")))
     with clock.frozen_at(MONDAY):
         case = services.start_process(person("ls_qt_jbr"), MERIT, unit=unit("HA-PDS-LS-QT"), subject_cadre=cadre(QT_CLEAN[0]))
         services.complete_task(twin, task_of(case, "Task_nominate").pk, data=nomination())
-        services.complete_task(person("ls_qt_ld"), task_of(case, "Task_unit_decision").pk,
-                               data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"}, opinion="同意推荐")
+        services.complete_task(
+            person("ls_qt_ld"),
+            task_of(case, "Task_unit_decision").pk,
+            data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"},
+            opinion="同意推荐",
+        )
         services.complete_task(person("ls_jw"), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
     review = task_of(case, "Task_review")
     assert HumanTask.all_objects.get(instance=case, bpmn_id="Task_nominate").completed_by == twin
@@ -260,8 +279,9 @@ def test_the_starter_may_not_complete_the_unit_leader_step_of_their_own_nominati
     decision = task_of(case, "Task_unit_decision")
     assert not HumanTask.objects.inbox_for(person("ls_qt_jbr")).filter(pk=decision.pk).exists()
     with pytest.raises(ActionNotAllowed, match="推荐人"):
-        services.complete_task(person("ls_qt_jbr"), decision.pk,
-                               data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"}, opinion="同意推荐")
+        services.complete_task(
+            person("ls_qt_jbr"), decision.pk, data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"}, opinion="同意推荐"
+        )
     assert HumanTask.objects.inbox_for(person("ls_qt_ld")).filter(pk=decision.pk).exists()
 
 
@@ -270,6 +290,9 @@ def test_closed_tasks_stay_with_who_closed_them_and_how(world):
         case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0]))
         services.return_task(person("ls_qt_ld"), task_of(case, "Task_unit_decision").pk, to="Task_nominate", opinion="补充事迹")
     rows = list(HumanTask.all_objects.filter(instance=case).order_by("id").values_list("bpmn_id", "close_reason", "completed_by__username"))
-    assert rows == [("Task_nominate", "completed", "ls_qt_jbr"), ("Task_unit_decision", "returned", "ls_qt_ld"),
-                    ("Task_nominate", "", None)]
+    assert rows == [
+        ("Task_nominate", "completed", "ls_qt_jbr"),
+        ("Task_unit_decision", "returned", "ls_qt_ld"),
+        ("Task_nominate", "", None),
+    ]
     assert list(case.tasks.values_list("bpmn_id", flat=True)) == ["Task_nominate"]  # open ones only

@@ -3,6 +3,7 @@
 - two approvals of the last place in a unit's quota: exactly one passes ("used 2 of 1" before);
 - two start-and-submits of one cadre's deed at the same moment: exactly one case remains.
 """
+
 import threading
 
 import pytest
@@ -54,13 +55,18 @@ def test_two_approvals_of_the_last_quota_place_cannot_both_pass(world):
     with clock.frozen_at(MONDAY):
         for id_number in QT_CLEAN[:2]:
             case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(id_number))
-            services.complete_task(person("ls_qt_ld"), task_of(case, "Task_unit_decision").pk,
-                                   data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"}, opinion="同意推荐")
+            services.complete_task(
+                person("ls_qt_ld"),
+                task_of(case, "Task_unit_decision").pk,
+                data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"},
+                opinion="同意推荐",
+            )
             services.complete_task(person("ls_jw"), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
             cases.append(case)
     reviews = [task_of(case, "Task_review").pk for case in cases]
-    results, errors = run_together(*[
-        (lambda pk=pk: services.complete_task(person("ls_sh"), pk, action="approve", opinion="同意公示")) for pk in reviews])
+    results, errors = run_together(
+        *[(lambda pk=pk: services.complete_task(person("ls_sh"), pk, action="approve", opinion="同意公示")) for pk in reviews]
+    )
     assert len(results) == 1 and len(errors) == 1, errors
     assert isinstance(errors[0], FormInvalid) and "名额为1个，已使用1个" in str(errors[0].message)
     assert Nomination.objects.filter(unit=unit("HA-PDS-LS-QT"), quota_counted=True).count() == 1
@@ -71,8 +77,9 @@ def test_two_simultaneous_starts_of_one_deed_leave_one_case(world):
     fields = nomination(deed_reference="防汛2026-07")
 
     def start():
-        return services.start_and_submit(person("ls_qt_jbr"), "merit_citation", unit=unit("HA-PDS-LS-QT"),
-                                         subject_cadre=subject, data=fields)
+        return services.start_and_submit(
+            person("ls_qt_jbr"), "merit_citation", unit=unit("HA-PDS-LS-QT"), subject_cadre=subject, data=fields
+        )
 
     results, errors = run_together(start, start)
     assert len(results) == 1 and len(errors) == 1, errors

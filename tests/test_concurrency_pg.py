@@ -1,5 +1,6 @@
 """On PostgreSQL: two people completing the same task at the same moment — exactly one wins,
 the other gets the conflict error, the history holds one completion (issue 2)."""
+
 import threading
 
 import pytest
@@ -45,15 +46,21 @@ def test_two_simultaneous_completions_one_wins():
     second = f.user("a2", (Role.APPROVER, tree["county"]))
     rounds = 10  # repeat: a single lucky interleaving proves little
     for _ in range(rounds):
-        case = services.start_process(nominator, "test_two_lanes", unit=tree["township"],
-                                      data={"approving_unit_id": tree["county"].pk, "approve_deadline": "2030-01-01T00:00:00+08:00"})
+        case = services.start_process(
+            nominator,
+            "test_two_lanes",
+            unit=tree["township"],
+            data={"approving_unit_id": tree["county"].pk, "approve_deadline": "2030-01-01T00:00:00+08:00"},
+        )
         services.complete_task(nominator, HumanTask.objects.get(instance=case).pk)
         task_id = HumanTask.objects.get(instance=case).pk
 
-        results = race([
-            lambda: services.complete_task(first, task_id, opinion="同意"),
-            lambda: services.complete_task(second, task_id, opinion="同意"),
-        ])
+        results = race(
+            [
+                lambda: services.complete_task(first, task_id, opinion="同意"),
+                lambda: services.complete_task(second, task_id, opinion="同意"),
+            ]
+        )
         winners = [r for r in results if not isinstance(r, Exception)]
         losers = [r for r in results if isinstance(r, Exception)]
         assert len(winners) == 1, results

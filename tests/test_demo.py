@@ -7,6 +7,7 @@ annual grades with ~18% 优秀 and award candidates (§1.5, §2), sanctions insi
 their effect period on the reference date (§3), excused faults (§1.4, seed 000 #10), one open
 investigation (§1.4), rare-character names (§8.1) and recusal links (§9).
 """
+
 import datetime
 import re
 from collections import Counter, defaultdict
@@ -38,8 +39,7 @@ pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2026, 11, 21)
 RARE_NAMES = ["王䶮", "李堃", "张喆", "刘赟"]
-MODELS = [Unit, get_user_model(), Grant, Cadre, FamilyMember, AnnualAssessment, Sanction, Investigation, Award,
-          Promotion, Secondment]
+MODELS = [Unit, get_user_model(), Grant, Cadre, FamilyMember, AnnualAssessment, Sanction, Investigation, Award, Promotion, Secondment]
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def approving_unit(unit):
 
 
 # --- the unit tree ---
+
 
 def test_tree_runs_province_city_county_township(demo):
     township = Unit.objects.get(code="HA-PDS-LS-QT")
@@ -91,8 +92,15 @@ def test_tree_has_the_bodies_of_each_area(demo):
 
 
 def test_routing_finds_the_authority_and_its_organisation_department(demo):
-    cases = {"HA-PDS-LS-QT": "HA-PDS-LS", "HA-PDS-BF-TL": "HA-PDS-BF", "HA-PDS-LS-JYJ": "HA-PDS-LS",
-             "HA-PDS-JYJ": "HA-PDS", "HA-PDS-ZZB": "HA-PDS", "HA-RST": "HA", "HA-PDS-LS-GOV": "HA-PDS-LS-GOV"}
+    cases = {
+        "HA-PDS-LS-QT": "HA-PDS-LS",
+        "HA-PDS-BF-TL": "HA-PDS-BF",
+        "HA-PDS-LS-JYJ": "HA-PDS-LS",
+        "HA-PDS-JYJ": "HA-PDS",
+        "HA-PDS-ZZB": "HA-PDS",
+        "HA-RST": "HA",
+        "HA-PDS-LS-GOV": "HA-PDS-LS-GOV",
+    }
     for nominating, expected in cases.items():
         authority = approving_unit(Unit.objects.get(code=nominating))
         assert authority.code == expected, nominating
@@ -110,6 +118,7 @@ def test_unit_codes_are_stable_and_structured(demo):
 
 
 # --- logins ---
+
 
 def test_every_role_is_held_by_some_demo_user(demo):
     held = set(Grant.objects.values_list("role", flat=True))
@@ -163,6 +172,7 @@ def test_demo_logins_without_demo_data_says_what_to_run():
 
 
 # --- cadres and their records ---
+
 
 def test_about_300_cadres_with_five_years_of_assessments(demo):
     cadres = Cadre.objects.count()
@@ -247,13 +257,13 @@ def test_sanctions_investigations_awards_promotions(demo):
 
 # --- idempotency ---
 
+
 def test_second_run_changes_nothing_and_writes_nothing(demo):
     before = counts()
     snapshot = list(Cadre.objects.order_by("id_number").values_list("id_number", "name", "unit__code", "user__username"))
     with CaptureQueriesContext(connection) as queries:
         call_command("load_demo", verbosity=0)
-    writes = [q["sql"] for q in queries.captured_queries
-              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     assert writes == []
     assert counts() == before
     assert list(Cadre.objects.order_by("id_number").values_list("id_number", "name", "unit__code", "user__username")) == snapshot

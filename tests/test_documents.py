@@ -3,6 +3,7 @@ PDF, the number register, immutability, versions and verification.
 
 A PNG of page 1 of each kind is written to test-artifacts/documents/ for a human to look at.
 """
+
 import datetime
 import io
 import re
@@ -36,8 +37,14 @@ def prepared_fonts():
 
 @pytest.fixture
 def issuer(db):
-    return Unit.objects.create(code="PDS-ZZB", name="中共平顶山市委组织部", level=UnitLevel.CITY,
-                               kind=UnitKind.ORGANISATION_DEPT, document_prefix="平组", issuer_mark="中共平顶山市委组织部文件")
+    return Unit.objects.create(
+        code="PDS-ZZB",
+        name="中共平顶山市委组织部",
+        level=UnitLevel.CITY,
+        kind=UnitKind.ORGANISATION_DEPT,
+        document_prefix="平组",
+        issuer_mark="中共平顶山市委组织部文件",
+    )
 
 
 @pytest.fixture
@@ -45,50 +52,96 @@ def township(issuer):
     return Unit.objects.create(code="LS-QT", name="鲁山县琴台街道办事处", level=UnitLevel.TOWNSHIP, kind=UnitKind.TOWNSHIP, parent=issuer)
 
 
-DEEDS = ("王䶮同志2025年以来，牵头推进老旧小区改造和基层治理创新，带领干部群众攻坚克难，成效显著，所在街道被评为全省基层治理示范街道。\n"
-         "在防汛救灾工作中，该同志连续奋战一线，组织转移群众1200余人，未发生人员伤亡。")
+DEEDS = (
+    "王䶮同志2025年以来，牵头推进老旧小区改造和基层治理创新，带领干部群众攻坚克难，成效显著，所在街道被评为全省基层治理示范街道。\n"
+    "在防汛救灾工作中，该同志连续奋战一线，组织转移群众1200余人，未发生人员伤亡。"
+)
 
 
 def decision_context(issuer, name="王䶮"):
     return contexts.award_decision_context(
-        issuer=issuer, awardees=[{"name": name, "unit_post": "鲁山县琴台街道党工委书记", "award": "记三等功"}],
-        deeds=DEEDS.replace("王䶮", name), date=DATE, recipients="各县（市、区）委组织部，市直各单位",
-        cc=["河南省委组织部", "市人力资源和社会保障局"], printer="中共平顶山市委组织部办公室", note="此件公开发布")
+        issuer=issuer,
+        awardees=[{"name": name, "unit_post": "鲁山县琴台街道党工委书记", "award": "记三等功"}],
+        deeds=DEEDS.replace("王䶮", name),
+        date=DATE,
+        recipients="各县（市、区）委组织部，市直各单位",
+        cc=["河南省委组织部", "市人力资源和社会保障局"],
+        printer="中共平顶山市委组织部办公室",
+        note="此件公开发布",
+    )
 
 
 def issue_decision(issuer, name="王䶮", **kwargs):
-    return issue_document(DocumentKind.AWARD_DECISION, issuer=issuer, template="documents/award_decision.html",
-                          context=decision_context(issuer, name), title=f"关于给予{name}同志记三等功的决定", **kwargs)
+    return issue_document(
+        DocumentKind.AWARD_DECISION,
+        issuer=issuer,
+        template="documents/award_decision.html",
+        context=decision_context(issuer, name),
+        title=f"关于给予{name}同志记三等功的决定",
+        **kwargs,
+    )
 
 
 def issue_all_kinds(issuer, township):
     """One document of each template, with realistic content."""
     cadre = f.cadre("王䶮", township, native_place="河南鲁山", full_time_education="大学本科", current_post="党工委书记")
     form = contexts.award_form_context(
-        cadre, "记三等功", DEEDS, [
+        cadre,
+        "记三等功",
+        DEEDS,
+        [
             {"role_label": "推荐单位意见", "text": "经党工委集体研究，同意推荐。", "person": "李堃", "date": datetime.date(2026, 1, 10)},
             {"role_label": "纪检监察机关意见", "text": "该同志无违纪违法问题。", "person": "赵喆", "date": datetime.date(2026, 1, 15)},
-        ], [(2023, "优秀"), (2024, "优秀"), (2025, "称职")], date=DATE)
+        ],
+        [(2023, "优秀"), (2024, "优秀"), (2025, "称职")],
+        date=DATE,
+    )
     notice = contexts.notice_context(
-        issuer=issuer, title="关于拟给予王䶮等100名同志奖励的公示",
+        issuer=issuer,
+        title="关于拟给予王䶮等100名同志奖励的公示",
         candidates=[{"name": f"王䶮{i}", "unit_post": "鲁山县琴台街道党工委委员、办事处副主任", "award": "嘉奖"} for i in range(100)],
-        period_start=datetime.date(2026, 3, 2), period_end=datetime.date(2026, 3, 6), working_days=5,
-        objections=["受理电话：0375-2345678", "来信来访地址：平顶山市新华区建设路东段市委组织部干部监督科"], date=DATE)
+        period_start=datetime.date(2026, 3, 2),
+        period_end=datetime.date(2026, 3, 6),
+        working_days=5,
+        objections=["受理电话：0375-2345678", "来信来访地址：平顶山市新华区建设路东段市委组织部干部监督科"],
+        date=DATE,
+    )
     letter = contexts.clarification_letter_context(
-        issuer=issuer, recipient="鲁山县琴台街道党工委", cadre_name="王䶮", received_on=datetime.date(2026, 2, 3),
-        summary="违规干预工程招投标", findings="经调阅招投标资料、询问相关人员，未发现其干预招投标的行为。", date=DATE)
+        issuer=issuer,
+        recipient="鲁山县琴台街道党工委",
+        cadre_name="王䶮",
+        received_on=datetime.date(2026, 2, 3),
+        summary="违规干预工程招投标",
+        findings="经调阅招投标资料、询问相关人员，未发现其干预招投标的行为。",
+        date=DATE,
+    )
     return {
         "award_decision": issue_decision(issuer),
-        "award_form": issue_document(DocumentKind.AWARD_FORM, issuer=issuer, template="documents/award_form.html",
-                                     context=form, numbered=False, title="公务员奖励审批表（王䶮）"),
-        "notice": issue_document(DocumentKind.NOTICE, issuer=issuer, template="documents/notice.html", context=notice,
-                                 numbered=False, title=notice["title"], batch="notice:1"),
-        "clarification_letter": issue_document(DocumentKind.CLARIFICATION_LETTER, issuer=issuer,
-                                               template="documents/clarification_letter.html", context=letter),
+        "award_form": issue_document(
+            DocumentKind.AWARD_FORM,
+            issuer=issuer,
+            template="documents/award_form.html",
+            context=form,
+            numbered=False,
+            title="公务员奖励审批表（王䶮）",
+        ),
+        "notice": issue_document(
+            DocumentKind.NOTICE,
+            issuer=issuer,
+            template="documents/notice.html",
+            context=notice,
+            numbered=False,
+            title=notice["title"],
+            batch="notice:1",
+        ),
+        "clarification_letter": issue_document(
+            DocumentKind.CLARIFICATION_LETTER, issuer=issuer, template="documents/clarification_letter.html", context=letter
+        ),
     }
 
 
 # --- PDF inspection helpers ---------------------------------------------------------------------
+
 
 def reader(document):
     return PdfReader(io.BytesIO(bytes(IssuedDocument.objects.defer(None).get(pk=document.pk).pdf)))
@@ -144,6 +197,7 @@ def glyphs_of(pdf, character):
 
 # --- layout (DOMAIN.md §8.1) ---------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_every_kind_is_a4_and_a_png_of_page_1_is_written(issuer, township, artifacts_dir):
     """DOMAIN.md §8.1 "A4"; PNGs for review in test-artifacts/documents/."""
@@ -183,7 +237,7 @@ def test_margins_lines_and_page_numbers_follow_gbt_9704(issuer):
         assert first_top >= block_top - 0.5
         assert max(baseline for _, _, baseline, _ in body) <= block_bottom + 0.5
         # The page number: 14 pt, below the text block, outer side, one character in.
-        (text, x, baseline, size), = folios
+        ((text, x, baseline, size),) = folios
         assert text == f"— {number} —" and size == pytest.approx(14, abs=0.1)
         assert baseline - size > block_bottom
         if number % 2:
@@ -225,6 +279,7 @@ def test_date_signature_and_closing_block(issuer):
 
 # --- text and fonts --------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_chinese_text_and_rare_characters_are_extractable_with_real_glyphs(issuer):
     """DOMAIN.md §8.1: "Names may contain rare characters (e.g. 䶮, 堃, 喆, 赟): they must
@@ -255,6 +310,7 @@ def test_fonts_are_embedded_and_the_prepared_cuts_are_used(issuer, township):
 
 
 # --- numbers (DOMAIN.md §8.1) --------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_number_format_and_gapless_register(issuer):
@@ -306,6 +362,7 @@ def test_allocation_outside_a_transaction_is_refused(issuer):
 
 # --- immutability and versions -------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_issued_documents_are_immutable(issuer):
     """PRODUCT.md: "Issued documents are immutable and verifiable"."""
@@ -320,8 +377,9 @@ def test_issued_documents_are_immutable(issuer):
     with pytest.raises(ImmutableDocumentError):
         IssuedDocument.objects.filter(pk=document.pk).delete()
     # A fresh object carrying an existing id is an INSERT that fails, not an overwrite.
-    impostor = IssuedDocument(pk=document.pk, kind=document.kind, issuer=issuer, year=2026, template="x",
-                              pdf=b"%PDF-", sha256="0" * 64, size=5, page_count=1)
+    impostor = IssuedDocument(
+        pk=document.pk, kind=document.kind, issuer=issuer, year=2026, template="x", pdf=b"%PDF-", sha256="0" * 64, size=5, page_count=1
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         impostor.save()
     assert IssuedDocument.objects.get(pk=document.pk).title == "关于给予王䶮同志记三等功的决定"
@@ -330,16 +388,26 @@ def test_issued_documents_are_immutable(issuer):
 @pytest.mark.django_db
 def test_regeneration_makes_a_new_version_and_both_verify(issuer, client):
     first = issue_decision(issuer)
-    second = issue_document(DocumentKind.AWARD_DECISION, issuer=issuer, template="documents/award_decision.html",
-                            context=decision_context(issuer), supersedes=first)
+    second = issue_document(
+        DocumentKind.AWARD_DECISION,
+        issuer=issuer,
+        template="documents/award_decision.html",
+        context=decision_context(issuer),
+        supersedes=first,
+    )
     assert (second.version, second.number, second.supersedes_id) == (2, first.number, first.pk)
     assert second.sha256 != first.sha256
     first.refresh_from_db()
     assert first.successor == second and first.latest_version() == second
     assert "第2版" in reader(second).pages[-1].extract_text()
     with pytest.raises(DocumentIssueError):
-        issue_document(DocumentKind.AWARD_DECISION, issuer=issuer, template="documents/award_decision.html",
-                       context=decision_context(issuer), supersedes=first)
+        issue_document(
+            DocumentKind.AWARD_DECISION,
+            issuer=issuer,
+            template="documents/award_decision.html",
+            context=decision_context(issuer),
+            supersedes=first,
+        )
     # The register moved once: re-generation keeps the number.
     assert DocumentNumberSequence.objects.get(issuer=issuer).last_number == 1
 
@@ -351,6 +419,7 @@ def test_regeneration_makes_a_new_version_and_both_verify(issuer, client):
 
 
 # --- verification and download -------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_verify_page_by_hash_upload_and_qr_record(issuer, client):
@@ -396,9 +465,16 @@ def test_download_needs_login_and_a_grant(issuer, township, client):
     assert response.content[:5] == b"%PDF-" and response["ETag"] == f'"{document.sha256}"'
     # A grant on an ancestor that covers subordinate units counts for the units below it.
     covering = f.user("covering", (Role.REVIEWER, issuer, True))
-    assert can_download(covering, issue_document(DocumentKind.AWARD_FORM, issuer=township, template="documents/award_form.html",
-                                                 context=contexts.award_form_context(f.cadre("李堃", township), "嘉奖", "", []),
-                                                 numbered=False))
+    assert can_download(
+        covering,
+        issue_document(
+            DocumentKind.AWARD_FORM,
+            issuer=township,
+            template="documents/award_form.html",
+            context=contexts.award_form_context(f.cadre("李堃", township), "嘉奖", "", []),
+            numbered=False,
+        ),
+    )
 
 
 @pytest.mark.django_db
@@ -410,6 +486,7 @@ def test_admin_lists_documents_read_only(issuer, admin_client):
 
 
 # --- contexts ---------------------------------------------------------------------------------------
+
 
 def test_blocks_from_text_recognises_heading_levels():
     """DOMAIN.md §8.1: heading levels 一、(黑体) / （一）(楷体) / 1. / （1）(仿宋)."""

@@ -1,5 +1,6 @@
 """On PostgreSQL: the document-number register under concurrency (DOMAIN.md §8.1) — 50 issuers'
 clerks taking a number at the same moment get 50 distinct, consecutive numbers."""
+
 import threading
 
 import pytest
@@ -16,8 +17,9 @@ THREADS = 50
 
 def test_fifty_concurrent_allocations_are_distinct_and_consecutive():
     assert connection.vendor == "postgresql"
-    issuer = Unit.objects.create(code="PDS-ZZB", name="中共平顶山市委组织部", level=UnitLevel.CITY,
-                                 kind=UnitKind.ORGANISATION_DEPT, document_prefix="平组")
+    issuer = Unit.objects.create(
+        code="PDS-ZZB", name="中共平顶山市委组织部", level=UnitLevel.CITY, kind=UnitKind.ORGANISATION_DEPT, document_prefix="平组"
+    )
     # No sequence row yet: the first allocations race on creating it as well.
     assert not DocumentNumberSequence.objects.exists()
     barrier = threading.Barrier(THREADS)

@@ -1,6 +1,7 @@
 """Engine runtime acceptance (issue 2): lanes → roles per unit, recusal, timers via the worker,
 return, withdraw, conflicts, and the task projection. Every step reloads the instance from the
 database: the service functions never keep engine objects between calls."""
+
 import datetime
 
 import pytest
@@ -39,7 +40,10 @@ def world():
 def start(world, deadline=FAR_FUTURE):
     tree, people, subject = world
     return services.start_process(
-        people["nominator"], "test_two_lanes", unit=tree["township"], subject_cadre=subject,
+        people["nominator"],
+        "test_two_lanes",
+        unit=tree["township"],
+        subject_cadre=subject,
         data={"approving_unit_id": tree["county"].pk, "approve_deadline": deadline},
     )
 

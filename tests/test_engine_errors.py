@@ -1,5 +1,6 @@
 """A database error inside a service task parks the case in the error state with the message;
 the user's completion is kept and the transaction stays usable (issue 5 finding, PostgreSQL)."""
+
 import pytest
 from django.db import connection
 

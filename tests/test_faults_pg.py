@@ -13,6 +13,7 @@
 - The document-number register under 50 simultaneous approvals (distinct, gapless numbers) is
   tested in tests/test_merit_concurrency_pg.py.
 """
+
 import random
 import signal
 import threading
@@ -30,6 +31,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 # --------------------------------------------------------------------------- racing completions
+
 
 def test_eight_threads_race_for_the_same_200_tasks():
     threads_count, task_count = 8, 200
@@ -72,8 +74,9 @@ def test_eight_threads_race_for_the_same_200_tasks():
     assert winners == dict.fromkeys(task_ids, 1)  # every task exactly once
     assert sum(1 for _t, o in results if o != "won") == (threads_count - 1) * task_count
     # the history: one completion of 填报 per case, nothing else duplicated
-    completions = list(HistoryEvent.objects.filter(instance_id__in=case_ids, action=HistoryAction.COMPLETE)
-                       .values_list("instance_id", "task_bpmn_id"))
+    completions = list(
+        HistoryEvent.objects.filter(instance_id__in=case_ids, action=HistoryAction.COMPLETE).values_list("instance_id", "task_bpmn_id")
+    )
     assert sorted(completions) == sorted((c, "Task_submit") for c in case_ids)
     assert HumanTask.objects.filter(instance_id__in=case_ids, bpmn_id="Task_approve").count() == task_count
     for case_id in random.sample(case_ids, 20):
@@ -81,6 +84,7 @@ def test_eight_threads_race_for_the_same_200_tasks():
 
 
 # --------------------------------------------------------------------------- timer workers
+
 
 def _assert_whole(case_ids):
     """Every instance either untouched (waiting at 审批) or fully fired (办结 by the timer)."""
@@ -143,7 +147,7 @@ def test_two_workers_side_by_side_never_fire_a_timer_twice():
 
     workers = [h.start_worker("--interval", "0.05") for _ in range(2)]
     h.wait_for_other_connections(2)  # both workers are polling …
-    with transaction.atomic():       # … when all 200 timers become due in one commit
+    with transaction.atomic():  # … when all 200 timers become due in one commit
         for task_id in HumanTask.objects.filter(instance_id__in=case_ids).values_list("pk", flat=True):
             services.complete_task(nominator, task_id)
     deadline = time.monotonic() + 120
@@ -151,25 +155,26 @@ def test_two_workers_side_by_side_never_fire_a_timer_twice():
         time.sleep(0.1)
     time.sleep(0.3)  # one more round each: nothing left to fire
     outputs = [h.stop(worker) for worker in workers]
-    for out, err in outputs:
+    for _out, err in outputs:
         assert "Traceback" not in err, err
     fired = [sum(h.fired_counts(out)) for out, _err in outputs]
-    assert sum(fired) == count, fired           # what the workers report …
-    assert all(n > 0 for n in fired), fired      # … both took part …
+    assert sum(fired) == count, fired  # what the workers report …
+    assert all(n > 0 for n in fired), fired  # … both took part …
     assert h.timer_events(case_ids) == dict.fromkeys(case_ids, 1)  # … and the history agrees
     assert _assert_whole(case_ids) == count
 
 
 # --------------------------------------------------------------------------- dropped connection
 
+
 def _kill_own_connection_at(monkeypatch, point):
     """Terminate this thread's database connection from outside at ``point`` of complete_task."""
     pid = h.backend_pid()
-    if point == "engine":       # after the history row is written, while the state is serialised
+    if point == "engine":  # after the history row is written, while the state is serialised
         target, name = engine, "dump_state"
     elif point == "projection":  # after the versioned UPDATE of the instance, before the task rows
         target, name = services, "_project_tasks"
-    else:                        # everything written, the COMMIT is next
+    else:  # everything written, the COMMIT is next
         target, name = services, "_project_tasks"
     original = getattr(target, name)
 
@@ -203,14 +208,12 @@ def test_connection_dropped_mid_completion(monkeypatch, point):
     after = ProcessInstance.objects.get(pk=case_id)
     assert (after.version, after.state, after.status) == (before.version, before.state, before.status)
     assert list(HumanTask.objects.filter(instance_id=case_id).values_list("pk", flat=True)) == [task.pk]
-    assert not HistoryEvent.objects.filter(instance_id=case_id, action=HistoryAction.COMPLETE,
-                                           task_bpmn_id="Task_approve").exists()
+    assert not HistoryEvent.objects.filter(instance_id=case_id, action=HistoryAction.COMPLETE, task_bpmn_id="Task_approve").exists()
     assert h.inconsistencies(case_id) == []
 
     # The task can be completed afterwards, once.
     services.complete_task(approver, task.pk, opinion="同意")
-    assert HistoryEvent.objects.filter(instance_id=case_id, action=HistoryAction.COMPLETE,
-                                       task_bpmn_id="Task_approve").count() == 1
+    assert HistoryEvent.objects.filter(instance_id=case_id, action=HistoryAction.COMPLETE, task_bpmn_id="Task_approve").count() == 1
     assert ProcessInstance.objects.get(pk=case_id).status == InstanceStatus.WAITING  # at the one-day wait
     assert h.inconsistencies(case_id) == []
 

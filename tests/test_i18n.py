@@ -16,6 +16,7 @@ cookie, see webapp.middleware.ChineseFirstLocaleMiddleware). These tests check t
 
 The .mo file is compiled here (``compilemessages``), so the suite needs no prior step.
 """
+
 import contextlib
 import datetime
 import os
@@ -150,8 +151,11 @@ def test_every_entry_is_translated_and_not_fuzzy(catalogue):
     untranslated = [_where(e) for e in entries if not e["msgstr"] or not all(s.strip() for s in e["msgstr"])]
     fuzzy = [_where(e) for e in entries if "fuzzy" in e["flags"]]
     plural_forms = [_where(e) for e in entries if e.get("msgid_plural") is not None and len(e["msgstr"]) != 2]
-    problems = [f"untranslated: {w}" for w in untranslated] + [f"fuzzy (check it, then remove '#, fuzzy'): {w}" for w in fuzzy] \
+    problems = (
+        [f"untranslated: {w}" for w in untranslated]
+        + [f"fuzzy (check it, then remove '#, fuzzy'): {w}" for w in fuzzy]
         + [f"plural entry needs msgstr[0] and msgstr[1]: {w}" for w in plural_forms]
+    )
     assert not problems, f"{CATALOGUE_HELP}\n" + "\n".join(problems)
 
 
@@ -159,8 +163,7 @@ def test_translations_are_english(catalogue):
     """No Chinese left in a translation, except where the Chinese text is the value to type
     (labels an Excel import or an .lrmx file must contain) or a language's own name."""
     allowed = re.compile(r"简体中文|男|女|汉族|中共党员|乡科级副职|省部级正职|其他人员|优秀|基本称职|不称职|称职|不定等次|年度考核结果")
-    leftovers = [_where(e) for e in catalogue if e["msgid"]
-                 for s in e["msgstr"] if CJK.search(allowed.sub("", s).replace("\u3000", " "))]
+    leftovers = [_where(e) for e in catalogue if e["msgid"] for s in e["msgstr"] if CJK.search(allowed.sub("", s).replace("\u3000", " "))]
     assert not leftovers, "translations with Chinese text:\n" + "\n".join(leftovers)
 
 
@@ -170,8 +173,11 @@ def test_the_catalogue_covers_every_string_marked_in_the_code(tmp_path, settings
     source = tmp_path / "src"
     for directory, subdirectories, files in os.walk(ROOT):
         here = Path(directory)
-        subdirectories[:] = [d for d in subdirectories if not d.startswith(".") and d not in ("locale", "__pycache__")
-                             and not (here == ROOT and d in SOURCE_IGNORES)]
+        subdirectories[:] = [
+            d
+            for d in subdirectories
+            if not d.startswith(".") and d not in ("locale", "__pycache__") and not (here == ROOT and d in SOURCE_IGNORES)
+        ]
         for name in files:
             if name.endswith((".py", ".html", ".txt")):
                 target = source / (here / name).relative_to(ROOT)
@@ -184,8 +190,7 @@ def test_the_catalogue_covers_every_string_marked_in_the_code(tmp_path, settings
     fresh = {_key(e): e for e in parse_po(source / "locale" / "en" / "LC_MESSAGES" / "django.po") if e["msgid"]}
     known = {_key(e) for e in parse_po(PO_FILE)}
     missing = sorted(f"{e['msgid'][:80]!r} ({' '.join(e.get('refs', [])[:3])})" for key, e in fresh.items() if key not in known)
-    assert not missing, f"strings marked in the code but missing from the English catalogue ({CATALOGUE_HELP}):\n" + \
-        "\n".join(missing)
+    assert not missing, f"strings marked in the code but missing from the English catalogue ({CATALOGUE_HELP}):\n" + "\n".join(missing)
 
 
 def _extracted_keywords():
@@ -194,8 +199,7 @@ def _extracted_keywords():
 
     command = load_command_class(get_commands()["makemessages"], "makemessages")
     names = {"_", "gettext", "ngettext", "dgettext", "dngettext"}  # xgettext's own Python keywords
-    names.update(option.split("=", 1)[1].split(":")[0] for option in command.xgettext_options
-                 if option.startswith("--keyword="))
+    names.update(option.split("=", 1)[1].split(":")[0] for option in command.xgettext_options if option.startswith("--keyword="))
     return names
 
 
@@ -206,29 +210,50 @@ def test_strings_are_marked_in_a_way_makemessages_extracts():
     import ast
 
     keywords = _extracted_keywords()
-    functions = {"gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy",
-                 "npgettext", "npgettext_lazy", "gettext_noop"}
+    functions = {
+        "gettext",
+        "gettext_lazy",
+        "ngettext",
+        "ngettext_lazy",
+        "pgettext",
+        "pgettext_lazy",
+        "npgettext",
+        "npgettext_lazy",
+        "gettext_noop",
+    }
     problems = []
     for directory, subdirectories, files in os.walk(ROOT):
         here = Path(directory)
-        subdirectories[:] = [d for d in subdirectories if not d.startswith(".") and d not in ("__pycache__", "migrations")
-                             and not (here == ROOT and d in SOURCE_IGNORES)]
+        subdirectories[:] = [
+            d
+            for d in subdirectories
+            if not d.startswith(".") and d not in ("__pycache__", "migrations") and not (here == ROOT and d in SOURCE_IGNORES)
+        ]
         for name in (n for n in files if n.endswith(".py")):
             path = here / name
             tree = ast.parse(path.read_text(encoding="utf-8"))
             where = path.relative_to(ROOT)
-            aliases = {alias.asname for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                       and node.module == "django.utils.translation" for alias in node.names
-                       if alias.name in functions and alias.asname and alias.asname not in keywords}
+            aliases = {
+                alias.asname
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+                for alias in node.names
+                if alias.name in functions and alias.asname and alias.asname not in keywords
+            }
             for node in ast.walk(tree):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in aliases:
                     problems.append(f"{where}:{node.lineno}: {node.func.id}(…) is not extracted (alias of gettext)")
                 if isinstance(node, ast.JoinedStr):
                     for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
-                        if isinstance(call.func, ast.Name) and call.func.id in keywords | aliases and call.args \
-                                and isinstance(call.args[0], ast.Constant):
-                            problems.append(f"{where}:{call.lineno}: {call.func.id}({call.args[0].value!r}) inside an f-string "
-                                            "is not extracted")
+                        if (
+                            isinstance(call.func, ast.Name)
+                            and call.func.id in keywords | aliases
+                            and call.args
+                            and isinstance(call.args[0], ast.Constant)
+                        ):
+                            problems.append(
+                                f"{where}:{call.lineno}: {call.func.id}({call.args[0].value!r}) inside an f-string is not extracted"
+                            )
     assert not problems, "strings marked for translation that makemessages cannot extract:\n" + "\n".join(problems)
 
 
@@ -275,9 +300,12 @@ def test_the_placeholder_check_catches_a_wrong_name():
 
 def test_the_parser_reads_multiline_plural_and_fuzzy_entries(tmp_path):
     po = tmp_path / "x.po"
-    po.write_text('msgid ""\nmsgstr ""\n"Language: en\\n"\n\n#: a.py:1\n#, fuzzy, python-format\nmsgid "第%(n)s行"\n'
-                  'msgstr ""\n"Row "\n"%(n)s"\n\nmsgid "%(n)s 条"\nmsgid_plural "%(n)s 条"\nmsgstr[0] "%(n)s item"\n'
-                  'msgstr[1] "%(n)s items"\n\n#~ msgid "旧"\n#~ msgstr "old"\n', encoding="utf-8")
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: en\\n"\n\n#: a.py:1\n#, fuzzy, python-format\nmsgid "第%(n)s行"\n'
+        'msgstr ""\n"Row "\n"%(n)s"\n\nmsgid "%(n)s 条"\nmsgid_plural "%(n)s 条"\nmsgstr[0] "%(n)s item"\n'
+        'msgstr[1] "%(n)s items"\n\n#~ msgid "旧"\n#~ msgstr "old"\n',
+        encoding="utf-8",
+    )
     header, row, plural = parse_po(po)
     assert header["msgstr"] == ["Language: en\n"]
     assert row["msgstr"] == ["Row %(n)s"] and row["flags"] == {"fuzzy", "python-format"}
@@ -321,7 +349,6 @@ def _chrome_cjk(html):
     """Chinese characters on a page, apart from the language selector's own names."""
     html = re.sub(r"<option[^>]*>[^<]*</option>", "", html)
     return sorted(set(CJK.findall(html)))
-
 
 
 def test_login_page_is_chinese_without_the_cookie(client, compiled_messages):
@@ -370,8 +397,7 @@ def test_workbench_in_both_languages(client, compiled_messages, officer):
 
 def test_cadre_record_in_both_languages(client, compiled_messages, officer):
     user, tree = officer
-    cadre = f.cadre("张三", tree["township"], party_join_date=datetime.date(2010, 7, 1),
-                    current_rank_since=datetime.date(2020, 3, 1))
+    cadre = f.cadre("张三", tree["township"], party_join_date=datetime.date(2010, 7, 1), current_rank_since=datetime.date(2020, 3, 1))
     Sanction.objects.create(cadre=cadre, kind=SanctionKind.WARNING, decision_date=datetime.date(2025, 1, 6))
     client.force_login(user)
     url = reverse("cadre", args=[cadre.pk])

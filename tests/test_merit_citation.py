@@ -2,6 +2,7 @@
 
 Rules: DOMAIN.md §1.2 (who approves), §1.3 (procedure), §1.4 (disqualifiers), §6–§7 (notice,
 objections, working days), §9 (recusal)."""
+
 import pytest
 from django.core.management import call_command
 
@@ -70,7 +71,9 @@ def test_township_commendation_runs_to_an_issued_decision(world):
     assert award.kind == "commendation" and award.approving_unit == unit("HA-PDS-LS")
     assert award.decision_number == "鲁组〔2026〕1号"
     assert str(award.bonus) == "1500.00"
-    kinds = set(first.documents.values_list("kind", flat=True)) | set(Notice.objects.filter(cases=first).values_list("document__kind", flat=True))
+    kinds = set(first.documents.values_list("kind", flat=True)) | set(
+        Notice.objects.filter(cases=first).values_list("document__kind", flat=True)
+    )
     assert {"award_decision", "award_form", "notice"} <= kinds
     for document in first.documents.all():
         assert len(document.sha256) == 64

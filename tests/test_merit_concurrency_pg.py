@@ -1,5 +1,6 @@
 """On PostgreSQL: 50 approvals at once in one issuer → 50 distinct, consecutive decision numbers,
 allocated in the approval's own transaction (issue 3)."""
+
 import threading
 
 import pytest
@@ -46,6 +47,8 @@ def test_fifty_simultaneous_approvals_get_fifty_consecutive_numbers():
     for thread in threads:
         thread.join(timeout=300)
     assert errors == []
-    numbers = sorted(Award.objects.filter(awarded_on="2026-10-12").values_list("decision_number", flat=True),
-                     key=lambda n: int(n.split("〕")[1].rstrip("号")))
+    numbers = sorted(
+        Award.objects.filter(awarded_on="2026-10-12").values_list("decision_number", flat=True),
+        key=lambda n: int(n.split("〕")[1].rstrip("号")),
+    )
     assert numbers == [f"鲁组〔2026〕{i}号" for i in range(1, CASES + 1)]

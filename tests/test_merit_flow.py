@@ -1,5 +1,6 @@
 """Merit citation: return and resubmission, withdraw, objections, quota, recusal, annual
 candidates (issue 3; DOMAIN.md §1.3, §1.5, §6, §9)."""
+
 import pytest
 
 from awards import candidates
@@ -63,8 +64,11 @@ def test_invalid_nomination_changes_nothing(world):
     case = services.start_process(person("ls_qt_jbr"), "merit_citation", unit=unit("HA-PDS-LS-QT"), subject_cadre=cadre(QT_CLEAN[0]))
     before = refresh(case)
     with pytest.raises(FormInvalid) as caught:
-        services.complete_task(person("ls_qt_jbr"), task_of(case, "Task_nominate").pk,
-                               data=nomination(award_kind="title", deeds="太短", period_from="2026-09-01", period_to="2026-08-01"))
+        services.complete_task(
+            person("ls_qt_jbr"),
+            task_of(case, "Task_nominate").pk,
+            data=nomination(award_kind="title", deeds="太短", period_from="2026-09-01", period_to="2026-08-01"),
+        )
     assert set(caught.value.errors) >= {"award_kind", "deeds", "period_to"}
     after = refresh(case)
     assert (after.version, after.state) == (before.version, before.state)
@@ -101,13 +105,19 @@ def test_objection_found_untrue_continues_with_a_clarification_letter(world):
         assert verify.unit == unit("HA-PDS-LS-ZZB")
         # a second objection while the first is being verified waits in the queue
         second = notices.record_objection(person("ls_gs"), case.pk, content="反映同一问题")
-        services.complete_task(person("ls_sh"), verify.pk, data={
-            "objection_id": objection.pk, "verification_outcome": "untrue", "verification_finding": "经核查转移台账，人数属实。"})
+        services.complete_task(
+            person("ls_sh"),
+            verify.pk,
+            data={"objection_id": objection.pk, "verification_outcome": "untrue", "verification_finding": "经核查转移台账，人数属实。"},
+        )
         objection.refresh_from_db()
         assert objection.outcome == "untrue" and objection.clarification.kind == "clarification_letter"
         verify_again = task_of(case, "Task_verify")  # the queued objection is picked up next
-        services.complete_task(person("ls_sh"), verify_again.pk, data={
-            "objection_id": second.pk, "verification_outcome": "untrue", "verification_finding": "同上，不属实。"})
+        services.complete_task(
+            person("ls_sh"),
+            verify_again.pk,
+            data={"objection_id": second.pk, "verification_outcome": "untrue", "verification_finding": "同上，不属实。"},
+        )
     case = refresh(case)
     assert case.status == InstanceStatus.WAITING and case.next_timer_due == at("2026-10-11 00:00")
     services.fire_due_timers(now=at("2026-10-11 00:01"))
@@ -121,8 +131,11 @@ def test_objection_found_true_lets_the_approver_terminate(world):
     publish([case])
     with clock.frozen_at(at("2026-09-30 10:00")):
         objection = notices.record_objection(person("ls_gs"), case.pk, content="反映其存在违规发放补贴问题")
-        services.complete_task(person("ls_sh"), task_of(case, "Task_verify").pk, data={
-            "objection_id": objection.pk, "verification_outcome": "true", "verification_finding": "经核查情况属实。"})
+        services.complete_task(
+            person("ls_sh"),
+            task_of(case, "Task_verify").pk,
+            data={"objection_id": objection.pk, "verification_outcome": "true", "verification_finding": "经核查情况属实。"},
+        )
         decision = task_of(case, "Task_objection_decision")
         assert decision.unit == unit("HA-PDS-LS")
         with pytest.raises(FormInvalid):
@@ -141,8 +154,11 @@ def test_objection_partly_true_lowers_the_award(world):
     publish([case])
     with clock.frozen_at(at("2026-09-30 10:00")):
         objection = notices.record_objection(person("ls_gs"), case.pk, content="反映事迹有夸大")
-        services.complete_task(person("ls_sh"), task_of(case, "Task_verify").pk, data={
-            "objection_id": objection.pk, "verification_outcome": "partly_true", "verification_finding": "部分夸大。"})
+        services.complete_task(
+            person("ls_sh"),
+            task_of(case, "Task_verify").pk,
+            data={"objection_id": objection.pk, "verification_outcome": "partly_true", "verification_finding": "部分夸大。"},
+        )
         decision = task_of(case, "Task_objection_decision")
         with pytest.raises(FormInvalid):
             services.complete_task(person("ls_sp"), decision.pk, action="lower", data={"lowered_kind": "merit_2"}, opinion="x")

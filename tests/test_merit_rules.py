@@ -1,5 +1,6 @@
 """Eligibility rules and approval authority of the merit citation, each through the deployed
 DMN tables and the engine (issue 3). Every test names its DOMAIN.md line."""
+
 import datetime
 
 import pytest
@@ -61,6 +62,7 @@ def sanction(subject, kind, decided, excuse=FaultToleranceExcuse.NONE):
 
 # --- DOMAIN.md §1.4 / §3: sanction effect periods ------------------------------------------
 
+
 def test_running_sanction_effect_period_refuses(world):
     """DOMAIN.md §1.4 "During a sanction's effect period no promotion … the same is applied to awards";
     §3: 警告 6 months from the decision date."""
@@ -93,6 +95,7 @@ def test_reduced_liability_still_disqualifies(world):
 
 # --- DOMAIN.md §1.4: investigations -----------------------------------------------------------
 
+
 def test_open_investigation_refuses(world):
     """DOMAIN.md §1.4 "Under investigation (立案审查调查, not closed): no award"."""
     subject = cadre(QT_CLEAN[0])
@@ -108,6 +111,7 @@ def test_closed_investigation_passes(world):
 
 
 # --- DOMAIN.md §2: assessment grades ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("grade", ["basic", "incompetent"])
 def test_basic_or_incompetent_grade_refuses(world, grade):
@@ -127,13 +131,14 @@ def test_competent_grade_passes(world):
 
 # --- DOMAIN.md §1.4: one deed, one reward -----------------------------------------------------
 
+
 def test_deed_already_rewarded_at_the_same_or_a_higher_level_refuses(world):
     """DOMAIN.md §1.4 "A deed already rewarded … may not be rewarded again; no repeated bonus for one deed"."""
     subject = cadre(QT_CLEAN[0])
-    Award.objects.create(cadre=subject, kind="merit_3", awarded_on=datetime.date(2026, 9, 1),
-                         decision_number="平组〔2026〕9号", deed_reference="2026防汛")
-    data = assert_refused(nominate_and_decide(subject, award_kind="commendation", deed_reference="2026防汛"),
-                          "deed_already_rewarded")
+    Award.objects.create(
+        cadre=subject, kind="merit_3", awarded_on=datetime.date(2026, 9, 1), decision_number="平组〔2026〕9号", deed_reference="2026防汛"
+    )
+    data = assert_refused(nominate_and_decide(subject, award_kind="commendation", deed_reference="2026防汛"), "deed_already_rewarded")
     assert "平组〔2026〕9号" in data["eligibility_failures"][0]
 
 
@@ -187,15 +192,19 @@ def test_ineligible_case_can_be_corrected_or_withdrawn(world):
 
 # --- DOMAIN.md §1.2: approving authority ------------------------------------------------------
 
+
 def route_of(case):
     return data_of(case, "Task_integrity")["route"]
 
 
-@pytest.mark.parametrize("kind, approver", [
-    ("commendation", "HA-PDS-LS"),  # 嘉奖 from a township → its county
-    ("merit_2", "HA-PDS"),          # 记二等功 → the city
-    ("merit_1", "HA"),              # 记一等功 → the province
-])
+@pytest.mark.parametrize(
+    "kind, approver",
+    [
+        ("commendation", "HA-PDS-LS"),  # 嘉奖 from a township → its county
+        ("merit_2", "HA-PDS"),  # 记二等功 → the city
+        ("merit_1", "HA"),  # 记一等功 → the province
+    ],
+)
 def test_authority_from_a_township(world, kind, approver):
     """DOMAIN.md §1.2 routing consequence: 嘉奖 → county; 记二等功 climbs to the city; 记一等功 to the province."""
     case = nominate_and_decide(cadre(QT_CLEAN[0]), award_kind=kind)
@@ -210,8 +219,9 @@ def test_city_department_approves_merit_3_for_its_own_staff(world):
     subject = department.cadres.exclude(user__isnull=False).filter(investigations__isnull=True).first()
     with clock.frozen_at(TODAY):
         case = start_and_nominate("pds_jyj_jbr", "HA-PDS-JYJ", subject, award_kind="merit_3")
-        services.complete_task(person("pds_jyj_ld"), task_of(case, "Task_unit_decision").pk,
-                               data={"meeting_date": "2026-09-01", "attendees": "局党组成员"})
+        services.complete_task(
+            person("pds_jyj_ld"), task_of(case, "Task_unit_decision").pk, data={"meeting_date": "2026-09-01", "attendees": "局党组成员"}
+        )
     data = data_of(case, "Task_integrity")
     if data.get("eligibility_failures"):
         pytest.fail(f"demo cadre unexpectedly ineligible: {data['eligibility_failures']}")

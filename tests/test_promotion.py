@@ -1,4 +1,5 @@
 """Exceptional promotion (破格提拔) end to end and its rules (issue 6; DOMAIN.md §4)."""
+
 import datetime
 
 import pytest
@@ -72,10 +73,16 @@ def test_probation_not_passed_restores_the_previous_level(world):
     case = to_appointment(subject)
     services.fire_due_timers(now=at("2027-10-11 09:00"))
     with pytest.raises(FormInvalid):
-        services.complete_task(person("ls_sh"), task_of(case, "Task_probation_review").pk, action="not_competent",
-                               data={"assessment": "未能胜任"})  # an opinion is required
-    services.complete_task(person("ls_sh"), task_of(case, "Task_probation_review").pk, action="not_competent",
-                           data={"assessment": "未能胜任"}, opinion="试用期满考核不胜任")
+        services.complete_task(
+            person("ls_sh"), task_of(case, "Task_probation_review").pk, action="not_competent", data={"assessment": "未能胜任"}
+        )  # an opinion is required
+    services.complete_task(
+        person("ls_sh"),
+        task_of(case, "Task_probation_review").pk,
+        action="not_competent",
+        data={"assessment": "未能胜任"},
+        opinion="试用期满考核不胜任",
+    )
     subject.refresh_from_db()
     assert subject.rank_level == "township_deputy" and subject.current_post == "鲁山县琴台街道党工委副书记"
     assert refresh(case).outcome == "End_reverted"
@@ -140,6 +147,7 @@ def test_low_recommendation_rate_blocks(world):
 
 # --- hard limits (DOMAIN.md §4.2) ---------------------------------------------------------------
 
+
 def refused_with(case, rule):
     data = data_of(case, "Task_propose")
     assert rule in data["limit_rules_failed"], data.get("limit_failures")
@@ -170,8 +178,9 @@ def test_limit_promoted_within_a_year(world):
 def test_limit_consecutive_exceptional(world):
     """§4.2: no consecutive exceptional promotions on tenure years."""
     subject = cadre(QT_CLEAN[0])
-    Promotion.objects.create(cadre=subject, promoted_on=datetime.date(2023, 1, 5), from_level="none", to_level="township_deputy",
-                             post="x", exceptional=True)
+    Promotion.objects.create(
+        cadre=subject, promoted_on=datetime.date(2023, 1, 5), from_level="none", to_level="township_deputy", post="x", exceptional=True
+    )
     refused_with(limits_case(subject), "consecutive_exceptional")
 
 
@@ -218,8 +227,7 @@ def test_limit_naked_official_unless_special_post(world):
     refused_with(case, "naked_official")
     with clock.frozen_at(MONDAY):
         # The refused proposal waits at 动议 for a fix: the same case, now for a special post.
-        services.complete_task(person("ls_qt_ld"), task_of(case, "Task_propose").pk, data=proposal(special_post=True),
-                               opinion="特殊岗位")
+        services.complete_task(person("ls_qt_ld"), task_of(case, "Task_propose").pk, data=proposal(special_post=True), opinion="特殊岗位")
     assert task_of(case, "Task_recommend")
 
 

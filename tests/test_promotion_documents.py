@@ -1,4 +1,5 @@
 """Quorum and majority at their boundaries, the .lrmx round trip, the 干部任免审批表 PDF (issue 6)."""
+
 import io
 
 import pytest
@@ -24,8 +25,17 @@ def test_majority_of_those_who_should_attend(should, votes, adopted):
 
 
 def meeting_form(**values):
-    data = {"meeting_date": "2026-09-28", "should_attend": 9, "present": 6, "votes_for": 5, "votes_against": 1,
-            "abstentions": 0, "circumstances_explained": True, "opinion": "", **values}
+    data = {
+        "meeting_date": "2026-09-28",
+        "should_attend": 9,
+        "present": 6,
+        "votes_for": 5,
+        "votes_against": 1,
+        "abstentions": 0,
+        "circumstances_explained": True,
+        "opinion": "",
+        **values,
+    }
     return MeetingForm(data)
 
 
@@ -55,15 +65,30 @@ def test_adoption_is_computed_from_those_who_should_attend():
 @pytest.fixture
 def subject():
     tree = f.small_tree()
-    person = f.cadre("王䶮", tree["township"], id_number="410423198912254396", ethnicity="回族", native_place="河南鲁山",
-                     birth_place="河南鲁山", full_time_education="大学本科", full_time_school="郑州大学法学院法学专业",
-                     current_post="琴台街道党工委副书记", resume="2008.07—2012.06 鲁山县琴台街道办事员\n2012.06— 琴台街道党工委副书记")
+    person = f.cadre(
+        "王䶮",
+        tree["township"],
+        id_number="410423198912254396",
+        ethnicity="回族",
+        native_place="河南鲁山",
+        birth_place="河南鲁山",
+        full_time_education="大学本科",
+        full_time_school="郑州大学法学院法学专业",
+        current_post="琴台街道党工委副书记",
+        resume="2008.07—2012.06 鲁山县琴台街道办事员\n2012.06— 琴台街道党工委副书记",
+    )
     import datetime
 
     from records.models import FamilyMember
 
-    FamilyMember.objects.create(cadre=person, relation="妻子", name="李堃", birth_date=datetime.date(1990, 3, 1),
-                                political_status="中共党员", work_unit_and_post="鲁山县第一中学教师")
+    FamilyMember.objects.create(
+        cadre=person,
+        relation="妻子",
+        name="李堃",
+        birth_date=datetime.date(1990, 3, 1),
+        political_status="中共党员",
+        work_unit_and_post="鲁山县第一中学教师",
+    )
     return person, tree
 
 
@@ -76,21 +101,40 @@ def test_lrmx_round_trip(subject):
     person.family.all().delete()
     person.delete()
     imported = lrmx.import_lrmx(content, unit=tree["township"])
-    for name in ("name", "sex", "ethnicity", "native_place", "birth_place", "full_time_education", "full_time_school",
-                 "current_post", "resume", "id_number"):
+    for name in (
+        "name",
+        "sex",
+        "ethnicity",
+        "native_place",
+        "birth_place",
+        "full_time_education",
+        "full_time_school",
+        "current_post",
+        "resume",
+        "id_number",
+    ):
         assert getattr(imported, name) == fields[name]
     assert imported.name == "王䶮" and imported.birth_date.strftime("%Y%m") == "198505"
     assert [(m.relation, m.name, m.political_status) for m in imported.family.all()] == [("妻子", "李堃", "中共党员")]
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"<Person><XingMing>x</XingMing>", "XML"),
-    (b"<Ren/>", "Person"),
-    ("<Person><XingMing>张三</XingMing><XingBie>男</XingBie><ChuShengNianYue>1985-13</ChuShengNianYue>"
-     "<CanJiaGongZuoShiJian>200807</CanJiaGongZuoShiJian><XianRenZhiWu>科员</XianRenZhiWu></Person>".encode(), "ChuShengNianYue"),
-    ("<Person><XingMing>张三</XingMing><XingBie>男</XingBie><ChuShengNianYue>198505</ChuShengNianYue>"
-     "<CanJiaGongZuoShiJian>200807</CanJiaGongZuoShiJian></Person>".encode(), "XianRenZhiWu"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"<Person><XingMing>x</XingMing>", "XML"),
+        (b"<Ren/>", "Person"),
+        (
+            "<Person><XingMing>张三</XingMing><XingBie>男</XingBie><ChuShengNianYue>1985-13</ChuShengNianYue>"
+            "<CanJiaGongZuoShiJian>200807</CanJiaGongZuoShiJian><XianRenZhiWu>科员</XianRenZhiWu></Person>".encode(),
+            "ChuShengNianYue",
+        ),
+        (
+            "<Person><XingMing>张三</XingMing><XingBie>男</XingBie><ChuShengNianYue>198505</ChuShengNianYue>"
+            "<CanJiaGongZuoShiJian>200807</CanJiaGongZuoShiJian></Person>".encode(),
+            "XianRenZhiWu",
+        ),
+    ],
+)
 def test_malformed_lrmx_gives_a_clear_error_and_changes_nothing(subject, content, message):
     from records.models import Cadre
 
@@ -112,9 +156,18 @@ def test_appointment_form_pdf_has_both_pages_with_the_cadres_data(subject, artif
     from promotions.contexts import appointment_form_context
 
     person, tree = subject
-    rendered = render("documents/cadre_appointment_form.html", appointment_form_context(
-        person, as_of=datetime.date(2026, 10, 12), proposed_post="琴台街道党工委书记", proposed_removal="琴台街道党工委副书记",
-        reason="破格提拔：在急难险重任务中作出重大贡献", reporting_unit="中共鲁山县委组织部", filled_by="李雪悦"))
+    rendered = render(
+        "documents/cadre_appointment_form.html",
+        appointment_form_context(
+            person,
+            as_of=datetime.date(2026, 10, 12),
+            proposed_post="琴台街道党工委书记",
+            proposed_removal="琴台街道党工委副书记",
+            reason="破格提拔：在急难险重任务中作出重大贡献",
+            reporting_unit="中共鲁山县委组织部",
+            filled_by="李雪悦",
+        ),
+    )
     reader = PdfReader(io.BytesIO(rendered.pdf))
     assert len(reader.pages) == 2
     # Narrow label cells wrap, so compare without line breaks.

@@ -2,6 +2,7 @@
 
 The workbooks are generated here with openpyxl, so no binary fixtures are committed.
 """
+
 import datetime
 import io
 import time
@@ -21,8 +22,22 @@ from records.models import AnnualAssessment, AssessmentGrade, Cadre, RankLevel, 
 
 pytestmark = pytest.mark.django_db
 
-CADRE_HEADERS = ["姓名", "身份证号", "性别", "出生日期", "民族", "籍贯", "政治面貌", "入党时间", "参加工作时间",
-                 "学历", "现任职务", "职级层次", "单位代码", "任现职级时间"]
+CADRE_HEADERS = [
+    "姓名",
+    "身份证号",
+    "性别",
+    "出生日期",
+    "民族",
+    "籍贯",
+    "政治面貌",
+    "入党时间",
+    "参加工作时间",
+    "学历",
+    "现任职务",
+    "职级层次",
+    "单位代码",
+    "任现职级时间",
+]
 ASSESSMENT_HEADERS = ["身份证号", "年度", "考核等次"]
 
 
@@ -83,10 +98,8 @@ def write_workbook(cadres=None, assessments=None, cadre_headers=CADRE_HEADERS, p
 @pytest.fixture
 def units():
     city = Unit.objects.create(name="平顶山市委", code="PDS", level=UnitLevel.CITY, kind=UnitKind.PARTY_COMMITTEE)
-    org = Unit.objects.create(name="市委组织部", code="PDS-ZZB", parent=city, level=UnitLevel.CITY,
-                              kind=UnitKind.ORGANISATION_DEPT)
-    county = Unit.objects.create(name="叶县县委", code="YX", parent=city, level=UnitLevel.COUNTY,
-                                 kind=UnitKind.PARTY_COMMITTEE)
+    org = Unit.objects.create(name="市委组织部", code="PDS-ZZB", parent=city, level=UnitLevel.CITY, kind=UnitKind.ORGANISATION_DEPT)
+    county = Unit.objects.create(name="叶县县委", code="YX", parent=city, level=UnitLevel.COUNTY, kind=UnitKind.PARTY_COMMITTEE)
     return {"city": city, "org": org, "county": county}
 
 
@@ -102,13 +115,22 @@ def test_valid_workbook_imports_cadres_and_their_assessments(units):
     cadre with Chinese labels mapped to codes, and their assessment results, in one go."""
     cadres = [
         cadre_row(1),
-        cadre_row(2, unit_code="YX", 性别="女", 职级层次="县处级正职", 出生日期=datetime.datetime(1975, 12, 31),
-                  入党时间=None, 任现职级时间="2021.10"),
+        cadre_row(
+            2,
+            unit_code="YX",
+            性别="女",
+            职级层次="县处级正职",
+            出生日期=datetime.datetime(1975, 12, 31),
+            入党时间=None,
+            任现职级时间="2021.10",
+        ),
         cadre_row(3, 姓名="欧阳　明", 职级层次="其他人员", 参加工作时间="2001-09-01", 任现职级时间=None),
     ]
     assessments = [
-        (make_id(1), 2022, "优秀"), (make_id(1), 2023, "称职"),
-        (make_id(2), "2023", "基本称职"), (make_id(3), 2023, "不定等次"),
+        (make_id(1), 2022, "优秀"),
+        (make_id(1), 2023, "称职"),
+        (make_id(2), "2023", "基本称职"),
+        (make_id(3), 2023, "不定等次"),
     ]
     report = importing.import_cadres(write_workbook(cadres, assessments))
 
@@ -127,8 +149,7 @@ def test_valid_workbook_imports_cadres_and_their_assessments(units):
     assert first.work_start_date == datetime.date(2002, 7, 1)  # "200207"
     assert first.current_rank_since == datetime.date(2019, 3, 1)  # an Excel date cell
     assert first.full_time_education == "大学"
-    assert dict(first.assessments.values_list("year", "grade")) == {
-        2022: AssessmentGrade.EXCELLENT, 2023: AssessmentGrade.COMPETENT}
+    assert dict(first.assessments.values_list("year", "grade")) == {2022: AssessmentGrade.EXCELLENT, 2023: AssessmentGrade.COMPETENT}
 
     second = Cadre.objects.get(id_number=make_id(2))
     assert (second.sex, second.rank_level, second.unit) == (Sex.FEMALE, RankLevel.COUNTY_PRINCIPAL, units["county"])
@@ -233,16 +254,16 @@ def test_all_errors_are_reported_together_with_rows_and_columns(units):
     """DOMAIN.md §8.2, §2: bad date, unknown unit code, duplicate id number in the file and bad
     grade are all reported at once, each with its row number and column; nothing is imported."""
     cadres = [
-        cadre_row(1),                                  # row 2
-        cadre_row(2, 出生日期="2021-02-29"),           # row 3: no such day
-        cadre_row(3, 单位代码="XX-404"),               # row 4: unknown unit
-        cadre_row(4, 身份证号=make_id(1)),             # row 5: duplicates row 2
-        cadre_row(5),                                  # row 6
+        cadre_row(1),  # row 2
+        cadre_row(2, 出生日期="2021-02-29"),  # row 3: no such day
+        cadre_row(3, 单位代码="XX-404"),  # row 4: unknown unit
+        cadre_row(4, 身份证号=make_id(1)),  # row 5: duplicates row 2
+        cadre_row(5),  # row 6
     ]
     assessments = [
-        (make_id(1), 2023, "优秀"),                    # row 2
-        (make_id(5), 2023, "良好"),                    # row 3: not a grade
-        (make_id(5), 2022, "称职"),                    # row 4
+        (make_id(1), 2023, "优秀"),  # row 2
+        (make_id(5), 2023, "良好"),  # row 3: not a grade
+        (make_id(5), 2022, "称职"),  # row 4
     ]
     report = importing.import_cadres(write_workbook(cadres, assessments))
 
@@ -264,8 +285,7 @@ def test_all_errors_are_reported_together_with_rows_and_columns(units):
 
 def test_duplicate_assessment_year_in_the_file_is_an_error(units):
     """DOMAIN.md §2: one grade per cadre and year."""
-    report = importing.import_cadres(write_workbook(
-        [cadre_row(1)], [(make_id(1), 2023, "优秀"), (make_id(1), 2023, "称职")]))
+    report = importing.import_cadres(write_workbook([cadre_row(1)], [(make_id(1), 2023, "优秀"), (make_id(1), 2023, "称职")]))
     assert error_cells(report) == [("年度考核结果", 3, "年度")]
     assert Cadre.objects.count() == 0
 
@@ -327,8 +347,15 @@ def test_reimport_updates_instead_of_duplicating(units):
 def test_existing_lower_case_x_id_number_is_matched(units):
     """DOMAIN.md §8.2: an id number typed by hand with a lower-case x is the same person."""
     first17 = "11010519491231002"
-    Cadre.objects.create(name="老干部", id_number=first17 + "x", sex=Sex.MALE, birth_date=datetime.date(1949, 12, 31),
-                         work_start_date=datetime.date(1968, 1, 1), current_post="调研员", unit=units["org"])
+    Cadre.objects.create(
+        name="老干部",
+        id_number=first17 + "x",
+        sex=Sex.MALE,
+        birth_date=datetime.date(1949, 12, 31),
+        work_start_date=datetime.date(1968, 1, 1),
+        current_post="调研员",
+        unit=units["org"],
+    )
     report = importing.import_cadres(write_workbook([cadre_row(1, 身份证号=first17 + "X", 姓名="老干部")]))
     assert report.ok and (report.created, report.updated) == (0, 1)
     assert Cadre.objects.count() == 1
@@ -337,8 +364,9 @@ def test_existing_lower_case_x_id_number_is_matched(units):
 def test_assessment_file_imports_for_existing_cadres(units):
     """DOMAIN.md §2: an assessment-results file (身份证号, 年度, 考核等次) for cadres already on record."""
     importing.import_cadres(write_workbook([cadre_row(1), cadre_row(2)]))
-    report = importing.import_assessments(write_workbook(None, [
-        (make_id(1), 2022, "优秀"), (make_id(1), 2023, "不称职"), (make_id(2), 2023, "称职")]))
+    report = importing.import_assessments(
+        write_workbook(None, [(make_id(1), 2022, "优秀"), (make_id(1), 2023, "不称职"), (make_id(2), 2023, "称职")])
+    )
     assert report.ok, report.errors
     assert (report.created, report.updated) == (3, 0)
     assert Cadre.objects.get(id_number=make_id(1)).assessments.get(year=2023).grade == AssessmentGrade.INCOMPETENT
@@ -391,8 +419,7 @@ def test_template_has_the_headers_and_round_trips(units):
     assert set(ASSESSMENT_HEADERS) <= set(assessment_headers)
     row = cadre_row(1)
     workbook["干部信息"].append([row[h] for h in CADRE_HEADERS])
-    workbook["年度考核结果"].append([{"身份证号": make_id(1), "年度": 2023, "考核等次": "优秀"}.get(h)
-                                    for h in assessment_headers])
+    workbook["年度考核结果"].append([{"身份证号": make_id(1), "年度": 2023, "考核等次": "优秀"}.get(h) for h in assessment_headers])
     buffer = io.BytesIO()
     workbook.save(buffer)
     report = importing.import_cadres(buffer)
@@ -444,8 +471,7 @@ def make_user(username, staff=True, perms=()):
 
 
 def upload(source, name="cadres.xlsx"):
-    return SimpleUploadedFile(name, source.getvalue(),
-                              content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return SimpleUploadedFile(name, source.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def test_admin_import_requires_staff_and_permission(client, units):
@@ -495,8 +521,7 @@ def test_admin_import_success_redirects_with_report(client, units):
     assert "新建干部2人" in response.content.decode()
     assert Cadre.objects.count() == 2 and AnnualAssessment.objects.count() == 1
     log = LogEntry.objects.filter(content_type__model="cadre")
-    assert sorted(log.values_list("object_repr", "action_flag")) == [("干部1（市委组织部）", ADDITION),
-                                                                     ("干部2（市委组织部）", ADDITION)]
+    assert sorted(log.values_list("object_repr", "action_flag")) == [("干部1（市委组织部）", ADDITION), ("干部2（市委组织部）", ADDITION)]
     assert "cadres.xlsx" in log.first().change_message
 
     response = client.post(url, {"kind": "cadres", "file": upload(source)}, follow=True)

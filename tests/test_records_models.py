@@ -1,4 +1,5 @@
 """Cadre record rules (sanction effect periods) and the records/permissions admin."""
+
 import datetime
 
 import pytest
@@ -18,14 +19,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def unit():
-    return Unit.objects.create(name="叶县县委组织部", code="YX-ZZB", level=UnitLevel.COUNTY,
-                               kind=UnitKind.ORGANISATION_DEPT)
+    return Unit.objects.create(name="叶县县委组织部", code="YX-ZZB", level=UnitLevel.COUNTY, kind=UnitKind.ORGANISATION_DEPT)
 
 
 @pytest.fixture
 def cadre(unit):
-    return Cadre.objects.create(name="张三", sex=Sex.MALE, birth_date=datetime.date(1980, 1, 1),
-                                work_start_date=datetime.date(2002, 7, 1), current_post="科员", unit=unit)
+    return Cadre.objects.create(
+        name="张三",
+        sex=Sex.MALE,
+        birth_date=datetime.date(1980, 1, 1),
+        work_start_date=datetime.date(2002, 7, 1),
+        current_post="科员",
+        unit=unit,
+    )
 
 
 @pytest.fixture
@@ -64,8 +70,13 @@ def test_organisational_removal_defaults_to_at_least_twelve_months(cadre):
     """DOMAIN.md §3: 组织处理 per decision, at least 12 months for 免职/降职 [default]."""
     for kind in (SanctionKind.ORG_REMOVAL, SanctionKind.ORG_DEMOTION):
         assert sanction(cadre, kind, datetime.date(2024, 1, 15)).effect_end == datetime.date(2025, 1, 15)
-    short = Sanction(cadre=cadre, kind=SanctionKind.ORG_REMOVAL, decision_date=datetime.date(2024, 1, 15),
-                     effect_end=datetime.date(2024, 10, 15), effect_end_override_reason="按决定")
+    short = Sanction(
+        cadre=cadre,
+        kind=SanctionKind.ORG_REMOVAL,
+        decision_date=datetime.date(2024, 1, 15),
+        effect_end=datetime.date(2024, 10, 15),
+        effect_end_override_reason="按决定",
+    )
     with pytest.raises(ValidationError) as excinfo:
         short.full_clean()
     assert "effect_end" in excinfo.value.message_dict
@@ -98,8 +109,9 @@ def test_effect_period_starts_on_the_decision_date(cadre):
 
 def test_overriding_the_end_date_requires_a_reason(cadre):
     """DOMAIN.md §3: the end date is editable by an administrator *with a reason*."""
-    record = Sanction(cadre=cadre, kind=SanctionKind.DEMERIT, decision_date=datetime.date(2024, 1, 15),
-                      effect_end=datetime.date(2025, 6, 30))
+    record = Sanction(
+        cadre=cadre, kind=SanctionKind.DEMERIT, decision_date=datetime.date(2024, 1, 15), effect_end=datetime.date(2025, 6, 30)
+    )
     with pytest.raises(ValidationError) as excinfo:
         record.full_clean()
     assert "effect_end_override_reason" in excinfo.value.message_dict
@@ -110,8 +122,7 @@ def test_overriding_the_end_date_requires_a_reason(cadre):
     record.refresh_from_db()
     assert record.effect_end == datetime.date(2025, 6, 30)
 
-    same = Sanction(cadre=cadre, kind=SanctionKind.DEMERIT, decision_date=datetime.date(2024, 1, 15),
-                    effect_end=datetime.date(2025, 1, 15))
+    same = Sanction(cadre=cadre, kind=SanctionKind.DEMERIT, decision_date=datetime.date(2024, 1, 15), effect_end=datetime.date(2025, 1, 15))
     same.full_clean()  # the computed date itself needs no reason
 
 
@@ -119,8 +130,16 @@ def test_overriding_the_end_date_requires_a_reason(cadre):
 
 
 def sanction_post(cadre, **overrides):
-    data = {"cadre": cadre.pk, "kind": SanctionKind.WARNING, "decision_date": "2024-01-15", "effect_end": "",
-            "effect_end_override_reason": "", "excuse": "none", "excuse_decision": "", "description": ""}
+    data = {
+        "cadre": cadre.pk,
+        "kind": SanctionKind.WARNING,
+        "decision_date": "2024-01-15",
+        "effect_end": "",
+        "effect_end_override_reason": "",
+        "excuse": "none",
+        "excuse_decision": "",
+        "description": "",
+    }
     data.update(overrides)
     return data
 
@@ -149,8 +168,7 @@ def test_sanction_admin_computes_and_explains_the_effect_period(client, superuse
     record.refresh_from_db()
     assert record.effect_end == datetime.date(2024, 7, 15)
 
-    response = client.post(change_url, sanction_post(cadre, effect_end="2024-12-31",
-                                                     effect_end_override_reason="处分决定另有规定"))
+    response = client.post(change_url, sanction_post(cadre, effect_end="2024-12-31", effect_end_override_reason="处分决定另有规定"))
     assert response.status_code == 302
     record.refresh_from_db()
     assert (record.effect_end, record.effect_end_override_reason) == (datetime.date(2024, 12, 31), "处分决定另有规定")
@@ -204,9 +222,15 @@ def test_cadre_changelist_filters_and_search(client, superuser, unit, cadre):
     unit.parent = city
     unit.save()
     first17 = "41040219800101001"
-    other = Cadre.objects.create(name="李四", id_number=first17 + importing.id_check_digit(first17), sex=Sex.FEMALE,
-                                 birth_date=datetime.date(1980, 1, 1), work_start_date=datetime.date(2002, 7, 1),
-                                 current_post="科员", unit=city)
+    other = Cadre.objects.create(
+        name="李四",
+        id_number=first17 + importing.id_check_digit(first17),
+        sex=Sex.FEMALE,
+        birth_date=datetime.date(1980, 1, 1),
+        work_start_date=datetime.date(2002, 7, 1),
+        current_post="科员",
+        unit=city,
+    )
     client.force_login(superuser)
     url = reverse("admin:records_cadre_changelist")
 
@@ -221,8 +245,9 @@ def test_cadre_changelist_filters_and_search(client, superuser, unit, cadre):
     page = client.get(url).content.decode()
     assert other.id_number not in page and "********" in page  # masked in the list
 
-    autocomplete = client.get(reverse("admin:autocomplete"), {
-        "app_label": "records", "model_name": "cadre", "field_name": "unit", "term": "PDS"})
+    autocomplete = client.get(
+        reverse("admin:autocomplete"), {"app_label": "records", "model_name": "cadre", "field_name": "unit", "term": "PDS"}
+    )
     assert [r["text"] for r in autocomplete.json()["results"]] == ["平顶山市委"]
 
 
@@ -232,9 +257,19 @@ def test_cadre_admin_checks_the_id_number(client, superuser, unit):
     good = first17 + importing.id_check_digit(first17)
     wrong = first17 + ("0" if good[-1] != "0" else "1")
     client.force_login(superuser)
-    data = {"name": "王五", "id_number": wrong, "sex": Sex.MALE, "birth_date": "1980-01-01",
-            "ethnicity": "汉族", "political_status": "中共党员", "work_start_date": "2002-07-01",
-            "current_post": "科员", "rank_level": "none", "unit": unit.pk, "health": "健康"}
+    data = {
+        "name": "王五",
+        "id_number": wrong,
+        "sex": Sex.MALE,
+        "birth_date": "1980-01-01",
+        "ethnicity": "汉族",
+        "political_status": "中共党员",
+        "work_start_date": "2002-07-01",
+        "current_post": "科员",
+        "rank_level": "none",
+        "unit": unit.pk,
+        "health": "健康",
+    }
     for prefix in ("family", "assessments", "sanctions", "investigations", "awards", "promotions", "secondments"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     url = reverse("admin:records_cadre_add")
@@ -255,8 +290,10 @@ def test_grant_admin_keeps_guardian_permissions_in_step(client, superuser, unit)
     assert get_perms(officer, unit) == ["role_nominator"]
 
     client.force_login(superuser)
-    response = client.post(reverse("admin:permissions_grant_change", args=[grant.pk]), {
-        "user": officer.pk, "unit": unit.pk, "role": Role.REVIEWER, "include_subordinates": "on"})
+    response = client.post(
+        reverse("admin:permissions_grant_change", args=[grant.pk]),
+        {"user": officer.pk, "unit": unit.pk, "role": Role.REVIEWER, "include_subordinates": "on"},
+    )
     assert response.status_code == 302
     officer = get_user_model().objects.get(pk=officer.pk)  # fresh guardian cache
     assert get_perms(officer, unit) == ["role_reviewer"]

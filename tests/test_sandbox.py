@@ -1,4 +1,5 @@
 """Sandboxed BPMN/DMN expressions, scripts and service tasks (workflows.sandbox)."""
+
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -93,6 +94,7 @@ def task():
 
 
 # --- escapes -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("expression", ESCAPES)
 def test_escape_refused_by_evaluate(expression, task):
@@ -218,7 +220,14 @@ def test_script_updates_task_data_without_leaking_helpers():
     assert SandboxedEnvironment().execute(script, data) is True
     # Like plain exec, a top-level loop variable is an ordinary assignment.
     assert data == {
-        "x": 1, "items": ITEMS, "y": 2, "z": 4, "total": 6, "item": ITEMS[-1], "w": 6, "d": {"k": date(2024, 5, 1)},
+        "x": 1,
+        "items": ITEMS,
+        "y": 2,
+        "z": 4,
+        "total": 6,
+        "item": ITEMS[-1],
+        "w": 6,
+        "d": {"k": date(2024, 5, 1)},
     }
 
 
@@ -262,6 +271,7 @@ def test_engine_requires_sandboxed_environment():
 
 # --- registry -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["open", "len", "date", "_hidden", "not valid", "class"])
 def test_helper_names_that_would_shadow_or_hide_are_refused(name):
     with pytest.raises(ValueError):
@@ -275,6 +285,7 @@ def test_conflicting_registration_is_refused():
 
 
 # --- services -------------------------------------------------------------------
+
 
 def test_service_result_is_json_with_dates_and_decimals(task):
     task.data["grade"] = "A"
@@ -321,6 +332,7 @@ def test_service_sees_read_only_task_data(task):
 
 
 # --- static check of parsed diagrams ----------------------------------------------
+
 
 def test_check_refuses_unsafe_gateway_condition():
     spec, subprocess_specs = parse("sandbox_unsafe_gateway", "unsafe_gateway.bpmn")
@@ -419,10 +431,14 @@ def test_unsafe_gateway_is_also_refused_at_run_time():
 
 # --- end to end -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("items, grade, route", [
-    ([{"name": "a", "amount": 60}, {"name": "b", "amount": 50}], "A", "a"),
-    ([{"name": "a", "amount": 30}, {"name": "b", "amount": 0}], "B", "other"),
-])
+
+@pytest.mark.parametrize(
+    "items, grade, route",
+    [
+        ([{"name": "a", "amount": 60}, {"name": "b", "amount": 50}], "A", "a"),
+        ([{"name": "a", "amount": 30}, {"name": "b", "amount": 0}], "B", "other"),
+    ],
+)
 def test_clean_diagram_runs_end_to_end_with_dmn(items, grade, route):
     spec, subprocess_specs = parse_clean()
     check_spec_expressions(spec, subprocess_specs)

@@ -2,6 +2,7 @@
 nomination back, a unit has nobody, the integrity opinion sends the selection back, a round
 without a notice, objections during the notice (DOMAIN.md §6, seed 000 #12), rejection, early
 recall and the end-of-term assessment (DOMAIN.md §5)."""
+
 import datetime
 
 import pytest
@@ -90,8 +91,11 @@ def test_an_integrity_objection_sends_the_selection_back(world):
     select(case, [(people["jyj"], "P1"), (people["qt"], "P2"), (people["tl"], "P1")])
     with clock.frozen_at(at("2026-09-17 10:00")):
         with pytest.raises(FormInvalid) as caught:
-            integrity_form = {f"integrity_{c.pk}": "objection" if c.cadre == people["tl"] else "no_objection"
-                              for c in candidates(case) if c.status == CandidateStatus.SELECTED}
+            integrity_form = {
+                f"integrity_{c.pk}": "objection" if c.cadre == people["tl"] else "no_objection"
+                for c in candidates(case)
+                if c.status == CandidateStatus.SELECTED
+            }
             services.complete_task(person("pds_jw"), task(case, "Task_integrity").pk, data=integrity_form)
         assert caught.value.errors["opinion"] == ["有不同意见时须说明理由"]
     integrity(case, {people["tl"]: "objection"}, opinion="钱晓岚同志有信访举报正在初核")
@@ -134,16 +138,30 @@ def test_objections_during_the_notice_are_verified_per_person(world):
         verify = task(case, "Task_verify")
         assert verify.unit == unit("HA-PDS-ZZB")
         second = desk.record_objection(person("pds_gs"), case.pk, content="反映其违规经商办企业")  # queued
-        services.complete_task(person(SELECTOR), verify.pk, data={
-            "objection_id": first.pk, "objection_candidate_id": by_cadre[people["qt"]].pk,
-            "verification_outcome": "untrue", "verification_finding": "经调阅考勤和走访群众，反映问题不属实。"})
+        services.complete_task(
+            person(SELECTOR),
+            verify.pk,
+            data={
+                "objection_id": first.pk,
+                "objection_candidate_id": by_cadre[people["qt"]].pk,
+                "verification_outcome": "untrue",
+                "verification_finding": "经调阅考勤和走访群众，反映问题不属实。",
+            },
+        )
         first.refresh_from_db()
         assert first.outcome == "untrue" and first.clarification.kind == "clarification_letter"
         letter = IssuedDocument.objects.get(pk=first.clarification_id)
         assert letter.title == "关于赵青山同志有关问题反映的澄清反馈函" and letter.number.startswith("平组〔2026〕")
-        services.complete_task(person(SELECTOR), task(case, "Task_verify").pk, data={
-            "objection_id": second.pk, "objection_candidate_id": by_cadre[people["tl"]].pk,
-            "verification_outcome": "true", "verification_finding": "经核查，其配偶名下企业与辖区项目存在关联，情况属实。"})
+        services.complete_task(
+            person(SELECTOR),
+            task(case, "Task_verify").pk,
+            data={
+                "objection_id": second.pk,
+                "objection_candidate_id": by_cadre[people["tl"]].pk,
+                "verification_outcome": "true",
+                "verification_finding": "经核查，其配偶名下企业与辖区项目存在关联，情况属实。",
+            },
+        )
         decision = task(case, "Task_objection_decision")
         assert decision.unit == unit("HA-PDS")
         services.complete_task(person("pds_sp"), decision.pk, action="drop", opinion="取消钱晓岚同志人选，其余继续公示")
@@ -202,15 +220,20 @@ def test_early_recall_opens_that_secondee_s_assessment_at_once(world):
     with clock.frozen_at(at("2027-03-02 10:00")):
         with pytest.raises(InvalidAction):
             actions.recall(person(OWNER), record.pk, reason="重复召回")
-        services.complete_task(person("pds_yjj_ld"), open_tasks[0].pk, data={
-            "term_grade": "competent", "term_comments": "挂职期间工作认真负责，按要求完成了阶段性任务。"})
+        services.complete_task(
+            person("pds_yjj_ld"),
+            open_tasks[0].pk,
+            data={"term_grade": "competent", "term_comments": "挂职期间工作认真负责，按要求完成了阶段性任务。"},
+        )
     record.refresh_from_db()
     assert (record.assessment_grade, record.ended_on) == ("competent", datetime.date(2027, 3, 1))
     case = refresh(case)
     assert case.status == InstanceStatus.WAITING and case.next_timer_due == at("2027-10-15 00:00")
     services.fire_due_timers(now=at("2027-10-15 00:01"))
     assert sorted(t.unit.code for t in HumanTask.objects.filter(instance=case, bpmn_id="Task_term_assessment")) == [
-        "HA-PDS-LS-ZGY", "HA-PDS-LS-ZGY"]
+        "HA-PDS-LS-ZGY",
+        "HA-PDS-LS-ZGY",
+    ]
 
 
 def test_the_term_assessment_is_checked_and_reaches_the_home_unit(world):
@@ -220,14 +243,20 @@ def test_the_term_assessment_is_checked_and_reaches_the_home_unit(world):
     case, people = dispatched()
     services.fire_due_timers(now=at("2027-10-15 00:01"))
     workflow = engine.load_workflow(case.definition, refresh(case).state)
-    own = next(t for t in HumanTask.objects.filter(instance=case, bpmn_id="Task_term_assessment")
-               if workflow.get_task_from_id(t.task_uuid).data["secondment"]["cadre_id"] == people["qt"].pk)
+    own = next(
+        t
+        for t in HumanTask.objects.filter(instance=case, bpmn_id="Task_term_assessment")
+        if workflow.get_task_from_id(t.task_uuid).data["secondment"]["cadre_id"] == people["qt"].pk
+    )
     with clock.frozen_at(at("2027-10-18 10:00")):
         with pytest.raises(FormInvalid) as caught:
             services.complete_task(person("pds_yjj_ld"), own.pk, data={"term_grade": "excellent", "term_comments": "好"})
         assert caught.value.errors["term_comments"] == ["请具体填写考核评语（至少10字）"]
-        services.complete_task(person("pds_yjj_ld"), own.pk, data={
-            "term_grade": "excellent", "term_comments": "挂职期间主动作为，牵头完成应急预案修订，成效明显。"})
+        services.complete_task(
+            person("pds_yjj_ld"),
+            own.pk,
+            data={"term_grade": "excellent", "term_comments": "挂职期间主动作为，牵头完成应急预案修订，成效明显。"},
+        )
     assert Secondment.objects.get(cadre=people["qt"]).assessment_grade == "excellent"
     assert Notification.objects.filter(user=person("ls_qt_jbr"), text__contains="赵青山同志在平顶山市应急管理局挂职期满考核为优秀").exists()
 
@@ -250,6 +279,5 @@ def test_steps_can_be_saved_as_drafts(world):
     case, people = to_selection()
     with clock.frozen_at(at("2026-09-16 10:00")):
         services.save_draft(person(SELECTOR), task(case, "Task_select").pk, data={})
-    data = engine.load_workflow(refresh(case).definition, refresh(case).state).get_task_from_id(
-        task(case, "Task_select").task_uuid).data
+    data = engine.load_workflow(refresh(case).definition, refresh(case).state).get_task_from_id(task(case, "Task_select").task_uuid).data
     assert "draft_opinion" in data and task(case, "Task_select")

@@ -5,6 +5,7 @@ The round: 平顶山市委组织部 (reviewer pds_sh) invites 鲁山县琴台街
 平顶山市教育局 (pds_jyj_*) and 平顶山市发展和改革委员会 (no demo users: it never answers, so it is late).
 Host posts: two at 鲁山县张官营镇 (ls_zgy_ld assesses), one at 平顶山市应急管理局 (pds_yjj_ld assesses).
 """
+
 import datetime
 
 from records.models import AnnualAssessment, Investigation
@@ -41,8 +42,11 @@ def plan_data(**overrides):
         "rank_max": "county_principal",
         "min_work_years": 3,
         "min_grade": "competent",
-        "age_limit_none": 35, "age_limit_township_deputy": 35, "age_limit_township_principal": 35,
-        "age_limit_county_deputy": 40, "age_limit_county_principal": 40,
+        "age_limit_none": 35,
+        "age_limit_township_deputy": 35,
+        "age_limit_township_principal": 35,
+        "age_limit_county_deputy": 40,
+        "age_limit_county_principal": 40,
     }
     data.update(overrides)
     return data
@@ -59,8 +63,14 @@ def round_of(case):
 
 def candidate(name, unit_code, *, born="1992-03-01", rank="none", grade="competent", work_start="2012-07-01", **fields):
     """A cadre of a demo unit with the facts the rules read (DOMAIN.md §5)."""
-    cadre = factories.cadre(name, unit(unit_code), birth_date=datetime.date.fromisoformat(born), rank_level=rank,
-                            work_start_date=datetime.date.fromisoformat(work_start), **fields)
+    cadre = factories.cadre(
+        name,
+        unit(unit_code),
+        birth_date=datetime.date.fromisoformat(born),
+        rank_level=rank,
+        work_start_date=datetime.date.fromisoformat(work_start),
+        **fields,
+    )
     if grade:
         AnnualAssessment.objects.create(cadre=cadre, year=2025, grade=grade)
     return cadre
@@ -79,18 +89,33 @@ def task(case, bpmn_id):
     return HumanTask.objects.get(instance_id=case.pk, bpmn_id=bpmn_id)
 
 
-def nominate(case, unit_code, cadres, *, username=None, when="2026-09-07 10:00", reason="政治素质好，工作实绩突出，群众公认度高，适合到基层一线挂职锻炼。"):
+def nominate(
+    case,
+    unit_code,
+    cadres,
+    *,
+    username=None,
+    when="2026-09-07 10:00",
+    reason="政治素质好，工作实绩突出，群众公认度高，适合到基层一线挂职锻炼。",
+):
     with clock.frozen_at(at(when)):
-        services.complete_task(person(username or NOMINATORS[unit_code]), call_task(case, unit_code).pk,
-                               data={"candidate_ids": [str(c.pk) for c in cadres], "recommendation": reason})
+        services.complete_task(
+            person(username or NOMINATORS[unit_code]),
+            call_task(case, unit_code).pk,
+            data={"candidate_ids": [str(c.pk) for c in cadres], "recommendation": reason},
+        )
     return refresh(case)
 
 
 def confirm(case, unit_code, *, username=None, when="2026-09-08 10:00"):
     with clock.frozen_at(at(when)):
-        services.complete_task(person(username or LEADERS[unit_code]), call_task(case, unit_code, "Task_unit_confirm").pk,
-                               action="confirm", data={"meeting_date": when[:10], "attendees": "党委（党组）班子成员7人"},
-                               opinion="经集体研究，同意推荐")
+        services.complete_task(
+            person(username or LEADERS[unit_code]),
+            call_task(case, unit_code, "Task_unit_confirm").pk,
+            action="confirm",
+            data={"meeting_date": when[:10], "attendees": "党委（党组）班子成员7人"},
+            opinion="经集体研究，同意推荐",
+        )
     return refresh(case)
 
 
@@ -108,8 +133,9 @@ def selection(case, ranking):
 
 def select(case, ranking, *, username=SELECTOR, when="2026-09-16 10:00"):
     with clock.frozen_at(at(when)):
-        services.complete_task(person(username), task(case, "Task_select").pk, data=selection(case, ranking),
-                               opinion="经部务会研究，确定选派人选")
+        services.complete_task(
+            person(username), task(case, "Task_select").pk, data=selection(case, ranking), opinion="经部务会研究，确定选派人选"
+        )
     return refresh(case)
 
 
@@ -127,8 +153,11 @@ def integrity(case, opinions=None, *, when="2026-09-17 10:00", opinion=""):
 
 def publish(case, *, when="2026-09-18 09:00", start="2026-09-18", days=5):
     with clock.frozen_at(at(when)):
-        services.complete_task(person("pds_gs"), task(case, "Task_publish").pk, data={
-            "notice_start": start, "notice_days": days, "notice_contact": "平顶山市委组织部干部一科，电话 0375-2661234"})
+        services.complete_task(
+            person("pds_gs"),
+            task(case, "Task_publish").pk,
+            data={"notice_start": start, "notice_days": days, "notice_contact": "平顶山市委组织部干部一科，电话 0375-2661234"},
+        )
     return refresh(case)
 
 

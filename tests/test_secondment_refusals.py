@@ -1,6 +1,7 @@
 """What a secondment round refuses, each with a clear translated message (issue 7 acceptance):
 over-selection, nomination after the deadline, a unit nominating for another unit, a candidate
 outside the round's rank range — and the plan's own limits (DOMAIN.md §5, §9)."""
+
 import pytest
 
 from secondments import plan
@@ -59,12 +60,16 @@ def test_selecting_more_than_the_places_is_refused(world):
     step = task(case, "Task_select")
     with clock.frozen_at(at("2026-09-16 10:00")):
         with pytest.raises(FormInvalid) as caught:  # 4 selected for 3 places (the posts would hold them: 2 + 1 + …)
-            services.complete_task(person(SELECTOR), step.pk, data=selection(case, [
-                (people[0], "P1"), (people[1], "P1"), (people[2], "P2"), (people[3], "P2")]))
+            services.complete_task(
+                person(SELECTOR),
+                step.pk,
+                data=selection(case, [(people[0], "P1"), (people[1], "P1"), (people[2], "P2"), (people[3], "P2")]),
+            )
         assert caught.value.errors["__all__"] == ["本轮选派名额为3名，已选4名，选派人数不能超过名额"]
         with pytest.raises(FormInvalid) as caught:  # a post of 1 place given twice
-            services.complete_task(person(SELECTOR), step.pk, data=selection(case, [
-                (people[0], "P2"), (people[1], "P2"), (people[2], ""), (people[3], "")]))
+            services.complete_task(
+                person(SELECTOR), step.pk, data=selection(case, [(people[0], "P2"), (people[1], "P2"), (people[2], ""), (people[3], "")])
+            )
         assert "名额为1名，已安排2名" in caught.value.errors["__all__"][0]
         with pytest.raises(FormInvalid) as caught:  # ranks must be 1..n without repeats
             data = selection(case, [(people[0], "P1"), (people[1], ""), (people[2], ""), (people[3], "")])
@@ -76,8 +81,9 @@ def test_selecting_more_than_the_places_is_refused(world):
         assert "请至少选派一名人选" in caught.value.errors["__all__"][0]
     assert unchanged(case) == before
     with clock.frozen_at(at("2026-09-16 10:00")):
-        services.complete_task(person(SELECTOR), step.pk, data=selection(case, [
-            (people[0], "P1"), (people[1], "P1"), (people[2], "P2"), (people[3], "")]))
+        services.complete_task(
+            person(SELECTOR), step.pk, data=selection(case, [(people[0], "P1"), (people[1], "P1"), (people[2], "P2"), (people[3], "")])
+        )
     assert refresh(case).secondment_round.candidates.filter(status=CandidateStatus.SELECTED).count() == 3
 
 
@@ -128,7 +134,8 @@ def test_a_candidate_outside_the_rank_range_is_refused(world):
     with pytest.raises(FormInvalid) as caught:
         nominate(case, JYJ, [head])
     assert caught.value.errors["candidate_ids"] == [
-        "“孙立德”不符合本轮选派条件：职级层次为县处级正职，不在本轮选派范围（其他人员至县处级副职）内"]
+        "“孙立德”不符合本轮选派条件：职级层次为县处级正职，不在本轮选派范围（其他人员至县处级副职）内"
+    ]
 
 
 def test_a_nominator_may_not_nominate_a_relative(world):
@@ -148,9 +155,18 @@ def test_a_nominator_may_not_nominate_a_relative(world):
 def test_the_plan_is_checked_before_the_round_opens(world):
     """DOMAIN.md §5: term 1–2 years; places fit the posts; the deadline comes before the term."""
     with clock.frozen_at(OPEN_AT), pytest.raises(FormInvalid) as caught:
-        plan.open_round(person(OWNER), unit("HA-PDS-ZZB"), plan_data(
-            places=4, term_months=30, term_start="2026-09-10", nomination_deadline="2026-08-31",
-            rank_min="county_principal", rank_max="township_deputy"))
+        plan.open_round(
+            person(OWNER),
+            unit("HA-PDS-ZZB"),
+            plan_data(
+                places=4,
+                term_months=30,
+                term_start="2026-09-10",
+                nomination_deadline="2026-08-31",
+                rank_min="county_principal",
+                rank_max="township_deputy",
+            ),
+        )
     errors = caught.value.errors
     assert errors["term_months"] == ["确保该值小于或等于24。"]
     assert errors["nomination_deadline"] == ["推荐截止日期不能早于今天"]
@@ -180,6 +196,9 @@ def test_after_the_call_closes_a_selected_candidate_who_became_ineligible_is_ref
     case, people = to_selection()
     investigated(people["tl"], opened="2026-09-16")
     with clock.frozen_at(at("2026-09-16 10:00")), pytest.raises(FormInvalid) as caught:
-        services.complete_task(person(SELECTOR), task(case, "Task_select").pk, data=selection(case, [
-            (people["jyj"], "P1"), (people["qt"], "P2"), (people["tl"], "P1")]))
+        services.complete_task(
+            person(SELECTOR),
+            task(case, "Task_select").pk,
+            data=selection(case, [(people["jyj"], "P1"), (people["qt"], "P2"), (people["tl"], "P1")]),
+        )
     assert any("“钱晓岚”现已不符合选派条件：正在接受立案审查调查，尚未结案" in m for ms in caught.value.errors.values() for m in ms)

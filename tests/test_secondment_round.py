@@ -3,6 +3,7 @@
 Rules: DOMAIN.md §5 (plan parameters, default exclusions, term and end-of-term assessment;
 公务员法 art. 72), §6–§7 (batch notice, working days), §8 (numbered documents), §9 (per-unit
 roles). Seed 004 art. 9 and seed 000 #14 (two-way postings between grassroots and city organs)."""
+
 import datetime
 import io
 
@@ -181,8 +182,11 @@ def test_round_runs_from_plan_to_recorded_term_assessments(world, artifacts_dir)
     assert {c.introduction_letter.number for c in candidates(case) if c.status == CandidateStatus.SECONDED} == {d.number for d in letters}
     out = artifacts_dir / "documents"
     out.mkdir(exist_ok=True)
-    for name, document in (("selection_notice", selection_notice), ("introduction_letter", letters[0]),
-                           ("secondment_notice", notice.document)):
+    for name, document in (
+        ("selection_notice", selection_notice),
+        ("introduction_letter", letters[0]),
+        ("secondment_notice", notice.document),
+    ):
         save_png(document, out / f"{name}-page1.png")
 
     # 9. End of term: a timer per secondment opens the assessment at each host unit.
@@ -198,8 +202,11 @@ def test_round_runs_from_plan_to_recorded_term_assessments(world, artifacts_dir)
             leader = "ls_zgy_ld" if t.unit.code == "HA-PDS-LS-ZGY" else "pds_yjj_ld"
             with pytest.raises(ActionNotAllowed):
                 services.complete_task(person("bf_tl_ld"), t.pk, data={"term_grade": "competent", "term_comments": "x" * 20})
-            services.complete_task(person(leader), t.pk, data={
-                "term_grade": grades[secondee], "term_comments": "挂职期间积极主动，深入一线，较好完成了挂职岗位各项任务。"})
+            services.complete_task(
+                person(leader),
+                t.pk,
+                data={"term_grade": grades[secondee], "term_comments": "挂职期间积极主动，深入一线，较好完成了挂职岗位各项任务。"},
+            )
     for cadre, grade in grades.items():
         record = Secondment.objects.get(cadre=cadre)
         assert (record.assessment_grade, record.ended_on) == (grade, datetime.date(2027, 10, 14))

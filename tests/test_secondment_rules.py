@@ -1,6 +1,7 @@
 """The eligibility table of secondment rounds, rule by rule, pass and fail
 (``bpmn/dmn/secondment_eligibility.dmn``; DOMAIN.md §5 default exclusions and plan parameters,
 §2 grades, §3 effect periods, seed 000 #10 容错)."""
+
 import datetime
 from pathlib import Path
 
@@ -25,8 +26,14 @@ def world():
 
 
 def criteria(**overrides):
-    values = dict(age_limits=dict(eligibility.DEFAULT_AGE_LIMITS), rank_min=RankLevel.NONE, rank_max=RankLevel.COUNTY_PRINCIPAL,
-                  min_work_years=3, min_grade="competent", age_as_of=datetime.date(2026, 9, 15))
+    values = dict(
+        age_limits=dict(eligibility.DEFAULT_AGE_LIMITS),
+        rank_min=RankLevel.NONE,
+        rank_max=RankLevel.COUNTY_PRINCIPAL,
+        min_work_years=3,
+        min_grade="competent",
+        age_as_of=datetime.date(2026, 9, 15),
+    )
     values.update(overrides)
     return eligibility.build_criteria(**values)
 
@@ -62,16 +69,23 @@ def test_effect_period_not_over_unless_excused_in_full(world):
     assert rules(cadre) == ["sanction_effect_period"]
     Sanction.objects.filter(pk=sanction.pk).update(excuse=FaultToleranceExcuse.EXEMPT)
     assert rules(cadre) == []
-    Sanction.objects.filter(pk=sanction.pk).update(excuse=FaultToleranceExcuse.NONE, decision_date=datetime.date(2025, 9, 1),
-                                                   effect_end=datetime.date(2026, 3, 1))
+    Sanction.objects.filter(pk=sanction.pk).update(
+        excuse=FaultToleranceExcuse.NONE, decision_date=datetime.date(2025, 9, 1), effect_end=datetime.date(2026, 3, 1)
+    )
     assert rules(cadre) == []
 
 
 def test_probation_and_promotion_within_a_year(world):
     """DOMAIN.md §5 default exclusions: in probation, or promoted less than 1 year ago."""
     cadre = candidate("冯志远", QT, rank="township_deputy")
-    Promotion.objects.create(cadre=cadre, promoted_on=datetime.date(2026, 1, 10), from_level="none", to_level="township_deputy",
-                             post="副镇长", probation_end=datetime.date(2027, 1, 10))
+    Promotion.objects.create(
+        cadre=cadre,
+        promoted_on=datetime.date(2026, 1, 10),
+        from_level="none",
+        to_level="township_deputy",
+        post="副镇长",
+        probation_end=datetime.date(2027, 1, 10),
+    )
     assert reasons(cadre) == ["任职试用期未满（2027年1月10日期满）", "距上次提拔不满1年（2026年1月10日任副镇长）"]
     Promotion.objects.filter(cadre=cadre).update(promoted_on=datetime.date(2025, 9, 1), probation_end=datetime.date(2026, 9, 1))
     assert rules(cadre) == []  # probation over, and 380 days since
@@ -92,8 +106,7 @@ def test_last_annual_grade_below_competent_or_missing(world):
 def test_age_limit_per_rank_level(world):
     """DOMAIN.md §5 [default, plan parameter]: "≤ 40 for 县处级, ≤ 35 below", on the deadline."""
     assert rules(candidate("杨一", QT, born="1986-09-15", rank="county_deputy")) == []  # 40 on 15 September
-    assert reasons(candidate("杨三", QT, born="1985-09-15", rank="county_deputy")) == [
-        "年龄41岁，超过本轮县处级副职年龄上限（40岁）"]
+    assert reasons(candidate("杨三", QT, born="1985-09-15", rank="county_deputy")) == ["年龄41岁，超过本轮县处级副职年龄上限（40岁）"]
     assert rules(candidate("杨四", QT, born="1991-09-15")) == []  # 35, 其他人员
     assert rules(candidate("杨五", QT, born="1990-09-15")) == ["age_limit"]  # 36
     older = candidate("杨六", QT, born="1972-01-01", rank="bureau_deputy")
@@ -106,7 +119,8 @@ def test_rank_range_and_years_of_work(world):
     deputy = candidate("何一", QT, rank="township_deputy")
     assert rules(deputy, rank_min=RankLevel.TOWNSHIP_DEPUTY, rank_max=RankLevel.TOWNSHIP_DEPUTY) == []
     assert reasons(deputy, rank_min=RankLevel.TOWNSHIP_PRINCIPAL, rank_max=RankLevel.COUNTY_DEPUTY) == [
-        "职级层次为乡科级副职，不在本轮选派范围（乡科级正职至县处级副职）内"]
+        "职级层次为乡科级副职，不在本轮选派范围（乡科级正职至县处级副职）内"
+    ]
     staff = candidate("何二", QT, rank="none", work_start="2024-07-01")
     assert reasons(staff) == ["参加工作2年，不满本轮要求的3年"]
     assert rules(staff, min_work_years=2) == []

@@ -2,6 +2,7 @@
 (human-task rows bound to the unit, ``permissions.policy.inbox_filter``), the plan owner sees
 which units have nominated (``secondments.queries.nomination_status``); and the diagram is one
 a bpmn.io modeler opens (layout for every shape and edge) and the deployment accepts."""
+
 from pathlib import Path
 
 import pytest
@@ -31,10 +32,26 @@ from workflows import clock, services
 from workflows.models import HumanTask, Notification, ProcessDefinition, ProcessInstance
 
 BPMN = Path(__file__).resolve().parent.parent / "bpmn" / "secondment_selection.bpmn"
-NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-      "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
-FLOW_NODES = ("startEvent", "endEvent", "intermediateCatchEvent", "boundaryEvent", "userTask", "serviceTask",
-              "businessRuleTask", "scriptTask", "exclusiveGateway", "eventBasedGateway", "parallelGateway", "subProcess")
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+}
+FLOW_NODES = (
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "boundaryEvent",
+    "userTask",
+    "serviceTask",
+    "businessRuleTask",
+    "scriptTask",
+    "exclusiveGateway",
+    "eventBasedGateway",
+    "parallelGateway",
+    "subProcess",
+)
 QT, TL, JYJ = "HA-PDS-LS-QT", "HA-PDS-BF-TL", "HA-PDS-JYJ"
 
 
@@ -119,9 +136,18 @@ def test_every_shape_and_edge_has_layout_and_every_human_step_a_role():
         if kind == "userTask" or node_id == "StartEvent_plan":
             role_for_lane(lane_of[node_id])  # raises for a lane that is no role
     assert lane_of["StartEvent_plan"] == "reviewer"
-    assert {lane_of[n] for n in ("Task_nominate", "Task_unit_confirm", "Task_select", "Task_integrity", "Task_publish",
-                                 "Task_approve", "Task_term_assessment")} == {
-        "nominator", "unit_leader", "reviewer", "discipline", "publicity_officer", "approver"}
+    assert {
+        lane_of[n]
+        for n in (
+            "Task_nominate",
+            "Task_unit_confirm",
+            "Task_select",
+            "Task_integrity",
+            "Task_publish",
+            "Task_approve",
+            "Task_term_assessment",
+        )
+    } == {"nominator", "unit_leader", "reviewer", "discipline", "publicity_officer", "approver"}
 
 
 @pytest.mark.django_db
@@ -150,16 +176,17 @@ def test_the_round_runs_through_the_generic_pages(world, client):
     with clock.frozen_at(at("2026-09-07 10:00")):
         page = client.get(task_url)
         assert page.status_code == 200 and "赵青山" in page.content.decode()
-        done = client.post(task_url, {"candidate_ids": [str(cadre.pk)], "recommendation": "工作实绩突出，群众公认。",
-                                      "action": "submit"})
+        done = client.post(task_url, {"candidate_ids": [str(cadre.pk)], "recommendation": "工作实绩突出，群众公认。", "action": "submit"})
     assert done.status_code == 302 and round_of(case).candidates.get().cadre == cadre
     client.force_login(person(LEADERS[QT]))
     confirm_task = call_task(case, QT, "Task_unit_confirm")
     with clock.frozen_at(at("2026-09-08 10:00")):
         page = client.get(reverse("task", args=[case.pk, confirm_task.pk]))
         assert "赵青山" in page.content.decode()  # the nominees to confirm are shown
-        client.post(reverse("task", args=[case.pk, confirm_task.pk]), {
-            "action": "confirm", "meeting_date": "2026-09-08", "attendees": "班子成员7人", "opinion": "同意"})
+        client.post(
+            reverse("task", args=[case.pk, confirm_task.pk]),
+            {"action": "confirm", "meeting_date": "2026-09-08", "attendees": "班子成员7人", "opinion": "同意"},
+        )
     services.fire_due_timers(now=AFTER_DEADLINE)
     client.force_login(person("pds_sh2"))
     select_task = HumanTask.objects.get(instance=case, bpmn_id="Task_select")
@@ -167,8 +194,10 @@ def test_the_round_runs_through_the_generic_pages(world, client):
     with clock.frozen_at(at("2026-09-16 10:00")):
         page = client.get(reverse("task", args=[case.pk, select_task.pk]))
         assert f"rank_{candidacy.pk}" in page.content.decode()
-        client.post(reverse("task", args=[case.pk, select_task.pk]), {
-            f"rank_{candidacy.pk}": "1", f"position_{candidacy.pk}": "P2", "action": "submit"})
+        client.post(
+            reverse("task", args=[case.pk, select_task.pk]),
+            {f"rank_{candidacy.pk}": "1", f"position_{candidacy.pk}": "P2", "action": "submit"},
+        )
     assert HumanTask.objects.filter(instance=case, bpmn_id="Task_integrity").exists()
     client.force_login(person(OWNER))
     assert client.get(reverse("case", args=[case.pk])).status_code == 200

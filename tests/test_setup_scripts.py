@@ -1,4 +1,5 @@
 """The test harness itself: scripts/test's throwaway PostgreSQL and the CI entry point."""
+
 import os
 import subprocess
 import sys
@@ -24,11 +25,7 @@ def test_postgres_part_runs_on_the_throwaway_cluster():
 
 
 def test_ci_runs_exactly_the_readme_test_command():
-    lines = [
-        line.strip()
-        for line in (ROOT / ".ci" / "run").read_text().splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
     assert any(line in ("scripts/test", "exec scripts/test") for line in lines), lines
     assert os.access(ROOT / "scripts" / "test", os.X_OK)
 
@@ -38,9 +35,22 @@ def test_postgres_tests_fail_loudly_without_postgres(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(MERITFLOW_ENV="test", MERITFLOW_VAR_DIR=str(tmp_path))
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "postgres", "-q",
-         f"{Path(__file__).relative_to(ROOT)}::test_postgres_part_runs_on_the_throwaway_cluster"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "postgres",
+            "-q",
+            f"{Path(__file__).relative_to(ROOT)}::test_postgres_part_runs_on_the_throwaway_cluster",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "is marked postgres but the database is 'sqlite'" in result.stdout

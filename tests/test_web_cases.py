@@ -2,6 +2,7 @@
 test client with the demo data: permissions (another unit's object is a 404, the wrong role
 gets no buttons and a 403 on POST), invalid submits (errors next to the fields, nothing
 changed), double submits (the second gets the conflict message, never a second step)."""
+
 import datetime
 import re
 
@@ -59,6 +60,7 @@ def messages_of(response):
 
 # --------------------------------------------------------------------------- workbench
 
+
 def test_workbench_lists_my_tasks_with_counts_and_other_counties_see_nothing(client, world):
     case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0]))
     task = task_of(case, "Task_unit_decision")
@@ -106,6 +108,7 @@ def test_workbench_requires_login(client):
 
 # --------------------------------------------------------------------------- start
 
+
 def test_start_offers_only_processes_of_my_roles(client, world):
     body = page(login(client, "ls_qt_jbr").get(reverse("start")))
     assert reverse("start_process", args=["merit_citation"]) in body
@@ -113,8 +116,12 @@ def test_start_offers_only_processes_of_my_roles(client, world):
     reviewer = login(client, "ls_sh")
     assert reverse("start_process", args=["merit_citation"]) not in page(reviewer.get(reverse("start")))
     assert reviewer.get(reverse("start_process", args=["merit_citation"])).status_code == 403
-    assert reviewer.post(reverse("start_process", args=["merit_citation"]),
-                         {"unit": unit("HA-PDS-LS-QT").pk, "cadre": cadre(QT_CLEAN[0]).pk}).status_code == 403
+    assert (
+        reviewer.post(
+            reverse("start_process", args=["merit_citation"]), {"unit": unit("HA-PDS-LS-QT").pk, "cadre": cadre(QT_CLEAN[0]).pk}
+        ).status_code
+        == 403
+    )
     assert not ProcessInstance.objects.exists()
 
 
@@ -124,7 +131,7 @@ def test_start_lists_cadres_of_my_unit_only_and_never_myself(client, world):
     body = page(client.get(url, {"unit": unit("HA-PDS-LS-QT").pk}))
     assert cadre(QT_CLEAN[0]).name in body
     me = person("ls_qt_jbr").cadre
-    assert f"cadre={me.pk}\"" not in body  # recusal: one does not nominate oneself (DOMAIN.md §9)
+    assert f'cadre={me.pk}"' not in body  # recusal: one does not nominate oneself (DOMAIN.md §9)
     assert client.get(url, {"unit": unit("HA-PDS-LS-QT").pk, "cadre": me.pk}).status_code == 404
     stranger = f.cadre("外县干部", unit("HA-PDS-BF-TL"))
     assert client.get(url, {"unit": unit("HA-PDS-LS-QT").pk, "cadre": stranger.pk}).status_code == 404
@@ -136,8 +143,10 @@ def test_start_lists_cadres_of_my_unit_only_and_never_myself(client, world):
 def test_start_and_submit_creates_the_case_at_the_next_step(client, world):
     login(client, "ls_qt_jbr")
     subject = cadre(QT_CLEAN[0])
-    response = client.post(reverse("start_process", args=["merit_citation"]), {
-        "unit": unit("HA-PDS-LS-QT").pk, "cadre": subject.pk, "action": "submit", **nomination()})
+    response = client.post(
+        reverse("start_process", args=["merit_citation"]),
+        {"unit": unit("HA-PDS-LS-QT").pk, "cadre": subject.pk, "action": "submit", **nomination()},
+    )
     case = ProcessInstance.objects.get()
     assert response.status_code == 302 and response["Location"] == case_url(case)
     assert case.subject_cadre == subject and case.started_by.username == "ls_qt_jbr"
@@ -149,9 +158,15 @@ def test_start_and_submit_creates_the_case_at_the_next_step(client, world):
 def test_start_with_invalid_data_shows_errors_next_to_fields_and_saves_nothing(client, world):
     login(client, "ls_qt_jbr")
     history = HistoryEvent.objects.count()
-    response = client.post(reverse("start_process", args=["merit_citation"]), {
-        "unit": unit("HA-PDS-LS-QT").pk, "cadre": cadre(QT_CLEAN[0]).pk, "action": "submit",
-        **nomination(deeds="太短", period_from="2026-09-01", period_to="2026-08-01")})
+    response = client.post(
+        reverse("start_process", args=["merit_citation"]),
+        {
+            "unit": unit("HA-PDS-LS-QT").pk,
+            "cadre": cadre(QT_CLEAN[0]).pk,
+            "action": "submit",
+            **nomination(deeds="太短", period_from="2026-09-01", period_to="2026-08-01"),
+        },
+    )
     assert response.status_code == 200
     body = page(response)
     assert "请具体填写主要事迹（至少20字）" in body and "截止日期不能早于起始日期" in body
@@ -162,9 +177,18 @@ def test_start_with_invalid_data_shows_errors_next_to_fields_and_saves_nothing(c
 
 def test_save_as_draft_then_finish_on_the_task_page(client, world):
     login(client, "ls_qt_jbr")
-    response = client.post(reverse("start_process", args=["merit_citation"]), {
-        "unit": unit("HA-PDS-LS-QT").pk, "cadre": cadre(QT_CLEAN[0]).pk, "action": "__draft__",
-        "award_kind": "merit_3", "deeds": "草稿：事迹待补充", "period_from": "", "period_to": ""})
+    response = client.post(
+        reverse("start_process", args=["merit_citation"]),
+        {
+            "unit": unit("HA-PDS-LS-QT").pk,
+            "cadre": cadre(QT_CLEAN[0]).pk,
+            "action": "__draft__",
+            "award_kind": "merit_3",
+            "deeds": "草稿：事迹待补充",
+            "period_from": "",
+            "period_to": "",
+        },
+    )
     case = ProcessInstance.objects.get()
     draft = task_of(case, "Task_nominate")
     assert response.status_code == 302 and response["Location"] == task_url(draft)
@@ -175,6 +199,7 @@ def test_save_as_draft_then_finish_on_the_task_page(client, world):
 
 
 # --------------------------------------------------------------------------- task page
+
 
 def test_task_of_another_county_is_a_404_for_get_and_post(client, world):
     case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0]))
@@ -315,11 +340,12 @@ def test_a_task_already_done_sends_the_visitor_to_the_case(client, world):
 
 # --------------------------------------------------------------------------- case page
 
+
 def test_case_page_shows_the_diagram_with_progress_and_the_timeline(client, world):
     case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0]))
     body = page(login(client, "ls_qt_jbr").get(case_url(case)))
-    svg = body[body.index('<svg xmlns'):]
-    svg = svg[:svg.index("</svg>")]
+    svg = body[body.index("<svg xmlns") :]
+    svg = svg[: svg.index("</svg>")]
     assert re.search(r'class="node userTask done" data-node="Task_nominate"', svg)
     assert re.search(r'class="node userTask current" data-node="Task_unit_decision" aria-current="step"', svg)
     assert re.search(r'class="flow taken" data-flow="Flow_start"', svg)
@@ -365,8 +391,9 @@ def test_administrator_terminates_with_a_reason(client, world):
     assert login(client, "ls_qt_jbr").post(reverse("case_terminate", args=[case.pk]), {"reason": "x"}).status_code == 403
     login(client, "admin")
     response = client.post(reverse("case_terminate", args=[case.pk]), {"reason": ""}, follow=True)
-    assert refresh(case).status == InstanceStatus.RUNNING and any("必填" in m or "终止理由" in m or "这个字段" in m
-                                                                 for m in messages_of(response))
+    assert refresh(case).status == InstanceStatus.RUNNING and any(
+        "必填" in m or "终止理由" in m or "这个字段" in m for m in messages_of(response)
+    )
     client.post(reverse("case_terminate", args=[case.pk]), {"reason": "重复推荐"})
     assert refresh(case).status == InstanceStatus.TERMINATED
 
@@ -374,16 +401,15 @@ def test_administrator_terminates_with_a_reason(client, world):
 def test_attachments_uploaded_on_the_task_page_go_with_the_nomination(client, world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    case = services.start_process(person("ls_qt_jbr"), "merit_citation", unit=unit("HA-PDS-LS-QT"),
-                                  subject_cadre=cadre(QT_CLEAN[0]))
+    case = services.start_process(person("ls_qt_jbr"), "merit_citation", unit=unit("HA-PDS-LS-QT"), subject_cadre=cadre(QT_CLEAN[0]))
     nominate = task_of(case, "Task_nominate")
     login(client, "ls_qt_jbr")
     upload = reverse("attachment_upload", args=[case.pk])
-    refused = client.post(upload, {"file": SimpleUploadedFile("deeds.txt", b"plain text"), "next": task_url(nominate)},
-                          follow=True)
+    refused = client.post(upload, {"file": SimpleUploadedFile("deeds.txt", b"plain text"), "next": task_url(nominate)}, follow=True)
     assert any("只能上传 PDF、JPEG 或 PNG" in m for m in messages_of(refused))
-    response = client.post(upload, {"file": SimpleUploadedFile("防汛证明.pdf", b"%PDF-1.4 evidence"),
-                                    "next": task_url(nominate), "step": "Task_nominate"})
+    response = client.post(
+        upload, {"file": SimpleUploadedFile("防汛证明.pdf", b"%PDF-1.4 evidence"), "next": task_url(nominate), "step": "Task_nominate"}
+    )
     assert response["Location"] == task_url(nominate)
     attachment = case.attachments.get()
     body = page(client.get(task_url(nominate)))
@@ -438,7 +464,7 @@ def test_every_deployed_process_can_be_started_followed_and_drawn(client, world)
         task = case.tasks.get()
         assert client.get(task_url(task)).status_code == 200, process_id
         body = page(client.get(case_url(case)))
-        svg = body[body.index('<svg xmlns'):]
+        svg = body[body.index("<svg xmlns") :]
         assert f'class="node userTask current" data-node="{task.bpmn_id}"' in svg, process_id
 
 
@@ -456,8 +482,7 @@ def test_a_start_form_sent_twice_starts_one_case(client, world):
 
 
 def test_an_invalid_nomination_on_the_task_page_keeps_what_was_typed(client, world):
-    case = services.start_process(person("ls_qt_jbr"), "merit_citation", unit=unit("HA-PDS-LS-QT"),
-                                  subject_cadre=cadre(QT_CLEAN[0]))
+    case = services.start_process(person("ls_qt_jbr"), "merit_citation", unit=unit("HA-PDS-LS-QT"), subject_cadre=cadre(QT_CLEAN[0]))
     nominate = task_of(case, "Task_nominate")
     before = refresh(case).version
     response = login(client, "ls_qt_jbr").post(task_url(nominate), {"action": "submit", **nomination(deeds="太短了")})

@@ -1,5 +1,6 @@
 """The public-notice desk, the cadre records pages (with the Excel import), notifications and
 the diagram renderer (issue 4)."""
+
 import io
 import re
 
@@ -41,9 +42,16 @@ def messages_of(response):
 
 # --------------------------------------------------------------------------- notice desk
 
+
 def publish_form(*tasks, **overrides):
-    fields = {"tasks": [t.pk for t in tasks], "title": "", "start_date": "2026-09-28", "working_days": "5",
-              "contact": "鲁山县委组织部干部股 0375-5012345", **overrides}
+    fields = {
+        "tasks": [t.pk for t in tasks],
+        "title": "",
+        "start_date": "2026-09-28",
+        "working_days": "5",
+        "contact": "鲁山县委组织部干部股 0375-5012345",
+        **overrides,
+    }
     return {"process": "merit_citation", **{f"merit_citation-{k}": v for k, v in fields.items()}}
 
 
@@ -98,8 +106,11 @@ def test_record_an_objection_on_the_desk_and_follow_its_verification(client, wor
         empty = client.post(reverse("notice_objection"), {"case": case.pk, f"c{case.pk}-content": ""})
         assert empty.status_code == 200 and "这个字段是必填项" in page(empty) or "必填" in page(empty)
         assert not Objection.objects.exists()
-        response = client.post(reverse("notice_objection"), {
-            "case": case.pk, f"c{case.pk}-content": "反映其在防汛中虚报转移人数", f"c{case.pk}-contact": ""}, follow=True)
+        response = client.post(
+            reverse("notice_objection"),
+            {"case": case.pk, f"c{case.pk}-content": "反映其在防汛中虚报转移人数", f"c{case.pk}-contact": ""},
+            follow=True,
+        )
         assert any("已登记" in m for m in messages_of(response))
         objection = Objection.objects.get()
         assert objection.recorded_by == person("ls_gs") and objection.notice is not None
@@ -127,6 +138,7 @@ def test_publish_step_is_done_on_the_desk_not_on_the_task_page(client, world):
 
 # --------------------------------------------------------------------------- records
 
+
 def test_cadre_list_and_detail_show_only_my_units(client, world):
     mine, theirs = cadre(QT_CLEAN[0]), Cadre.objects.filter(unit__code="HA-PDS-BF-TL").first()
     login(client, "ls_qt_jbr")
@@ -153,8 +165,9 @@ def workbook(rows):
             sheet.cell(row=index, column=column, value=value)
     buffer = io.BytesIO()
     book.save(buffer)
-    return SimpleUploadedFile("cadres.xlsx", buffer.getvalue(),
-                              content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return SimpleUploadedFile(
+        "cadres.xlsx", buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 def id_number(first17):
@@ -162,24 +175,47 @@ def id_number(first17):
 
 
 def cadre_row(name, id17, unit_code):
-    return [name, id_number(id17), "男", "1990-05-01", "汉族", "河南鲁山", "中共党员", "2012-06-01", "2013-07-01",
-            "大学本科", "科员", "其他人员", unit_code, ""]
+    return [
+        name,
+        id_number(id17),
+        "男",
+        "1990-05-01",
+        "汉族",
+        "河南鲁山",
+        "中共党员",
+        "2012-06-01",
+        "2013-07-01",
+        "大学本科",
+        "科员",
+        "其他人员",
+        unit_code,
+        "",
+    ]
 
 
 def test_import_for_my_unit_creates_cadres(client, world):
     login(client, "ls_qt_jbr")
-    response = client.post(reverse("records_import"), {
-        "kind": "cadres", "file": workbook([cadre_row("导入甲", "41042319900501001", "HA-PDS-LS-QT")])})
+    response = client.post(
+        reverse("records_import"), {"kind": "cadres", "file": workbook([cadre_row("导入甲", "41042319900501001", "HA-PDS-LS-QT")])}
+    )
     assert response.status_code == 200 and "导入完成" in page(response)
     assert Cadre.objects.get(name="导入甲").unit.code == "HA-PDS-LS-QT"
 
 
 def test_import_with_a_row_of_another_unit_imports_nothing(client, world):
     login(client, "ls_qt_jbr")
-    response = client.post(reverse("records_import"), {"kind": "cadres", "file": workbook([
-        cadre_row("导入乙", "41042319900501002", "HA-PDS-LS-QT"),
-        cadre_row("导入丙", "41042119900501003", "HA-PDS-BF-TL"),
-    ])})
+    response = client.post(
+        reverse("records_import"),
+        {
+            "kind": "cadres",
+            "file": workbook(
+                [
+                    cadre_row("导入乙", "41042319900501002", "HA-PDS-LS-QT"),
+                    cadre_row("导入丙", "41042119900501003", "HA-PDS-BF-TL"),
+                ]
+            ),
+        },
+    )
     body = page(response)
     assert "不属于您所管单位" in body and "导入丙" in body
     assert not Cadre.objects.filter(name__in=["导入乙", "导入丙"]).exists()
@@ -213,6 +249,7 @@ def test_import_is_for_record_keepers_only(client, world):
 
 # --------------------------------------------------------------------------- notifications
 
+
 def test_bell_counts_unread_and_opening_one_marks_it_read_and_goes_to_the_task(client, world):
     case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0]))
     leader = person("ls_qt_ld")
@@ -233,6 +270,7 @@ def test_bell_counts_unread_and_opening_one_marks_it_read_and_goes_to_the_task(c
 
 
 # --------------------------------------------------------------------------- diagram
+
 
 def test_diagram_is_drawn_from_the_bpmn_layout(world):
     definition = ProcessDefinition.latest("merit_citation")
@@ -262,8 +300,10 @@ def test_diagram_progress_marks_done_current_and_taken(world):
 
 
 def test_diagram_escapes_names_and_reports_a_missing_layout():
-    source = ('<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
-              '<bpmn:process id="p"><bpmn:task id="t" name="&lt;b&gt;"/></bpmn:process></bpmn:definitions>')
+    source = (
+        '<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+        '<bpmn:process id="p"><bpmn:task id="t" name="&lt;b&gt;"/></bpmn:process></bpmn:definitions>'
+    )
     with pytest.raises(diagram.DiagramUnavailable):
         diagram.parse({"p.bpmn": source}, "p")
     with pytest.raises(diagram.DiagramUnavailable):

@@ -1,4 +1,5 @@
 """The login page, a demo login, the workbench's inbox, and the Chinese admin (issue 2)."""
+
 import pytest
 from django.urls import reverse
 
@@ -34,8 +35,12 @@ def test_login_then_inbox_shows_only_my_tasks(client):
     nominator = f.user("nominator", (Role.NOMINATOR, tree["township"]))
     f.user("approver", (Role.APPROVER, tree["county"]))
     f.user("stranger", (Role.APPROVER, tree["other_county"]))
-    case = services.start_process(nominator, "test_two_lanes", unit=tree["township"],
-                                  data={"approving_unit_id": tree["county"].pk, "approve_deadline": "2030-01-01T00:00:00+08:00"})
+    case = services.start_process(
+        nominator,
+        "test_two_lanes",
+        unit=tree["township"],
+        data={"approving_unit_id": tree["county"].pk, "approve_deadline": "2030-01-01T00:00:00+08:00"},
+    )
     services.complete_task(nominator, HumanTask.objects.get(instance=case).pk)
 
     assert client.post(reverse("login"), {"username": "approver", "password": "pw-12345678"}).status_code == 302

@@ -5,6 +5,7 @@
 working days starts on the publication day if that is a working day and ends at 24:00 of
 the N-th working day.
 """
+
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
@@ -171,9 +172,7 @@ def test_admin_adds_2027_and_the_cache_follows(admin_client):
     with pytest.raises(CalendarYearMissing):
         working_period_end(date(2026, 12, 31), 2)
 
-    response = admin_client.post(
-        "/admin/workdays/calendaryear/add/", {"year": "2027", "complete": "on", "note": "国办发明电〔2026〕"}
-    )
+    response = admin_client.post("/admin/workdays/calendaryear/add/", {"year": "2027", "complete": "on", "note": "国办发明电〔2026〕"})
     assert response.status_code == 302, response.content.decode()
     year = CalendarYear.objects.get(year=2027)
     assert year.source == Source.MANUAL
@@ -181,9 +180,7 @@ def test_admin_adds_2027_and_the_cache_follows(admin_client):
     assert is_working_day(date(2027, 1, 1)) is True
     assert working_period_end(date(2026, 12, 31), 2) == date(2027, 1, 1)
 
-    response = admin_client.post(
-        "/admin/workdays/calendarday/add/", {"date": "2027-01-01", "kind": DayKind.HOLIDAY, "name": "元旦"}
-    )
+    response = admin_client.post("/admin/workdays/calendarday/add/", {"date": "2027-01-01", "kind": DayKind.HOLIDAY, "name": "元旦"})
     assert response.status_code == 302, response.content.decode()
     assert CalendarDay.objects.get(date=date(2027, 1, 1)).source == Source.MANUAL
     # The save cleared the cache: New Year's Day is skipped, the weekend too.

@@ -13,6 +13,7 @@ diagram with lxml and writes plain SVG. A case's progress is laid on top:
 After a 退回 the engine drops the branch that was returned, so the marks show the path the
 case is on now; the history table lists everything that happened.
 """
+
 import math
 import threading
 from dataclasses import dataclass, field
@@ -27,8 +28,18 @@ DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
 NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "dc": DC, "di": DI}
 
-TASK_TYPES = {"task", "userTask", "serviceTask", "scriptTask", "businessRuleTask", "manualTask", "sendTask",
-              "receiveTask", "callActivity", "subProcess"}
+TASK_TYPES = {
+    "task",
+    "userTask",
+    "serviceTask",
+    "scriptTask",
+    "businessRuleTask",
+    "manualTask",
+    "sendTask",
+    "receiveTask",
+    "callActivity",
+    "subProcess",
+}
 EVENT_TYPES = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
 GATEWAY_TYPES = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
 
@@ -95,8 +106,9 @@ def parse(source_files, process_id):
     for name, text in sorted(source_files.items()):
         if not name.lower().endswith(".bpmn"):
             continue
-        root = etree.fromstring(text.encode("utf-8") if isinstance(text, str) else text,
-                                parser=etree.XMLParser(resolve_entities=False, no_network=True))
+        root = etree.fromstring(
+            text.encode("utf-8") if isinstance(text, str) else text, parser=etree.XMLParser(resolve_entities=False, no_network=True)
+        )
         process = root.find(f"bpmn:process[@id='{process_id}']", NS)
         if process is not None:
             return _read(root, process)
@@ -145,8 +157,15 @@ def _read(root, process):
             continue
         label_el = di_shape.find("bpmndi:BPMNLabel", NS)
         label = _bounds(label_el) if label_el is not None else None
-        shape = Shape(ref, kind, name, *box, label=label, marker=di_shape.get("isMarkerVisible", "true") != "false",
-                      expanded=di_shape.get("isExpanded") == "true")
+        shape = Shape(
+            ref,
+            kind,
+            name,
+            *box,
+            label=label,
+            marker=di_shape.get("isMarkerVisible", "true") != "false",
+            expanded=di_shape.get("isExpanded") == "true",
+        )
         if kind in EVENT_TYPES:
             shape.event_kind = _event_kind(element)
         xs += [box[0], box[0] + box[2]]
@@ -268,8 +287,7 @@ def _text_lines(x, y, lines, size, css="", anchor="middle"):
     """<text> centred vertically on ``y`` with one <tspan> per line."""
     height = size * 1.25
     top = y - height * (len(lines) - 1) / 2
-    spans = "".join(
-        f'<tspan x="{_fmt(x)}" y="{_fmt(top + i * height)}">{escape(line)}</tspan>' for i, line in enumerate(lines))
+    spans = "".join(f'<tspan x="{_fmt(x)}" y="{_fmt(top + i * height)}">{escape(line)}</tspan>' for i, line in enumerate(lines))
     return f'<text class="{css}" font-size="{_fmt(size)}" text-anchor="{anchor}" dominant-baseline="central">{spans}</text>'
 
 
@@ -295,18 +313,20 @@ def render_svg(diagram, progress=None, *, title=""):
         f'width="{_fmt(width)}" height="{_fmt(height)}" role="img" aria-labelledby="bpmn-title bpmn-desc" '
         f'font-family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif">'
         f'<title id="bpmn-title">{escape(title_text)}</title><desc id="bpmn-desc">{escape(desc)}</desc>'
-        '<defs>'
+        "<defs>"
         '<marker id="bpmn-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" class="arrow"/></marker>'
         '<marker id="bpmn-arrow-taken" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" class="arrow taken"/></marker>'
-        '</defs>'
+        "</defs>"
     )
     for pool in diagram.pools:
         out.append(f'<g class="pool"><rect x="{_fmt(pool.x)}" y="{_fmt(pool.y)}" width="{_fmt(pool.w)}" height="{_fmt(pool.h)}"/>')
         cx, cy = pool.x + 15, pool.y + pool.h / 2
-        out.append(f'<text class="pool-name" font-size="14" text-anchor="middle" dominant-baseline="central" '
-                   f'transform="rotate(-90 {_fmt(cx)} {_fmt(cy)})" x="{_fmt(cx)}" y="{_fmt(cy)}">{escape(pool.name)}</text></g>')
+        out.append(
+            f'<text class="pool-name" font-size="14" text-anchor="middle" dominant-baseline="central" '
+            f'transform="rotate(-90 {_fmt(cx)} {_fmt(cy)})" x="{_fmt(cx)}" y="{_fmt(cy)}">{escape(pool.name)}</text></g>'
+        )
     for lane in diagram.lanes:
         out.append(f'<g class="lane"><rect x="{_fmt(lane.x)}" y="{_fmt(lane.y)}" width="{_fmt(lane.w)}" height="{_fmt(lane.h)}"/>')
         cx, cy = lane.x + 15, lane.y + lane.h / 2
@@ -321,8 +341,10 @@ def render_svg(diagram, progress=None, *, title=""):
         taken = edge.id in progress.taken
         points = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in edge.points)
         marker = "bpmn-arrow-taken" if taken else "bpmn-arrow"
-        out.append(f'<g class="flow{" taken" if taken else ""}" data-flow="{escape(edge.id)}">'
-                   f'<polyline points="{points}" marker-end="url(#{marker})"/>')
+        out.append(
+            f'<g class="flow{" taken" if taken else ""}" data-flow="{escape(edge.id)}">'
+            f'<polyline points="{points}" marker-end="url(#{marker})"/>'
+        )
         if edge.name:
             lx, ly, vertical = _edge_label_point(edge.points)
             lines = _wrap(edge.name, 120, 11)
@@ -344,8 +366,10 @@ def _container(node, state):
     css = f"node container {node.kind}{' ' + state if state else ''}"
     lines = _wrap(node.name, node.w - 20, 12.5)
     label = _text_lines(node.x + 10, node.y + 14 + (len(lines) - 1) * 7.8, lines, 12.5, "node-name", anchor="start")
-    return (f'<g class="{css}" data-node="{escape(node.id)}"><rect class="shape" x="{_fmt(node.x)}" y="{_fmt(node.y)}" '
-            f'width="{_fmt(node.w)}" height="{_fmt(node.h)}" rx="10"/>{label}<title>{escape(node.name)}</title></g>')
+    return (
+        f'<g class="{css}" data-node="{escape(node.id)}"><rect class="shape" x="{_fmt(node.x)}" y="{_fmt(node.y)}" '
+        f'width="{_fmt(node.w)}" height="{_fmt(node.h)}" rx="10"/>{label}<title>{escape(node.name)}</title></g>'
+    )
 
 
 def _edge_label_point(points):
@@ -380,7 +404,9 @@ def _node(node, state):
         parts.append(_outside_label(node))
     elif node.kind in GATEWAY_TYPES:
         cx, cy = x + w / 2, y + h / 2
-        parts.append(f'<polygon class="shape" points="{_fmt(cx)},{_fmt(y)} {_fmt(x + w)},{_fmt(cy)} {_fmt(cx)},{_fmt(y + h)} {_fmt(x)},{_fmt(cy)}"/>')
+        parts.append(
+            f'<polygon class="shape" points="{_fmt(cx)},{_fmt(y)} {_fmt(x + w)},{_fmt(cy)} {_fmt(cx)},{_fmt(y + h)} {_fmt(x)},{_fmt(cy)}"/>'
+        )
         parts.append(_gateway_marker(node, cx, cy))
         parts.append(_outside_label(node))
     else:
@@ -409,29 +435,40 @@ def _outside_label(node):
 
 def _task_icon(kind, x, y):
     if kind == "userTask":  # a person
-        return (f'<g class="icon"><circle cx="{_fmt(x + 6)}" cy="{_fmt(y + 4)}" r="3.2"/>'
-                f'<path d="M{_fmt(x)},{_fmt(y + 14)} q6,-9 12,0 z"/></g>')
+        return (
+            f'<g class="icon"><circle cx="{_fmt(x + 6)}" cy="{_fmt(y + 4)}" r="3.2"/><path d="M{_fmt(x)},{_fmt(y + 14)} q6,-9 12,0 z"/></g>'
+        )
     if kind == "serviceTask":  # a cog
-        return (f'<g class="icon"><circle cx="{_fmt(x + 6)}" cy="{_fmt(y + 6)}" r="5" fill="none" stroke-width="2.4" '
-                f'stroke-dasharray="2.2 1.7"/><circle cx="{_fmt(x + 6)}" cy="{_fmt(y + 6)}" r="2"/></g>')
+        return (
+            f'<g class="icon"><circle cx="{_fmt(x + 6)}" cy="{_fmt(y + 6)}" r="5" fill="none" stroke-width="2.4" '
+            f'stroke-dasharray="2.2 1.7"/><circle cx="{_fmt(x + 6)}" cy="{_fmt(y + 6)}" r="2"/></g>'
+        )
     if kind == "businessRuleTask":  # a table
-        return (f'<g class="icon"><rect x="{_fmt(x)}" y="{_fmt(y)}" width="14" height="10" fill="none"/>'
-                f'<line x1="{_fmt(x)}" y1="{_fmt(y + 3.5)}" x2="{_fmt(x + 14)}" y2="{_fmt(y + 3.5)}"/>'
-                f'<line x1="{_fmt(x + 4.5)}" y1="{_fmt(y + 3.5)}" x2="{_fmt(x + 4.5)}" y2="{_fmt(y + 10)}"/></g>')
+        return (
+            f'<g class="icon"><rect x="{_fmt(x)}" y="{_fmt(y)}" width="14" height="10" fill="none"/>'
+            f'<line x1="{_fmt(x)}" y1="{_fmt(y + 3.5)}" x2="{_fmt(x + 14)}" y2="{_fmt(y + 3.5)}"/>'
+            f'<line x1="{_fmt(x + 4.5)}" y1="{_fmt(y + 3.5)}" x2="{_fmt(x + 4.5)}" y2="{_fmt(y + 10)}"/></g>'
+        )
     if kind == "scriptTask":  # a sheet with lines
-        return (f'<g class="icon"><rect x="{_fmt(x + 1)}" y="{_fmt(y)}" width="11" height="13" fill="none"/>'
-                f'<line x1="{_fmt(x + 3)}" y1="{_fmt(y + 4)}" x2="{_fmt(x + 10)}" y2="{_fmt(y + 4)}"/>'
-                f'<line x1="{_fmt(x + 3)}" y1="{_fmt(y + 8)}" x2="{_fmt(x + 10)}" y2="{_fmt(y + 8)}"/></g>')
+        return (
+            f'<g class="icon"><rect x="{_fmt(x + 1)}" y="{_fmt(y)}" width="11" height="13" fill="none"/>'
+            f'<line x1="{_fmt(x + 3)}" y1="{_fmt(y + 4)}" x2="{_fmt(x + 10)}" y2="{_fmt(y + 4)}"/>'
+            f'<line x1="{_fmt(x + 3)}" y1="{_fmt(y + 8)}" x2="{_fmt(x + 10)}" y2="{_fmt(y + 8)}"/></g>'
+        )
     return ""
 
 
 def _event_icon(kind, cx, cy, r):
     if kind == "timer":
-        return (f'<g class="icon"><circle cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="{_fmt(r - 7)}" fill="none"/>'
-                f'<path d="M{_fmt(cx)},{_fmt(cy - r + 10)} L{_fmt(cx)},{_fmt(cy)} L{_fmt(cx + 6)},{_fmt(cy + 3)}" fill="none"/></g>')
+        return (
+            f'<g class="icon"><circle cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="{_fmt(r - 7)}" fill="none"/>'
+            f'<path d="M{_fmt(cx)},{_fmt(cy - r + 10)} L{_fmt(cx)},{_fmt(cy)} L{_fmt(cx + 6)},{_fmt(cy + 3)}" fill="none"/></g>'
+        )
     if kind == "message":
-        return (f'<g class="icon"><rect x="{_fmt(cx - 9)}" y="{_fmt(cy - 6)}" width="18" height="12" fill="none"/>'
-                f'<path d="M{_fmt(cx - 9)},{_fmt(cy - 6)} L{_fmt(cx)},{_fmt(cy + 1)} L{_fmt(cx + 9)},{_fmt(cy - 6)}" fill="none"/></g>')
+        return (
+            f'<g class="icon"><rect x="{_fmt(cx - 9)}" y="{_fmt(cy - 6)}" width="18" height="12" fill="none"/>'
+            f'<path d="M{_fmt(cx - 9)},{_fmt(cy - 6)} L{_fmt(cx)},{_fmt(cy + 1)} L{_fmt(cx + 9)},{_fmt(cy - 6)}" fill="none"/></g>'
+        )
     if kind in ("terminate",):
         return f'<circle class="icon" cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="{_fmt(r - 8)}"/>'
     return ""
@@ -441,25 +478,33 @@ def _gateway_marker(node, cx, cy):
     if node.kind == "exclusiveGateway":
         if not node.marker:
             return ""
-        return (f'<g class="icon marker"><line x1="{_fmt(cx - 8)}" y1="{_fmt(cy - 8)}" x2="{_fmt(cx + 8)}" y2="{_fmt(cy + 8)}"/>'
-                f'<line x1="{_fmt(cx + 8)}" y1="{_fmt(cy - 8)}" x2="{_fmt(cx - 8)}" y2="{_fmt(cy + 8)}"/></g>')
+        return (
+            f'<g class="icon marker"><line x1="{_fmt(cx - 8)}" y1="{_fmt(cy - 8)}" x2="{_fmt(cx + 8)}" y2="{_fmt(cy + 8)}"/>'
+            f'<line x1="{_fmt(cx + 8)}" y1="{_fmt(cy - 8)}" x2="{_fmt(cx - 8)}" y2="{_fmt(cy + 8)}"/></g>'
+        )
     if node.kind == "parallelGateway":
-        return (f'<g class="icon marker"><line x1="{_fmt(cx - 10)}" y1="{_fmt(cy)}" x2="{_fmt(cx + 10)}" y2="{_fmt(cy)}"/>'
-                f'<line x1="{_fmt(cx)}" y1="{_fmt(cy - 10)}" x2="{_fmt(cx)}" y2="{_fmt(cy + 10)}"/></g>')
+        return (
+            f'<g class="icon marker"><line x1="{_fmt(cx - 10)}" y1="{_fmt(cy)}" x2="{_fmt(cx + 10)}" y2="{_fmt(cy)}"/>'
+            f'<line x1="{_fmt(cx)}" y1="{_fmt(cy - 10)}" x2="{_fmt(cx)}" y2="{_fmt(cy + 10)}"/></g>'
+        )
     if node.kind == "inclusiveGateway":
         return f'<circle class="icon" cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="9" fill="none" stroke-width="2.5"/>'
     if node.kind == "eventBasedGateway":
         pts = " ".join(f"{_fmt(cx + 7 * math.sin(a))},{_fmt(cy - 7 * math.cos(a))}" for a in [i * 2 * math.pi / 5 for i in range(5)])
-        return (f'<g class="icon hollow"><circle cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="12" fill="none"/>'
-                f'<circle cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="10" fill="none"/><polygon points="{pts}" fill="none"/></g>')
+        return (
+            f'<g class="icon hollow"><circle cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="12" fill="none"/>'
+            f'<circle cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="10" fill="none"/><polygon points="{pts}" fill="none"/></g>'
+        )
     return ""
 
 
 def describe(diagram, progress):
     """A sentence for screen readers (and the page): which steps are done and where the case is."""
+
     def names(ids):
-        return "、".join(diagram.node_name(i) for i in sorted(ids, key=lambda i: (diagram.nodes[i].x, diagram.nodes[i].y))
-                        if diagram.node_name(i))
+        return "、".join(
+            diagram.node_name(i) for i in sorted(ids, key=lambda i: (diagram.nodes[i].x, diagram.nodes[i].y)) if diagram.node_name(i)
+        )
 
     parts = []
     if progress.current:

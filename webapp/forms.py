@@ -3,6 +3,7 @@
 The forms of the process steps themselves live in the task-form registry
 (``workflows.forms``); the pages render those generically.
 """
+
 from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +21,12 @@ class DateInput(forms.DateInput):
 
 
 class WorkbenchFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"placeholder": _("干部姓名或业务编号"), "type": "search"}))
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("干部姓名或业务编号"), "type": "search"}),
+    )
     process = forms.ChoiceField(label=_("流程"), required=False)
     unit = forms.ChoiceField(label=_("单位"), required=False)
     step = forms.ChoiceField(label=_("环节"), required=False)
@@ -47,8 +52,12 @@ class StartChoiceForm(forms.Form):
     """Step 1 of 发起: the nominating unit and the subject cadre."""
 
     unit = forms.ModelChoiceField(label=_("推荐（发起）单位"), queryset=None, empty_label=None)
-    q = forms.CharField(label=_("查找干部"), required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("姓名、职务或身份证号")}))
+    q = forms.CharField(
+        label=_("查找干部"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("姓名、职务或身份证号")}),
+    )
 
     def __init__(self, data=None, *, units):
         super().__init__(data)
@@ -58,14 +67,15 @@ class StartChoiceForm(forms.Form):
 class NoticeForm(forms.Form):
     """发布公示: several reviewed cases of one issuing unit in one notice (DOMAIN.md §1.3, §6)."""
 
-    tasks = forms.MultipleChoiceField(label=_("公示对象"), widget=forms.CheckboxSelectMultiple,
-                                      error_messages={"required": _("请至少选择一个案件")})
-    title = forms.CharField(label=_("公示标题"), required=False, max_length=200,
-                            widget=forms.TextInput(attrs={"placeholder": _("关于拟奖励人员的公示")}))
+    tasks = forms.MultipleChoiceField(
+        label=_("公示对象"), widget=forms.CheckboxSelectMultiple, error_messages={"required": _("请至少选择一个案件")}
+    )
+    title = forms.CharField(
+        label=_("公示标题"), required=False, max_length=200, widget=forms.TextInput(attrs={"placeholder": _("关于拟奖励人员的公示")})
+    )
     start_date = forms.DateField(label=_("公示开始日期"), widget=DateInput)
     working_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=1, max_value=30)
-    contact = forms.CharField(label=_("受理异议的方式"), max_length=300,
-                              help_text=_("电话、地址或邮箱，将印在公示上"))
+    contact = forms.CharField(label=_("受理异议的方式"), max_length=300, help_text=_("电话、地址或邮箱，将印在公示上"))
 
     def __init__(self, data=None, *, tasks, process_id, prefix=None):
         self.minimum_days = minimum_notice_days(process_id)
@@ -92,8 +102,7 @@ class ObjectionForm(forms.Form):
     """登记异议 against a case under notice (DOMAIN.md §6)."""
 
     content = forms.CharField(label=_("异议内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    contact = forms.CharField(label=_("反映人联系方式"), required=False, max_length=200,
-                              help_text=_("可匿名，留空即可"))
+    contact = forms.CharField(label=_("反映人联系方式"), required=False, max_length=200, help_text=_("可匿名，留空即可"))
 
 
 class CaseActionForm(forms.Form):
@@ -107,17 +116,25 @@ class TerminateForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("导入内容"), choices=[
-        (importing.CADRES, _("干部信息（可附“年度考核结果”工作表）")),
-        (importing.ASSESSMENTS, _("年度考核结果")),
-    ], initial=importing.CADRES)
+    kind = forms.ChoiceField(
+        label=_("导入内容"),
+        choices=[
+            (importing.CADRES, _("干部信息（可附“年度考核结果”工作表）")),
+            (importing.ASSESSMENTS, _("年度考核结果")),
+        ],
+        initial=importing.CADRES,
+    )
     file = forms.FileField(label=_("Excel 文件（.xlsx）"), validators=[FileExtensionValidator(["xlsx"])])
     dry_run = forms.BooleanField(label=_("仅校验，不写入"), required=False)
 
 
 class CadreFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("姓名、职务或身份证号")}))
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("姓名、职务或身份证号")}),
+    )
     unit = forms.ChoiceField(label=_("单位"), required=False)
 
     def __init__(self, data=None, *, units=()):

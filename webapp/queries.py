@@ -26,6 +26,7 @@ NOTICE_ROLES = (Role.PUBLICITY_OFFICER, Role.REVIEWER)
 
 # --------------------------------------------------------------------------- visibility
 
+
 def visible_cases(user):
     return ProcessInstance.objects.visible_to(user)
 
@@ -38,8 +39,7 @@ def visible_cadres(user):
 
 
 def case_or_404(user, pk):
-    case = (visible_cases(user).select_related("definition", "subject_cadre__unit", "nominating_unit", "started_by")
-            .filter(pk=pk).first())
+    case = visible_cases(user).select_related("definition", "subject_cadre__unit", "nominating_unit", "started_by").filter(pk=pk).first()
     if case is None:
         raise Http404(_("没有找到该案件，或您无权查看"))
     return case
@@ -84,6 +84,7 @@ def process_choices():
 
 
 # --------------------------------------------------------------------------- engine data
+
 
 def task_data(case, task):
     """The data the engine holds for this ready task (what its form is pre-filled from)."""
@@ -131,6 +132,7 @@ def timeline(case):
 
 
 # --------------------------------------------------------------------------- cadre summary
+
 
 def cadre_summary(cadre, on=None):
     """What an approver needs to see about the subject cadre (DOMAIN.md §1.4, §2, §3)."""

@@ -3,6 +3,7 @@
 MERITFLOW_ENV selects a profile: ``production`` (default: DEBUG off, SECRET_KEY and
 ALLOWED_HOSTS required), ``development`` (what the run command uses) or ``test``.
 """
+
 import os
 from pathlib import Path
 

@@ -2,6 +2,7 @@
 
 Saving or deleting through the admin fires the model signals, which clear the cached years.
 """
+
 from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -48,13 +49,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 def _day_count(kind):
-    days = (
-        CalendarDay.objects.filter(date__year=OuterRef("year"), kind=kind)
-        .order_by()
-        .values("kind")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    days = CalendarDay.objects.filter(date__year=OuterRef("year"), kind=kind).order_by().values("kind").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(days, output_field=IntegerField()), 0)
 
 
@@ -68,11 +63,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # One query for the whole list instead of two counts per row.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(holiday_count=_day_count(DayKind.HOLIDAY), workday_count=_day_count(DayKind.WORKDAY))
-        )
+        return super().get_queryset(request).annotate(holiday_count=_day_count(DayKind.HOLIDAY), workday_count=_day_count(DayKind.WORKDAY))
 
     def _days_link(self, obj, kind, count):
         url = reverse("admin:workdays_calendarday_changelist")

@@ -10,6 +10,7 @@ in the process that edits the calendar; other processes (web workers, the timer 
 reload after ``CACHE_TTL`` seconds. Missing years are not cached, so a year an administrator
 has just added is picked up everywhere on the next call.
 """
+
 import datetime as dt
 import operator
 import threading

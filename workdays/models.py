@@ -4,6 +4,7 @@ Only the exceptions to the Monday–Friday rule are stored: weekday holidays and
 make-up working days (调休上班). A year counts as known only when it has a complete
 ``CalendarYear`` row; see ``workdays.calendar``.
 """
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -21,9 +22,7 @@ class Source(models.TextChoices):
 
 
 class CalendarYear(models.Model):
-    year = models.PositiveSmallIntegerField(
-        _("年份"), unique=True, validators=[MinValueValidator(1949), MaxValueValidator(2200)]
-    )
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True, validators=[MinValueValidator(1949), MaxValueValidator(2200)])
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.MANUAL)
     complete = models.BooleanField(
         _("已完整录入"),

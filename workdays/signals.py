@@ -1,4 +1,5 @@
 """Drop cached calendar years whenever the calendar tables change (admin edits included)."""
+
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 

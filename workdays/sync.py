@@ -3,6 +3,7 @@
 Used by the data migration (with historical models) and by ``manage.py sync_holidays``
 (with the real ones), so both receive the model classes as arguments.
 """
+
 from dataclasses import dataclass, field
 
 from .models import DayKind, Source

@@ -47,7 +47,16 @@ class HistoryInline(admin.TabularInline):
 
 @admin.register(ProcessInstance)
 class ProcessInstanceAdmin(admin.ModelAdmin):
-    list_display = ["business_key", "definition", "status", "subject_cadre", "nominating_unit", "started_by", "created_at", "next_timer_due"]
+    list_display = [
+        "business_key",
+        "definition",
+        "status",
+        "subject_cadre",
+        "nominating_unit",
+        "started_by",
+        "created_at",
+        "next_timer_due",
+    ]
     list_filter = ["status", "definition__process_id"]
     search_fields = ["business_key", "subject_cadre__name"]
     readonly_fields = [f.name for f in ProcessInstance._meta.fields if f.name != "state"]

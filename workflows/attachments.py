@@ -1,4 +1,5 @@
 """Attachments: PDF, JPEG or PNG, recognised by their first bytes, within a size limit."""
+
 import hashlib
 
 from django.conf import settings
@@ -47,6 +48,12 @@ def add_attachment(user, instance_id, uploaded_file, *, step=""):
         raise InvalidAction(_("只能上传 PDF、JPEG 或 PNG 文件（按文件内容识别）"))
     with transaction.atomic():
         return Attachment.objects.create(
-            instance=instance, uploaded_by=user, step=step, file_name=(getattr(uploaded_file, "name", "") or "附件")[:200],
-            content_type=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
+            instance=instance,
+            uploaded_by=user,
+            step=step,
+            file_name=(getattr(uploaded_file, "name", "") or "附件")[:200],
+            content_type=kind,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
         )

@@ -4,6 +4,7 @@ SpiffWorkflow's timer events call ``datetime.now(timezone.utc)`` inside their mo
 replace that module's ``datetime`` with a subclass that honours a context-local override,
 so ``run_worker --now`` can fast-forward a notice period without touching the system clock.
 """
+
 import contextlib
 import contextvars
 import datetime as _dt

@@ -10,6 +10,7 @@ Django system check ``workflows.E001`` on the files in ``MERITFLOW_BPMN_DIR``:
   submits or that the engine keeps for itself (it would overwrite the nominator's text with a
   dict, as ``promotions.facts`` once did).
 """
+
 from __future__ import annotations
 
 import ast
@@ -24,10 +25,21 @@ from .sandbox import registered_services
 
 # Keys the service door writes into task data for itself; no form field, service result or
 # script may use them.
-ENGINE_KEYS = frozenset({
-    "business_key", "process_instance_id", "nominating_unit_id", "subject_cadre_id", "started_by_id",
-    "decision", "last_opinion", "draft_opinion", "return_reason", "returned_from", "returned_from_name",
-})
+ENGINE_KEYS = frozenset(
+    {
+        "business_key",
+        "process_instance_id",
+        "nominating_unit_id",
+        "subject_cadre_id",
+        "started_by_id",
+        "decision",
+        "last_opinion",
+        "draft_opinion",
+        "return_reason",
+        "returned_from",
+        "returned_from_name",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -169,8 +181,13 @@ def check_directory(directory):
         filename = getattr(parser.process_parsers.get(process_id), "filename", None) or ""
         spec = parser.get_spec(process_id)
         found.add(process_id)
-        violations += check_spec(process_id, spec, parser.get_subprocess_specs(process_id),
-                                 file_name=Path(filename).name if filename else "?", source=sources.get(filename))
+        violations += check_spec(
+            process_id,
+            spec,
+            parser.get_subprocess_specs(process_id),
+            file_name=Path(filename).name if filename else "?",
+            source=sources.get(filename),
+        )
     for process_id in sorted(set(process_types.all_types()) - found):
         violations.append(Violation(str(directory), None, process_id, "a process type is registered but no diagram defines it"))
     return violations

@@ -13,6 +13,7 @@ as a business-rule task would::
 
 The table's cell expressions are checked by the sandbox when the table is first parsed.
 """
+
 import threading
 from types import SimpleNamespace
 
@@ -53,8 +54,9 @@ def decision_engine(definition, decision_id):
             if decision_id in parser.dmn_parsers and file_name is None:
                 file_name = name
     if decision_id not in parser.dmn_parsers:
-        raise DecisionNotFound(_("流程“%(process)s”的部署文件中没有决策表“%(decision)s”") % {
-            "process": definition.process_id, "decision": decision_id})
+        raise DecisionNotFound(
+            _("流程“%(process)s”的部署文件中没有决策表“%(decision)s”") % {"process": definition.process_id, "decision": decision_id}
+        )
     dmn_engine = parser.get_engine(decision_id, None)
     _check(decision_id, dmn_engine)
     with _lock:

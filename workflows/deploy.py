@@ -5,6 +5,7 @@ roles, expressions compile in the sandbox); only then is anything written, in on
 transaction. Unchanged processes keep their version; a changed one gets version n+1, and
 running instances stay on the version they started with.
 """
+
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -93,11 +94,18 @@ def deploy_files(paths, base=None):
             if latest is not None and latest.content_hash == digest:
                 result.unchanged.append(process_id)
                 continue
-            result.created.append(ProcessDefinition.objects.create(
-                process_id=process_id, name=name, version=(latest.version + 1) if latest else 1,
-                content_hash=digest, spec_json=spec_json, source_files=sources, start_role=start_role,
-                key_prefix=_key_prefix(process_id),
-            ))
+            result.created.append(
+                ProcessDefinition.objects.create(
+                    process_id=process_id,
+                    name=name,
+                    version=(latest.version + 1) if latest else 1,
+                    content_hash=digest,
+                    spec_json=spec_json,
+                    source_files=sources,
+                    start_role=start_role,
+                    key_prefix=_key_prefix(process_id),
+                )
+            )
     return result
 
 
@@ -112,7 +120,11 @@ def _key_prefix(process_id):
 def _file_of(parser, process_id, base):
     sub_parser = parser.process_parsers.get(process_id)
     filename = getattr(sub_parser, "filename", None) or "?"
-    return str(Path(filename).relative_to(base)) if base and Path(filename).is_absolute() and Path(filename).is_relative_to(base) else Path(filename).name
+    return (
+        str(Path(filename).relative_to(base))
+        if base and Path(filename).is_absolute() and Path(filename).is_relative_to(base)
+        else Path(filename).name
+    )
 
 
 def _check_lanes(spec, subprocess_specs, file_name):
@@ -124,8 +136,9 @@ def _check_lanes(spec, subprocess_specs, file_name):
                 try:
                     role = role_for_lane(task_spec.lane)
                 except UnknownLane as exc:
-                    raise DeployError(file_name, None, _("环节“%(step)s”：%(reason)s") % {
-                        "step": task_spec.bpmn_name or task_spec.bpmn_id, "reason": exc}) from exc
+                    raise DeployError(
+                        file_name, None, _("环节“%(step)s”：%(reason)s") % {"step": task_spec.bpmn_name or task_spec.bpmn_id, "reason": exc}
+                    ) from exc
                 if isinstance(task_spec, StartEvent):
                     start_role = role
                 unit_expression = engine.task_properties(task_spec).get("unit")
@@ -133,8 +146,12 @@ def _check_lanes(spec, subprocess_specs, file_name):
                     try:
                         compile_sandboxed(unit_expression)
                     except (UnsafeExpression, SyntaxError) as exc:
-                        raise DeployError(file_name, None, _("环节“%(step)s”的办理单位表达式无效：%(reason)s") % {
-                            "step": task_spec.bpmn_name or task_spec.bpmn_id, "reason": exc}) from exc
+                        raise DeployError(
+                            file_name,
+                            None,
+                            _("环节“%(step)s”的办理单位表达式无效：%(reason)s")
+                            % {"step": task_spec.bpmn_name or task_spec.bpmn_id, "reason": exc},
+                        ) from exc
     if start_role is None:
         raise DeployError(file_name, None, _("流程“%(process)s”的开始事件必须位于某个泳道中，以确定谁可以发起") % {"process": spec.name})
     return start_role

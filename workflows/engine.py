@@ -3,6 +3,7 @@
 Instance state is stored without its spec: the spec JSON lives once on the ProcessDefinition
 and the restored spec objects are cached per definition (definitions never change).
 """
+
 import datetime
 import decimal
 import json
@@ -180,8 +181,7 @@ def reached_end_event(workflow):
     """(bpmn id, name) of the end event the top-level process finished at, or None."""
     from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 
-    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
-            if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
     if not ends:
         return None
     last = max(ends, key=lambda t: t.last_state_change)

@@ -6,6 +6,7 @@ validates the submitted data with it before the engine sees anything, so an inva
 changes nothing. A step a process type declares generic takes an opinion only; a step it does
 not declare at all is an error (``UnboundStep``), never a form that accepts anything.
 """
+
 import datetime
 import decimal
 
@@ -63,10 +64,13 @@ class TaskForm(forms.Form):
         cleaned = super().clean()
         action = self.get_action()
         if action is None:
-            raise forms.ValidationError(_("请选择一个有效的操作：%(actions)s") % {
-                "actions": "、".join(str(a.label) for a in self.actions)}, code="invalid_action")
+            raise forms.ValidationError(
+                _("请选择一个有效的操作：%(actions)s") % {"actions": "、".join(str(a.label) for a in self.actions)}, code="invalid_action"
+            )
         if action.opinion_required and not (cleaned.get("opinion") or "").strip():
-            self.add_error("opinion", forms.ValidationError(_("“%(action)s”必须填写意见") % {"action": action.label}, code="opinion_required"))
+            self.add_error(
+                "opinion", forms.ValidationError(_("“%(action)s”必须填写意见") % {"action": action.label}, code="opinion_required")
+            )
         return cleaned
 
     def task_payload(self):

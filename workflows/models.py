@@ -79,7 +79,9 @@ class ProcessInstance(models.Model):
         "records.Cadre", verbose_name=_("当事干部"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
     nominating_unit = models.ForeignKey(Unit, verbose_name=_("发起单位"), on_delete=models.PROTECT, related_name="started_cases")
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="started_cases")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="started_cases"
+    )
     created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
@@ -113,6 +115,9 @@ class BusinessKeySequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="unique_key_sequence")]
+
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last_value}"
 
 
 class HumanTaskQuerySet(models.QuerySet):
@@ -173,8 +178,11 @@ class HumanTask(models.Model):
         verbose_name_plural = _("待办任务")
         ordering = ["created_at", "id"]
         base_manager_name = "all_objects"
-        constraints = [models.UniqueConstraint(fields=["instance", "task_uuid"], condition=models.Q(closed_at__isnull=True),
-                                               name="unique_open_projected_task")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance", "task_uuid"], condition=models.Q(closed_at__isnull=True), name="unique_open_projected_task"
+            )
+        ]
         indexes = [
             models.Index(fields=["role", "unit", "created_at"], condition=models.Q(closed_at__isnull=True), name="open_task_role_unit"),
             models.Index(fields=["role", "unit_path"], condition=models.Q(closed_at__isnull=True), name="open_task_role_path"),
@@ -209,6 +217,9 @@ class CaseUnit(models.Model):
         constraints = [models.UniqueConstraint(fields=["instance", "unit"], name="unique_case_unit")]
         indexes = [models.Index(fields=["unit", "instance"]), models.Index(fields=["unit_path"])]
 
+    def __str__(self):
+        return f"{self.instance_id} → {self.unit_id}"
+
 
 class HistoryAction(models.TextChoices):
     START = "start", _("发起")
@@ -239,7 +250,9 @@ class HistoryEvent(models.Model):
     """Append-only record of every action: who, when, what, on which step, with which opinion."""
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="history")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     action = models.CharField(_("操作"), max_length=20, choices=HistoryAction.choices)
     task_bpmn_id = models.CharField(_("环节标识"), max_length=100, blank=True)

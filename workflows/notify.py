@@ -1,4 +1,5 @@
 """Notifications: an in-app row for each person, and an e-mail after the transaction commits."""
+
 import logging
 
 from django.core.mail import send_mail
@@ -14,6 +15,7 @@ def notify(users, text, instance=None):
     Notification.objects.bulk_create([Notification(user=u, instance=instance, text=text[:300]) for u in users])
     recipients = [u.email for u in users if u.email]
     if recipients:
+
         def mail():
             try:
                 send_mail(text[:100], text, None, recipients, fail_silently=False)

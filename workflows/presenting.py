@@ -6,6 +6,7 @@ generic id fields (the case's attachments) are named here; a process type names 
 (``ProcessType.field_names``, e.g. the award a revocation concerns) and its structured values
 (``ProcessType.field_texts``, e.g. a round's positions).
 """
+
 import datetime
 
 from django import forms
@@ -94,8 +95,14 @@ def field_rows(process_id, bpmn_id, values, *, instance=None):
                 continue  # no file: nothing to say
         elif name in HIDDEN_FIELDS or isinstance(field.widget, forms.HiddenInput):
             continue
-        rows.append({"field": name, "label": str(field.label or name), "value": values[name],
-                     "display": display(field, values[name], name, instance, process_type)})
+        rows.append(
+            {
+                "field": name,
+                "label": str(field.label or name),
+                "value": values[name],
+                "display": display(field, values[name], name, instance, process_type),
+            }
+        )
     return rows
 
 

@@ -10,6 +10,7 @@ What the declaration binds to the diagram (step ids, operation names, form field
 against the BPMN at deploy and by a Django system check (``workflows.contracts``): a renamed
 step fails loudly instead of falling back to a form that accepts anything.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

@@ -51,6 +51,7 @@ Register helpers and services at import time of a module imported at start-up
 does not need the helpers registered, since a helper can never take the name
 of a Python builtin and only builtins are refused statically.
 """
+
 import ast
 import builtins
 import datetime as _dt
@@ -134,33 +135,70 @@ class UnknownService(LookupError):
 _DROPPED_SAFE_BUILTINS = {
     "__build_class__",  # no class statements in diagram code
     "_getattr_",  # installed as a guard below, not as a builtin
-    "setattr", "delattr",  # writes go through assignment syntax and _write_
+    "setattr",
+    "delattr",  # writes go through assignment syntax and _write_
     "id",  # memory addresses mean nothing in a diagram
     # Not Exception subclasses: raising them would slip past the engine's
     # `except Exception` and take down the worker.
-    "BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit",
+    "BaseException",
+    "SystemExit",
+    "KeyboardInterrupt",
+    "GeneratorExit",
 }
 _EXTRA_BUILTINS = (
-    "len", "min", "max", "sum", "sorted", "reversed", "any", "all", "abs", "round",
-    "int", "float", "str", "bool", "list", "dict", "set", "frozenset", "tuple",
-    "range", "enumerate", "zip", "map", "filter", "isinstance",
+    "len",
+    "min",
+    "max",
+    "sum",
+    "sorted",
+    "reversed",
+    "any",
+    "all",
+    "abs",
+    "round",
+    "int",
+    "float",
+    "str",
+    "bool",
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+    "tuple",
+    "range",
+    "enumerate",
+    "zip",
+    "map",
+    "filter",
+    "isinstance",
 )
 _BUILTINS = {name: value for name, value in safe_builtins.items() if name not in _DROPPED_SAFE_BUILTINS}
 _BUILTINS.update({name: getattr(builtins, name) for name in _EXTRA_BUILTINS})
 _BUILTINS.update({"True": True, "False": False, "None": None})
 
-SAFE_GLOBALS = MappingProxyType({
-    "date": _dt.date,
-    "datetime": _dt.datetime,
-    "timedelta": _dt.timedelta,
-    "timezone": _dt.timezone,
-    "Decimal": Decimal,
-})
+SAFE_GLOBALS = MappingProxyType(
+    {
+        "date": _dt.date,
+        "datetime": _dt.datetime,
+        "timedelta": _dt.timedelta,
+        "timezone": _dt.timezone,
+        "Decimal": Decimal,
+    }
+)
 
 _INPLACE_OPERATORS = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "@=": operator.imatmul,
-    "<<=": operator.ilshift, ">>=": operator.irshift, "&=": operator.iand, "^=": operator.ixor,
+    "+=": operator.iadd,
+    "-=": operator.isub,
+    "*=": operator.imul,
+    "/=": operator.itruediv,
+    "//=": operator.ifloordiv,
+    "%=": operator.imod,
+    "**=": operator.ipow,
+    "@=": operator.imatmul,
+    "<<=": operator.ilshift,
+    ">>=": operator.irshift,
+    "&=": operator.iand,
+    "^=": operator.ixor,
     "|=": operator.ior,
 }
 
@@ -177,20 +215,22 @@ def _apply(func, *args, **kwargs):
 
 
 # Applied last when building a scope, so task data can never replace a guard.
-_GUARDS = MappingProxyType({
-    "__builtins__": _BUILTINS,
-    # The raising variant: the plain safer_getattr returns None for a missing
-    # attribute, which would hide typos in conditions.
-    "_getattr_": safer_getattr_raise,
-    "_getitem_": default_guarded_getitem,
-    "_getiter_": default_guarded_getiter,
-    "_write_": full_write_guard,
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
-    "_inplacevar_": _inplacevar,
-    "_apply_": _apply,
-    "_print_": PrintCollector,  # print() output is collected and discarded, never written to stdout
-})
+_GUARDS = MappingProxyType(
+    {
+        "__builtins__": _BUILTINS,
+        # The raising variant: the plain safer_getattr returns None for a missing
+        # attribute, which would hide typos in conditions.
+        "_getattr_": safer_getattr_raise,
+        "_getitem_": default_guarded_getitem,
+        "_getiter_": default_guarded_getiter,
+        "_write_": full_write_guard,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_inplacevar_": _inplacevar,
+        "_apply_": _apply,
+        "_print_": PrintCollector,  # print() output is collected and discarded, never written to stdout
+    }
+)
 
 # Builtins the static call check refuses; print is rewritten to _print_ by RestrictedPython.
 _PYTHON_BUILTIN_NAMES = frozenset(dir(builtins)) - {"print"}
@@ -224,8 +264,14 @@ def register_helper(name=None, func=None):
 
     def decorator(f):
         helper_name = name or f.__name__
-        if (not helper_name.isidentifier() or keyword.iskeyword(helper_name) or helper_name.startswith("_")
-                or helper_name in _BUILTINS or helper_name in SAFE_GLOBALS or helper_name in _PYTHON_BUILTIN_NAMES):
+        if (
+            not helper_name.isidentifier()
+            or keyword.iskeyword(helper_name)
+            or helper_name.startswith("_")
+            or helper_name in _BUILTINS
+            or helper_name in SAFE_GLOBALS
+            or helper_name in _PYTHON_BUILTIN_NAMES
+        ):
             # Underscore names are unreachable from restricted code; shadowing a
             # builtin would silently change what every diagram means.
             raise ValueError(f"{helper_name!r} cannot be used as a helper name")
@@ -267,6 +313,7 @@ def registered_services():
 
 
 # --- compilation -------------------------------------------------------------
+
 
 class _Compiled(NamedTuple):
     code: CodeType
@@ -312,6 +359,7 @@ def compile_sandboxed(source, mode="eval", extra_names=()):
 
 
 # --- environment and engine --------------------------------------------------
+
 
 def json_default(value):
     """``json.dumps`` fallback for service results."""
@@ -416,9 +464,7 @@ class SandboxedScriptEngine(PythonScriptEngine):
             return super().create_task_exec_exception(task, script, err)
         # The stock version concatenates err.args[0], which fails for non-str args.
         line_number, error_line = self.get_error_line_number_and_content(script, err)
-        return WorkflowTaskException(
-            _describe(err), task=task, exception=err, line_number=line_number, error_line=error_line
-        )
+        return WorkflowTaskException(_describe(err), task=task, exception=err, line_number=line_number, error_line=error_line)
 
     def call_service(self, task, **kwargs):
         # The stock version references an undefined `script` in its handler, so
@@ -441,6 +487,7 @@ class SandboxedScriptEngine(PythonScriptEngine):
 
 
 # --- static check of parsed specs ---------------------------------------------
+
 
 class CodeRef(NamedTuple):
     where: str  # human-readable location: process/task and which part of it

@@ -3,6 +3,7 @@
 Working-day arithmetic on the database calendar (DOMAIN.md §7). Dates may be passed as
 ``date`` objects or ISO strings, because task data coming from forms holds strings.
 """
+
 import datetime
 
 from workdays import calendar

@@ -5,6 +5,7 @@ PostgreSQL; on SQLite writers are serialised and the version check below catches
 writer), changes the engine state, re-projects the human-task table and appends history.
 The web pages, the API, the worker and the tests all call these functions.
 """
+
 import datetime
 import logging
 
@@ -45,14 +46,16 @@ REMIND_INTERVAL = datetime.timedelta(hours=1)
 
 # --------------------------------------------------------------------------- start
 
+
 def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
     """Start a case of the latest version of ``process_id`` for ``unit``."""
     definition = ProcessDefinition.latest(process_id)
     if definition is None:
         raise DefinitionNotFound(_("流程“%(process)s”尚未部署") % {"process": process_id})
     if not policy.holds_role(user, definition.start_role, unit):
-        raise ActionNotAllowed(_("您不具有“%(unit)s”的“%(role)s”角色，不能发起此流程") % {
-            "unit": unit.name, "role": Role(definition.start_role).label})
+        raise ActionNotAllowed(
+            _("您不具有“%(unit)s”的“%(role)s”角色，不能发起此流程") % {"unit": unit.name, "role": Role(definition.start_role).label}
+        )
     if subject_cadre is not None and not subject_cadre.unit.is_within(unit):
         raise InvalidAction(_("只能为本单位的干部发起"))
     if subject_cadre is not None and subject_cadre.pk in policy.related_cadre_ids(user):
@@ -62,8 +65,12 @@ def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
     with transaction.atomic():
         key = _next_business_key(definition.key_prefix)
         instance = ProcessInstance(
-            definition=definition, business_key=key, nominating_unit=unit,
-            subject_cadre=subject_cadre, started_by=user, state="{}",
+            definition=definition,
+            business_key=key,
+            nominating_unit=unit,
+            subject_cadre=subject_cadre,
+            started_by=user,
+            state="{}",
         )
         instance.save()
         _involve(instance, {(unit.pk, unit.path)})
@@ -76,8 +83,9 @@ def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
             "subject_cadre_id": subject_cadre.pk if subject_cadre else None,
             "started_by_id": user.pk,
         }
-        workflow, error = _advance(instance, engine.new_workflow(definition, start_data),
-                                   rebuild=lambda: engine.new_workflow(definition, start_data))
+        workflow, error = _advance(
+            instance, engine.new_workflow(definition, start_data), rebuild=lambda: engine.new_workflow(definition, start_data)
+        )
         _record(instance, user, HistoryAction.START, changed_fields=data)
         _save(instance, workflow, error=error, new=True)
     return instance
@@ -108,6 +116,7 @@ def _next_business_key(prefix):
 
 # --------------------------------------------------------------------------- act on tasks
 
+
 def complete_task(user, task_id, *, data=None, opinion="", action=None):
     """Complete a ready human task: validate with the step's form, then run the engine.
 
@@ -121,8 +130,12 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
         workflow = engine.load_workflow(instance.definition, instance.state)
         spiff_task = _ready_spiff_task(workflow, task)
         form = forms.form_class_for(instance.definition.process_id, task.bpmn_id)(
-            {**data, "opinion": opinion}, instance=instance, task=task, user=user,
-            task_data=spiff_task.data, action=action,
+            {**data, "opinion": opinion},
+            instance=instance,
+            task=task,
+            user=user,
+            task_data=spiff_task.data,
+            action=action,
         )
         undeclared = forms.undeclared_fields(form, data)
         if undeclared:
@@ -149,8 +162,14 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
                 ready.data.update(payload)
                 ready.run()
 
-            _record(instance, user, HistoryAction.COMPLETE, task=task, opinion=opinion,
-                    changed_fields={k: v for k, v in payload.items() if k != "last_opinion"})
+            _record(
+                instance,
+                user,
+                HistoryAction.COMPLETE,
+                task=task,
+                opinion=opinion,
+                changed_fields={k: v for k, v in payload.items() if k != "last_opinion"},
+            )
             workflow, error = _advance(instance, workflow, step)
             _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.COMPLETED))
     return instance
@@ -166,7 +185,8 @@ def save_draft(user, task_id, *, data=None, opinion=""):
         workflow = engine.load_workflow(instance.definition, instance.state)
         spiff_task = _ready_spiff_task(workflow, task)
         form = forms.form_class_for(instance.definition.process_id, task.bpmn_id)(
-            {**data, "opinion": opinion}, instance=instance, task=task, user=user, task_data=spiff_task.data)
+            {**data, "opinion": opinion}, instance=instance, task=task, user=user, task_data=spiff_task.data
+        )
         for field in form.fields.values():
             field.required = False
         if not form.is_valid():
@@ -215,7 +235,11 @@ def withdraw(user, instance_id, *, opinion=""):
             raise ActionNotAllowed(_("只有发起人可以撤回"))
         if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.WAITING):
             raise InvalidAction(_("流程已结束，不能撤回"))
-        last = instance.history.filter(action__in=[HistoryAction.COMPLETE, HistoryAction.RETURN, HistoryAction.WITHDRAW, HistoryAction.TIMER]).order_by("-at", "-id").first()
+        last = (
+            instance.history.filter(action__in=[HistoryAction.COMPLETE, HistoryAction.RETURN, HistoryAction.WITHDRAW, HistoryAction.TIMER])
+            .order_by("-at", "-id")
+            .first()
+        )
         if last is None or last.action != HistoryAction.COMPLETE or last.actor_id != user.pk:
             raise InvalidAction(_("下一环节已经办理，不能撤回"))
         if instance.tasks.filter(claimed_by__isnull=False).exclude(claimed_by=user).exists():
@@ -244,8 +268,11 @@ def remind(user, instance_id, *, text=""):
             raise InvalidAction(_("刚刚已催办过，请%(minutes)s分钟后再催办") % {"minutes": int(REMIND_INTERVAL.total_seconds() // 60)})
         for task in tasks:
             people = [task.claimed_by] if task.claimed_by_id else policy.holders_of(task.role, task.unit)
-            notify.notify(people, _("%(key)s 催办：请尽快办理“%(step)s”。%(text)s") % {
-                "key": instance.business_key, "step": task.name, "text": text}, instance)
+            notify.notify(
+                people,
+                _("%(key)s 催办：请尽快办理“%(step)s”。%(text)s") % {"key": instance.business_key, "step": task.name, "text": text},
+                instance,
+            )
         _record(instance, user, HistoryAction.REMIND, opinion=text, task_name="、".join(t.name for t in tasks)[:200])
         _bump_version(instance)
     return instance
@@ -307,14 +334,18 @@ def deliver_message(user, instance_id, message_name, *, payload=None, note=""):
         workflow = engine.load_workflow(instance.definition, instance.state)
         if engine.waiting_message_definition(workflow, message_name) is None:
             return False
-        workflow, error = _advance(instance, workflow, lambda workflow: workflow.catch(
-            BpmnEvent(engine.waiting_message_definition(workflow, message_name), payload or {})))
+        workflow, error = _advance(
+            instance,
+            workflow,
+            lambda workflow: workflow.catch(BpmnEvent(engine.waiting_message_definition(workflow, message_name), payload or {})),
+        )
         _record(instance, user, HistoryAction.MESSAGE, task_name=note or message_name, changed_fields=payload or {})
         _save(instance, workflow, error=error)
     return True
 
 
 # --------------------------------------------------------------------------- timers and errors
+
 
 def fire_due_timers(now=None, limit=100):
     """Fire the timers due at ``now``; return the number of instances advanced.
@@ -326,9 +357,9 @@ def fire_due_timers(now=None, limit=100):
     fired = 0
     with clock.frozen_at(now if now is not None else None):
         due_ids = list(
-            ProcessInstance.objects.filter(
-                next_timer_due__lte=now, status__in=[InstanceStatus.RUNNING, InstanceStatus.WAITING]
-            ).order_by("next_timer_due").values_list("pk", flat=True)[:limit]
+            ProcessInstance.objects.filter(next_timer_due__lte=now, status__in=[InstanceStatus.RUNNING, InstanceStatus.WAITING])
+            .order_by("next_timer_due")
+            .values_list("pk", flat=True)[:limit]
         )
         for instance_id in due_ids:
             with transaction.atomic():
@@ -342,8 +373,9 @@ def fire_due_timers(now=None, limit=100):
                     workflow.get_task_from_id(tid).task_spec.bpmn_name or workflow.get_task_from_id(tid).task_spec.bpmn_id
                     for tid in before - engine.waiting_timer_task_ids(workflow)
                 ]
-                _record(instance, None, HistoryAction.TIMER, task_name="、".join(fired_names)[:200],
-                        changed_fields={"now": now.isoformat()})
+                _record(
+                    instance, None, HistoryAction.TIMER, task_name="、".join(fired_names)[:200], changed_fields={"now": now.isoformat()}
+                )
                 _save(instance, workflow, error=error)
                 fired += 1
     return fired
@@ -370,6 +402,7 @@ def resume_errored(now=None, limit=100):
 
 
 # --------------------------------------------------------------------------- internals
+
 
 def _clean_form_data(data):
     data = dict(data or {})
@@ -502,13 +535,19 @@ def _save(instance, workflow, *, error=None, status=None, new=False, acted=None)
     if ended and (was_open or new):
         _case_record(instance).closed(instance)
     if ended and not new:
-        notify.notify([instance.started_by], _("%(key)s 已办结：%(outcome)s") % {
-            "key": instance.business_key, "outcome": fields.get("outcome_label") or InstanceStatus(status).label}, instance)
+        notify.notify(
+            [instance.started_by],
+            _("%(key)s 已办结：%(outcome)s")
+            % {"key": instance.business_key, "outcome": fields.get("outcome_label") or InstanceStatus(status).label},
+            instance,
+        )
     _project_tasks(instance, workflow if not ended else None, acted=acted)
 
 
 def _bump_version(instance):
-    updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(version=F("version") + 1, updated_at=timezone.now())
+    updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
     if not updated:
         raise TaskConflict()
     instance.version += 1
@@ -538,8 +577,9 @@ def _project_tasks(instance, workflow, acted=None):
 
 
 def _involve(instance, units):
-    CaseUnit.objects.bulk_create([CaseUnit(instance=instance, unit_id=unit_id, unit_path=path) for unit_id, path in units],
-                                 ignore_conflicts=True)
+    CaseUnit.objects.bulk_create(
+        [CaseUnit(instance=instance, unit_id=unit_id, unit_path=path) for unit_id, path in units], ignore_conflicts=True
+    )
 
 
 def _human_task_row(instance, spiff_task):
@@ -551,12 +591,22 @@ def _human_task_row(instance, spiff_task):
     unit_id = engine.SCRIPT_ENGINE.evaluate(spiff_task, unit_expression)
     unit = Unit.objects.filter(pk=unit_id).only("pk", "path").first() if unit_id else None
     if unit is None:
-        raise InvalidAction(_("环节“%(step)s”找不到办理单位（%(expr)s）") % {"step": spec.bpmn_name or spec.bpmn_id, "expr": unit_expression})
+        raise InvalidAction(
+            _("环节“%(step)s”找不到办理单位（%(expr)s）") % {"step": spec.bpmn_name or spec.bpmn_id, "expr": unit_expression}
+        )
     created = timezone.now()
     return HumanTask(
-        instance=instance, task_uuid=spiff_task.id, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
-        lane=spec.lane or "", role=role_for_lane(spec.lane), unit=unit, unit_path=unit.path,
-        created_at=created, due_at=_due_at(props, created), return_to=props.get("return_to", ""),
+        instance=instance,
+        task_uuid=spiff_task.id,
+        bpmn_id=spec.bpmn_id,
+        name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane or "",
+        role=role_for_lane(spec.lane),
+        unit=unit,
+        unit_path=unit.path,
+        created_at=created,
+        due_at=_due_at(props, created),
+        return_to=props.get("return_to", ""),
     )
 
 
@@ -574,10 +624,13 @@ def _due_at(props, created):
 
 def _record(instance, actor, action, *, task=None, opinion="", changed_fields=None, task_name="", task_bpmn_id=""):
     HistoryEvent.objects.create(
-        instance=instance, actor=actor, action=action,
+        instance=instance,
+        actor=actor,
+        action=action,
         task_bpmn_id=task.bpmn_id if task else task_bpmn_id,
         task_name=task.name if task else task_name,
-        opinion=opinion or "", changed_fields=_jsonable(changed_fields or {}),
+        opinion=opinion or "",
+        changed_fields=_jsonable(changed_fields or {}),
     )
 
 

@@ -1,4 +1,5 @@
 """Filters for the official-document templates (DOMAIN.md §8.1)."""
+
 import datetime
 
 from django import template

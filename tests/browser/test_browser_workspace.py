@@ -8,6 +8,7 @@ dates are chosen to work in real time (the notice starts on the next working day
 end of the notice period is fast-forwarded in the test with ``fire_due_timers(now=…)``, as
 ``run_worker --once --now …`` does in the demo.
 """
+
 import datetime
 import io
 import os
@@ -40,8 +41,11 @@ def browser():
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
         yield chromium
         chromium.close()
     if previous is None:

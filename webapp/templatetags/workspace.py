@@ -1,4 +1,5 @@
 """Template helpers of the workspace: the navigation state, form fields, status badges."""
+
 from django import forms, template
 from django.utils import timezone
 
@@ -45,14 +46,21 @@ def field(bound_field, wide=False):
     if described:
         attrs["aria-describedby"] = " ".join(described)
     choice = isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
-    return {"f": bound_field, "wide": wide, "choice": choice,
-            "checkbox": isinstance(widget, forms.CheckboxInput),
-            "hidden": isinstance(widget, forms.HiddenInput)}
+    return {
+        "f": bound_field,
+        "wide": wide,
+        "choice": choice,
+        "checkbox": isinstance(widget, forms.CheckboxInput),
+        "hidden": isinstance(widget, forms.HiddenInput),
+    }
 
 
 STATUS_CSS = {
-    InstanceStatus.RUNNING: "running", InstanceStatus.WAITING: "waiting", InstanceStatus.COMPLETED: "completed",
-    InstanceStatus.TERMINATED: "terminated", InstanceStatus.ERROR: "error",
+    InstanceStatus.RUNNING: "running",
+    InstanceStatus.WAITING: "waiting",
+    InstanceStatus.COMPLETED: "completed",
+    InstanceStatus.TERMINATED: "terminated",
+    InstanceStatus.ERROR: "error",
 }
 
 

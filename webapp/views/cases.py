@@ -3,6 +3,7 @@
 Every POST goes through ``workflows.services`` and ends in a redirect (POST-redirect-GET),
 except an invalid form, which is shown again with the messages next to the fields.
 """
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -38,8 +39,13 @@ def _conflict_message(user, case):
 
     from django.utils import timezone
 
-    mine = (case.history.filter(actor=user, action__in=[HistoryAction.COMPLETE, HistoryAction.RETURN],
-                                at__gte=timezone.now() - timedelta(minutes=10)).order_by("-at", "-id").first())
+    mine = (
+        case.history.filter(
+            actor=user, action__in=[HistoryAction.COMPLETE, HistoryAction.RETURN], at__gte=timezone.now() - timedelta(minutes=10)
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
     if mine is not None:
         return _("您已办理过“%(step)s”，本次重复提交未作处理。") % {"step": mine.task_name}
     return str(TaskConflict.default_message)
@@ -105,18 +111,37 @@ def task_page(request, case_id, task_id):
             errors = {"__all__": [str(exc.message)]}
         else:
             case.refresh_from_db()
-            messages.success(request, _("已办理“%(step)s”。%(key)s 当前：%(where)s") % {
-                "step": task.name, "key": case.business_key, "where": queries.case_where(case)})
+            messages.success(
+                request,
+                _("已办理“%(step)s”。%(key)s 当前：%(where)s")
+                % {"step": task.name, "key": case.business_key, "where": queries.case_where(case)},
+            )
             return redirect("home")
         form_data = {**form_data, "opinion": opinion}
     names = _step_names(case)
-    form = build_task_form(process_id, task.bpmn_id, data=form_data, instance=case, task=task, user=user, task_data=data,
-                           action=request.POST.get("action") if posting else None, errors=errors)
+    form = build_task_form(
+        process_id,
+        task.bpmn_id,
+        data=form_data,
+        instance=case,
+        task=task,
+        user=user,
+        task_data=data,
+        action=request.POST.get("action") if posting else None,
+        errors=errors,
+    )
     holders = policy.holders_of(task.role, task.unit) if not refusal else []
     context = {
-        "case": case, "task": task, "refusal": refusal, "form": form, "data": data,
-        "fields": visible_fields(form), "hidden": hidden_fields(form), "buttons": action_buttons(form, task, names),
-        "on_notice_desk": on_notice_desk, "timeline": queries.timeline(case),
+        "case": case,
+        "task": task,
+        "refusal": refusal,
+        "form": form,
+        "data": data,
+        "fields": visible_fields(form),
+        "hidden": hidden_fields(form),
+        "buttons": action_buttons(form, task, names),
+        "on_notice_desk": on_notice_desk,
+        "timeline": queries.timeline(case),
         "summary": queries.cadre_summary(case.subject_cadre) if case.subject_cadre_id else None,
         "cadre_visible": case.subject_cadre_id and queries.visible_cadres(user).filter(pk=case.subject_cadre_id).exists(),
         "can_claim": not refusal and task.claimed_by_id is None and len(holders) > 1,
@@ -124,7 +149,8 @@ def task_page(request, case_id, task_id):
         "nomination": _nomination(case, task, data),
         "returned_from": data.get("returned_from_name") or names.get(data.get("returned_from"), ""),
         "extras": _step_extras(case, task),
-        "attachments": _attachments(case), "can_attach": not refusal,
+        "attachments": _attachments(case),
+        "can_attach": not refusal,
     }
     return render(request, "webapp/task.html", context, status=status)
 
@@ -178,12 +204,16 @@ def _claim(request, case_id, task_id, operation, done):
 
 # --------------------------------------------------------------------------- case page
 
+
 def can_withdraw(user, case):
     """Mirrors the checks of services.withdraw, to offer the button only when it can work."""
     if case.started_by_id != user.pk or case.status not in (InstanceStatus.RUNNING, InstanceStatus.WAITING):
         return False
-    last = case.history.filter(action__in=[HistoryAction.COMPLETE, HistoryAction.RETURN, HistoryAction.WITHDRAW,
-                                           HistoryAction.TIMER]).order_by("-at", "-id").first()
+    last = (
+        case.history.filter(action__in=[HistoryAction.COMPLETE, HistoryAction.RETURN, HistoryAction.WITHDRAW, HistoryAction.TIMER])
+        .order_by("-at", "-id")
+        .first()
+    )
     if last is None or last.action != HistoryAction.COMPLETE or last.actor_id != user.pk:
         return False
     return not case.tasks.filter(claimed_by__isnull=False).exclude(claimed_by=user).exists()
@@ -206,21 +236,33 @@ def case_page(request, case_id):
     notices = list(case.notices.select_related("document").all()) if hasattr(case, "notices") else []
     objections = list(case.objections.select_related("clarification").all()) if hasattr(case, "objections") else []
     process_type = process_types.get(case.definition.process_id)
-    return render(request, "webapp/case.html", {
-        "panels": process_type.panels if process_type else (),
-        "record": process_type.case_record.for_case(case) if process_type else None,
-        "case": case, "tasks": tasks, "mine": mine, "svg": svg, "diagram_text": diagram_text,
-        "timeline": queries.timeline(case), "documents": documents, "notices": notices, "objections": objections,
-        "where": queries.case_where(case, tasks),
-        "summary": queries.cadre_summary(case.subject_cadre) if case.subject_cadre_id else None,
-        "cadre_visible": case.subject_cadre_id and queries.visible_cadres(user).filter(pk=case.subject_cadre_id).exists(),
-        "can_withdraw": can_withdraw(user, case), "can_remind": case.started_by_id == user.pk and bool(tasks),
-        "can_terminate": can_terminate(user, case),
-        "action_form": CaseActionForm(), "terminate_form": TerminateForm(),
-        "attachments": _attachments(case),
-        "can_attach": case.status in (InstanceStatus.RUNNING, InstanceStatus.WAITING) and (
-            case.started_by_id == user.pk or bool(mine)),
-    })
+    return render(
+        request,
+        "webapp/case.html",
+        {
+            "panels": process_type.panels if process_type else (),
+            "record": process_type.case_record.for_case(case) if process_type else None,
+            "case": case,
+            "tasks": tasks,
+            "mine": mine,
+            "svg": svg,
+            "diagram_text": diagram_text,
+            "timeline": queries.timeline(case),
+            "documents": documents,
+            "notices": notices,
+            "objections": objections,
+            "where": queries.case_where(case, tasks),
+            "summary": queries.cadre_summary(case.subject_cadre) if case.subject_cadre_id else None,
+            "cadre_visible": case.subject_cadre_id and queries.visible_cadres(user).filter(pk=case.subject_cadre_id).exists(),
+            "can_withdraw": can_withdraw(user, case),
+            "can_remind": case.started_by_id == user.pk and bool(tasks),
+            "can_terminate": can_terminate(user, case),
+            "action_form": CaseActionForm(),
+            "terminate_form": TerminateForm(),
+            "attachments": _attachments(case),
+            "can_attach": case.status in (InstanceStatus.RUNNING, InstanceStatus.WAITING) and (case.started_by_id == user.pk or bool(mine)),
+        },
+    )
 
 
 def _case_post(request, case_id, operation, done, form_class=CaseActionForm, field="text"):
@@ -247,25 +289,30 @@ def _case_post(request, case_id, operation, done, form_class=CaseActionForm, fie
 @login_required
 @require_POST
 def withdraw_case(request, case_id):
-    return _case_post(request, case_id, lambda user, pk, text: services.withdraw(user, pk, opinion=text),
-                      _("已撤回，可修改后重新提交。"))
+    return _case_post(request, case_id, lambda user, pk, text: services.withdraw(user, pk, opinion=text), _("已撤回，可修改后重新提交。"))
 
 
 @login_required
 @require_POST
 def remind_case(request, case_id):
-    return _case_post(request, case_id, lambda user, pk, text: services.remind(user, pk, text=text),
-                      _("已催办，当前办理人会收到提醒。"))
+    return _case_post(request, case_id, lambda user, pk, text: services.remind(user, pk, text=text), _("已催办，当前办理人会收到提醒。"))
 
 
 @login_required
 @require_POST
 def terminate_case(request, case_id):
-    return _case_post(request, case_id, lambda user, pk, text: services.terminate(user, pk, reason=text),
-                      _("流程已终止。"), form_class=TerminateForm, field="reason")
+    return _case_post(
+        request,
+        case_id,
+        lambda user, pk, text: services.terminate(user, pk, reason=text),
+        _("流程已终止。"),
+        form_class=TerminateForm,
+        field="reason",
+    )
 
 
 # --------------------------------------------------------------------------- attachments
+
 
 @login_required
 @require_POST

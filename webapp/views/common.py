@@ -1,4 +1,5 @@
 """Shared pieces of the page views: rendering a step's form from the registry."""
+
 import json
 
 from django import forms
@@ -10,8 +11,7 @@ from workflows.forms import form_class_for
 RADIO_MAX_CHOICES = 4
 
 
-def build_task_form(process_id, bpmn_id, *, data=None, instance=None, task=None, user=None, task_data=None,
-                    action=None, errors=None):
+def build_task_form(process_id, bpmn_id, *, data=None, instance=None, task=None, user=None, task_data=None, action=None, errors=None):
     """The step's registered form, bound to ``data`` (a POST) or pre-filled from the task data.
 
     ``errors`` (field → messages, from ``FormInvalid``) are shown as they are: the service
@@ -31,12 +31,16 @@ def build_task_form(process_id, bpmn_id, *, data=None, instance=None, task=None,
             if isinstance(field, forms.JSONField) and name in data and not isinstance(data[name], str):
                 data[name] = json.dumps(data[name])  # a bound JSON field re-reads its text
         form = form_class(data, **kwargs)
-    for name, field in form.fields.items():
+    for field in form.fields.values():
         if isinstance(field, forms.DateField) and type(field.widget) is forms.DateInput:
             field.widget = forms.DateInput(attrs={**field.widget.attrs, "type": "date"}, format="%Y-%m-%d")
         # Short choice lists read better as radio buttons (one click, all options visible).
-        if (isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField)
-                and type(field.widget) is forms.Select and 0 < len(field.choices) <= RADIO_MAX_CHOICES):
+        if (
+            isinstance(field, forms.ChoiceField)
+            and not isinstance(field, forms.MultipleChoiceField)
+            and type(field.widget) is forms.Select
+            and 0 < len(field.choices) <= RADIO_MAX_CHOICES
+        ):
             field.widget = forms.RadioSelect(choices=field.choices)
     if errors is not None:
         form._errors = ErrorDict({name: ErrorList(messages) for name, messages in errors.items()})
@@ -66,9 +70,15 @@ def action_buttons(form, task=None, diagram_names=None):
         if action.kind == "return" and task is not None and task.return_targets():
             target = task.return_targets()[0]
             label = _("退回至“%(step)s”") % {"step": (diagram_names or {}).get(target, target)}
-        buttons.append({"code": action.code, "label": label, "primary": action.primary,
-                        "danger": action.kind == "return" or action.code in ("reject", "cancel", "terminate"),
-                        "opinion_required": action.opinion_required})
+        buttons.append(
+            {
+                "code": action.code,
+                "label": label,
+                "primary": action.primary,
+                "danger": action.kind == "return" or action.code in ("reject", "cancel", "terminate"),
+                "opinion_required": action.opinion_required,
+            }
+        )
     buttons.sort(key=lambda b: not b["primary"])
     return buttons
 

@@ -4,6 +4,7 @@ notices, record objections and follow their verification (DOMAIN.md §1.3, §4.3
 Generic over processes: every process that registered a notice profile (``notices.profiles``)
 and has a ``Task_publish`` step is published here, one notice per process type and issuer.
 """
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -29,9 +30,12 @@ def _require_desk(user):
 
 def _publish_groups(user, bound=None):
     """The 发布公示 steps in the user's inbox, one group (and one form) per process type."""
-    tasks = (queries.inbox(user).filter(bpmn_id=desk.PUBLISH_STEP)
-             .select_related("instance__definition", "instance__subject_cadre__unit", "instance__nominating_unit", "unit")
-             .order_by("unit__path", "created_at"))
+    tasks = (
+        queries.inbox(user)
+        .filter(bpmn_id=desk.PUBLISH_STEP)
+        .select_related("instance__definition", "instance__subject_cadre__unit", "instance__nominating_unit", "unit")
+        .order_by("unit__path", "created_at")
+    )
     groups = {}
     for task in tasks:
         process_id = task.instance.definition.process_id
@@ -41,8 +45,9 @@ def _publish_groups(user, bound=None):
         group["tasks"].append(task)
     for process_id, group in groups.items():
         data = bound.get(process_id) if bound else None
-        group["form"] = data if isinstance(data, NoticeForm) else NoticeForm(
-            data, tasks=group["tasks"], process_id=process_id, prefix=process_id)
+        group["form"] = (
+            data if isinstance(data, NoticeForm) else NoticeForm(data, tasks=group["tasks"], process_id=process_id, prefix=process_id)
+        )
     return list(groups.values())
 
 
@@ -51,8 +56,12 @@ def _desk(request, *, groups=None, objection_forms=None, status=200):
     groups = groups if groups is not None else _publish_groups(user)
     units = queries.notice_units(user)
     today = clock.today()
-    notices = list(Notice.objects.filter(issuer__in=units).select_related("issuer", "document")
-                   .prefetch_related("cases__subject_cadre", "cases__tasks").order_by("-start_date", "-id")[:50])
+    notices = list(
+        Notice.objects.filter(issuer__in=units)
+        .select_related("issuer", "document")
+        .prefetch_related("cases__subject_cadre", "cases__tasks")
+        .order_by("-start_date", "-id")[:50]
+    )
     objection_forms = objection_forms or {}
     objections = {}
     for objection in Objection.objects.filter(notice__in=notices).select_related("recorded_by", "clarification"):
@@ -64,14 +73,25 @@ def _desk(request, *, groups=None, objection_forms=None, status=200):
         notice.document_downloadable = bool(notice.document_id) and can_download(user, notice.document)
         notice.rows = []
         for case in notice.cases.all():
-            notice.rows.append({
-                "case": case, "objections": objections.get(case.pk, []),
-                "tasks": [{"task": t, "mine": t.pk in inbox_ids} for t in case.tasks.all()],
-                "form": objection_forms.get(case.pk) or ObjectionForm(prefix=f"c{case.pk}"),
-            })
-    return render(request, "webapp/notices.html", {
-        "groups": groups, "waiting": sum(len(g["tasks"]) for g in groups), "notices": notices, "today": today,
-    }, status=status)
+            notice.rows.append(
+                {
+                    "case": case,
+                    "objections": objections.get(case.pk, []),
+                    "tasks": [{"task": t, "mine": t.pk in inbox_ids} for t in case.tasks.all()],
+                    "form": objection_forms.get(case.pk) or ObjectionForm(prefix=f"c{case.pk}"),
+                }
+            )
+    return render(
+        request,
+        "webapp/notices.html",
+        {
+            "groups": groups,
+            "waiting": sum(len(g["tasks"]) for g in groups),
+            "notices": notices,
+            "today": today,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -91,17 +111,28 @@ def notices_page(request):
     if form.is_valid():
         try:
             notice = desk.publish_notice(
-                request.user, [int(pk) for pk in form.cleaned_data["tasks"]],
-                start_date=form.cleaned_data["start_date"], working_days=form.cleaned_data["working_days"],
-                contact=form.cleaned_data["contact"], title=form.cleaned_data["title"])
+                request.user,
+                [int(pk) for pk in form.cleaned_data["tasks"]],
+                start_date=form.cleaned_data["start_date"],
+                working_days=form.cleaned_data["working_days"],
+                contact=form.cleaned_data["contact"],
+                title=form.cleaned_data["title"],
+            )
         except ActionNotAllowed as exc:
             raise PermissionDenied(str(exc.message)) from exc
         except (InvalidAction, TaskConflict) as exc:
             form.add_error(None, str(exc.message))
         else:
-            messages.success(request, _("已发布“%(title)s”：%(start)s 至 %(end)s，共%(n)s个案件。") % {
-                "title": notice.title, "start": date_format(notice.start_date, "DATE_FORMAT"),
-                "end": date_format(notice.end_date, "DATE_FORMAT"), "n": notice.cases.count()})
+            messages.success(
+                request,
+                _("已发布“%(title)s”：%(start)s 至 %(end)s，共%(n)s个案件。")
+                % {
+                    "title": notice.title,
+                    "start": date_format(notice.start_date, "DATE_FORMAT"),
+                    "end": date_format(notice.end_date, "DATE_FORMAT"),
+                    "n": notice.cases.count(),
+                },
+            )
             return redirect("notices")
     group["form"] = form
     return _desk(request, groups=groups)
@@ -119,8 +150,7 @@ def record_objection(request):
     form = ObjectionForm(request.POST, prefix=f"c{case.pk}")
     if form.is_valid():
         try:
-            desk.record_objection(request.user, case.pk, content=form.cleaned_data["content"],
-                                  contact=form.cleaned_data["contact"])
+            desk.record_objection(request.user, case.pk, content=form.cleaned_data["content"], contact=form.cleaned_data["contact"])
         except ActionNotAllowed as exc:
             raise PermissionDenied(str(exc.message)) from exc
         except (InvalidAction, TaskConflict) as exc:

@@ -1,4 +1,5 @@
 """通知: the in-app notifications (a task reached me, a case was returned or ended, 催办)."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render

@@ -1,5 +1,6 @@
 """干部档案: cadre list and detail for the units one holds a role on; Excel import for the
 people who keep the records (nominator / reviewer / admin roles), limited to their units."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -38,27 +39,46 @@ def cadre_list(request):
             if unit is not None:
                 qs = qs.filter(unit__path__startswith=unit.path)
     page = Paginator(qs.order_by("unit__path", "name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "webapp/records.html", {
-        "form": form, "page": page, "can_import": can_import(user),
-    })
+    return render(
+        request,
+        "webapp/records.html",
+        {
+            "form": form,
+            "page": page,
+            "can_import": can_import(user),
+        },
+    )
 
 
 @login_required
 def cadre_detail(request, cadre_id):
     user = request.user
     cadre = queries.cadre_or_404(user, cadre_id)
-    cases = (queries.visible_cases(user).filter(subject_cadre=cadre).select_related("definition")
-             .prefetch_related("tasks__unit").order_by("-created_at"))
+    cases = (
+        queries.visible_cases(user)
+        .filter(subject_cadre=cadre)
+        .select_related("definition")
+        .prefetch_related("tasks__unit")
+        .order_by("-created_at")
+    )
     rows = [{"case": c, "where": queries.case_where(c, list(c.tasks.all()))} for c in cases]
-    return render(request, "webapp/cadre.html", {
-        "summary": queries.cadre_summary(cadre), "cadre": cadre, "cases": rows,
-        "assessments": cadre.assessments.order_by("-year"),
-        "promotions": cadre.promotions.all(), "secondments": cadre.secondments.select_related("host_unit"),
-        "family": cadre.family.all(),
-    })
+    return render(
+        request,
+        "webapp/cadre.html",
+        {
+            "summary": queries.cadre_summary(cadre),
+            "cadre": cadre,
+            "cases": rows,
+            "assessments": cadre.assessments.order_by("-year"),
+            "promotions": cadre.promotions.all(),
+            "secondments": cadre.secondments.select_related("host_unit"),
+            "family": cadre.family.all(),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- import
+
 
 def import_units(user):
     """Units whose cadre records the user may import (their nominator/reviewer/admin units)."""
@@ -77,8 +97,11 @@ def _outside(user, report):
         return []
     allowed = set(import_units(user).values_list("pk", flat=True))
     touched = [obj for obj in [*report.created_objects, *report.updated_objects] if hasattr(obj, "unit_id")]
-    touched += [obj.cadre for obj in [*report.created_objects, *report.updated_objects]
-                if not hasattr(obj, "unit_id") and getattr(obj, "cadre_id", None)]
+    touched += [
+        obj.cadre
+        for obj in [*report.created_objects, *report.updated_objects]
+        if not hasattr(obj, "unit_id") and getattr(obj, "cadre_id", None)
+    ]
     return sorted({c.name for c in touched if c.unit_id not in allowed})
 
 
@@ -105,8 +128,11 @@ def import_page(request):
         # An update may move a cadre out of another unit: the cadre's unit before the import counts too.
         preview, before = _previous_units(kind, upload)
         if allowed is not None and before - allowed:
-            refused = sorted(Cadre.objects.filter(id_number__in=[r.id_number for r in preview.updated_rows])
-                             .exclude(unit_id__in=allowed).values_list("name", flat=True))
+            refused = sorted(
+                Cadre.objects.filter(id_number__in=[r.id_number for r in preview.updated_rows])
+                .exclude(unit_id__in=allowed)
+                .values_list("name", flat=True)
+            )
         if not refused:
             with transaction.atomic():
                 report = importer(upload, dry_run=dry_run)
@@ -118,8 +144,7 @@ def import_page(request):
             form.add_error(None, _("文件中有不属于您所管单位的干部，未导入任何数据：%(names)s") % {"names": "、".join(refused[:20])})
         elif report.ok and not report.dry_run:
             messages.success(request, report.summary())
-    return render(request, "webapp/import.html", {"form": form, "report": report,
-                                                  "units": import_units(user).order_by("path")[:50]})
+    return render(request, "webapp/import.html", {"form": form, "report": report, "units": import_units(user).order_by("path")[:50]})
 
 
 @login_required
@@ -127,8 +152,9 @@ def import_template(request):
     if not can_import(request.user):
         raise PermissionDenied
     kind = importing.ASSESSMENTS if request.GET.get("kind") == importing.ASSESSMENTS else importing.CADRES
-    response = HttpResponse(importing.build_template(kind),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        importing.build_template(kind), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     name = _("年度考核结果导入模板.xlsx") if kind == importing.ASSESSMENTS else _("干部信息导入模板.xlsx")
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response

@@ -1,4 +1,5 @@
 """发起: choose a process, the unit and the cadre, fill the first step; 暂存 or submit."""
+
 import uuid
 
 from django.contrib import messages
@@ -30,7 +31,7 @@ CADRE_RESULTS = 30
 def _remember(request, token, case):
     if not token:
         return
-    tokens = dict(list(request.session.get(SESSION_TOKENS, {}).items())[-(KEEP_TOKENS - 1):])
+    tokens = dict(list(request.session.get(SESSION_TOKENS, {}).items())[-(KEEP_TOKENS - 1) :])
     tokens[token] = case.pk
     request.session[SESSION_TOKENS] = tokens
 
@@ -56,8 +57,7 @@ def _definition_or_404(user, process_id):
 
 def _cadres(user, unit, text):
     """Cadres of the chosen unit and below, except the user and their listed relatives (recusal, DOMAIN.md §9)."""
-    qs = (Cadre.objects.filter(unit__path__startswith=unit.path).exclude(pk__in=policy.related_cadre_ids(user))
-          .select_related("unit"))
+    qs = Cadre.objects.filter(unit__path__startswith=unit.path).exclude(pk__in=policy.related_cadre_ids(user)).select_related("unit")
     text = (text or "").strip()
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(current_post__icontains=text) | Q(id_number__startswith=text))
@@ -102,14 +102,20 @@ def start_process_page(request, process_id):
         opinion = request.POST.get("opinion", "")
         try:
             if action == DRAFT:
-                case = services.start_process(user, process_id, unit=unit, subject_cadre=cadre,
-                                              data={k: v for k, v in form_data.items() if v not in ("", None, [], "null")})
+                case = services.start_process(
+                    user,
+                    process_id,
+                    unit=unit,
+                    subject_cadre=cadre,
+                    data={k: v for k, v in form_data.items() if v not in ("", None, [], "null")},
+                )
                 task = case.tasks.order_by("id").first()
                 _remember(request, token, case)
                 messages.success(request, _("已暂存为 %(key)s，可在“待办”中继续填写后提交。") % {"key": case.business_key})
                 return redirect("task", case.pk, task.pk) if task else redirect("case", case.pk)
-            case = services.start_and_submit(user, process_id, unit=unit, subject_cadre=cadre, data=form_data,
-                                             opinion=opinion, action=action)
+            case = services.start_and_submit(
+                user, process_id, unit=unit, subject_cadre=cadre, data=form_data, opinion=opinion, action=action
+            )
         except FormInvalid as exc:
             errors = exc.errors
         except ActionNotAllowed as exc:
@@ -119,15 +125,25 @@ def start_process_page(request, process_id):
         else:
             _remember(request, token, case)
             case.refresh_from_db()
-            messages.success(request, _("已发起 %(key)s（%(name)s），当前：%(where)s") % {
-                "key": case.business_key, "name": cadre.name, "where": queries.case_where(case)})
+            messages.success(
+                request,
+                _("已发起 %(key)s（%(name)s），当前：%(where)s")
+                % {"key": case.business_key, "name": cadre.name, "where": queries.case_where(case)},
+            )
             return redirect("case", case.pk)
         form_data = {**form_data, "opinion": opinion}
     form = build_task_form(process_id, first_step, data=form_data, instance=draft_case, user=user, errors=errors)
     # The start page offers the step's primary action; returning or cancelling make no sense yet.
     buttons = [b for b in action_buttons(form) if b["primary"]]
-    context.update(form=form, fields=visible_fields(form), hidden=hidden_fields(form), buttons=buttons, draft=DRAFT,
-                   summary=queries.cadre_summary(cadre), once=request.POST.get("once") or uuid.uuid4().hex)
+    context.update(
+        form=form,
+        fields=visible_fields(form),
+        hidden=hidden_fields(form),
+        buttons=buttons,
+        draft=DRAFT,
+        summary=queries.cadre_summary(cadre),
+        once=request.POST.get("once") or uuid.uuid4().hex,
+    )
     return render(request, "webapp/start.html", context)
 
 
@@ -156,15 +172,27 @@ def _start_from_plan(request, definition, choice, unit, start_id, form_class):
             else:
                 _remember(request, token, case)
                 case.refresh_from_db()
-                messages.success(request, _("已发起 %(key)s，当前：%(where)s") % {
-                    "key": case.business_key, "where": queries.case_where(case)})
+                messages.success(
+                    request, _("已发起 %(key)s，当前：%(where)s") % {"key": case.business_key, "where": queries.case_where(case)}
+                )
                 return redirect("case", case.pk)
     buttons = [b for b in action_buttons(form) if b["primary"]]
-    return render(request, "webapp/start.html", {
-        "definition": definition, "choice": choice, "unit": unit, "cadre": None, "plan": True, "form": form,
-        "fields": visible_fields(form), "hidden": hidden_fields(form), "buttons": buttons,
-        "once": request.POST.get("once") or uuid.uuid4().hex,
-    })
+    return render(
+        request,
+        "webapp/start.html",
+        {
+            "definition": definition,
+            "choice": choice,
+            "unit": unit,
+            "cadre": None,
+            "plan": True,
+            "form": form,
+            "fields": visible_fields(form),
+            "hidden": hidden_fields(form),
+            "buttons": buttons,
+            "once": request.POST.get("once") or uuid.uuid4().hex,
+        },
+    )
 
 
 @login_required

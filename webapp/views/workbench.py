@@ -1,4 +1,5 @@
 """工作台: 待办 / 已办 / 我发起的, with counts, filters, search and pagination."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
@@ -61,22 +62,31 @@ def home(request):
     bases = _bases(user)
     counts = {name: qs.count() for name, qs in bases.items()}
     units = Unit.objects.filter(grants__user=user).distinct().order_by("path")
-    form = WorkbenchFilterForm(request.GET or None, processes=queries.process_choices(), units=units,
-                               steps=_steps(tab, bases[tab]))
+    form = WorkbenchFilterForm(request.GET or None, processes=queries.process_choices(), units=units, steps=_steps(tab, bases[tab]))
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = _filter(tab, bases[tab], data)
     # A list never needs the engine state or the spec and BPMN sources (tens of kB a row).
     heavy = ("state", "definition__spec_json", "definition__source_files")
     if tab == "todo":
-        qs = qs.select_related("instance__definition", "instance__subject_cadre", "instance__started_by", "unit",
-                               "claimed_by").defer(*(f"instance__{f}" for f in heavy)).order_by("created_at", "id")
+        qs = (
+            qs.select_related("instance__definition", "instance__subject_cadre", "instance__started_by", "unit", "claimed_by")
+            .defer(*(f"instance__{f}" for f in heavy))
+            .order_by("created_at", "id")
+        )
     elif tab == "done":
-        qs = qs.select_related("instance__definition", "instance__subject_cadre").defer(
-            *(f"instance__{f}" for f in heavy)).prefetch_related(
-            Prefetch("instance__tasks", queryset=HumanTask.objects.select_related("unit"))).order_by("-at", "-id")
+        qs = (
+            qs.select_related("instance__definition", "instance__subject_cadre")
+            .defer(*(f"instance__{f}" for f in heavy))
+            .prefetch_related(Prefetch("instance__tasks", queryset=HumanTask.objects.select_related("unit")))
+            .order_by("-at", "-id")
+        )
     else:
-        qs = qs.select_related("definition", "subject_cadre", "nominating_unit").defer(*heavy).prefetch_related(
-            Prefetch("tasks", queryset=HumanTask.objects.select_related("unit"))).order_by("-created_at", "-id")
+        qs = (
+            qs.select_related("definition", "subject_cadre", "nominating_unit")
+            .defer(*heavy)
+            .prefetch_related(Prefetch("tasks", queryset=HumanTask.objects.select_related("unit")))
+            .order_by("-created_at", "-id")
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     if tab == "done":
@@ -86,6 +96,16 @@ def home(request):
         for case in rows:
             case.where = queries.case_where(case, list(case.tasks.all()))
     filtered = any(data.get(k) for k in ("q", "process", "unit", "step", "date_from", "date_to"))
-    return render(request, "webapp/workbench.html", {
-        "tab": tab, "tabs": TABS, "counts": counts, "form": form, "page": page, "rows": rows, "filtered": filtered,
-    })
+    return render(
+        request,
+        "webapp/workbench.html",
+        {
+            "tab": tab,
+            "tabs": TABS,
+            "counts": counts,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "filtered": filtered,
+        },
+    )

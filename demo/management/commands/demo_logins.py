@@ -1,4 +1,5 @@
 """manage.py demo_logins — print the demo accounts: username, name, role, unit."""
+
 import unicodedata
 
 from django.contrib.auth import get_user_model
@@ -35,8 +36,7 @@ class Command(BaseCommand):
                 continue
             grants = sorted(user.grants.all(), key=lambda g: (g.unit.path != offices[spec.office].path, g.unit.path))
             roles = "、".join(dict.fromkeys(g.get_role_display() for g in grants))
-            granted = "、".join(
-                dict.fromkeys(g.unit.name + ("（含下级）" if g.include_subordinates else "") for g in grants))
+            granted = "、".join(dict.fromkeys(g.unit.name + ("（含下级）" if g.include_subordinates else "") for g in grants))
             rows.append((user.username, user.get_full_name(), roles, offices[spec.office].name, granted, spec.note))
         sizes = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
         self.stdout.write(f"演示账号（共 {len(rows)} 个，密码均为 {PASSWORD}）")

@@ -1,4 +1,5 @@
 """manage.py load_demo — load the demo data set (see demo/data.py); safe to run again."""
+
 import time
 
 from django.core.management.base import BaseCommand

@@ -1,4 +1,5 @@
 """Prepare the document fonts (documents/fonts.py); idempotent, run by scripts/setup."""
+
 from django.core.management.base import BaseCommand
 
 from documents import fonts

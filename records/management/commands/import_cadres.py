@@ -1,4 +1,5 @@
 """``manage.py import_cadres 干部.xlsx [--assessments] [--dry-run]`` and ``--template out.xlsx``."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError

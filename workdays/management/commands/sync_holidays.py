@@ -1,4 +1,5 @@
 """Re-copy the official schedule from the chinesecalendar package (e.g. after upgrading it)."""
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -51,7 +52,5 @@ class Command(BaseCommand):
         next_year = timezone.localdate().year + 1
         if not is_year_known(next_year):
             self.stderr.write(
-                self.style.WARNING(
-                    _("工作日历尚无%(year)s年的安排；国务院办公厅通知发布后，请在管理后台录入。") % {"year": next_year}
-                )
+                self.style.WARNING(_("工作日历尚无%(year)s年的安排；国务院办公厅通知发布后，请在管理后台录入。") % {"year": next_year})
             )
