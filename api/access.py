@@ -7,7 +7,6 @@ API never tells a caller that another unit's case, task, cadre or document exist
 from rest_framework.exceptions import NotFound
 
 from documents.permissions import can_download
-from permissions import policy
 from records.models import Cadre
 from workflows.models import HumanTask, ProcessInstance
 
@@ -24,8 +23,7 @@ def visible_tasks(user):
 
 
 def visible_cadres(user):
-    qs = Cadre.objects.all()
-    return qs if user.is_superuser else qs.filter(policy.visible_cadres_filter(user))
+    return Cadre.objects.visible_to(user)
 
 
 def case_or_404(user, pk, queryset=None):

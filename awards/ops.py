@@ -21,15 +21,17 @@ def _nomination(instance_id):
     ).get(instance_id=instance_id)
 
 
+# ``**_earlier``: cases started on an earlier version of the diagram pass the parameters it named;
+# the case is known from the task data either way.
 @register_service("awards.eligibility_facts")
-def eligibility_facts(task_data, /, *, instance_id):
-    nomination = _nomination(instance_id)
+def eligibility_facts(task_data, /, *, instance_id=None, **_earlier):
+    nomination = _nomination(instance_id or task_data["process_instance_id"])
     return facts.facts_for(nomination.cadre_id, nomination.award_kind, nomination.deed_reference)
 
 
 @register_service("awards.route")
-def route(task_data, /, *, instance_id, committee_min_level, department_min_level):
-    nomination = _nomination(instance_id)
+def route(task_data, /, *, committee_min_level, department_min_level, instance_id=None, **_earlier):
+    nomination = _nomination(instance_id or task_data["process_instance_id"])
     approving = routing.approving_unit(nomination.unit, committee_min_level, department_min_level)
     bodies = routing.bodies(approving)
     nomination.approving_unit = approving

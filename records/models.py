@@ -45,8 +45,18 @@ def rank_index(level):
     return RANK_ORDER.index(level) if level in RANK_ORDER else -1
 
 
+class CadreQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Cadres of the units the user holds a role on (and their subordinates where granted)."""
+        from permissions import policy
+
+        return self if user.is_superuser else self.filter(policy.visible_cadres_filter(user))
+
+
 class Cadre(models.Model):
     """A cadre, with the fields of the 干部任免审批表 (DOMAIN.md §8.2) that the rules need."""
+
+    objects = CadreQuerySet.as_manager()
 
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True, null=True, blank=True)

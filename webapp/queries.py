@@ -32,10 +32,7 @@ def visible_cases(user):
 
 
 def visible_cadres(user):
-    qs = Cadre.objects.all()
-    if user.is_superuser:
-        return qs
-    return qs.filter(policy.visible_cadres_filter(user))
+    return Cadre.objects.visible_to(user)
 
 
 def case_or_404(user, pk):
