@@ -25,18 +25,19 @@ def _nomination(instance_id):
 # the case is known from the task data either way.
 @register_service("awards.eligibility_facts")
 def eligibility_facts(task_data, /, *, instance_id=None, **_earlier):
-    nomination = _nomination(instance_id or task_data["process_instance_id"])
-    return facts.facts_for(nomination.cadre_id, nomination.award_kind, nomination.deed_reference)
+    cadre_id, kind, reference = Nomination.objects.values_list("cadre_id", "award_kind", "deed_reference").get(
+        instance_id=instance_id or task_data["process_instance_id"]
+    )
+    return facts.facts_for(cadre_id, kind, reference)
 
 
 @register_service("awards.route")
 def route(task_data, /, *, committee_min_level, department_min_level, instance_id=None, **_earlier):
-    nomination = _nomination(instance_id or task_data["process_instance_id"])
-    approving = routing.approving_unit(nomination.unit, committee_min_level, department_min_level)
+    nominations = Nomination.objects.filter(instance_id=instance_id or task_data["process_instance_id"])
+    unit = Unit.objects.get(pk=nominations.values("unit_id")[:1])
+    approving = routing.approving_unit(unit, committee_min_level, department_min_level)
     bodies = routing.bodies(approving)
-    nomination.approving_unit = approving
-    nomination.issuer_unit_id = bodies["issuer_unit_id"]
-    nomination.save(update_fields=["approving_unit", "issuer_unit"])
+    nominations.update(approving_unit=approving, issuer_unit_id=bodies["issuer_unit_id"])
     return bodies
 
 
