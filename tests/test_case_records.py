@@ -300,3 +300,25 @@ def test_closed_tasks_stay_with_who_closed_them_and_how(world):
         ("Task_nominate", "", None),
     ]
     assert list(case.tasks.values_list("bpmn_id", flat=True)) == ["Task_nominate"]  # open ones only
+
+
+def test_the_review_page_shows_the_quota_counted_from_the_nominations(world, client):
+    """The process type's step extra: the 审核 page shows the unit's quota, counted from the records."""
+    from awards.models import AwardQuota
+
+    AwardQuota.objects.create(unit=unit("HA-PDS-LS-QT"), year=2026, limit=2)
+    with clock.frozen_at(MONDAY):
+        to_publish(cadre(QT_CLEAN[0]))  # takes one place
+        case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[1]))
+        services.complete_task(
+            person("ls_qt_ld"),
+            task_of(case, "Task_unit_decision").pk,
+            data={"meeting_date": "2026-09-01", "attendees": "班子成员7人"},
+            opinion="同意推荐",
+        )
+        services.complete_task(person("ls_jw"), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
+    client.force_login(person("ls_sh"))
+    page = client.get(f"/cases/{case.pk}/tasks/{task_of(case, 'Task_review').pk}/").content.decode()
+    assert "2026年度各类奖励名额：已使用 1 / 2" in page
+    record = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "推荐事项" in record and "嘉奖" in record
