@@ -39,9 +39,6 @@ class CaseRecord:
     def step_submitted(self, instance, task, form, *, user):
         """A human step passed its form; write its facts (may refuse with InvalidAction/FormInvalid)."""
 
-    def step_returned(self, instance, task, *, user):
-        """A step was sent back (退回) or withdrawn; undo what it had counted, if anything."""
-
     def closed(self, instance):
         """The case reached an end (completed or terminated)."""
 

@@ -144,17 +144,15 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
             raise FormInvalid({field: [str(m) for m in messages] for field, messages in form.errors.items()})
         chosen = form.get_action()
         opinion = form.cleaned_data.get("opinion", "")
-        record = _case_record(instance)
         if chosen.kind == "return":
             step = _return_step(workflow, task, task.return_targets()[0] if task.return_targets() else None, opinion)
-            record.step_returned(instance, task, user=user)
             workflow, error = _advance(instance, workflow, step)
             _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": task.return_targets()[:1]})
             _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED))
         else:
             # The case's typed facts first (it may refuse, e.g. a full quota), so that the
             # service tasks after this step read them.
-            record.step_submitted(instance, task, form, user=user)
+            _case_record(instance).step_submitted(instance, task, form, user=user)
             payload = {**form.task_payload(), "decision": chosen.code, "last_opinion": opinion}
 
             def step(workflow):
@@ -209,7 +207,6 @@ def return_task(user, task_id, *, to, opinion):
         workflow = engine.load_workflow(instance.definition, instance.state)
         _ready_spiff_task(workflow, task)
         step = _return_step(workflow, task, to, opinion)
-        _case_record(instance).step_returned(instance, task, user=user)
         workflow, error = _advance(instance, workflow, step)
         _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": to})
         _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED))
