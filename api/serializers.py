@@ -292,9 +292,26 @@ class ProcessSerializer(serializers.Serializer):
     current_steps = StepBriefSerializer(source="tasks", many=True, read_only=True)
 
 
+class RuleFailureSerializer(serializers.Serializer):
+    rule = serializers.CharField(read_only=True, help_text=_("规则代码（决策表的规则输出）"))
+    reason = serializers.CharField(read_only=True)
+
+
+class RuleCheckSerializer(serializers.Serializer):
+    """One run of the case's rule table: at the start, and again before the decision, approval,
+    appointment or issue (DOMAIN.md §1.4, §4.2). A failed recheck stops the case."""
+
+    checkpoint = serializers.CharField(read_only=True)
+    checkpoint_label = serializers.CharField(read_only=True)
+    checked_at = serializers.DateTimeField(read_only=True)
+    passed = serializers.BooleanField(read_only=True)
+    failures = RuleFailureSerializer(many=True, read_only=True)
+
+
 class ProcessDetailSerializer(ProcessSerializer):
     current_steps = StepSerializer(source="tasks", many=True, read_only=True)
     history = HistoryEventSerializer(many=True, read_only=True)
+    rule_checks = RuleCheckSerializer(many=True, read_only=True, help_text=_("资格、限制条件审查及复核记录"))
     documents = serializers.SerializerMethodField()
     notices = NoticeBriefSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)

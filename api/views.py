@@ -267,6 +267,7 @@ def _detail_queryset(user):
     return _case_queryset(user).prefetch_related(
         Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")),
         Prefetch("history", HistoryEvent.objects.select_related("actor").order_by("at", "id")),
+        "rule_checks",
         Prefetch("notices", Notice.objects.order_by("start_date", "id")),
         Prefetch("attachments", Attachment.objects.select_related("uploaded_by").defer("content").order_by("uploaded_at", "id")),
     )

@@ -2,8 +2,16 @@
 
 import datetime
 
-from records.models import AWARD_ORDER, AssessmentGrade, Award, AwardKind, Cadre
+from django.utils.translation import gettext as _
+
+from permissions.routing import LEVEL_ORDER
+from records.models import APPROVING_LEVELS, AWARD_ORDER, AssessmentGrade, AwardKind, Cadre
 from workflows import clock
+
+LEVEL_LABELS = dict(APPROVING_LEVELS)
+# An imported award without its approving level counts as the highest: nothing may reward that
+# deed again until an administrator records the level (DOMAIN.md §1.4, the safe reading).
+UNKNOWN_PRIOR_LEVEL = max(LEVEL_ORDER.values())
 
 
 def award_rank(kind):
@@ -11,7 +19,23 @@ def award_rank(kind):
     return AWARD_ORDER.index(kind) + 1 if kind in AWARD_ORDER else 0
 
 
-def eligibility_facts(cadre, award_kind, deed_reference="", as_of=None):
+def level_rank(level):
+    """1 for a township authority … 5 for a central one; 0 for none."""
+    return LEVEL_ORDER.get(level, 0)
+
+
+def prior_award_for_deed(cadre, deed_reference):
+    """The cadre's highest standing award for this deed: by approving level, then by kind (§1.4)."""
+    if not deed_reference:
+        return None
+    awards = cadre.awards.filter(deed_reference=deed_reference, revoked=False)
+    return max(awards, key=lambda a: (level_rank(a.approving_level) or UNKNOWN_PRIOR_LEVEL, award_rank(a.kind)), default=None)
+
+
+def eligibility_facts(cadre, award_kind, deed_reference="", as_of=None, approving_level=""):
+    """The facts of DOMAIN.md §1.4 for one cadre. ``approving_level`` is the level of the authority
+    that would approve this award (known once the case is routed); one deed, one reward is judged
+    per cadre against it."""
     as_of = as_of or clock.today()
     running = [
         s
@@ -19,10 +43,8 @@ def eligibility_facts(cadre, award_kind, deed_reference="", as_of=None):
         if s.in_effect_on(as_of) and s.counts_as_disqualifier  # 免予追究 under 容错 does not count (seed 000 #10)
     ]
     latest = cadre.assessments.filter(year__lte=as_of.year).order_by("-year").first()
-    prior = None
-    if deed_reference:
-        prior_awards = Award.objects.filter(deed_reference=deed_reference, revoked=False).exclude(cadre_id=None)
-        prior = max(prior_awards, key=lambda a: award_rank(a.kind), default=None)
+    prior = prior_award_for_deed(cadre, deed_reference)
+    prior_level = (level_rank(prior.approving_level) or UNKNOWN_PRIOR_LEVEL) if prior else 0
     return {
         "as_of": as_of.isoformat(),
         "sanction_running": bool(running),
@@ -37,6 +59,11 @@ def eligibility_facts(cadre, award_kind, deed_reference="", as_of=None):
         "deed_prior_award_rank": award_rank(prior.kind) if prior else 0,
         "deed_prior_award_label": str(AwardKind(prior.kind).label) if prior else "",
         "deed_prior_award_number": prior.decision_number if prior else "",
+        "deed_prior_level_rank": prior_level,
+        "deed_prior_level_label": str(LEVEL_LABELS.get(prior.approving_level, _("未记录层级的"))) if prior else "",
+        # Not yet routed (a case on an earlier diagram version): the lowest level, so any prior award refuses.
+        "approving_level_rank": level_rank(approving_level) or 1,
+        "approving_level_label": str(LEVEL_LABELS.get(approving_level, "")),
     }
 
 
@@ -46,5 +73,5 @@ def _as_date(value):
     return datetime.date.fromisoformat(str(value)) if value else None
 
 
-def facts_for(cadre_id, award_kind, deed_reference="", as_of=None):
-    return eligibility_facts(Cadre.objects.get(pk=cadre_id), award_kind, deed_reference or "", _as_date(as_of))
+def facts_for(cadre_id, award_kind, deed_reference="", as_of=None, approving_level=""):
+    return eligibility_facts(Cadre.objects.get(pk=cadre_id), award_kind, deed_reference or "", _as_date(as_of), approving_level or "")

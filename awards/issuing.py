@@ -1,6 +1,8 @@
 """What the approving authority issues: the award decision and approval form, batch notices,
 clarification letters (DOMAIN.md §1.3, §6, §8)."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -8,7 +10,7 @@ from documents import contexts
 from documents.rendering import issue_document
 from documents.templatetags.official import cn_date
 from records.models import Award, AwardKind, Cadre
-from workflows import clock
+from workflows import clock, decisions
 from workflows.models import HistoryAction
 from workflows.notify import notify
 
@@ -81,14 +83,18 @@ def issue_award(nomination):
             cc=[approving.name] if approving != issuer else (),
         ),
     )
+    standard = AwardBonus.standard_for(kind, today)
     award = Award.objects.create(
         cadre=cadre,
         kind=kind,
         awarded_on=today,
         decision_number=decision.number,
         approving_unit=approving,
+        approving_level=approving.level,
+        nominating_unit=nomination.unit,
         deed_reference=nomination.deed_reference,
-        bonus=AwardBonus.amount_for(kind, today),
+        bonus=bonus_due(cadre, nomination.deed_reference, standard.amount if standard else None),
+        medal=bool(standard and standard.medal),
     )
     nomination.award = award
     nomination.save(update_fields=["award"])
@@ -119,26 +125,30 @@ def issue_award(nomination):
     return {"award_id": award.pk, "decision_number": decision.number, "document_ids": [decision.pk, form.pk]}
 
 
+def bonus_due(cadre, deed_reference, amount):
+    """No repeated bonus for one deed (DOMAIN.md §1.4): a higher level raising an award for a deed
+    pays only the difference to what the cadre already received for it."""
+    if amount is None:
+        return None
+    if not deed_reference:
+        return amount
+    paid = sum((a.bonus or 0 for a in cadre.awards.filter(deed_reference=deed_reference, revoked=False)), Decimal(0))
+    return max(amount - paid, Decimal(0))
+
+
 def _recheck(nomination, cadre):
+    """The last guard, under the cadre's lock: what the diagram's recheck (DMN) found may have
+    changed between the approval and this step (another case's award, a new sanction)."""
     if nomination.award_id is not None:
         raise ValueError(_("本案已记录奖励（%(number)s），不能再次发文") % {"number": nomination.award.decision_number})
-    if nomination.deed_reference:
-        prior = cadre.awards.filter(deed_reference=nomination.deed_reference, revoked=False).first()
-        if prior is not None:
-            raise ValueError(
-                _("%(name)s同志的事迹“%(ref)s”已获%(kind)s（%(number)s），不得重复奖励")
-                % {
-                    "name": cadre.name,
-                    "ref": nomination.deed_reference,
-                    "kind": prior.get_kind_display(),
-                    "number": prior.decision_number or "—",
-                }
-            )
-    current = facts.eligibility_facts(cadre, nomination.award_kind, "")
-    if current["sanction_running"]:
-        raise ValueError(_("处分或组织处理影响期未满：%(summary)s") % {"summary": current["sanction_summary"]})
-    if current["investigation_open"]:
-        raise ValueError(_("%(name)s同志正在接受立案审查调查，不能奖励") % {"name": cadre.name})
+    current = facts.eligibility_facts(
+        cadre, nomination.award_kind, nomination.deed_reference, approving_level=nomination.approving_unit.level
+    )
+    # The same table as the diagram's checks, from the files deployed with the case's version.
+    result = decisions.evaluate(nomination.instance.definition, "award_eligibility", {"facts": current})
+    failures = [reason for rule, reason in zip(result["eligibility_rule"], result["eligibility_reason"]) if rule != "ok"]
+    if failures:
+        raise ValueError("；".join(failures))
 
 
 def _notice_text(instance):

@@ -12,6 +12,8 @@ class AwardBonus(models.Model):
 
     kind = models.CharField(_("奖励种类"), max_length=20, choices=AwardKind.choices)
     amount = models.DecimalField(_("奖金（元）"), max_digits=10, decimal_places=2)
+    # DOMAIN.md §1.1 [practice]: 记三等功 and above come with a medal; every award with a certificate.
+    medal = models.BooleanField(_("颁发奖章"), default=False)
     effective_from = models.DateField(_("生效日期"))
     basis = models.CharField(_("依据"), max_length=100, blank=True)
 
@@ -25,8 +27,13 @@ class AwardBonus(models.Model):
         return f"{self.get_kind_display()} {self.amount} ({self.effective_from})"
 
     @classmethod
+    def standard_for(cls, kind, on):
+        """The row in force for ``kind`` on the day ``on``, or None."""
+        return cls.objects.filter(kind=kind, effective_from__lte=on).order_by("-effective_from").first()
+
+    @classmethod
     def amount_for(cls, kind, on):
-        row = cls.objects.filter(kind=kind, effective_from__lte=on).order_by("-effective_from").first()
+        row = cls.standard_for(kind, on)
         return row.amount if row else None
 
 

@@ -43,7 +43,14 @@ MERIT_CITATION = process_types.register(
             "Task_approve": forms.ApprovalForm,
         },
         services=frozenset(
-            {"awards.eligibility_facts", "awards.route", "awards.issue_award", "notices.pending_objections", "notices.close_objection"}
+            {
+                "awards.eligibility_facts",
+                "awards.route",
+                "awards.issue_award",
+                "notices.pending_objections",
+                "notices.close_objection",
+                "workflows.record_check",
+            }
         ),
         case_record=NominationRecord(),
         notice_profile=MERIT_NOTICE,

@@ -144,6 +144,7 @@ def appoint(proposal):
         probation_end=probation_end,
         previous_post=cadre.current_post,
         decision_number=notice.number or "",
+        broken_items=list(proposal.broken_items or []),
     )
     proposal.promotion = promotion
     proposal.save(update_fields=["promotion"])

@@ -278,6 +278,16 @@ class AwardKind(models.TextChoices):
 
 AWARD_ORDER = [AwardKind.COMMENDATION, AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE]
 
+# The levels an approving authority sits at (DOMAIN.md §1.2), lowest first; "central" = 中央国家机关.
+APPROVING_LEVELS = [
+    ("township", _("乡镇级")),
+    ("county", _("县级")),
+    ("city", _("市级")),
+    ("province", _("省级")),
+    ("central", _("中央")),
+]
+APPROVING_LEVEL_ORDER = [code for code, _label in APPROVING_LEVELS]
+
 
 class Award(models.Model):
     cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="awards")
@@ -286,7 +296,18 @@ class Award(models.Model):
     decision_number = models.CharField(_("奖励决定文号"), max_length=50, blank=True)
     approving_unit = models.ForeignKey(Unit, verbose_name=_("审批机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     deed_reference = models.CharField(_("事迹编号"), max_length=100, blank=True, db_index=True)
+    approving_level = models.CharField(
+        _("审批机关层级"),
+        max_length=20,
+        choices=APPROVING_LEVELS,
+        blank=True,
+        help_text=_("同一事迹只能由更高层级再给予更高等次的奖励（《规则手册》§1.4）"),
+    )
+    nominating_unit = models.ForeignKey(Unit, verbose_name=_("推荐单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     bonus = models.DecimalField(_("奖金"), max_digits=10, decimal_places=2, null=True, blank=True)
+    posthumous = models.BooleanField(_("追授"), default=False)
+    certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
+    medal = models.BooleanField(_("颁发奖章"), default=False)
     revoked = models.BooleanField(_("已撤销"), default=False)
     revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
 
@@ -295,11 +316,12 @@ class Award(models.Model):
         verbose_name_plural = _("奖励")
         ordering = ["-awarded_on"]
         constraints = [
-            # One deed, one reward per cadre (DOMAIN.md §1.4): held by the database, not by luck.
+            # One deed, one reward per cadre and approving level (DOMAIN.md §1.4): a higher level may
+            # raise an award for the same deed, never the same level twice. Held by the database.
             models.UniqueConstraint(
-                fields=["cadre", "deed_reference"],
+                fields=["cadre", "deed_reference", "approving_level"],
                 condition=models.Q(revoked=False) & ~models.Q(deed_reference=""),
-                name="one_award_per_cadre_and_deed",
+                name="one_award_per_cadre_deed_and_level",
             ),
         ]
 
@@ -330,6 +352,9 @@ class Promotion(models.Model):
         choices=[("confirmed", _("胜任，正式任职")), ("reverted", _("不胜任，免去试任职务，恢复原职级"))],
     )
     decision_number = models.CharField(_("任职文号"), max_length=50, blank=True)
+    # Which ordinary qualifications an exceptional promotion broke (DOMAIN.md §4.2): the next one
+    # may not break tenure years again (不得在任职年限上连续破格).
+    broken_items = models.JSONField(_("突破的任职资格条件"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("职务晋升")

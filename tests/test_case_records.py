@@ -177,19 +177,45 @@ def approve_after_notice(case):
     return refresh(case)
 
 
-def test_issue_rechecks_the_deed_under_lock_and_parks_the_case_without_issuing(world):
-    """An award for the same deed recorded meanwhile (e.g. imported): issue refuses, nothing is numbered."""
+def test_an_award_for_the_deed_recorded_meanwhile_stops_the_case_at_the_recheck(world):
+    """An award for the same deed recorded meanwhile (e.g. imported): the approval recheck stops
+    the case (DOMAIN.md §1.4), nothing is numbered and the nomination closes without an award."""
     subject = cadre(QT_CLEAN[0])
     with clock.frozen_at(MONDAY):
         case = to_publish(subject, deed_reference="抗洪2026")
     Award.objects.create(
-        cadre=subject, kind="merit_3", awarded_on="2026-10-01", deed_reference="抗洪2026", decision_number="鲁政〔2026〕9号"
+        cadre=subject,
+        kind="merit_3",
+        awarded_on="2026-10-01",
+        deed_reference="抗洪2026",
+        decision_number="鲁政〔2026〕9号",
+        approving_level="county",
     )
-    case = approve_after_notice(case)
-    assert case.status == InstanceStatus.ERROR and "不得重复奖励" in case.error_message
+    with clock.frozen_at(at("2026-09-29 08:30")):
+        notices.publish_notice(person("ls_gs"), [task_of(case, "Task_publish").pk], contact="鲁山县委组织部")
+    services.fire_due_timers(now=at("2026-10-11 00:01"))
+    case = refresh(case)
+    assert case.outcome == "End_recheck_failed" and "鲁政〔2026〕9号" in case.rule_checks.get(checkpoint="approval").reasons[0]
     assert not IssuedDocument.objects.filter(kind="award_decision").exists()
     assert Award.objects.filter(cadre=subject).count() == 1
     assert Nomination.objects.get(instance=case).award is None
+
+
+def test_issue_guards_the_deed_under_the_cadres_lock(world):
+    """The issue step's own guard (DOMAIN.md §1.4), for an award recorded after the diagram's last
+    recheck: the same deployed table refuses, nothing is numbered."""
+    from awards import issuing
+
+    subject = cadre(QT_CLEAN[0])
+    with clock.frozen_at(MONDAY):
+        case = to_publish(subject, deed_reference="抗洪2026")
+    case = approve_after_notice(case)
+    record = Nomination.objects.select_related("approving_unit", "instance__definition").get(instance=case)
+    record.award = None  # as if the issue step ran again for a case whose award another case took
+    Award.objects.filter(cadre=subject).update(deed_reference="抗洪2026")
+    with pytest.raises(ValueError, match="不得再次奖励"):
+        issuing.issue_award(record)
+    assert IssuedDocument.objects.filter(kind="award_decision").count() == 1
 
 
 def test_the_awarded_nomination_points_at_its_award_and_documents(world):

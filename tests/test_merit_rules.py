@@ -20,7 +20,7 @@ from tests.merit_helpers import (
     unit_decides,
 )
 from workflows import clock, engine, services
-from workflows.models import HumanTask, InstanceStatus
+from workflows.models import HumanTask, InstanceStatus, RuleCheck
 
 pytestmark = pytest.mark.django_db
 TODAY = at("2026-09-28 09:00")
@@ -44,8 +44,12 @@ def data_of(case, bpmn_id):
 
 
 def assert_refused(case, rule):
-    """An ineligible case goes back to the nominator with every failed rule and its reason."""
-    data = data_of(case, "Task_nominate")
+    """An ineligible case goes back to the nominator with every failed rule and its reason,
+    recorded as the case's rule check (not read back from the engine's task data)."""
+    assert HumanTask.objects.filter(instance=case, bpmn_id="Task_nominate").exists()
+    check = RuleCheck.objects.filter(instance=case, checkpoint="nomination").latest("checked_at", "id")
+    assert not check.passed
+    data = {"eligibility_rules_failed": [f["rule"] for f in check.failures], "eligibility_failures": check.reasons}
     assert rule in data["eligibility_rules_failed"]
     assert len(data["eligibility_failures"]) == len(data["eligibility_rules_failed"])
     assert not HumanTask.objects.filter(instance=case, bpmn_id="Task_integrity").exists()
@@ -133,20 +137,28 @@ def test_competent_grade_passes(world):
 
 
 def test_deed_already_rewarded_at_the_same_or_a_higher_level_refuses(world):
-    """DOMAIN.md §1.4 "A deed already rewarded … may not be rewarded again; no repeated bonus for one deed"."""
+    """DOMAIN.md §1.4 "A deed already rewarded by a higher level may not be rewarded again by a lower level"
+    (the level comparison and the bonus difference are covered in tests/test_award_fidelity.py)."""
     subject = cadre(QT_CLEAN[0])
     Award.objects.create(
-        cadre=subject, kind="merit_3", awarded_on=datetime.date(2026, 9, 1), decision_number="平组〔2026〕9号", deed_reference="2026防汛"
+        cadre=subject,
+        kind="merit_3",
+        awarded_on=datetime.date(2026, 9, 1),
+        decision_number="平组〔2026〕9号",
+        deed_reference="2026防汛",
+        approving_level="city",
     )
-    data = assert_refused(nominate_and_decide(subject, award_kind="commendation", deed_reference="2026防汛"), "deed_already_rewarded")
+    data = assert_refused(nominate_and_decide(subject, award_kind="commendation", deed_reference="2026防汛"), "deed_rewarded_at_level")
     assert "平组〔2026〕9号" in data["eligibility_failures"][0]
 
 
-def test_deed_rewarded_lower_may_be_raised(world):
-    """DOMAIN.md §1.4: only the same or a higher reward for the deed blocks a new one."""
+def test_deed_rewarded_lower_may_be_raised_by_a_higher_level(world):
+    """DOMAIN.md §1.4: a county 嘉奖 does not block a 记二等功 approved by the city (§1.2)."""
     subject = cadre(QT_CLEAN[0])
-    Award.objects.create(cadre=subject, kind="commendation", awarded_on=datetime.date(2026, 9, 1), deed_reference="2026防汛")
-    assert_eligible(nominate_and_decide(subject, award_kind="merit_3", deed_reference="2026防汛"))
+    Award.objects.create(
+        cadre=subject, kind="commendation", awarded_on=datetime.date(2026, 9, 1), deed_reference="2026防汛", approving_level="county"
+    )
+    assert_eligible(nominate_and_decide(subject, award_kind="merit_2", deed_reference="2026防汛"))
 
 
 def test_revoked_award_does_not_block(world):

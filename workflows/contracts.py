@@ -129,6 +129,8 @@ def check_spec(process_id, spec, subprocess_specs, *, file_name="?", source=None
                 violate(bpmn_id, f"service operation {operation!r} is not registered")
             elif process_type and operation not in process_type.services:
                 violate(bpmn_id, f"service operation {operation!r} is not declared by process type {process_id!r}")
+            elif operation == "workflows.record_check":
+                _check_checkpoint(task_spec, violate)
         properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
         for target in [t.strip() for t in properties.get("return_to", "").split(",") if t.strip()]:
             if target not in human:
@@ -145,6 +147,20 @@ def check_spec(process_id, spec, subprocess_specs, *, file_name="?", source=None
             if name in ENGINE_KEYS:
                 violate(steps[0], f"form field {name!r} is a key the engine keeps for itself")
     return violations
+
+
+def _check_checkpoint(task_spec, violate):
+    """A recorded rule check names a known checkpoint, as a literal (pages and the API label it)."""
+    from .rulechecks import CHECKPOINTS
+
+    parameters = getattr(task_spec, "operation_params", None) or {}
+    expression = str((parameters.get("checkpoint") or {}).get("value", ""))
+    try:
+        checkpoint = ast.literal_eval(expression)
+    except (ValueError, SyntaxError):
+        checkpoint = None
+    if checkpoint not in CHECKPOINTS:
+        violate(task_spec.bpmn_id, f"rule-check checkpoint {expression!r} is not one of {', '.join(CHECKPOINTS)}")
 
 
 def _line_finder(source):

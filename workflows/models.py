@@ -318,3 +318,42 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.file_name
+
+
+class RuleCheckQuerySet(models.QuerySet):
+    def failed(self):
+        return self.filter(passed=False)
+
+
+class RuleCheck(models.Model):
+    """The outcome of one run of a case's rule table (DOMAIN.md §1.4, §4.2): at which checkpoint,
+    when, and every rule that failed with its reason. Written by the diagram's
+    ``workflows.record_check`` step in the engine's transaction; pages and the API read the
+    refusals from here, not from the engine's task data."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="rule_checks")
+    checkpoint = models.CharField(_("审查环节"), max_length=30)
+    checked_at = models.DateTimeField(_("审查时间"))
+    passed = models.BooleanField(_("是否符合"))
+    failures = models.JSONField(_("不符合的规则"), default=list, blank=True, help_text=_("[{rule, reason}]"))
+
+    objects = RuleCheckQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("规则审查记录")
+        verbose_name_plural = _("规则审查记录")
+        ordering = ["checked_at", "id"]
+        indexes = [models.Index(fields=["instance", "checked_at"])]
+
+    def __str__(self):
+        return f"{self.instance} {self.checkpoint} {'✓' if self.passed else '✗'}"
+
+    @property
+    def checkpoint_label(self):
+        from .rulechecks import checkpoint_label
+
+        return checkpoint_label(self.checkpoint)
+
+    @property
+    def reasons(self):
+        return [f.get("reason", "") for f in self.failures]

@@ -248,6 +248,7 @@ def case_page(request, case_id):
             "svg": svg,
             "diagram_text": diagram_text,
             "timeline": queries.timeline(case),
+            "rule_checks": list(case.rule_checks.all()),
             "documents": documents,
             "notices": notices,
             "objections": objections,
