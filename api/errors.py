@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from workflows.errors import ActionNotAllowed, DefinitionNotFound, FormInvalid, InvalidAction, TaskConflict, WorkflowError
+from workflows.errors import ActionNotAllowed, DefinitionNotFound, FormInvalid, InvalidAction, OutOfScope, TaskConflict, WorkflowError
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def body(code, message, *, errors=None, reasons=None):
 def _from_workflow_error(exc):
     if isinstance(exc, TaskConflict):
         return Conflict(exc.message)
-    if isinstance(exc, DefinitionNotFound):
+    if isinstance(exc, (DefinitionNotFound, OutOfScope)):
         return exceptions.NotFound(exc.message)
     if isinstance(exc, ActionNotAllowed):
         return exceptions.PermissionDenied(exc.message)

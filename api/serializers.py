@@ -124,8 +124,9 @@ class StepNotesSerializer(serializers.Serializer):
     return_reason = serializers.CharField(allow_null=True, read_only=True, help_text=_("退回理由"))
     returned_from = serializers.CharField(allow_null=True, read_only=True, help_text=_("从哪个环节退回"))
     eligibility_failures = serializers.ListField(
-        child=serializers.CharField(), read_only=True, help_text=_("资格审查未通过的理由（退回推荐单位时）")
+        child=serializers.CharField(), read_only=True, help_text=_("资格或限制条件审查未通过的理由（退回发起单位时）")
     )
+    rule_checkpoint = serializers.CharField(allow_null=True, read_only=True, help_text=_("未通过的审查环节"))
 
 
 class StepBriefSerializer(serializers.Serializer):
@@ -167,15 +168,18 @@ class StepSerializer(StepBriefSerializer):
 
     @extend_schema_field(StepNotesSerializer)
     def get_notes(self, task):
-        return step_notes(self.context.get("task_data", {}).get(task.pk, {}))
+        return step_notes(self.context.get("task_data", {}).get(task.pk, {}), self.context.get("rule_refusal"))
 
 
-def step_notes(data):
-    failures = data.get("eligibility_failures") or []
+def step_notes(data, refusal=None):
+    """What an open step is told: the 退回 reason, and the failed rule check that sent the case
+    back (read from the case's RuleCheck; cases on earlier diagram versions kept it in task data)."""
+    failures = refusal.reasons if refusal is not None else (data.get("eligibility_failures") or data.get("limit_failures") or [])
     return {
         "return_reason": data.get("return_reason") or None,
         "returned_from": data.get("returned_from_name") or None,
         "eligibility_failures": [str(f) for f in failures] if isinstance(failures, list) else [],
+        "rule_checkpoint": refusal.checkpoint_label if refusal is not None else None,
     }
 
 

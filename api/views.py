@@ -41,7 +41,7 @@ from workflows import attachments as case_attachments
 from workflows import engine, services
 from workflows.errors import FormInvalid
 from workflows.forms import form_class_for
-from workflows.models import Attachment, HistoryEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance
+from workflows.models import Attachment, HistoryEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance, RuleCheck
 
 from . import access
 from . import serializers as s
@@ -291,7 +291,9 @@ def _ready_task_data(case, tasks=None):
 
 def case_response(request, pk, *, status_code=200, headers=None):
     case = access.case_or_404(request.user, pk, _detail_queryset(request.user))
-    context = {"request": request, "task_data": _ready_task_data(case)}
+    checks = list(case.rule_checks.all())  # prefetched, oldest first
+    refusal = checks[-1] if checks and not checks[-1].passed else None
+    context = {"request": request, "task_data": _ready_task_data(case), "rule_refusal": refusal}
     return Response(s.ProcessDetailSerializer(case, context=context).data, status=status_code, headers=headers)
 
 
@@ -532,7 +534,7 @@ def _task_detail(request, task):
         "form": form_schema(form),
         "values": {name: _jsonable(data[name]) for name in form.fields if name in data and name != "opinion"}
         | ({"opinion": data["draft_opinion"]} if data.get("draft_opinion") else {}),
-        "notes": s.step_notes(data),
+        "notes": s.step_notes(data, RuleCheck.objects.latest_refusal(case)),
         "return_targets": task.return_targets(),
         "complete_via": elsewhere,
     }

@@ -16,12 +16,39 @@ def level_label(level):
     return str(RankLevel(level).label) if level in RankLevel.values else ""
 
 
-def promotion_facts(cadre, target_level, *, special_post=False, as_of=None):
+# The qualification whose break may not follow a break of it (不得在任职年限上连续破格, DOMAIN.md §4.2).
+TENURE = "tenure"
+
+
+def full_months_between(earlier, later):
+    """Whole calendar months from ``earlier`` to ``later``: "one year" is 12 of them (issue 12:
+    a calendar year, not 365 days). 2025-03-31 → 2026-03-30 is 11; → 2026-03-31 is 12."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - 1 if later.day < earlier.day else months
+
+
+def last_promotion_on(cadre, last):
+    """The date of the cadre's last promotion, whatever its source: a promotion recorded here, or
+    the imported 任现职级时间 (DOMAIN.md §4.2 "less than 1 year after the last promotion")."""
+    dates = [d for d in (last.promoted_on if last else None, cadre.current_rank_since) if d]
+    return max(dates, default=None)
+
+
+def promotion_facts(cadre, target_level, *, special_post=False, breaks=(), as_of=None):
+    """The facts of DOMAIN.md §4.2 for one cadre and proposal. ``breaks`` are the ordinary
+    qualifications the proposal says it breaks (promotions.forms.BREAKABLE codes)."""
     as_of = as_of or clock.today()
     last = cadre.promotions.order_by("-promoted_on").first()
     previous_year = cadre.assessments.filter(year=as_of.year - 1).first()
     running = [s for s in cadre.sanctions.all() if s.in_effect_on(as_of) and s.counts_as_disqualifier]
-    days_since_promotion = (as_of - last.promoted_on).days if last else None
+    promoted_on = last_promotion_on(cadre, last)
+    # A promotion recorded before the broken qualifications were kept counts as a tenure break:
+    # the safe reading until an administrator records what it broke.
+    last_broke_tenure = bool(last and last.exceptional and (TENURE in (last.broken_items or []) or not last.broken_items))
+    # The probation on the record (imported or set at appointment), or the last promotion's while
+    # its end-of-probation assessment is still open.
+    open_probation = last.probation_end if last and not last.probation_result else None
+    probation_end = max((d for d in (cadre.probation_end, open_probation) if d), default=None)
     return {
         "as_of": as_of.isoformat(),
         "current_level": cadre.rank_level,
@@ -29,10 +56,13 @@ def promotion_facts(cadre, target_level, *, special_post=False, as_of=None):
         "target_level": target_level,
         "target_level_label": level_label(target_level),
         "step_gap": step_gap(cadre.rank_level, target_level) if cadre.rank_level in RANK_ORDER else 1,
-        "in_probation": bool(cadre.probation_end and cadre.probation_end >= as_of),
-        "probation_end": cadre.probation_end.isoformat() if cadre.probation_end else "",
-        "days_since_promotion": days_since_promotion if days_since_promotion is not None else 100000,
+        "in_probation": bool(probation_end and probation_end >= as_of),
+        "probation_end": probation_end.isoformat() if probation_end else "",
+        "last_promotion_on": promoted_on.isoformat() if promoted_on else "",
+        "months_since_promotion": full_months_between(promoted_on, as_of) if promoted_on else 100000,
         "last_promotion_exceptional": bool(last and last.exceptional),
+        "last_promotion_broke_tenure": last_broke_tenure,
+        "proposal_breaks_tenure": TENURE in (breaks or ()),
         "previous_year": as_of.year - 1,
         "previous_grade": previous_year.grade if previous_year else "",
         "previous_grade_label": str(AssessmentGrade(previous_year.grade).label) if previous_year else "",

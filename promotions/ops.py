@@ -27,7 +27,9 @@ def _proposal(task_data, instance_id=None):
 @register_service("promotions.facts")
 def promotion_facts(task_data, /, *, instance_id=None, **_earlier):
     proposal = _proposal(task_data, instance_id)
-    return facts.promotion_facts(proposal.cadre, proposal.target_level, special_post=proposal.special_post)
+    return facts.promotion_facts(
+        proposal.cadre, proposal.target_level, special_post=proposal.special_post, breaks=proposal.broken_items or ()
+    )
 
 
 @register_service("promotions.route")

@@ -36,6 +36,7 @@ EXCEPTIONAL_PROMOTION = process_types.register(
                 "promotions.close_probation",
                 "notices.pending_objections",
                 "notices.close_objection",
+                "workflows.record_check",
             }
         ),
         case_record=ProposalRecord(),

@@ -18,6 +18,7 @@ from permissions import policy
 from records.models import AssessmentGrade, Cadre
 from workdays.calendar import CalendarYearMissing, working_period_end
 from workflows import clock
+from workflows.errors import OutOfScope
 from workflows.forms import APPROVE, REJECT, SUBMIT, Action, TaskForm
 
 from . import eligibility
@@ -126,13 +127,9 @@ class NominationForm(TaskForm):
         errors = []
         for cadre_id in cleaned["candidate_ids"]:
             cadre = cadres.get(cadre_id)
-            if cadre is None:
-                errors.append(_("找不到编号为%(id)s的干部") % {"id": cadre_id})
-            elif not cadre.unit.is_within(unit):
-                errors.append(
-                    _("“%(name)s”是“%(other)s”的干部，“%(unit)s”只能推荐本单位的干部")
-                    % {"name": cadre.name, "other": cadre.unit.name, "unit": unit.name}
-                )
+            if cadre is None or not cadre.unit.is_within(unit):
+                # Another unit's cadre is answered like one that does not exist: 404, no name (issue 12).
+                raise OutOfScope(_("找不到编号为%(id)s的干部，或不是本单位的干部") % {"id": cadre_id})
         refusal = recusal_error(self.user, cadres.values())
         if refusal:
             errors.append(refusal)

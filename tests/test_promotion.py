@@ -10,7 +10,7 @@ from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, refresh
 from tests.promotion_helpers import consent, meeting, proposal, propose, recommend_inspect
 from workflows import clock, engine, services
 from workflows.errors import ActionNotAllowed, FormInvalid
-from workflows.models import HumanTask, InstanceStatus
+from workflows.models import HumanTask, InstanceStatus, RuleCheck
 
 pytestmark = pytest.mark.django_db
 MONDAY = at("2026-09-28 09:00")
@@ -149,7 +149,10 @@ def test_low_recommendation_rate_blocks(world):
 
 
 def refused_with(case, rule):
-    data = data_of(case, "Task_propose")
+    """Refused at 动议: the case waits at Task_propose with every failed limit, recorded as its rule check."""
+    assert case.tasks.filter(bpmn_id="Task_propose").exists()
+    check = RuleCheck.objects.filter(instance=case, checkpoint="proposal").latest("checked_at", "id")
+    data = {"limit_rules_failed": [f["rule"] for f in check.failures], "limit_failures": check.reasons}
     assert rule in data["limit_rules_failed"], data.get("limit_failures")
     assert not case.tasks.filter(bpmn_id__in=["Task_recommend", "Task_consent_early"]).exists()
     return data
@@ -176,12 +179,19 @@ def test_limit_promoted_within_a_year(world):
 
 
 def test_limit_consecutive_exceptional(world):
-    """§4.2: no consecutive exceptional promotions on tenure years."""
+    """§4.2: no consecutive exceptional promotions on tenure years — the last one broke tenure years
+    and this one would again (the finer cases are in tests/test_promotion_fidelity.py)."""
     subject = cadre(QT_CLEAN[0])
     Promotion.objects.create(
-        cadre=subject, promoted_on=datetime.date(2023, 1, 5), from_level="none", to_level="township_deputy", post="x", exceptional=True
+        cadre=subject,
+        promoted_on=datetime.date(2023, 1, 5),
+        from_level="none",
+        to_level="township_deputy",
+        post="x",
+        exceptional=True,
+        broken_items=["tenure"],
     )
-    refused_with(limits_case(subject), "consecutive_exceptional")
+    refused_with(limits_case(subject, broken_items=["tenure"], broken_qualifications="任职年限不满"), "consecutive_exceptional")
 
 
 def test_limit_skipping_two_levels(world):

@@ -9,6 +9,7 @@ from secondments.models import CandidateStatus, InvitationStatus
 from secondments.queries import nomination_status
 from tests.test_secondment_helpers import (
     AFTER_DEADLINE,
+    NOMINATORS,
     OPEN_AT,
     OWNER,
     SELECTOR,
@@ -28,7 +29,7 @@ from tests.test_secondment_helpers import (
     unit,
 )
 from workflows import clock, services
-from workflows.errors import ActionNotAllowed, FormInvalid, TaskConflict
+from workflows.errors import ActionNotAllowed, FormInvalid, OutOfScope, TaskConflict
 from workflows.models import HumanTask
 
 pytestmark = pytest.mark.django_db
@@ -117,14 +118,33 @@ def test_a_unit_cannot_nominate_for_another_unit(world):
     case = open_round()
     other = candidate("钱晓岚", TL, born="1991-06-12", rank="township_deputy")
     before = unchanged(case)
-    with pytest.raises(FormInvalid) as caught:  # through its own call, with another unit's cadre
+    with pytest.raises(OutOfScope) as caught:  # through its own call, with another unit's cadre
         nominate(case, QT, [other])
-    assert caught.value.errors["candidate_ids"] == ["“钱晓岚”是“宝丰县铁路街道”的干部，“鲁山县琴台街道”只能推荐本单位的干部"]
+    # Issue 12: answered like an object out of scope — never naming the cadre or their unit.
+    assert "钱晓岚" not in str(caught.value.message) and "宝丰" not in str(caught.value.message)
     with pytest.raises(ActionNotAllowed) as caught:  # or through the other unit's call
         nominate(case, TL, [other], username="ls_qt_jbr")
     assert str(caught.value.message) == "您不具有“宝丰县铁路街道”的“推荐单位经办人”角色，不能办理此任务"
     assert unchanged(case) == before
     assert not HumanTask.objects.inbox_for(person("ls_qt_jbr")).filter(unit=unit(TL)).exists()
+
+
+def test_another_units_cadre_is_a_404_through_the_api_without_a_name(world, client):
+    """Issue 12 "A nomination for another unit's cadre … must answer like any out-of-scope object
+    (404, no name)"; DOMAIN.md §9 (roles per unit)."""
+    case = open_round()
+    other = candidate("钱晓岚", TL, born="1991-06-12", rank="township_deputy")
+    before = unchanged(case)
+    client.force_login(person(NOMINATORS[QT]))
+    with clock.frozen_at(at("2026-09-07 10:00")):
+        response = client.post(
+            f"/api/v1/tasks/{call_task(case, QT).pk}/complete/",
+            {"candidate_ids": [str(other.pk)], "recommendation": "政治素质好"},
+            content_type="application/json",
+        )
+    assert response.status_code == 404, response.content
+    assert "钱晓岚" not in response.content.decode() and "宝丰" not in response.content.decode()
+    assert unchanged(case) == before
 
 
 def test_a_candidate_outside_the_rank_range_is_refused(world):

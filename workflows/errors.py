@@ -34,6 +34,15 @@ class InvalidAction(WorkflowError):
     default_message = _("操作无效")
 
 
+class OutOfScope(WorkflowError):
+    """An object named in the request is not within the caller's units: answered like an object
+    that does not exist (404), never naming it (issue 12: a refusal must not leak a cadre's
+    existence or unit)."""
+
+    code = "not_found"
+    default_message = _("未找到")
+
+
 class DefinitionNotFound(WorkflowError):
     code = "not_found"
     default_message = _("流程尚未部署")

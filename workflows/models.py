@@ -324,6 +324,11 @@ class RuleCheckQuerySet(models.QuerySet):
     def failed(self):
         return self.filter(passed=False)
 
+    def latest_refusal(self, instance):
+        """The case's latest check when it failed (why the case is back at its first step), else None."""
+        latest = self.filter(instance=instance).order_by("-checked_at", "-id").first()
+        return latest if latest is not None and not latest.passed else None
+
 
 class RuleCheck(models.Model):
     """The outcome of one run of a case's rule table (DOMAIN.md §1.4, §4.2): at which checkpoint,

@@ -7,6 +7,7 @@ except an invalid form, which is shown again with the messages next to the field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,8 +18,8 @@ from notices.desk import PUBLISH_STEP
 from permissions import policy
 from permissions.roles import Role
 from workflows import process_types, services
-from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction, TaskConflict
-from workflows.models import OPEN_STATUSES, HistoryAction, InstanceStatus
+from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction, OutOfScope, TaskConflict
+from workflows.models import OPEN_STATUSES, HistoryAction, InstanceStatus, RuleCheck
 
 from .. import diagram as diagrams
 from .. import queries
@@ -107,6 +108,8 @@ def task_page(request, case_id, task_id):
             return redirect("case", case.pk)
         except ActionNotAllowed as exc:
             raise PermissionDenied(str(exc.message)) from exc
+        except OutOfScope as exc:
+            raise Http404(str(exc.message)) from exc
         except InvalidAction as exc:
             errors = {"__all__": [str(exc.message)]}
         else:
@@ -137,6 +140,7 @@ def task_page(request, case_id, task_id):
         "refusal": refusal,
         "form": form,
         "data": data,
+        "rule_refusal": RuleCheck.objects.latest_refusal(case),
         "fields": visible_fields(form),
         "hidden": hidden_fields(form),
         "buttons": action_buttons(form, task, names),
