@@ -2,6 +2,7 @@
 three consecutive years 优秀 → 记三等功. Listed per unit and started in one batch."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -32,6 +33,30 @@ def deed_reference(kind, year):
     return f"年度考核{year - 2}-{year}连续优秀" if kind == AwardKind.MERIT_3 else f"年度考核{year}优秀"
 
 
+WINDOW = re.compile(r"^年度考核(\d{4})-(\d{4})连续优秀$")
+
+
+def windows_used(cadres):
+    """cadre id → the last year of the latest three-year 优秀 window already given its 记三等功
+    (or nominated for it). DOMAIN.md §1.5: three consecutive 优秀 years give one 记三等功; the
+    next needs three new years — windows do not overlap (2023–2025 → 记三等功, then 2026 alone →
+    嘉奖, 2026–2028 → 记三等功). A revoked award gives its years back."""
+    references = [
+        *Award.objects.filter(cadre__in=cadres, kind=AwardKind.MERIT_3, revoked=False, deed_reference__startswith="年度考核").values_list(
+            "cadre_id", "deed_reference"
+        ),
+        *Nomination.objects.filter(
+            cadre__in=cadres, award_kind=AwardKind.MERIT_3, is_open=True, deed_reference__startswith="年度考核"
+        ).values_list("cadre_id", "deed_reference"),
+    ]
+    last = {}
+    for cadre_id, reference in references:
+        match = WINDOW.match(reference)
+        if match:
+            last[cadre_id] = max(last.get(cadre_id, 0), int(match.group(2)))
+    return last
+
+
 def annual_candidates(unit, year):
     """Cadres of ``unit`` and its subordinates with 优秀 in ``year``, not yet rewarded or nominated for it."""
     cadres = (
@@ -50,11 +75,13 @@ def annual_candidates(unit, year):
     rewarded |= set(
         Nomination.objects.filter(cadre__in=cadres, is_open=True, deed_reference__in=references).values_list("cadre_id", flat=True)
     )
+    used = windows_used(cadres)
     result = []
     for cadre in cadres.order_by("unit__path", "name"):
         if cadre.pk in rewarded:
             continue
-        if excellent.get(cadre.pk, set()) >= {year - 2, year - 1, year}:
+        # Three consecutive 优秀 years, none of them inside a window already rewarded (DOMAIN.md §1.5).
+        if excellent.get(cadre.pk, set()) >= {year - 2, year - 1, year} and used.get(cadre.pk, 0) < year - 2:
             result.append(
                 Candidate(
                     cadre,

@@ -4,14 +4,11 @@ import datetime
 
 from django.utils.translation import gettext as _
 
-from permissions.routing import LEVEL_ORDER
+from permissions.routing import level_order
 from records.models import APPROVING_LEVELS, AWARD_ORDER, AssessmentGrade, AwardKind, Cadre
 from workflows import clock
 
 LEVEL_LABELS = dict(APPROVING_LEVELS)
-# An imported award without its approving level counts as the highest: nothing may reward that
-# deed again until an administrator records the level (DOMAIN.md §1.4, the safe reading).
-UNKNOWN_PRIOR_LEVEL = max(LEVEL_ORDER.values())
 
 
 def award_rank(kind):
@@ -21,7 +18,13 @@ def award_rank(kind):
 
 def level_rank(level):
     """1 for a township authority … 5 for a central one; 0 for none."""
-    return LEVEL_ORDER.get(level, 0)
+    return level_order().get(level, 0)
+
+
+def unknown_prior_level():
+    """An imported award without its approving level counts as the highest: nothing may reward
+    that deed again until an administrator records the level (DOMAIN.md §1.4, the safe reading)."""
+    return max(level_order().values())
 
 
 def prior_award_for_deed(cadre, deed_reference):
@@ -29,7 +32,7 @@ def prior_award_for_deed(cadre, deed_reference):
     if not deed_reference:
         return None
     awards = cadre.awards.filter(deed_reference=deed_reference, revoked=False)
-    return max(awards, key=lambda a: (level_rank(a.approving_level) or UNKNOWN_PRIOR_LEVEL, award_rank(a.kind)), default=None)
+    return max(awards, key=lambda a: (level_rank(a.approving_level) or unknown_prior_level(), award_rank(a.kind)), default=None)
 
 
 def eligibility_facts(cadre, award_kind, deed_reference="", as_of=None, approving_level=""):
@@ -44,7 +47,7 @@ def eligibility_facts(cadre, award_kind, deed_reference="", as_of=None, approvin
     ]
     latest = cadre.assessments.filter(year__lte=as_of.year).order_by("-year").first()
     prior = prior_award_for_deed(cadre, deed_reference)
-    prior_level = (level_rank(prior.approving_level) or UNKNOWN_PRIOR_LEVEL) if prior else 0
+    prior_level = (level_rank(prior.approving_level) or unknown_prior_level()) if prior else 0
     return {
         "as_of": as_of.isoformat(),
         "sanction_running": bool(running),

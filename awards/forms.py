@@ -11,13 +11,20 @@ from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, TaskForm
 PROCESS = "merit_citation"
 DEEDS_MAX = 2000
 CANCEL = Action("cancel", _("撤销推荐"), opinion_required=True)
-# Only individual awards of the four merit levels go through this process (DOMAIN.md §1.1).
-NOMINABLE_KINDS = [(k, AwardKind(k).label) for k in (AwardKind.COMMENDATION, AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1)]
+# Individual awards of every kind of DOMAIN.md §1.1: the four merit levels and 授予称号 (routed to
+# the province by the approval-authority table, §1.2).
+NOMINABLE_KINDS = [
+    (k, AwardKind(k).label) for k in (AwardKind.COMMENDATION, AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE)
+]
 
 
 class NominationForm(TaskForm):
     actions = [SUBMIT, CANCEL]
     award_kind = forms.ChoiceField(label=_("拟奖励等次"), choices=NOMINABLE_KINDS)
+    title_name = forms.CharField(
+        label=_("称号名称"), max_length=100, required=False, help_text=_("授予称号时填写，如“人民满意的公务员”（不含书名号）")
+    )
+    posthumous = forms.BooleanField(label=_("追授"), required=False, help_text=_("被推荐人已去世，追授（追记）奖励"))
     deeds = forms.CharField(
         label=_("主要事迹"),
         max_length=DEEDS_MAX,
@@ -52,8 +59,17 @@ class NominationForm(TaskForm):
             raise forms.ValidationError(_("请具体填写主要事迹（至少20字）"))
         return deeds
 
+    def clean_title_name(self):
+        return (self.cleaned_data.get("title_name") or "").strip().strip('“”"「」')
+
     def clean(self):
         cleaned = super().clean()
+        # DOMAIN.md §1.1: 授予称号 names the title (e.g. 人民满意的公务员); other kinds carry none.
+        if cleaned.get("award_kind") == AwardKind.TITLE:
+            if not cleaned.get("title_name") and self.get_action() is not CANCEL:
+                self.add_error("title_name", _("授予称号须填写称号名称"))
+        elif "title_name" in cleaned:
+            cleaned["title_name"] = ""
         start, end = cleaned.get("period_from"), cleaned.get("period_to")
         if start and end and start > end:
             self.add_error("period_to", _("截止日期不能早于起始日期"))
@@ -131,7 +147,8 @@ REVOCATION = "award_revocation"
 
 
 class RevocationApplicationForm(TaskForm):
-    """撤销奖励 application (公务员法 art. 56, DOMAIN.md §1.4), by the original nominating unit."""
+    """撤销奖励 application (公务员法 art. 56, DOMAIN.md §1.4), by the original nominating unit or
+    by the approving authority."""
 
     actions = [SUBMIT]
     award_id = forms.IntegerField(label=_("拟撤销的奖励"), widget=forms.Select)
@@ -149,6 +166,14 @@ class RevocationApplicationForm(TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         awards = Award.objects.filter(cadre=self.instance.subject_cadre, revoked=False) if self.instance else Award.objects.none()
+        if self.instance is not None:
+            from .models import RevocationRequest
+            from .records import authority_may_revoke
+
+            request = RevocationRequest.objects.filter(instance=self.instance).select_related("applied_by_unit").first()
+            if request is not None and request.applied_by_unit_id:
+                # Started by the approving authority: only the awards it approved (DOMAIN.md §1.4).
+                awards = [a for a in awards.select_related("approving_unit") if authority_may_revoke(request, a)]
         self.fields["award_id"].widget.choices = [(a.pk, a.caption) for a in awards]
         self._awards = {a.pk for a in awards}
 

@@ -3,6 +3,7 @@ clarification letters (DOMAIN.md §1.3, §6, §8)."""
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,8 +15,8 @@ from workflows import clock, decisions
 from workflows.models import HistoryAction
 from workflows.notify import notify
 
-from . import facts
-from .models import AwardBonus
+from . import facts, wording
+from .models import AwardBonus, CertificateSequence
 
 # The award form's opinion rows (DOMAIN.md §8.2) and the steps whose opinions fill them.
 FORM_OPINION_STEPS = [
@@ -50,8 +51,36 @@ def form_opinions(instance, notice_text=""):
     return rows
 
 
-def _awardee(cadre, kind):
-    return {"name": cadre.name, "unit_post": cadre.unit_and_post, "award": str(AwardKind(kind).label)}
+def _awardee(cadre, words):
+    return {"name": cadre.name, "unit_post": cadre.unit_and_post, "verb": words.verb, "award": words.award}
+
+
+def allocate_certificate_number(issuer, year):
+    """The next certificate number of ``issuer`` in ``year`` (DOMAIN.md §1.1 [practice]), e.g.
+    "鲁组奖证〔2026〕3号". Taken under a lock on the issuer's sequence row, in the transaction that
+    records the award: never the same number twice; a rollback gives the number back."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("allocate_certificate_number() must be called inside transaction.atomic()")
+    CertificateSequence.objects.bulk_create([CertificateSequence(issuer=issuer, year=year, last_number=0)], ignore_conflicts=True)
+    sequence = CertificateSequence.objects.select_for_update().get(issuer=issuer, year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    prefix = (issuer.document_prefix or "").strip() or issuer.name
+    return _("%(prefix)s奖证〔%(year)s〕%(serial)s号") % {"prefix": prefix, "year": year, "serial": sequence.last_number}
+
+
+def certificate_context(award, words, issuer):
+    """The certificate's page: who, what, by which decision, the medal (DOMAIN.md §1.1)."""
+    return {
+        "title": _("荣誉证书（%(name)s）") % {"name": award.cadre.name},
+        "name": award.cadre.name,
+        "text": _("经研究，决定%(verb)s你%(award)s（%(number)s）。特发此证，以资鼓励。")
+        % {"verb": words.verb, "award": words.award, "number": award.decision_number},
+        "certificate_number": award.certificate_number,
+        "medal": award.medal,
+        "date": award.awarded_on,
+        **contexts.issuer_fields(issuer),
+    }
 
 
 def issue_award(nomination):
@@ -67,16 +96,17 @@ def issue_award(nomination):
     _recheck(nomination, cadre)
     approving, issuer = nomination.approving_unit, nomination.issuer_unit
     kind = nomination.award_kind
+    words = wording.of_nomination(nomination)
     today = clock.today()
     decision = issue_document(
         "award_decision",
         issuer=issuer,
         template="documents/award_decision.html",
         instance=instance,
-        title=_("关于给予%(name)s同志%(kind)s的决定") % {"name": cadre.name, "kind": AwardKind(kind).label},
+        title=wording.decision_title(cadre.name, words),
         context=contexts.award_decision_context(
             issuer=issuer,
-            awardees=[_awardee(cadre, kind)],
+            awardees=[_awardee(cadre, words)],
             deeds=nomination.deeds,
             date=today,
             recipients=instance.nominating_unit.name,
@@ -94,10 +124,23 @@ def issue_award(nomination):
         nominating_unit=nomination.unit,
         deed_reference=nomination.deed_reference,
         bonus=bonus_due(cadre, nomination.deed_reference, standard.amount if standard else None),
+        # DOMAIN.md §1.1 [practice]: every award with a certificate, 记三等功 and above with a medal
+        # (the bonus table's ``medal`` column), 追授 recorded as such.
         medal=bool(standard and standard.medal),
+        posthumous=nomination.posthumous,
+        certificate_number=allocate_certificate_number(issuer, today.year),
     )
     nomination.award = award
     nomination.save(update_fields=["award"])
+    certificate = issue_document(
+        "award_certificate",
+        issuer=issuer,
+        template="documents/award_certificate.html",
+        instance=instance,
+        numbered=False,
+        title=_("荣誉证书（%(name)s，%(number)s）") % {"name": cadre.name, "number": award.certificate_number},
+        context=certificate_context(award, words, issuer),
+    )
     form = issue_document(
         "award_form",
         issuer=issuer,
@@ -107,7 +150,7 @@ def issue_award(nomination):
         title=_("公务员奖励审批表（%(name)s）") % {"name": cadre.name},
         context=contexts.award_form_context(
             cadre,
-            AwardKind(kind).label,
+            words.phrase,
             nomination.deeds,
             form_opinions(instance, _notice_text(instance)),
             assessments=[(a.year, a.get_grade_display()) for a in cadre.assessments.order_by("-year")[:3]][::-1],
@@ -119,10 +162,15 @@ def issue_award(nomination):
     notify(
         [instance.started_by],
         _("%(key)s：%(name)s同志%(kind)s已批准，奖励决定文号%(number)s")
-        % {"key": instance.business_key, "name": cadre.name, "kind": AwardKind(kind).label, "number": decision.number},
+        % {"key": instance.business_key, "name": cadre.name, "kind": words.phrase, "number": decision.number},
         instance,
     )
-    return {"award_id": award.pk, "decision_number": decision.number, "document_ids": [decision.pk, form.pk]}
+    return {
+        "award_id": award.pk,
+        "decision_number": decision.number,
+        "certificate_number": award.certificate_number,
+        "document_ids": [decision.pk, form.pk, certificate.pk],
+    }
 
 
 def bonus_due(cadre, deed_reference, amount):
@@ -164,6 +212,9 @@ def _notice_text(instance):
     }
 
 
+# Kinds that come with a medal when the award itself does not say (DOMAIN.md §1.1: 记三等功 and above).
+MEDAL_KINDS = (AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE)
+
 REVOCATION_GROUNDS = {
     "fraud": gettext_lazy("弄虚作假，骗取奖励"),
     "concealed": gettext_lazy("申报奖励时隐瞒严重错误或者严重违反规定程序"),
@@ -181,6 +232,10 @@ def revoke_award(request):
     issuer = request.issuer_unit
     today = clock.today()
     ground = str(REVOCATION_GROUNDS.get(request.ground, ""))
+    # The medal recorded at issue; an award recorded without one (imported) by its kind (DOMAIN.md §1.1).
+    has_medal = award.medal or award.kind in MEDAL_KINDS
+    # The original nominating body receives the decision, whoever started the revocation (§1.4).
+    nominating = award.nominating_unit or instance.nominating_unit
     body = _(
         "%(name)s同志经%(number)s决定给予%(kind)s。经查，该同志%(ground)s。%(facts)s\n"
         "根据《中华人民共和国公务员法》第五十六条，经研究，决定撤销对%(name)s同志的%(kind)s，"
@@ -191,7 +246,7 @@ def revoke_award(request):
         "kind": award.get_kind_display(),
         "ground": ground,
         "facts": request.facts,
-        "medal": _("和奖章") if award.kind in (AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE) else "",
+        "medal": _("和奖章") if has_medal else "",
     }
     decision = issue_document(
         "revocation_decision",
@@ -203,12 +258,15 @@ def revoke_award(request):
             title=_("关于撤销%(name)s同志%(kind)s的决定") % {"name": award.cadre.name, "kind": award.get_kind_display()},
             blocks=body,
             date=today,
-            recipients=instance.nominating_unit.name,
+            recipients=nominating.name,
             **contexts.issuer_fields(issuer),
         ),
     )
     award.revoked, award.revoked_on = True, today
     award.save(update_fields=["revoked", "revoked_on"])
+    # DOMAIN.md §1.4: the revocation recovers the certificate and the medal; recorded with the request.
+    request.certificate_recovered, request.medal_recovered, request.insignia_recovered_on = True, has_medal, today
+    request.save(update_fields=["certificate_recovered", "medal_recovered", "insignia_recovered_on"])
     notify(
         [instance.started_by],
         _("%(key)s：已撤销%(name)s同志的%(kind)s（%(number)s）")

@@ -68,6 +68,10 @@ class Nomination(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("推荐单位"), on_delete=models.PROTECT, related_name="award_nominations")
     year = models.PositiveSmallIntegerField(_("年度"))
     award_kind = models.CharField(_("拟奖励等次"), max_length=20, choices=AwardKind.choices, blank=True)
+    # 授予称号 (DOMAIN.md §1.1/§1.2): the title's name, e.g. 人民满意的公务员; required for kind=title.
+    title_name = models.CharField(_("称号名称"), max_length=100, blank=True)
+    # 追授 (DOMAIN.md §1.1 [practice]): the award is given posthumously; every check still applies.
+    posthumous = models.BooleanField(_("追授"), default=False)
     deeds = models.TextField(_("主要事迹"), blank=True)
     period_from = models.DateField(_("事迹起始日期"), null=True, blank=True)
     period_to = models.DateField(_("事迹截止日期"), null=True, blank=True)
@@ -118,6 +122,15 @@ class RevocationRequest(models.Model):
     facts = models.TextField(_("事实和依据"), blank=True)
     issuer_unit = models.ForeignKey(Unit, verbose_name=_("发文机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     is_open = models.BooleanField(_("在办"), default=True)
+    # DOMAIN.md §1.4: "applied for by the original nominating body or done by the approver". Empty
+    # when the nominating unit applied; else the approving authority's role and unit that started it.
+    applied_by_role = models.CharField(_("发起角色"), max_length=30, blank=True)
+    applied_by_unit = models.ForeignKey(Unit, verbose_name=_("发起机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # DOMAIN.md §1.4: revocation "recovers the certificate/medal": what was recovered, and when
+    # (recorded when the revocation decision is issued).
+    certificate_recovered = models.BooleanField(_("已收回证书"), default=False)
+    medal_recovered = models.BooleanField(_("已收回奖章"), default=False)
+    insignia_recovered_on = models.DateField(_("证书奖章收回日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("撤销奖励申请")
@@ -128,3 +141,21 @@ class RevocationRequest(models.Model):
 
     def __str__(self):
         return f"{self.instance} {self.award}"
+
+
+class CertificateSequence(models.Model):
+    """Last serial of the award certificates (证书) an issuer numbered in a year (DOMAIN.md §1.1
+    [practice]: every award comes with a certificate). Taken under a row lock in the transaction
+    that records the award, like the 发文字号: never the same number twice, no gap on rollback."""
+
+    issuer = models.ForeignKey(Unit, verbose_name=_("发证机关"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年份"))
+    last_number = models.PositiveIntegerField(_("已用最大序号"), default=0)
+
+    class Meta:
+        verbose_name = _("奖励证书编号登记")
+        verbose_name_plural = _("奖励证书编号登记")
+        constraints = [models.UniqueConstraint(fields=["issuer", "year"], name="one_certificate_sequence_per_issuer_year")]
+
+    def __str__(self):
+        return f"{self.issuer} {self.year}: {self.last_number}"

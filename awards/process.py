@@ -11,7 +11,7 @@ from workflows.forms import OpinionForm
 from . import forms
 from .notice_profile import MERIT_NOTICE
 from .quota import quota_usage
-from .records import NominationRecord, RevocationRecord
+from .records import NominationRecord, RevocationRecord, revocation_starters, revocation_task_binding
 
 
 def award_names(ids, case):
@@ -54,7 +54,7 @@ MERIT_CITATION = process_types.register(
         ),
         case_record=NominationRecord(),
         notice_profile=MERIT_NOTICE,
-        documents=("award_decision", "award_form", "notice", "clarification_letter"),
+        documents=("award_decision", "award_form", "award_certificate", "notice", "clarification_letter"),
         panels=("awards/panel_nomination.html",),
         step_extras={"Task_review": review_quota_extra, "Task_verify": pending_objection_extra},
         start_links=(("candidates", _("按年度考核结果批量推荐（一年优秀→嘉奖，连续三年优秀→记三等功）")),),
@@ -70,5 +70,8 @@ AWARD_REVOCATION = process_types.register(
         case_record=RevocationRecord(),
         documents=("revocation_decision",),
         field_names={"award_id": award_names},
+        # Started by the original nominating unit, or by the approving authority (DOMAIN.md §1.4).
+        extra_starters=revocation_starters,
+        task_binding=revocation_task_binding,
     )
 )

@@ -9,6 +9,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from permissions.models import Unit
 from workflows.errors import FormInvalid, InvalidAction
 from workflows.process_types import CaseRecord
 
@@ -16,7 +17,7 @@ from . import quota
 from .models import Nomination, RevocationRequest
 
 AWARDED_END = "End_awarded"
-NOMINATION_FIELDS = ("award_kind", "deeds", "period_from", "period_to", "deed_reference")
+NOMINATION_FIELDS = ("award_kind", "title_name", "posthumous", "deeds", "period_from", "period_to", "deed_reference")
 
 
 def _date(value):
@@ -97,6 +98,8 @@ class NominationRecord(CaseRecord):
                     if not lenient:
                         raise
                     value = None
+            elif name == "posthumous":
+                value = value in (True, "true", "True", "on", "1", 1)
             elif value is None:
                 value = ""
             setattr(nomination, name, value)
@@ -125,11 +128,61 @@ class NominationRecord(CaseRecord):
             raise FormInvalid({"deed_reference": [self._duplicate_message(nomination)]})
 
 
+def revocation_starters(unit):
+    """Besides the nominating unit's nominator, the approving authorities above ``unit`` may start a
+    revocation for a cadre of it (DOMAIN.md §1.4 "applied for by the original nominating body or done
+    by the approver"): the approver of each unit on the path to the root, and the reviewer of it and
+    of its organisation department. (role, unit) pairs; the award chosen must be one that authority
+    approved (``authority_may_revoke``)."""
+    from permissions import routing
+
+    pairs = []
+    for above in unit.ancestors(include_self=True):
+        pairs += [("approver", above), ("reviewer", above)]
+        if above.kind in routing.COMMITTEE_KINDS:
+            review = routing.bodies(above)["review_unit_id"]
+            if review != above.pk:
+                pairs.append(("reviewer", Unit.objects.get(pk=review)))
+    return pairs
+
+
+def revocation_task_binding(instance, bpmn_id, role, unit_id):
+    """The application of a revocation the approving authority started is its own step (§1.4): the
+    diagram's nominator lane stands for whoever started it."""
+    if bpmn_id != "Task_apply":
+        return role, unit_id
+    request = RevocationRequest.objects.filter(instance=instance).only("applied_by_role", "applied_by_unit").first()
+    if request is not None and request.applied_by_role and request.applied_by_unit_id:
+        return request.applied_by_role, request.applied_by_unit_id
+    return role, unit_id
+
+
+def authority_may_revoke(request, award):
+    """An authority-started revocation may name only an award that authority approved: the award's
+    approving unit, or a unit of the same area (its organisation department), DOMAIN.md §1.4."""
+    from permissions import routing
+
+    if not request.applied_by_unit_id:
+        return True
+    if award.approving_unit_id is None:
+        return False
+    applied_by = request.applied_by_unit
+    return award.approving_unit_id == applied_by.pk or routing.area_of(award.approving_unit) == routing.area_of(applied_by)
+
+
 class RevocationRecord(CaseRecord):
     model = RevocationRequest
 
     def started(self, instance, data, *, user):
-        RevocationRequest.objects.create(instance=instance)
+        from permissions import policy
+
+        request = RevocationRequest(instance=instance)
+        unit = instance.nominating_unit
+        if not policy.holds_role(user, "nominator", unit):
+            # Started by the approving authority (the service door checked one of these is held).
+            role, by = next(((r, u) for r, u in revocation_starters(unit) if policy.holds_role(user, r, u)), ("", None))
+            request.applied_by_role, request.applied_by_unit = role, by
+        request.save()
 
     def step_submitted(self, instance, task, form, *, user):
         if task.bpmn_id != "Task_apply":
@@ -149,6 +202,10 @@ class RevocationRecord(CaseRecord):
 
         if RevocationRequest.objects.filter(award_id=request.award_id, is_open=True).exclude(pk=request.pk).exists():
             raise FormInvalid({"award_id": [conflict()]})
+        from records.models import Award
+
+        if not authority_may_revoke(request, Award.objects.select_related("approving_unit").get(pk=request.award_id)):
+            raise FormInvalid({"award_id": [_("只能撤销本机关批准的奖励")]})
         _save_open(request, RevocationRequest, conflict)
 
     def closed(self, instance):

@@ -96,7 +96,8 @@ def award_decision_context(
 ):
     """奖励决定 (DOMAIN.md §1.3 step 5) for one or several awardees.
 
-    ``awardees``: dicts {"name", "unit_post", "award"} (award = label such as 记三等功);
+    ``awardees``: dicts {"name", "unit_post", "award"} (award = label such as 记三等功), optionally
+    "verb" (授予, 追记, 追授) for a single awardee whose award reads "<verb><name>同志<award>";
     ``deeds``: the deeds paragraph(s) as text; ``basis``: the legal basis phrase.
     """
     awardees = list(awardees)
@@ -105,7 +106,11 @@ def award_decision_context(
     basis = basis or _("《中华人民共和国公务员法》和《公务员奖励规定》")
     first = awardees[0]
     awards = {a["award"] for a in awardees}
-    if len(awardees) == 1:
+    if len(awardees) == 1 and first.get("verb"):
+        # An awardee may name its verb (授予…称号, 追记…, 追授…: DOMAIN.md §1.1); "award" then follows the name.
+        title = _("关于%(verb)s%(name)s同志%(award)s的决定") % first
+        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定%(verb)s%(name)s同志%(award)s。") % {"basis": basis, **first}
+    elif len(awardees) == 1:
         title = _("关于给予%(name)s同志%(award)s的决定") % first
         decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定给予%(name)s同志%(award)s。") % {"basis": basis, **first}
     else:

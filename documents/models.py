@@ -20,6 +20,7 @@ from permissions.models import Unit
 class DocumentKind(models.TextChoices):
     AWARD_DECISION = "award_decision", _("奖励决定")
     AWARD_FORM = "award_form", _("公务员奖励审批表")
+    AWARD_CERTIFICATE = "award_certificate", _("奖励证书")
     NOTICE = "notice", _("公示")
     CLARIFICATION_LETTER = "clarification_letter", _("澄清反馈函")
     APPOINTMENT_NOTICE = "appointment_notice", _("任职通知")
