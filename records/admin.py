@@ -20,17 +20,21 @@ from permissions.models import Unit
 
 from . import importing
 from .models import (
-    EFFECT_MONTHS,
     AnnualAssessment,
     Award,
     Cadre,
+    EffectPeriod,
+    ExcellentShareAllowance,
+    ExcellentShareLimit,
     FamilyMember,
     Investigation,
+    LevelReduction,
+    NoEffectPeriod,
     Promotion,
     Sanction,
     SanctionKind,
     Secondment,
-    add_months,
+    recompute_effect_ends,
 )
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -42,14 +46,23 @@ MAX_UPDATED_SHOWN = 20
 
 
 def _effect_period_text():
-    return "、".join(
-        _("%(kind)s%(months)s个月") % {"kind": SanctionKind(kind).label, "months": months} for kind, months in EFFECT_MONTHS.items()
-    )
+    """The periods in force today, read from the effect-period table (DOMAIN.md §3)."""
+    today = timezone.localdate()
+    parts = []
+    for kind in SanctionKind:
+        row = EffectPeriod.objects.in_force(kind, today)
+        if row:
+            text = _("%(kind)s%(months)s个月") % {"kind": kind.label, "months": row.months}
+            if row.minimum_months:
+                text += _("（不少于%(months)s个月）") % {"months": row.minimum_months}
+            parts.append(text)
+    return "、".join(parts)
 
 
 EFFECT_PERIOD_DESCRIPTION = format_lazy(
     gettext_lazy(
-        "影响期自决定日期起算（《规则手册》第3节）：{}（免职、降职不少于12个月）。"
+        "影响期自决定日期起算，至期满对应日的前一日止（《规则手册》第3节）：{}。"
+        "期限以“影响期规定”中决定日期适用的一条为准。"
         "“影响期截止日期”留空则自动计算；改为其他日期时，必须填写“调整影响期的理由”。"
     ),
     lazy(_effect_period_text, str)(),
@@ -81,7 +94,8 @@ class SanctionForm(forms.ModelForm):
             and {"kind", "decision_date"} & changed
             and "effect_end" not in changed
             and not cleaned.get("effect_end_override_reason")
-            and cleaned.get("effect_end") == self.instance.computed_effect_end()
+            and cleaned.get("effect_end") == self.instance.effect_end
+            and not self.instance.effect_end_override_reason
         ):
             cleaned["effect_end"] = None
         return cleaned
@@ -90,6 +104,7 @@ class SanctionForm(forms.ModelForm):
         super()._post_clean()  # runs Sanction.clean(), which requires the reason
         sanction = self.instance
         if "effect_end_override_reason" in self.errors and sanction.kind and sanction.decision_date:
+            period = sanction.effect_period()
             self.add_error(
                 "effect_end",
                 _(
@@ -98,7 +113,7 @@ class SanctionForm(forms.ModelForm):
                 )
                 % {
                     "kind": sanction.get_kind_display(),
-                    "months": EFFECT_MONTHS[sanction.kind],
+                    "months": period.months,
                     "date": date_format(sanction.computed_effect_end()),
                 },
             )
@@ -108,12 +123,16 @@ class SanctionForm(forms.ModelForm):
 def computed_effect_end(obj):
     if obj is None or not obj.kind or not obj.decision_date:
         return _("保存后按决定日期自动计算")
-    return date_format(add_months(obj.decision_date, EFFECT_MONTHS[obj.kind]))
+    try:
+        return date_format(obj.computed_effect_end())
+    except NoEffectPeriod as exc:
+        return exc.messages[0]
 
 
 @admin.display(description=gettext_lazy("影响期已调整"), boolean=True)
 def effect_end_overridden(obj):
-    return obj.effect_end != obj.computed_effect_end()
+    # The override reason is required whenever the date differs from the computed one (Sanction.clean).
+    return bool(obj.effect_end_override_reason)
 
 
 class EffectStatusFilter(admin.SimpleListFilter):
@@ -145,8 +164,11 @@ class FamilyMemberInline(admin.TabularInline):
 
 
 class AnnualAssessmentInline(admin.TabularInline):
+    # Each row passes records.rules.check_assessments (DOMAIN.md §2) through the model's clean().
     model = AnnualAssessment
     extra = 0
+    fields = ["year", "grade", "key_targets_missed", "unit"]
+    autocomplete_fields = ["unit"]
 
 
 class SanctionInline(admin.TabularInline):
@@ -208,6 +230,26 @@ class UnitSubtreeFilter(admin.SimpleListFilter):
         return queryset.filter(unit__path__startswith=unit.path) if unit else queryset.none()
 
 
+class DismissalFlagFilter(admin.SimpleListFilter):
+    """Cadres graded 不称职 two years running (公务员法 art. 88; DOMAIN.md §2 line 95)."""
+
+    title = gettext_lazy("年度考核后果")
+    parameter_name = "assessment_consequence"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("dismissal", _("连续两年不称职（应予辞退）")),
+            ("level_reduction", _("不称职，待降低职务或者职级层次")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "dismissal":
+            return queryset.flagged_for_dismissal()
+        if self.value() == "level_reduction":
+            return queryset.filter(level_reductions__carried_out_on__isnull=True).distinct()
+        return queryset
+
+
 class CadreForm(forms.ModelForm):
     class Meta:
         model = Cadre
@@ -250,7 +292,7 @@ class ImportForm(forms.Form):
 class CadreAdmin(admin.ModelAdmin):
     form = CadreForm
     list_display = ["name", "masked_id_number", "sex", "birth_date", "unit", "current_post", "rank_level"]
-    list_filter = [UnitSubtreeFilter, "rank_level", "sex", "unit__level"]
+    list_filter = [UnitSubtreeFilter, "rank_level", "sex", "unit__level", DismissalFlagFilter]
     search_fields = ["name", "id_number", "unit__name", "unit__code"]
     list_select_related = ["unit"]
     autocomplete_fields = ["unit", "user"]
@@ -276,7 +318,9 @@ class CadreAdmin(admin.ModelAdmin):
         (gettext_lazy("职务职级"), {"fields": ["unit", "current_post", ("rank_level", "current_rank_since"), "probation_end"]}),
         (gettext_lazy("简历"), {"fields": ["resume"]}),
         (gettext_lazy("其他"), {"fields": ["user", "canvassing_flag", "naked_official_flag"]}),
+        (gettext_lazy("年度考核后果"), {"fields": ["assessment_consequences"]}),
     ]
+    readonly_fields = ["assessment_consequences"]
     inlines = [
         FamilyMemberInline,
         AnnualAssessmentInline,
@@ -290,6 +334,21 @@ class CadreAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # __str__ shows the unit; this also serves the cadre autocomplete of other admins.
         return super().get_queryset(request).select_related("unit")
+
+    @admin.display(description=gettext_lazy("年度考核后果"))
+    def assessment_consequences(self, obj):
+        """DOMAIN.md §2 lines 94–95: the level reductions still to carry out, and the 辞退 flag."""
+        if obj is None or obj.pk is None:
+            return "—"
+        lines = [
+            _("%(year)s年度考核不称职：应降低一个职务或者职级层次（公务员法第五十条），尚未办理") % {"year": r.year}
+            for r in obj.level_reductions.filter(carried_out_on__isnull=True)
+        ]
+        lines += [
+            _("%(first)s、%(second)s年度连续两年不称职：应予辞退（公务员法第八十八条）") % {"first": first, "second": second}
+            for first, second in obj.dismissal_years()
+        ]
+        return "；".join(lines) or "—"
 
     @admin.display(description=gettext_lazy("身份证号"), ordering="id_number")
     def masked_id_number(self, obj):
@@ -399,8 +458,64 @@ class FamilyMemberAdmin(CadreRecordAdmin):
 
 @admin.register(AnnualAssessment)
 class AnnualAssessmentAdmin(CadreRecordAdmin):
-    list_display = ["cadre", "year", "grade"]
-    list_filter = ["year", "grade"]
+    # The model's clean() runs records.rules.check_assessments (DOMAIN.md §2): the 优秀 share and the sanctions.
+    list_display = ["cadre", "year", "grade", "key_targets_missed", "unit"]
+    list_filter = ["year", "grade", "key_targets_missed"]
+    autocomplete_fields = ["cadre", "unit"]
+    list_select_related = ["cadre", "cadre__unit", "unit"]
+
+
+@admin.register(LevelReduction)
+class LevelReductionAdmin(CadreRecordAdmin):
+    """不称职 → one level down (公务员法 art. 50; DOMAIN.md §2 line 94): the organisation department records its decision."""
+
+    list_display = ["cadre", "year", "carried_out_on", "decision_number"]
+    list_filter = [("carried_out_on", admin.EmptyFieldListFilter), "year"]
+    autocomplete_fields = ["cadre", "assessment"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Created from the 不称职 grade; the organisation department fills in what it decided.
+        return ["cadre", "assessment", "year"] if obj else []
+
+
+@admin.register(ExcellentShareLimit)
+class ExcellentShareLimitAdmin(admin.ModelAdmin):
+    """The 优秀 share, general and special case (DOMAIN.md §2 line 91)."""
+
+    list_display = ["from_year", "share", "special_share", "basis"]
+
+
+@admin.register(ExcellentShareAllowance)
+class ExcellentShareAllowanceAdmin(admin.ModelAdmin):
+    """Unit-years marked as special cases: their 优秀 share rises (DOMAIN.md §2 line 91)."""
+
+    list_display = ["unit", "year", "share", "reason"]
+    list_filter = ["year"]
+    search_fields = ["unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+    list_select_related = ["unit"]
+
+
+@admin.register(EffectPeriod)
+class EffectPeriodAdmin(admin.ModelAdmin):
+    """Sanction effect periods as data (DOMAIN.md §3). Saving recomputes the stored end date of the
+    sanctions of that kind whose end date was not adjusted by a decision."""
+
+    list_display = ["kind", "months", "minimum_months", "effective_from", "excellent_bar", "basis"]
+    list_filter = ["kind"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._recompute(request, obj.kind)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._recompute(request, obj.kind)
+
+    def _recompute(self, request, kind):
+        changed = recompute_effect_ends(kind)
+        if changed:
+            self.message_user(request, _("已按新规定重新计算%(count)s条处分的影响期截止日期") % {"count": changed}, messages.INFO)
 
 
 @admin.register(Sanction)

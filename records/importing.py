@@ -6,7 +6,11 @@ each kind):
 - 干部信息: 姓名, 身份证号, 性别, 出生日期, 民族, 籍贯, 政治面貌, 入党时间, 参加工作时间, 学历,
   现任职务, 职级层次, 单位代码, 任现职级时间 (the 干部任免审批表 fields of DOMAIN.md §8.2 that the
   rules read);
-- 年度考核结果: 身份证号, 年度, 考核等次 (DOMAIN.md §2), optionally 姓名 as a cross-check.
+- 年度考核结果: 身份证号, 年度, 考核等次 (DOMAIN.md §2), optionally 姓名 as a cross-check and
+  重点目标任务未完成 (是/否, seed 004 art. 6).
+
+The grades pass ``records.rules.check_assessments`` (DOMAIN.md §2: the 优秀 share of each unit's
+graded staff, no 优秀 under a sanction) over the whole file; a refusal, like any error, imports nothing.
 
 Every row is validated before anything is written; if any row has an error nothing at all is
 imported, and the report lists each error with its Excel row number and column. A row whose
@@ -39,6 +43,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from permissions.models import Unit
 
+from . import rules
 from .models import AnnualAssessment, AssessmentGrade, Cadre, RankLevel, Sex
 
 CADRES = "cadres"
@@ -93,6 +98,7 @@ ASSESSMENT_COLUMNS = (
     Column("姓名", "name", "name", False, gettext_lazy("可选，用于核对")),
     Column("年度", "year", "year", True, gettext_lazy("如：2024")),
     Column("考核等次", "grade", "grade", True, gettext_lazy("优秀 / 称职 / 基本称职 / 不称职 / 不定等次")),
+    Column("重点目标任务未完成", "key_targets_missed", "yes_no", False, gettext_lazy("是 / 否（空白为否）；无特殊原因的，一年内不得提拔")),
 )
 
 # Headers that identify a sheet's kind (a subset of its required headers).
@@ -339,6 +345,21 @@ def _choice_parser(choices, aliases=None):
     return parse
 
 
+YES = {"是", "Y", "YES", "TRUE", "1", "√", "✓"}
+NO = {"否", "N", "NO", "FALSE", "0", "×", "✗"}
+
+
+def parse_yes_no(value):
+    if isinstance(value, bool):
+        return value
+    text = _SPACES.sub("", _text(value)).upper()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise CellError(_("“%(value)s”应填“是”或“否”") % {"value": text})
+
+
 def _unit_code(value):
     return _SPACES.sub("", _text(value))
 
@@ -352,6 +373,7 @@ _PARSERS = {
     "sex": _choice_parser(Sex, SEX_ALIASES),
     "rank_level": _choice_parser(RankLevel, RANK_ALIASES),
     "grade": _choice_parser(AssessmentGrade),
+    "yes_no": parse_yes_no,
     "unit_code": _unit_code,  # resolved against the database in one query afterwards
 }
 
@@ -444,7 +466,7 @@ def _parse_rows(sheet, duplicates, columns, report):
                 if column.required:
                     report.add_error(number, column.header, _("必填项不能为空"), sheet.title)
                 else:
-                    data[column.field] = None if column.parser == "date" else ""
+                    data[column.field] = {"date": None, "yes_no": False}.get(column.parser, "")
                 continue
             try:
                 data[column.field] = _PARSERS[column.parser](raw)
@@ -558,7 +580,7 @@ def _plan_assessments(sheet, duplicates, report, file_cadres, file_ids=frozenset
         for assessment in AnnualAssessment.objects.filter(cadre_id__in=chunk):
             existing[(assessment.cadre_id, assessment.year)] = assessment
 
-    seen = {}
+    seen, rows = {}, {}
     new, updated = [], []
     for number, data in parsed:
         if len(data) != len(present):
@@ -583,10 +605,20 @@ def _plan_assessments(sheet, duplicates, report, file_cadres, file_ids=frozenset
         seen[key] = number
         current = existing.get((cadre.pk, data["year"])) if cadre.pk else None
         if current is None:
-            new.append((cadre, AnnualAssessment(year=data["year"], grade=data["grade"])))
+            current = AnnualAssessment(year=data["year"], grade=data["grade"], key_targets_missed=data.get("key_targets_missed", False))
+            current.cadre, current.unit_id = cadre, cadre.unit_id  # assessed in the cadre's unit (after this file)
+            new.append((cadre, current))
         else:
+            current.cadre = cadre  # the loaded cadre: no query per row in the checks
             current.grade = data["grade"]
+            if "key_targets_missed" in data:
+                current.key_targets_missed = data["key_targets_missed"]
+            current.unit_id = current.unit_id or cadre.unit_id
             updated.append(current)
+        rows[id(current)] = number
+    # DOMAIN.md §2 over the whole file as it would stand: 优秀 share per unit-year, no 优秀 under a sanction.
+    for assessment, message in rules.check_assessments([a for _c, a in new] + updated):
+        report.add_error(rows[id(assessment)], "考核等次", message, title)
     return new, updated
 
 
@@ -658,10 +690,19 @@ def _run(source, kind, dry_run):
                     cadre.pk = pks[cadre.id_number]
             assessments = []
             for cadre, assessment in new_assessments:
-                assessment.cadre_id = cadre.pk
+                assessment.cadre = cadre  # now saved: sets cadre_id
+                assessment.unit_id = assessment.unit_id or cadre.unit_id
                 assessments.append(assessment)
             AnnualAssessment.objects.bulk_create(assessments, batch_size=BATCH_SIZE)
-            _bulk_update(AnnualAssessment, updated_assessments, ["grade"])
+            _bulk_update(AnnualAssessment, updated_assessments, ["grade", "key_targets_missed", "unit"])
+            if any(a.pk is None for a in assessments):  # backends that do not return keys
+                keys = {(a.cadre_id, a.year): a for a in assessments}
+                for chunk in _chunks([a.cadre_id for a in assessments]):
+                    for pk, cadre_id, year in AnnualAssessment.objects.filter(cadre_id__in=chunk).values_list("pk", "cadre_id", "year"):
+                        if (cadre_id, year) in keys:
+                            keys[(cadre_id, year)].pk = pk
+            # 不称职 → the level-reduction fact on the cadre (DOMAIN.md §2 line 94).
+            rules.record_consequences(assessments + updated_assessments)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError:
@@ -708,7 +749,7 @@ def build_template(kind=CADRES):
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     kinds = (CADRES, ASSESSMENTS) if kind == CADRES else (ASSESSMENTS,)
-    choice_lists = {"sex": _labels(Sex), "rank_level": _labels(RankLevel), "grade": _labels(AssessmentGrade)}
+    choice_lists = {"sex": _labels(Sex), "rank_level": _labels(RankLevel), "grade": _labels(AssessmentGrade), "yes_no": ["是", "否"]}
     for sheet_kind in kinds:
         sheet = workbook.create_sheet(_SHEET_TITLES[sheet_kind])
         columns = _COLUMNS[sheet_kind]

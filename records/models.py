@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,36 @@ def add_months(day, months):
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(day, years):
+    """Same day ``years`` later: "one year" is a calendar year, not 365 days (issue 12 "Dates");
+    29 February + 1 year = 28 February."""
+    return add_months(day, 12 * years)
+
+
+def period_end(start, months):
+    """Last day of a period of ``months`` months that starts on (and includes) ``start``.
+
+    The period ends the day before its anniversary (issue 12 "Dates"): 6 months from 15 March
+    run through 14 September, and 15 September is the first free day. When the end month has no
+    corresponding day (31 August + 6 months), the month's last day is the period's last day
+    (民法典 art. 202: "没有对应日的，月末日为期间的最后一日").
+    """
+    anniversary = add_months(start, months)
+    if anniversary.day != start.day:  # clamped: no corresponding day in that month
+        return anniversary
+    return anniversary - datetime.timedelta(days=1)
+
+
+def full_months_between(start, end):
+    """Whole months from ``start`` to ``end`` (15 March → 15 September = 6, → 14 September = 5);
+    negative when ``end`` is before ``start``. A month is complete on the day after it ends
+    (see ``period_end``), so 31 January → 28 February is 0 and → 1 March is 1."""
+    if end < start:
+        return -full_months_between(end, start)
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - 1 if end.day < start.day else months
 
 
 class Sex(models.TextChoices):
@@ -51,6 +82,16 @@ class CadreQuerySet(models.QuerySet):
         from permissions import policy
 
         return self if user.is_superuser else self.filter(policy.visible_cadres_filter(user))
+
+    def flagged_for_dismissal(self):
+        """Cadres graded 不称职 in two consecutive years (公务员法 art. 88, DOMAIN.md §2 line 95): 辞退."""
+        second = AnnualAssessment.objects.filter(
+            cadre=models.OuterRef("cadre"), year=models.OuterRef("year") - 1, grade=AssessmentGrade.INCOMPETENT
+        )
+        first = AnnualAssessment.objects.filter(cadre=models.OuterRef("pk"), grade=AssessmentGrade.INCOMPETENT).filter(
+            models.Exists(second)
+        )
+        return self.filter(models.Exists(first))
 
 
 class Cadre(models.Model):
@@ -106,6 +147,11 @@ class Cadre(models.Model):
         """工作单位及职务: the post alone when it already names the unit."""
         return self.current_post if self.current_post.startswith(self.unit.name) else f"{self.unit.name}{self.current_post}"
 
+    def dismissal_years(self):
+        """The pairs of consecutive years graded 不称职 (公务员法 art. 88, DOMAIN.md §2 line 95), latest first."""
+        years = sorted((a.year for a in self.assessments.all() if a.grade == AssessmentGrade.INCOMPETENT), reverse=True)
+        return [(year - 1, year) for year in years if year - 1 in years]
+
     def age_on(self, day):
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 
@@ -147,9 +193,26 @@ class AssessmentGrade(models.TextChoices):
 
 
 class AnnualAssessment(models.Model):
+    """An annual grade. The rules of DOMAIN.md §2 (优秀 share, sanctions) are checked by ``clean()``
+    through ``records.rules``, which the Excel import and the admin both call."""
+
     cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="assessments")
     year = models.PositiveSmallIntegerField(_("年度"))
     grade = models.CharField(_("考核等次"), max_length=20, choices=AssessmentGrade.choices)
+    # The unit the cadre was assessed in (its 优秀 share, DOMAIN.md §2); filled from the cadre on save.
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("考核时所在单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("留空则取干部当前所在单位"),
+    )
+    # Seed 004 art. 6 (DOMAIN.md §2 line 96): key targets missed → no promotion for one year.
+    key_targets_missed = models.BooleanField(
+        _("重点目标任务未完成或排名明显靠后"), default=False, help_text=_("无特殊原因的，一年内不得提拔（《规则手册》第2节）")
+    )
 
     class Meta:
         verbose_name = _("年度考核结果")
@@ -159,6 +222,100 @@ class AnnualAssessment(models.Model):
 
     def __str__(self):
         return f"{self.year} {self.get_grade_display()}"
+
+    def clean(self):
+        from . import rules
+
+        if not self.cadre_id or not self.year or not self.grade:
+            return
+        errors = rules.check_assessments([self])
+        if errors:
+            raise ValidationError({"grade": [message for _assessment, message in errors]})
+
+    def save(self, *args, **kwargs):
+        if self.unit_id is None and self.cadre_id:
+            self.unit_id = self.cadre.unit_id
+        super().save(*args, **kwargs)
+        from . import rules
+
+        rules.record_consequences([self])
+
+
+class ExcellentShareLimit(models.Model):
+    """The 优秀 share of a unit's graded staff (DOMAIN.md §2 line 91, [practice]: kept as data)."""
+
+    from_year = models.PositiveSmallIntegerField(_("起始年度"), unique=True)
+    share = models.PositiveSmallIntegerField(_("一般比例（%）"), validators=[MinValueValidator(1), MaxValueValidator(100)])
+    special_share = models.PositiveSmallIntegerField(_("特殊情况最高比例（%）"), validators=[MinValueValidator(1), MaxValueValidator(100)])
+    basis = models.CharField(_("依据"), max_length=200)
+
+    class Meta:
+        verbose_name = _("优秀等次比例")
+        verbose_name_plural = _("优秀等次比例")
+        ordering = ["-from_year"]
+
+    def __str__(self):
+        return _("%(year)s年起：%(share)s%%，特殊情况%(special)s%%") % {
+            "year": self.from_year,
+            "share": self.share,
+            "special": self.special_share,
+        }
+
+    def clean(self):
+        if self.share and self.special_share and self.special_share < self.share:
+            raise ValidationError({"special_share": _("特殊情况比例不能低于一般比例")})
+
+    @classmethod
+    def in_force(cls, year):
+        return cls.objects.filter(from_year__lte=year).order_by("-from_year").first()
+
+
+class ExcellentShareAllowance(models.Model):
+    """A unit-year that an administrator marks as a special case: its 优秀 share rises (DOMAIN.md §2 line 91)."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    share = models.PositiveSmallIntegerField(_("优秀比例（%）"), default=25, validators=[MinValueValidator(1), MaxValueValidator(100)])
+    reason = models.CharField(_("理由"), max_length=200)
+
+    class Meta:
+        verbose_name = _("优秀比例特殊情况")
+        verbose_name_plural = _("优秀比例特殊情况")
+        ordering = ["-year", "unit__path"]
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="one_share_allowance_per_unit_year")]
+
+    def __str__(self):
+        return f"{self.unit} {self.year} {self.share}%"
+
+    def clean(self):
+        limit = ExcellentShareLimit.in_force(self.year) if self.year else None
+        if limit and self.share and self.share > limit.special_share:
+            raise ValidationError({"share": _("特殊情况下优秀比例最高为%(share)s%%") % {"share": limit.special_share}})
+
+
+class LevelReduction(models.Model):
+    """不称职 → lowered by one post or rank level (公务员法 art. 50; seed 004 art. 6; DOMAIN.md §2 line 94).
+
+    Recorded as a fact when the grade is recorded; the organisation department carries it out and
+    records its decision here. ``Cadre.rank_level`` is not changed by the system.
+    """
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="level_reductions")
+    assessment = models.OneToOneField(
+        AnnualAssessment, verbose_name=_("年度考核结果"), on_delete=models.CASCADE, related_name="level_reduction"
+    )
+    year = models.PositiveSmallIntegerField(_("考核年度"))
+    carried_out_on = models.DateField(_("降低职务职级日期"), null=True, blank=True)
+    decision_number = models.CharField(_("决定文号"), max_length=50, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("降低一个职务或者职级层次")
+        verbose_name_plural = _("降低一个职务或者职级层次")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return _("%(year)s年度考核不称职，应降低一个职务或者职级层次") % {"year": self.year}
 
 
 class SanctionKind(models.TextChoices):
@@ -174,21 +331,58 @@ class SanctionKind(models.TextChoices):
     ORG_DEMOTION = "org_demotion", _("组织处理（降职）")
 
 
-# Effect periods in months (DOMAIN.md §3). 组织处理 is "per decision"; 免职/降职 at least 12 months
-# [default]; 调整职务/责令辞职 default to 12 as well and are edited per decision.
-EFFECT_MONTHS = {
-    SanctionKind.WARNING: 6,
-    SanctionKind.DEMERIT: 12,
-    SanctionKind.MAJOR_DEMERIT: 18,
-    SanctionKind.DEMOTION: 24,
-    SanctionKind.DISMISSAL_FROM_POST: 24,
-    SanctionKind.ADMONISHMENT: 6,
-    SanctionKind.ORG_ADJUSTMENT: 12,
-    SanctionKind.ORG_RESIGNATION: 12,
-    SanctionKind.ORG_REMOVAL: 12,
-    SanctionKind.ORG_DEMOTION: 12,
-}
-MINIMUM_EFFECT_MONTHS = {SanctionKind.ORG_REMOVAL: 12, SanctionKind.ORG_DEMOTION: 12}
+class ExcellentBar(models.TextChoices):
+    """Which 优秀 grades a measure rules out (DOMAIN.md §2 line 98, [practice]: kept as data)."""
+
+    NONE = "none", _("不影响")
+    DECISION_YEAR = "decision_year", _("决定当年不得评为优秀")
+    EFFECT_PERIOD = "effect_period", _("影响期所涉年度不得评为优秀")
+
+
+class EffectPeriodQuerySet(models.QuerySet):
+    def in_force(self, kind, day):
+        """The row for ``kind`` in force on ``day`` (the latest one that took effect on or before it)."""
+        return self.filter(kind=kind, effective_from__lte=day).order_by("-effective_from").first()
+
+
+class EffectPeriod(models.Model):
+    """Sanction effect periods (影响期, DOMAIN.md §3), dated and editable by an administrator.
+
+    A sanction reads the row in force on its decision date. Pre-filled by migration 0006 with
+    DOMAIN.md §3's table.
+    """
+
+    objects = EffectPeriodQuerySet.as_manager()
+
+    kind = models.CharField(_("处分或处理种类"), max_length=30, choices=SanctionKind.choices)
+    months = models.PositiveSmallIntegerField(_("影响期（月）"), validators=[MinValueValidator(1)])
+    minimum_months = models.PositiveSmallIntegerField(
+        _("最短影响期（月）"), null=True, blank=True, help_text=_("按决定另定影响期时不得短于此期限")
+    )
+    effective_from = models.DateField(_("施行日期"), help_text=_("决定日期在此日及以后的处分适用本条"))
+    excellent_bar = models.CharField(_("对年度考核优秀等次的影响"), max_length=20, choices=ExcellentBar.choices, default=ExcellentBar.NONE)
+    basis = models.CharField(_("依据"), max_length=200)
+
+    class Meta:
+        verbose_name = _("影响期规定")
+        verbose_name_plural = _("影响期规定")
+        ordering = ["kind", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["kind", "effective_from"], name="one_effect_period_per_kind_and_date")]
+
+    def __str__(self):
+        return _("%(kind)s%(months)s个月（%(date)s起）") % {
+            "kind": self.get_kind_display(),
+            "months": self.months,
+            "date": self.effective_from,
+        }
+
+    def clean(self):
+        if self.minimum_months and self.months and self.months < self.minimum_months:
+            raise ValidationError({"minimum_months": _("最短影响期不能长于影响期")})
+
+
+class NoEffectPeriod(ValidationError):
+    """No row of the effect-period table covers a sanction's kind and decision date."""
 
 
 class FaultToleranceExcuse(models.TextChoices):
@@ -218,19 +412,36 @@ class Sanction(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.decision_date}"
 
+    def effect_period(self):
+        """The row of the effect-period table in force on the decision date (DOMAIN.md §3)."""
+        row = EffectPeriod.objects.in_force(self.kind, self.decision_date)
+        if row is None:
+            raise NoEffectPeriod(
+                _("“影响期规定”中没有适用于%(date)s决定的%(kind)s的规定，请管理员补充")
+                % {"date": self.decision_date, "kind": SanctionKind(self.kind).label}
+            )
+        return row
+
     def computed_effect_end(self):
-        """DOMAIN.md §3: the effect period starts on the decision date."""
-        return add_months(self.decision_date, EFFECT_MONTHS[self.kind])
+        """DOMAIN.md §3: the effect period starts on the decision date and ends the day before its
+        anniversary (issue 12 "Dates": a 警告 decided 2026-03-15 is in effect through 2026-09-14)."""
+        return period_end(self.decision_date, self.effect_period().months)
 
     def clean(self):
         if not self.decision_date or not self.kind:
             return
-        computed = self.computed_effect_end()
+        try:
+            period = self.effect_period()
+        except NoEffectPeriod as exc:
+            raise ValidationError({"kind": exc.messages}) from None
+        computed = period_end(self.decision_date, period.months)
         if self.effect_end and self.effect_end != computed and not self.effect_end_override_reason:
             raise ValidationError({"effect_end_override_reason": _("影响期与规定期限不同，请填写调整理由")})
-        minimum = MINIMUM_EFFECT_MONTHS.get(self.kind)
-        if self.effect_end and minimum and self.effect_end < add_months(self.decision_date, minimum):
-            raise ValidationError({"effect_end": _("免职、降职的影响期不少于%(months)s个月") % {"months": minimum}})
+        minimum = period.minimum_months
+        if self.effect_end and minimum and self.effect_end < period_end(self.decision_date, minimum):
+            raise ValidationError(
+                {"effect_end": _("%(kind)s的影响期不少于%(months)s个月") % {"kind": self.get_kind_display(), "months": minimum}}
+            )
 
     def save(self, *args, **kwargs):
         if not self.effect_end:
@@ -238,12 +449,31 @@ class Sanction(models.Model):
         super().save(*args, **kwargs)
 
     def in_effect_on(self, day):
+        """In effect from the decision date through ``effect_end`` inclusive (DOMAIN.md §3)."""
         return self.decision_date <= day <= self.effect_end
 
     @property
     def counts_as_disqualifier(self):
         """Fully excused faults (免予追究) do not disqualify; reduced liability still does (DOMAIN.md §1.4)."""
         return self.excuse != FaultToleranceExcuse.EXEMPT
+
+
+def recompute_effect_ends(kind=None):
+    """Store the computed end date on every sanction (of ``kind``) that has no override reason,
+    after the effect-period table changed (DOMAIN.md §3). Returns how many changed."""
+    changed = 0
+    sanctions = Sanction.objects.filter(effect_end_override_reason="")
+    if kind:
+        sanctions = sanctions.filter(kind=kind)
+    for sanction in sanctions.only("pk", "kind", "decision_date", "effect_end"):
+        try:
+            end = sanction.computed_effect_end()
+        except NoEffectPeriod:
+            continue
+        if end != sanction.effect_end:
+            Sanction.objects.filter(pk=sanction.pk).update(effect_end=end)
+            changed += 1
+    return changed
 
 
 class Investigation(models.Model):

@@ -71,9 +71,10 @@ def test_running_sanction_effect_period_refuses(world):
     """DOMAIN.md §1.4 "During a sanction's effect period no promotion … the same is applied to awards";
     §3: 警告 6 months from the decision date."""
     subject = cadre(QT_CLEAN[0])
-    sanction(subject, "warning", datetime.date(2026, 5, 1))  # runs to 2026-11-01
+    sanction(subject, "warning", datetime.date(2026, 5, 1))  # runs through 2026-10-31
     data = assert_refused(nominate_and_decide(subject), "sanction_effect_period")
-    assert "警告" in data["eligibility_failures"][0] and "2026年11月1日" in data["eligibility_failures"][0]
+    # Issue 12 "Dates": the effect period ends the day before its anniversary (was 2026年11月1日).
+    assert "警告" in data["eligibility_failures"][0] and "2026年10月31日" in data["eligibility_failures"][0]
 
 
 def test_sanction_whose_effect_period_is_over_passes(world):

@@ -49,12 +49,13 @@ def sanction(cadre, kind, decided, **fields):
 @pytest.mark.parametrize(
     "kind, months, expected_end",
     [
-        (SanctionKind.WARNING, 6, datetime.date(2024, 7, 15)),
-        (SanctionKind.DEMERIT, 12, datetime.date(2025, 1, 15)),
-        (SanctionKind.MAJOR_DEMERIT, 18, datetime.date(2025, 7, 15)),
-        (SanctionKind.DEMOTION, 24, datetime.date(2026, 1, 15)),
-        (SanctionKind.DISMISSAL_FROM_POST, 24, datetime.date(2026, 1, 15)),
-        (SanctionKind.ADMONISHMENT, 6, datetime.date(2024, 7, 15)),
+        # Issue 12 "Dates": the effect period ends the day before its anniversary (was the anniversary).
+        (SanctionKind.WARNING, 6, datetime.date(2024, 7, 14)),
+        (SanctionKind.DEMERIT, 12, datetime.date(2025, 1, 14)),
+        (SanctionKind.MAJOR_DEMERIT, 18, datetime.date(2025, 7, 14)),
+        (SanctionKind.DEMOTION, 24, datetime.date(2026, 1, 14)),
+        (SanctionKind.DISMISSAL_FROM_POST, 24, datetime.date(2026, 1, 14)),
+        (SanctionKind.ADMONISHMENT, 6, datetime.date(2024, 7, 14)),
     ],
 )
 def test_effect_period_per_measure(cadre, kind, months, expected_end):
@@ -69,7 +70,8 @@ def test_effect_period_per_measure(cadre, kind, months, expected_end):
 def test_organisational_removal_defaults_to_at_least_twelve_months(cadre):
     """DOMAIN.md §3: 组织处理 per decision, at least 12 months for 免职/降职 [default]."""
     for kind in (SanctionKind.ORG_REMOVAL, SanctionKind.ORG_DEMOTION):
-        assert sanction(cadre, kind, datetime.date(2024, 1, 15)).effect_end == datetime.date(2025, 1, 15)
+        # Issue 12 "Dates": ends the day before the anniversary (was 2025-01-15).
+        assert sanction(cadre, kind, datetime.date(2024, 1, 15)).effect_end == datetime.date(2025, 1, 14)
     short = Sanction(
         cadre=cadre,
         kind=SanctionKind.ORG_REMOVAL,
@@ -88,9 +90,11 @@ def test_organisational_removal_defaults_to_at_least_twelve_months(cadre):
         (SanctionKind.WARNING, datetime.date(2023, 8, 31), datetime.date(2024, 2, 29)),  # leap year
         (SanctionKind.WARNING, datetime.date(2022, 8, 31), datetime.date(2023, 2, 28)),
         (SanctionKind.ADMONISHMENT, datetime.date(2023, 12, 31), datetime.date(2024, 6, 30)),
-        (SanctionKind.MAJOR_DEMERIT, datetime.date(2023, 1, 31), datetime.date(2024, 7, 31)),
-        (SanctionKind.DEMERIT, datetime.date(2023, 3, 31), datetime.date(2024, 3, 31)),
-        (SanctionKind.DEMOTION, datetime.date(2022, 2, 28), datetime.date(2024, 2, 28)),
+        # Issue 12 "Dates": where the end month has the corresponding day, the period ends the day
+        # before it (these three were the anniversary: 2024-07-31, 2024-03-31, 2024-02-28).
+        (SanctionKind.MAJOR_DEMERIT, datetime.date(2023, 1, 31), datetime.date(2024, 7, 30)),
+        (SanctionKind.DEMERIT, datetime.date(2023, 3, 31), datetime.date(2024, 3, 30)),
+        (SanctionKind.DEMOTION, datetime.date(2022, 2, 28), datetime.date(2024, 2, 27)),
     ],
 )
 def test_effect_period_clamps_to_month_end(cadre, kind, decided, expected_end):
@@ -103,8 +107,9 @@ def test_effect_period_starts_on_the_decision_date(cadre):
     record = sanction(cadre, SanctionKind.WARNING, datetime.date(2024, 1, 15))
     assert not record.in_effect_on(datetime.date(2024, 1, 14))
     assert record.in_effect_on(datetime.date(2024, 1, 15))
-    assert record.in_effect_on(datetime.date(2024, 7, 15))
-    assert not record.in_effect_on(datetime.date(2024, 7, 16))
+    # Issue 12 "Dates": the last day is the day before the anniversary (was 7-15 in, 7-16 out).
+    assert record.in_effect_on(datetime.date(2024, 7, 14))
+    assert not record.in_effect_on(datetime.date(2024, 7, 15))
 
 
 def test_overriding_the_end_date_requires_a_reason(cadre):
@@ -122,7 +127,8 @@ def test_overriding_the_end_date_requires_a_reason(cadre):
     record.refresh_from_db()
     assert record.effect_end == datetime.date(2025, 6, 30)
 
-    same = Sanction(cadre=cadre, kind=SanctionKind.DEMERIT, decision_date=datetime.date(2024, 1, 15), effect_end=datetime.date(2025, 1, 15))
+    # Issue 12 "Dates": the computed end is the day before the anniversary (was 2025-01-15).
+    same = Sanction(cadre=cadre, kind=SanctionKind.DEMERIT, decision_date=datetime.date(2024, 1, 15), effect_end=datetime.date(2025, 1, 14))
     same.full_clean()  # the computed date itself needs no reason
 
 
@@ -155,18 +161,19 @@ def test_sanction_admin_computes_and_explains_the_effect_period(client, superuse
     response = client.post(add_url, sanction_post(cadre))
     assert response.status_code == 302
     record = Sanction.objects.get()
-    assert record.effect_end == datetime.date(2024, 7, 15)
+    # Issue 12 "Dates": ends the day before the anniversary (was 2024-07-15 in this test).
+    assert record.effect_end == datetime.date(2024, 7, 14)
 
     change_url = reverse("admin:records_sanction_change", args=[record.pk])
-    assert "2024年7月15日" in client.get(change_url).content.decode()
+    assert "2024年7月14日" in client.get(change_url).content.decode()
 
     response = client.post(change_url, sanction_post(cadre, effect_end="2024-12-31"))
     assert response.status_code == 200
     form = response.context["adminform"].form
     assert "effect_end_override_reason" in form.errors
-    assert "2024年7月15日" in " ".join(form.errors["effect_end"])  # the computed date is named
+    assert "2024年7月14日" in " ".join(form.errors["effect_end"])  # the computed date is named (issue 12 "Dates")
     record.refresh_from_db()
-    assert record.effect_end == datetime.date(2024, 7, 15)
+    assert record.effect_end == datetime.date(2024, 7, 14)
 
     response = client.post(change_url, sanction_post(cadre, effect_end="2024-12-31", effect_end_override_reason="处分决定另有规定"))
     assert response.status_code == 302
@@ -180,10 +187,11 @@ def test_sanction_admin_recomputes_when_kind_or_date_changes(client, superuser, 
     client.force_login(superuser)
     record = sanction(cadre, SanctionKind.WARNING, datetime.date(2024, 1, 15))
     change_url = reverse("admin:records_sanction_change", args=[record.pk])
-    response = client.post(change_url, sanction_post(cadre, kind=SanctionKind.MAJOR_DEMERIT, effect_end="2024-07-15"))
+    # Issue 12 "Dates": the stored end is the day before the anniversary (were 2024-07-15 and 2025-07-15).
+    response = client.post(change_url, sanction_post(cadre, kind=SanctionKind.MAJOR_DEMERIT, effect_end="2024-07-14"))
     assert response.status_code == 302, response.context["adminform"].form.errors
     record.refresh_from_db()
-    assert (record.kind, record.effect_end) == (SanctionKind.MAJOR_DEMERIT, datetime.date(2025, 7, 15))
+    assert (record.kind, record.effect_end) == (SanctionKind.MAJOR_DEMERIT, datetime.date(2025, 7, 14))
 
 
 def test_sanction_inline_on_cadre_shows_computed_end(client, superuser, cadre):
@@ -191,7 +199,8 @@ def test_sanction_inline_on_cadre_shows_computed_end(client, superuser, cadre):
     sanction(cadre, SanctionKind.MAJOR_DEMERIT, datetime.date(2023, 1, 31))
     client.force_login(superuser)
     page = client.get(reverse("admin:records_cadre_change", args=[cadre.pk])).content.decode()
-    assert "按规定计算的截止日期" in page and "2024年7月31日" in page
+    # Issue 12 "Dates": 18 months from 2023-01-31 run through 2024-07-30 (was 2024年7月31日).
+    assert "按规定计算的截止日期" in page and "2024年7月30日" in page
     for title in ("家庭成员及社会关系", "年度考核结果", "处分与组织处理", "立案审查调查", "奖励", "职务晋升", "挂职锻炼"):
         assert title in page
 

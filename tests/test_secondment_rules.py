@@ -64,7 +64,8 @@ def test_effect_period_not_over_unless_excused_in_full(world):
     """DOMAIN.md §5 and §3 (警告: 6 months); seed 000 #10: 免予追究 does not count, reduced liability does."""
     cadre = candidate("郑国强", QT)
     sanction = Sanction.objects.create(cadre=cadre, kind=SanctionKind.WARNING, decision_date=datetime.date(2026, 6, 1))
-    assert reasons(cadre) == ["处分或组织处理影响期未满：警告（2026年6月1日决定，影响期至2026年12月1日）"]
+    # Issue 12 "Dates": the effect period ends the day before its anniversary (was 2026年12月1日).
+    assert reasons(cadre) == ["处分或组织处理影响期未满：警告（2026年6月1日决定，影响期至2026年11月30日）"]
     Sanction.objects.filter(pk=sanction.pk).update(excuse=FaultToleranceExcuse.REDUCED)
     assert rules(cadre) == ["sanction_effect_period"]
     Sanction.objects.filter(pk=sanction.pk).update(excuse=FaultToleranceExcuse.EXEMPT)
