@@ -137,8 +137,21 @@ class ReconsiderForm(TaskForm):
 
 
 class ObjectionDecisionForm(TaskForm):
+    """The approver's decision on an objection found (partly) true (DOMAIN.md §6): continue,
+    suspend (暂缓) or terminate."""
+
     actions = [
         Action("continue", _("继续任用程序"), primary=True, opinion_required=True),
+        Action("suspend", _("暂缓任用"), opinion_required=True),
+        Action("terminate", _("终止任用"), opinion_required=True),
+    ]
+
+
+class SuspendedForm(TaskForm):
+    """暂缓期间决定 (DOMAIN.md §6): resume the promotion or end it."""
+
+    actions = [
+        Action("resume", _("恢复任用程序"), primary=True, opinion_required=True),
         Action("terminate", _("终止任用"), opinion_required=True),
     ]
 

@@ -22,6 +22,7 @@ EXCEPTIONAL_PROMOTION = process_types.register(
             "Task_meeting": forms.MeetingForm,
             "Task_reconsider": forms.ReconsiderForm,
             "Task_objection_decision": forms.ObjectionDecisionForm,
+            "Task_suspended": forms.SuspendedForm,
             "Task_probation_review": forms.ProbationReviewForm,
             "Task_publish": PublishForm,
             "Task_verify": VerificationForm,

@@ -9,7 +9,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notices.desk import issue_clarification
+from notices.desk import conclude_verification
 from notices.models import Objection, ObjectionOutcome
 from permissions import policy, routing
 from permissions.models import Unit
@@ -213,14 +213,15 @@ def close_objection(task_data, /, *, instance_id, objection_id, candidate_id, ou
     if objection.outcome != ObjectionOutcome.PENDING:
         raise ValueError(_("该异议已核查完毕"))
     candidate = Candidate.objects.select_related("cadre__unit").get(pk=candidate_id, round__instance_id=instance_id)
-    objection.outcome = outcome
-    objection.finding = finding or ""
-    objection.malicious = bool(task_data.get("verification_malicious"))
-    objection.verified_at = timezone.now()
-    if outcome == ObjectionOutcome.UNTRUE:
-        issuer = Unit.objects.get(pk=task_data["route"]["issuer_unit_id"])
-        objection.clarification = issue_clarification(objection, finding, issuer, cadre=candidate.cadre)
-    objection.save()
+    conclude_verification(
+        objection,
+        outcome=outcome,
+        finding=finding,
+        malicious=bool(task_data.get("verification_malicious")),
+        route=task_data.get("route"),
+        cadre=candidate.cadre,
+        issuer=Unit.objects.get(pk=task_data["route"]["issuer_unit_id"]),
+    )
     return {
         "objection_id": objection.pk,
         "outcome": outcome,
