@@ -32,3 +32,14 @@ def artifacts_dir():
     """The directory for test artifacts (created if missing)."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     return ARTIFACTS_DIR
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_parameters():
+    """Each test reads rule parameters from its own database state (the process-wide cache of
+    ``rulebook`` would otherwise carry a value across the rollback between tests)."""
+    from rulebook.registry import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()

@@ -1,0 +1,82 @@
+"""Rule parameters kept as data (issue 12 "Rules as data"): declared once with the DOMAIN.md
+default, changed by an administrator as a dated row, read by the rule that uses them."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+import rulebook
+from permissions import routing
+from permissions.models import UnitKind, UnitLevel
+from rulebook.models import RuleParameter
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def set_parameter(key, value, effective_from=datetime.date(2020, 1, 1), basis="测试"):
+    row = RuleParameter(key=key, value=value, effective_from=effective_from, basis=basis)
+    row.full_clean()
+    row.save()
+    return row
+
+
+def test_a_parameter_reads_its_default_until_a_row_says_otherwise():
+    """DOMAIN.md §1.2 [practice]: the unit kinds that approve as a "work department" default to
+    department, organisation department and HR bureau."""
+    assert routing.department_kinds() == {"department", "organisation_dept", "hr_bureau"}
+    set_parameter("routing.department_kinds", ["organisation_dept"])
+    assert routing.department_kinds() == {"organisation_dept"}  # the saving server sees it at once
+
+
+def test_a_dated_row_applies_from_its_effective_date_only():
+    set_parameter("routing.committee_kinds", ["party_committee"], effective_from=datetime.date(2027, 1, 1))
+    assert routing.committee_kinds() == {"party_committee", "government"}  # not yet in force
+    assert rulebook.value("routing.committee_kinds", on=datetime.date(2027, 1, 1)) == ["party_committee"]
+    assert rulebook.value("routing.committee_kinds", on=datetime.date(2026, 12, 31)) == ["government", "party_committee"]
+
+
+def test_editing_the_approving_unit_kinds_changes_the_route():
+    """DOMAIN.md §1.2: "a work department of a city-level … party committee/government" approves
+    嘉奖/记三等功 for its own staff; with work departments taken out of the approving kinds (an
+    administrator's edit), the same nomination climbs to the city committee."""
+    tree = f.small_tree()
+    department = f.unit("C-JYJ", "平顶山市教育局", UnitLevel.CITY, UnitKind.DEPARTMENT, tree["city"])
+    assert routing.approving_unit(department, "county", "city") == department
+    set_parameter("routing.department_kinds", ["organisation_dept", "hr_bureau"])
+    assert routing.approving_unit(department, "county", "city") == tree["city"]
+
+
+def test_editing_the_level_order_changes_which_level_suffices():
+    """DOMAIN.md §1.2: the approving unit is the nearest that satisfies the table, by level order."""
+    tree = f.small_tree()
+    township = tree["township"]
+    assert routing.approving_unit(township, "city", "city") == tree["city"]
+    # An administrator who ranked county above city (a wrong edit still obeyed, to show the data rules):
+    set_parameter("routing.level_order", ["township", "city", "county", "province", "central"])
+    assert routing.approving_unit(township, "city", "city") == tree["county"]
+
+
+@pytest.mark.parametrize(
+    "key, bad, message",
+    [
+        ("routing.department_kinds", ["ministry"], "单位类别代码"),
+        ("routing.department_kinds", "department", "取值类型"),
+        ("routing.level_order", ["township", "county"], "全部层级代码"),
+        ("no.such.parameter", [], "没有这个规则参数"),
+    ],
+)
+def test_bad_values_are_refused_with_a_translated_reason(key, bad, message):
+    """Bad input gets a clear error and changes nothing."""
+    with pytest.raises(ValidationError) as caught:
+        set_parameter(key, bad)
+    assert message in str(caught.value)
+    assert not RuleParameter.objects.exists()
+
+
+def test_a_stored_row_naming_no_declared_parameter_is_reported_by_the_system_check(capsys):
+    RuleParameter.objects.create(key="routing.renamed_kinds", value=[], effective_from=datetime.date(2020, 1, 1))
+    call_command("check")
+    assert "rulebook.W001" in capsys.readouterr().err
