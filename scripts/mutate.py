@@ -205,19 +205,24 @@ def python_sites(tree, target):
 
                     add(node, scope, f"{SYMBOL[type(op)]} → {SYMBOL[new]}", _short(node), None, apply)
         elif isinstance(node, ast.Constant) and not isinstance(node.value, str):
+            context = (
+                _short(parent)
+                if isinstance(parent, (ast.keyword, ast.Compare, ast.BinOp, ast.Assign, ast.Return, ast.Call))
+                else _short(node)
+            )
             if isinstance(node.value, bool):
 
                 def apply(n):
                     n.value = not n.value
 
-                add(node, scope, f"{node.value} → {not node.value}", _short(node), None, apply)
+                add(node, scope, f"{node.value} → {not node.value}", context, None, apply)
             elif isinstance(node.value, (int, float)) and not isinstance(parent, ast.Slice):
                 for delta in (1, -1):
 
                     def apply(n, delta=delta):
                         n.value = n.value + delta
 
-                    add(node, scope, f"{node.value!r} → {node.value + delta!r}", _short(node), None, apply)
+                    add(node, scope, f"{node.value!r} → {node.value + delta!r}", context, None, apply)
         elif isinstance(node, ast.BoolOp):
             new = ast.Or if isinstance(node.op, ast.And) else ast.And
 
@@ -495,6 +500,10 @@ class Runner:
 # --------------------------------------------------------------------------- command line
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def load_equivalents(path):
     """Keys of mutants justified as equivalent: one per line, ``KEY -- reason``; # comments."""
     keys = {}
@@ -535,6 +544,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     targets = pick_targets(args.target)
+    # Started in the background, SIGINT may be ignored: SIGTERM and SIGINT both stop the run cleanly.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _interrupt)
     equivalents = load_equivalents(args.equivalent)
     all_mutants = {}
     for target in targets:

@@ -102,6 +102,9 @@ def test_several_roles_on_several_units_see_the_tasks_of_each(tree):
     subtree = f.user("subtree", (Role.APPROVER, tree["county"]), (Role.NOMINATOR, tree["other_county"], True))
     assert inbox(subtree) == {here.pk, first.pk}
     assert inbox(f.user("nobody")) == set()
+    # the same role held directly on one unit and with subordinates on another
+    both_ways = f.user("both_ways", (Role.APPROVER, tree["county"]), (Role.APPROVER, tree["other_county"], True))
+    assert inbox(both_ways) == {here.pk, there.pk}
 
 
 def test_grant_covering_subordinates_reaches_below_but_not_beside(tree):
@@ -193,7 +196,7 @@ def test_whoever_acted_in_a_nominating_lane_does_not_see_the_judging_tasks(tree,
     judging = add_task(case, role, county)
     untouched = add_task(start(clerk, tree["township"], approving_unit=county), role, county)
     assert judging.pk not in inbox(leader) and untouched.pk in inbox(leader)
-    assert "您已办理本案的" in policy.act_refusal(leader, judging)
+    assert f"您已办理本案的“{Role.UNIT_LEADER.label}”" in policy.act_refusal(leader, judging)
     assert policy.act_refusal(leader, untouched) is None
 
 
@@ -230,8 +233,8 @@ def test_subject_and_relatives_do_not_see_the_case(tree, role):
     about = add_task(start(clerk, tree["township"], subject=subject, approving_unit=county), role, county)
 
     for person in (subject_user, spouse_user, child_user):
-        assert about.pk not in inbox(person) and task.pk in inbox(person)
-    assert {about.pk, task.pk} <= inbox(stranger)
+        assert inbox(person) == {task.pk}
+    assert inbox(stranger) == {about.pk, task.pk}
     assert "当事人，须回避" in policy.act_refusal(subject_user, about)
     assert "亲属" in policy.act_refusal(spouse_user, about) and "亲属" in policy.act_refusal(child_user, about)
     assert policy.act_refusal(stranger, about) is None
@@ -254,10 +257,15 @@ def test_a_claimed_task_leaves_the_other_inboxes(tree):
     """PRODUCT.md (认领): a claimed task is listed only to the one who claimed it."""
     clerk = f.user("clerk", (Role.NOMINATOR, tree["township"]))
     approve = submit(clerk, start(clerk, tree["township"], approving_unit=tree["county"]))
-    first, second = f.user("first", (Role.APPROVER, tree["county"])), f.user("second", (Role.APPROVER, tree["county"]))
+    first = f.user("first", (Role.APPROVER, tree["county"]), first_name="王", last_name="审批")
+    second = f.user("second", (Role.APPROVER, tree["county"]))
     services.claim(first, approve.pk)
     assert approve.pk in inbox(first) and approve.pk not in inbox(second)
-    assert "认领" in policy.act_refusal(second, HumanTask.objects.get(pk=approve.pk))
+    assert policy.act_refusal(second, HumanTask.objects.get(pk=approve.pk)) == "该任务已由王 审批认领"
+    nameless = f.user("nameless", (Role.APPROVER, tree["county"]), first_name="")
+    services.unclaim(first, approve.pk)
+    services.claim(nameless, approve.pk)
+    assert policy.act_refusal(second, HumanTask.objects.get(pk=approve.pk)) == "该任务已由nameless认领"
 
 
 # --- the lists: cases and cadres ----------------------------------------------------------------
@@ -273,6 +281,10 @@ def test_cadre_lists_follow_the_grants(tree):
     assert visible(f.user("county_down", (Role.REVIEWER, t["county"], True))) == {"county", "township"}
     assert visible(f.user("two", (Role.REVIEWER, t["county"]), (Role.NOMINATOR, t["other_township"]))) == {"county", "other_township"}
     assert visible(f.user("city_down", (Role.ADMIN, t["city"], True))) == set(people)
+    assert visible(f.user("direct_and_down", (Role.REVIEWER, t["city"]), (Role.REVIEWER, t["other_county"], True))) == {
+        "city",
+        "other_township",
+    }
     assert visible(f.user("nothing")) == set()
     assert policy.granted_units_q(f.user("still_nothing"), "unit_id") is None
 
