@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import FileExtensionValidator
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -246,7 +247,8 @@ class DismissalFlagFilter(admin.SimpleListFilter):
         if self.value() == "dismissal":
             return queryset.flagged_for_dismissal()
         if self.value() == "level_reduction":
-            return queryset.filter(level_reductions__carried_out_on__isnull=True).distinct()
+            pending = LevelReduction.objects.filter(cadre=OuterRef("pk"), carried_out_on__isnull=True)
+            return queryset.filter(Exists(pending))
         return queryset
 
 
@@ -511,6 +513,12 @@ class EffectPeriodAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         self._recompute(request, obj.kind)
+
+    def delete_queryset(self, request, queryset):
+        kinds = set(queryset.values_list("kind", flat=True))
+        super().delete_queryset(request, queryset)
+        for kind in kinds:
+            self._recompute(request, kind)
 
     def _recompute(self, request, kind):
         changed = recompute_effect_ends(kind)
