@@ -89,12 +89,23 @@ def act_refusal(user, task, instance=None):
     reason = recusal_reason(user, instance)
     if reason:
         return reason
-    reason = duty_refusal(user, task.role, instance)
+    # Separation of duties follows the diagram's lane: a nominating-lane step bound to another role
+    # (the 动议 of a case the organisation department moved) is still the mover's own step.
+    reason = duty_refusal(user, _lane_role(task), instance)
     if reason:
         return reason
     if task.claimed_by_id and task.claimed_by_id != user.pk:
         return _("该任务已由%(name)s认领") % {"name": task.claimed_by.get_full_name() or task.claimed_by.get_username()}
     return None
+
+
+def _lane_role(task):
+    from .roles import UnknownLane, role_for_lane
+
+    try:
+        return role_for_lane(task.lane) if task.lane else task.role
+    except UnknownLane:
+        return task.role
 
 
 def duty_refusal(user, role, instance):

@@ -6,19 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from records.models import RANK_ORDER, RankLevel
 from workflows.forms import SUBMIT, Action, TaskForm
 
-from . import rules
-from .issuing import GROUNDS
+from . import grounds, rules
 
 PROCESS = "exceptional_promotion"
 WITHDRAW = Action("withdraw", _("撤回动议"), opinion_required=True)
-BREAKABLE = [  # DOMAIN.md §4.2: the ordinary qualifications a proposal may say it breaks
-    ("work_years", _("工作年限")),
-    ("grassroots", _("基层工作经历")),
-    ("tenure", _("任职年限")),
-    ("education", _("学历")),
-    ("training", _("培训")),
-    ("health", _("身体条件")),
-]
+# The reason of each broken qualification is its own field: ``reason_<code>`` (DOMAIN.md §4.2).
+REASON_PREFIX = "reason_"
 
 
 class ProposalForm(TaskForm):
@@ -27,27 +20,72 @@ class ProposalForm(TaskForm):
     actions = [SUBMIT, WITHDRAW]
     target_post = forms.CharField(label=_("拟任职务"), max_length=100)
     target_level = forms.ChoiceField(label=_("拟任职级"), choices=[(c, RankLevel(c).label) for c in RANK_ORDER])
-    ground = forms.ChoiceField(label=_("破格理由"), choices=list(GROUNDS.items()))
+    # Grounds and qualifications are rows an administrator edits (promotions.grounds, issue 12 "Rules as data").
+    # The class holds the default rows' choices; each form instance reads the rows in force.
+    ground = forms.ChoiceField(label=_("破格理由"), choices=[(c, _(label)) for c, label, *_rest in grounds.DEFAULT_GROUNDS])
     facts = forms.CharField(label=_("主要事实"), max_length=3000, widget=forms.Textarea(attrs={"rows": 6}))
+    keeps_post = forms.BooleanField(label=_("继续兼任原职务（贫困县县委书记优先提拔使用）"), required=False)
+    elected_post = forms.BooleanField(label=_("拟任职务为选任制职务（不实行任职试用期）"), required=False)
     broken_items = forms.MultipleChoiceField(
-        label=_("突破的任职资格条件"), choices=BREAKABLE, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("突破的任职资格条件"),
+        choices=[(c, _(label)) for c, label, *_rest in grounds.DEFAULT_QUALIFICATIONS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
-    broken_qualifications = forms.CharField(
-        label=_("突破情形及理由"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    # Before each item had its own reason: accepted as the reason of a single broken item only.
+    broken_qualifications = forms.CharField(label=_("突破情形及理由"), max_length=1000, required=False, widget=forms.HiddenInput)
     from_recommendation = forms.BooleanField(label=_("人选由民主推荐产生"), required=False)
     special_post = forms.BooleanField(label=_("特殊岗位（“裸官”限制不适用）"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = grounds.ground_choices()
+        self.fields["broken_items"].choices = grounds.qualification_choices()
+        for code, label in grounds.qualification_choices():
+            if code in self._breakable:
+                self.fields[REASON_PREFIX + code] = forms.CharField(
+                    label=_("突破“%(item)s”的情形及理由") % {"item": label},
+                    max_length=500,
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
         if self.get_action() is WITHDRAW:
             for name in ("target_post", "target_level", "ground", "facts"):
                 self.fields[name].required = False
 
+    @property
+    def _breakable(self):
+        if not hasattr(self, "_breakable_codes"):
+            self._breakable_codes = grounds.breakable_codes()
+        return self._breakable_codes
+
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("broken_items") and not (cleaned.get("broken_qualifications") or "").strip():
-            self.add_error("broken_qualifications", _("突破任职资格条件的，须写明突破情形及理由"))
+        items = cleaned.get("broken_items") or []
+        labels = dict(grounds.qualification_choices())
+        refused = [code for code in items if code not in self._breakable]
+        if refused:
+            # DOMAIN.md §4.2: only the basic qualifications the regulation allows may be broken.
+            self.add_error(
+                "broken_items",
+                _("“%(items)s”不属于条例允许破格突破的任职资格条件，不能突破")
+                % {"items": "、".join(str(labels.get(c, c)) for c in refused)},
+            )
+        reasons = {code: (cleaned.get(REASON_PREFIX + code) or "").strip() for code in items if code in self._breakable}
+        shared = (cleaned.get("broken_qualifications") or "").strip()
+        if len(reasons) == 1 and shared and not next(iter(reasons.values())):
+            reasons = {code: shared for code in reasons}
+        for code, reason in reasons.items():
+            if not reason:
+                self.add_error(
+                    REASON_PREFIX + code if REASON_PREFIX + code in self.fields else "broken_items",
+                    _("突破“%(item)s”的，须写明该项的突破情形及理由") % {"item": labels.get(code, code)},
+                )
+        cleaned["broken_reasons"] = reasons
+        row = grounds.ground(cleaned.get("ground")) if cleaned.get("ground") else None
+        if row is not None and row.keeps_post and not cleaned.get("keeps_post"):
+            # Seed 000 #4: the county's party secretary is promoted while keeping the original post.
+            self.add_error("keeps_post", _("依此理由优先提拔的，须继续兼任原任职务"))
         return cleaned
 
 

@@ -12,20 +12,15 @@ from workflows import clock
 from workflows.models import HistoryAction
 from workflows.notify import notify
 
+from . import grounds
 from .contexts import appointment_form_context
 
-GROUNDS = {
-    "outstanding_a": gettext_lazy("特别优秀：在关键时刻或者承担急难险重任务中经受住考验、表现突出、作出重大贡献"),
-    "outstanding_b": gettext_lazy("特别优秀：在条件艰苦、环境复杂、基础差的地区或者单位工作实绩突出"),
-    "outstanding_c": gettext_lazy("特别优秀：在其他岗位上尽职尽责，工作实绩特别显著"),
-    "special_a": gettext_lazy("工作特殊需要：领导班子结构需要或者领导职位有特殊要求"),
-    "special_b": gettext_lazy("工作特殊需要：专业性较强的岗位或者重要专项工作急需"),
-    "special_c": gettext_lazy("工作特殊需要：艰苦边远地区、贫困地区急需引进"),
-}
+# The default grounds' codes and labels (the rows themselves live in PromotionGround, promotions.grounds).
+GROUNDS = {code: gettext_lazy(label) for code, label, *_rest in grounds.DEFAULT_GROUNDS}
 
 
 def ground_label(code):
-    return str(GROUNDS.get(code, code))
+    return grounds.ground_label(code)
 
 
 def _proposal_text(proposal):
@@ -34,9 +29,24 @@ def _proposal_text(proposal):
         "post": proposal.target_post,
         "level": proposal.get_target_level_display(),
         "ground": ground_label(proposal.ground),
+        "ground_text": grounds.ground_text(proposal.ground),
         "facts": proposal.facts,
-        "broken": proposal.broken_qualifications,
+        "broken": proposal.broken_with_reasons,
+        "keeps": _("，继续兼任%(current)s") % {"current": proposal.cadre.current_post} if proposal.keeps_post else "",
+        "mover": proposal.proposed_by_unit.name if proposal.proposed_by_unit_id else proposal.instance.nominating_unit.name,
     }
+
+
+def exceptional_circumstances(proposal):
+    """The specific exceptional circumstances and reasons (DOMAIN.md §4.3 step 6): the ground as
+    stated, the facts, and each broken qualification with its own reason."""
+    p = _proposal_text(proposal)
+    text = _("破格情形：%(ground_text)s。主要事实：%(facts)s") % p
+    if p["broken"]:
+        text += _("突破任职资格条件及理由：%(broken)s。") % p
+    if proposal.keeps_post:
+        text += _("提拔后继续兼任原任职务。")
+    return text
 
 
 def request_consent(proposal):
@@ -44,11 +54,11 @@ def request_consent(proposal):
     instance, issuer, cadre = proposal.instance, proposal.review_unit, proposal.cadre
     p = _proposal_text(proposal)
     body = _(
-        "%(name)s同志，现任%(current)s。经%(unit)s动议，拟破格提拔其任%(post)s（%(level)s）。\n"
-        "一、破格提拔理由\n%(ground)s。%(facts)s\n"
-        "二、突破的任职资格条件\n%(broken)s\n"
+        "%(name)s同志，现任%(current)s。经%(unit)s动议，拟破格提拔其任%(post)s（%(level)s）%(keeps)s。\n"
+        "一、破格提拔理由\n%(ground_text)s。%(facts)s\n"
+        "二、突破的任职资格条件及理由\n%(broken)s\n"
         "根据《党政领导干部选拔任用工作条例》有关规定，现就破格提拔事宜征求你部意见。\n妥否，请批示。"
-    ) % {**p, "current": cadre.current_post, "unit": instance.nominating_unit.name, "broken": p["broken"] or _("无")}
+    ) % {**p, "current": cadre.current_post, "unit": p["mover"], "broken": p["broken"] or _("无")}
     document = issue_document(
         "request_for_consent",
         issuer=issuer,
@@ -86,20 +96,31 @@ def _opinion(instance, step):
 
 
 def appoint(proposal):
-    """任职 (DOMAIN.md §4.3 step 7): record the promotion with a 1-year probation, issue the notice and form."""
+    """任职 (DOMAIN.md §4.3 step 7): record the promotion, issue the notice and the form.
+
+    The probation (length from the rule in force, ``promotions.grounds``) applies only to
+    non-elected posts at 厅局级 and below. Without one, ``probation_due`` is now and
+    ``probation`` is False: the diagram's Timer_probation fires at once (it needs a gateway on
+    ``appointment["probation"]`` to skip the review; until then the review records "no probation").
+    A poverty county's party secretary keeps the original post (seed 000 #4)."""
     instance, cadre = proposal.instance, proposal.cadre
     today = clock.today()
     issuer, committee = proposal.review_unit, proposal.deciding_unit
     p = _proposal_text(proposal)
-    probation_end = _one_year_after(today) - datetime.timedelta(days=1)
+    months = grounds.probation_months(proposal.target_level, elected=proposal.elected_post, as_of=today)
+    probation_end = grounds.months_after(today, months) - datetime.timedelta(days=1) if months else None
+    if probation_end:
+        term = _("一年") if months == 12 else _("%(n)s个月") % {"n": months}
+        probation = _("，试用期%(term)s（%(start)s至%(end)s）") % {"term": term, "start": _cn_date(today), "end": _cn_date(probation_end)}
+    else:
+        probation = ""
     body = _(
-        "经%(committee)s研究决定：\n%(name)s同志任%(post)s（%(level)s），试用期一年（%(start)s至%(end)s）。\n"
-        "%(name)s同志系破格提拔：%(ground)s。"
+        "经%(committee)s研究决定：\n%(name)s同志任%(post)s（%(level)s）%(keeps)s%(probation)s。\n%(name)s同志系破格提拔。%(circumstances)s"
     ) % {
         **p,
         "committee": committee.name,
-        "start": f"{today.year}年{today.month}月{today.day}日",
-        "end": f"{probation_end.year}年{probation_end.month}月{probation_end.day}日",
+        "probation": probation,
+        "circumstances": exceptional_circumstances(proposal),
     }
     notice = issue_document(
         "appointment_notice",
@@ -125,10 +146,10 @@ def appoint(proposal):
         context=appointment_form_context(
             cadre,
             as_of=today,
-            proposed_post=p["post"],
-            proposed_removal=cadre.current_post,
-            reason=f"{p['ground']}。{p['facts']}",
-            reporting_unit=instance.nominating_unit.name,
+            proposed_post=p["post"] + (_("（继续兼任%(current)s）") % {"current": cadre.current_post} if proposal.keeps_post else ""),
+            proposed_removal="" if proposal.keeps_post else cadre.current_post,
+            reason=exceptional_circumstances(proposal),
+            reporting_unit=p["mover"],
             approval_opinion=_opinion(instance, "Task_meeting") or _("同意"),
             approval_date=today,
             filled_by=instance.started_by.get_full_name(),
@@ -148,29 +169,44 @@ def appoint(proposal):
     )
     proposal.promotion = promotion
     proposal.save(update_fields=["promotion"])
-    cadre.current_post, cadre.rank_level = p["post"], proposal.target_level
+    if not proposal.keeps_post:  # seed 000 #4: the level rises, the original post is kept
+        cadre.current_post = p["post"]
+    cadre.rank_level = proposal.target_level
     cadre.current_rank_since, cadre.probation_end = today, probation_end
     cadre.save(update_fields=["current_post", "rank_level", "current_rank_since", "probation_end"])
     notify(
         [instance.started_by],
-        _("%(key)s：%(name)s同志已任%(post)s（%(number)s），试用期一年")
-        % {"key": instance.business_key, "name": cadre.name, "post": p["post"], "number": notice.number},
+        _("%(key)s：%(name)s同志已任%(post)s（%(number)s）%(probation)s")
+        % {"key": instance.business_key, "name": cadre.name, "post": p["post"], "number": notice.number, "probation": probation},
         instance,
     )
-    due = datetime.datetime.combine(probation_end + datetime.timedelta(days=1), datetime.time(), tzinfo=_shanghai())
+    if probation_end:
+        due = datetime.datetime.combine(probation_end + datetime.timedelta(days=1), datetime.time(), tzinfo=_shanghai())
+    else:
+        due = clock.now()
     return {
         "promotion_id": promotion.pk,
         "number": notice.number,
-        "probation_end": probation_end.isoformat(),
+        "probation": bool(probation_end),
+        "probation_end": probation_end.isoformat() if probation_end else "",
         "probation_due": due.isoformat(),
         "document_ids": [notice.pk, form.pk],
     }
+
+
+def _cn_date(day):
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def close_probation(proposal, competent):
     """At the end of the probation: confirmed, or the post removed and the previous level restored."""
     promotion = Promotion.objects.select_for_update().get(pk=proposal.promotion_id)
     cadre = promotion.cadre
+    if promotion.probation_end is None:
+        # No probation (an elected post, or above 厅局级, DOMAIN.md §4.3 step 7): nothing to confirm or revert.
+        promotion.probation_result = "confirmed"
+        promotion.save(update_fields=["probation_result"])
+        return {"promotion_id": promotion.pk, "result": promotion.probation_result}
     if competent:
         promotion.probation_result = "confirmed"
         cadre.probation_end = None
@@ -182,13 +218,6 @@ def close_probation(proposal, competent):
         cadre.save(update_fields=["current_post", "rank_level", "probation_end"])
     promotion.save(update_fields=["probation_result"])
     return {"promotion_id": promotion.pk, "result": promotion.probation_result}
-
-
-def _one_year_after(day):
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
 
 
 def _shanghai():

@@ -7,6 +7,13 @@ from permissions.models import Unit
 from records.models import RankLevel
 
 
+class ProposedBy(models.TextChoices):
+    """Who moved the proposal (动议, DOMAIN.md §4.3 step 1: the unit's party committee or the organisation department)."""
+
+    PARTY_COMMITTEE = "party_committee", _("单位党组织")
+    ORGANISATION_DEPT = "organisation_dept", _("组织部门")
+
+
 class Proposal(models.Model):
     """One exceptional-promotion case: the proposal (动议) and what later steps established.
 
@@ -24,6 +31,16 @@ class Proposal(models.Model):
     facts = models.TextField(_("主要事实"), blank=True)
     broken_items = models.JSONField(_("突破的任职资格条件"), default=list, blank=True)
     broken_qualifications = models.TextField(_("突破情形及理由"), blank=True)
+    # {qualification code: its own reason} (DOMAIN.md §4.2 "record which ones are broken and why").
+    broken_reasons = models.JSONField(_("各项突破理由"), default=dict, blank=True)
+    proposed_by_kind = models.CharField(_("动议主体"), max_length=20, choices=ProposedBy.choices, default=ProposedBy.PARTY_COMMITTEE)
+    proposed_by_unit = models.ForeignKey(
+        Unit, verbose_name=_("动议机关"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Seed 000 #4: a poverty county's party secretary promoted with priority keeps the original post.
+    keeps_post = models.BooleanField(_("继续兼任原职务"), default=False)
+    # DOMAIN.md §4.3 step 7: the probation applies to non-elected posts only.
+    elected_post = models.BooleanField(_("选任制职务"), default=False)
     from_recommendation = models.BooleanField(_("人选由民主推荐产生"), default=False)
     special_post = models.BooleanField(_("特殊岗位"), default=False)
     participants = models.PositiveIntegerField(_("参加推荐人数"), null=True, blank=True)
@@ -51,14 +68,81 @@ class Proposal(models.Model):
 
     @property
     def ground_label(self):
-        from .issuing import ground_label
+        from .grounds import ground_label
 
         return ground_label(self.ground)
 
     @property
     def broken_labels(self):
         """The broken qualifications as their labels, joined (for pages and documents)."""
-        from .forms import BREAKABLE
+        from .grounds import qualification_label
 
-        labels = dict(BREAKABLE)
-        return "、".join(str(labels.get(code, code)) for code in self.broken_items or [])
+        return "、".join(qualification_label(code) for code in self.broken_items or [])
+
+    @property
+    def broken_with_reasons(self):
+        """Each broken qualification with its own reason: "任职年限：……；学历：……" (DOMAIN.md §4.2)."""
+        from .grounds import qualification_label
+
+        reasons = self.broken_reasons or {}
+        parts = []
+        for code in self.broken_items or []:
+            reason = (reasons.get(code) or "").strip()
+            parts.append(f"{qualification_label(code)}：{reason}" if reason else qualification_label(code))
+        return "；".join(parts) or (self.broken_qualifications or "")
+
+
+class PromotionGround(models.Model):
+    """A ground of exceptional promotion (DOMAIN.md §4.1), editable by an administrator (issue 12 "Rules as data")."""
+
+    code = models.SlugField(_("代码"), max_length=20, unique=True)
+    label = models.CharField(_("名称"), max_length=200)
+    text = models.TextField(_("条文表述"), help_text=_("写入请示、任前公示和任职通知的具体情形"))
+    source = models.CharField(_("依据"), max_length=200, help_text=_("DOMAIN.md 的条目或种子文件条款"))
+    keeps_post = models.BooleanField(_("须继续兼任原职务"), default=False)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("可选用"), default=True)
+
+    class Meta:
+        verbose_name = _("破格提拔理由")
+        verbose_name_plural = _("破格提拔理由")
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.label
+
+
+class Qualification(models.Model):
+    """A qualification of ordinary promotion and whether the regulation allows breaking it (DOMAIN.md §4.2)."""
+
+    code = models.SlugField(_("代码"), max_length=20, unique=True)
+    label = models.CharField(_("名称"), max_length=100)
+    breakable = models.BooleanField(_("可以破格突破"), default=False)
+    source = models.CharField(_("依据"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("任职资格条件")
+        verbose_name_plural = _("任职资格条件")
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.label
+
+
+class ProbationRule(models.Model):
+    """The probation of an appointment (DOMAIN.md §4.3 step 7), dated: the row in force on the day applies."""
+
+    valid_from = models.DateField(_("生效日期"), unique=True)
+    months = models.PositiveSmallIntegerField(_("试用期（月）"), default=12)
+    highest_level = models.CharField(_("适用的最高职级"), max_length=30, choices=RankLevel.choices, default=RankLevel.BUREAU_PRINCIPAL)
+    elected_exempt = models.BooleanField(_("选任制职务不实行试用期"), default=True)
+    source = models.CharField(_("依据"), max_length=200)
+
+    class Meta:
+        verbose_name = _("任职试用期规则")
+        verbose_name_plural = _("任职试用期规则")
+        ordering = ["-valid_from"]
+
+    def __str__(self):
+        return f"{self.valid_from} {self.months}"

@@ -5,16 +5,19 @@ from django.utils.translation import gettext_lazy as _
 
 from notices.profiles import NoticeProfile
 
-from .issuing import ground_label
+from .issuing import exceptional_circumstances
 from .models import Proposal
 
 
 def notice_row(case):
-    proposal = Proposal.objects.filter(instance=case).only("target_post", "ground").first()
+    proposal = Proposal.objects.filter(instance=case).select_related("cadre", "proposed_by_unit", "instance__nominating_unit").first()
     cadre = case.subject_cadre
-    proposal_text = _("%(post)s（破格提拔：%(ground)s）") % {
-        "post": proposal.target_post if proposal else "",
-        "ground": ground_label(proposal.ground if proposal else ""),
+    if proposal is None:
+        return {"name": cadre.name, "unit_post": cadre.unit_and_post, "proposal": ""}
+    # DOMAIN.md §4.3 step 6: the specific exceptional circumstances and reasons, not the ground's label only.
+    proposal_text = _("%(post)s（破格提拔）。%(circumstances)s") % {
+        "post": proposal.target_post,
+        "circumstances": exceptional_circumstances(proposal),
     }
     return {"name": cadre.name, "unit_post": cadre.unit_and_post, "proposal": proposal_text}
 

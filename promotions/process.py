@@ -6,7 +6,7 @@ from workflows import process_types
 
 from . import forms
 from .notice_profile import PROMOTION_NOTICE
-from .records import ProposalRecord
+from .records import ProposalRecord, extra_starters, task_binding
 
 EXCEPTIONAL_PROMOTION = process_types.register(
     process_types.ProcessType(
@@ -45,5 +45,8 @@ EXCEPTIONAL_PROMOTION = process_types.register(
         documents=("request_for_consent", "appointment_notice", "appointment_form", "notice", "clarification_letter"),
         panels=("promotions/panel_proposal.html",),
         step_extras={"Task_verify": pending_objection_extra},
+        # 动议 by the organisation department as well (DOMAIN.md §4.3 step 1), without a lane of its own.
+        extra_starters=extra_starters,
+        task_binding=task_binding,
     )
 )

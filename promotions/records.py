@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from workflows.errors import InvalidAction
 from workflows.process_types import CaseRecord
 
-from .models import Proposal
+from .models import Proposal, ProposedBy
 
 PROPOSAL_FIELDS = (
     "target_post",
@@ -17,7 +17,51 @@ PROPOSAL_FIELDS = (
     "broken_qualifications",
     "from_recommendation",
     "special_post",
+    "keeps_post",
+    "elected_post",
+    "broken_reasons",
 )
+FLAGS = ("from_recommendation", "special_post", "keeps_post", "elected_post")
+
+
+def mover(user, unit):
+    """Who moves a proposal for ``unit``'s cadre (DOMAIN.md §4.3 step 1): its party committee (the
+    unit-leader role on it), else the organisation department of its area (the reviewer role there)."""
+    from permissions import policy
+
+    if policy.holds_role(user, "unit_leader", unit):
+        return ProposedBy.PARTY_COMMITTEE, unit
+    department = organisation_department_of(unit)
+    if department is not None and policy.holds_role(user, "reviewer", department):
+        return ProposedBy.ORGANISATION_DEPT, department
+    return ProposedBy.PARTY_COMMITTEE, unit
+
+
+def organisation_department_of(unit):
+    """The organisation department that reviews ``unit``'s promotions (as ``routing.route`` finds it)."""
+    from permissions.models import Unit
+    from permissions.routing import area_of, bodies
+
+    area = area_of(unit)
+    return Unit.objects.filter(pk=bodies(area)["review_unit_id"]).first()
+
+
+def extra_starters(unit):
+    """Besides the unit's party committee, the organisation department of its area may move a
+    proposal for a cadre of ``unit`` (DOMAIN.md §4.3 step 1): (role, unit) pairs."""
+    department = organisation_department_of(unit)
+    return [("reviewer", department)] if department is not None else []
+
+
+def task_binding(instance, bpmn_id, role, unit_id):
+    """The 动议 step of a proposal the organisation department moved is its own (DOMAIN.md §4.3
+    step 1): the diagram's unit-leader lane stands for whoever moved it."""
+    if bpmn_id != "Task_propose":
+        return role, unit_id
+    proposal = Proposal.objects.filter(instance=instance).only("proposed_by_kind", "proposed_by_unit").first()
+    if proposal is not None and proposal.proposed_by_kind == ProposedBy.ORGANISATION_DEPT and proposal.proposed_by_unit_id:
+        return "reviewer", proposal.proposed_by_unit_id
+    return role, unit_id
 
 
 class ProposalRecord(CaseRecord):
@@ -32,6 +76,8 @@ class ProposalRecord(CaseRecord):
         if other is not None:
             raise InvalidAction(self._duplicate(instance, other))
         proposal = Proposal(instance=instance, cadre=instance.subject_cadre, unit=instance.nominating_unit)
+        # 动议 by the unit's party committee or by the organisation department (DOMAIN.md §4.3 step 1).
+        proposal.proposed_by_kind, proposal.proposed_by_unit = mover(user, instance.nominating_unit)
         for name in PROPOSAL_FIELDS:
             value = data.get(name)
             if value not in (None, ""):
@@ -49,8 +95,10 @@ class ProposalRecord(CaseRecord):
         proposal = Proposal.objects.get(instance=instance)  # covered by the case's row lock
         if task.bpmn_id == "Task_propose":
             for name in PROPOSAL_FIELDS:
-                default = [] if name == "broken_items" else False if name in ("from_recommendation", "special_post") else ""
+                default = [] if name == "broken_items" else {} if name == "broken_reasons" else False if name in FLAGS else ""
                 setattr(proposal, name, data.get(name) if data.get(name) is not None else default)
+            # The one text of the documents, each broken item with its own reason (DOMAIN.md §4.2).
+            proposal.broken_qualifications = proposal.broken_with_reasons if proposal.broken_items else ""
             proposal.save()
         else:
             proposal.participants, proposal.votes_for = data["participants"], data["votes_for"]

@@ -66,6 +66,16 @@ class ProcessType:
     # (workflows.presenting), and how it reads its structured values: field → callable(value) → text.
     field_names: Mapping[str, Callable] = field(default_factory=dict)
     field_texts: Mapping[str, Callable] = field(default_factory=dict)
+    # Who else may start a case for a unit besides the start lane's role on it: callable(unit) →
+    # [(role, unit)] (e.g. the organisation department moving an exceptional promotion).
+    extra_starters: Callable | None = None
+    # How a ready step binds when the diagram's lane does not say it all: callable(instance,
+    # bpmn_id, role, unit_id) → (role, unit_id) (e.g. the 动议 step of a case the organisation
+    # department started goes to it, not to the unit's party committee).
+    task_binding: Callable | None = None
+
+    def starters(self, unit):
+        return list(self.extra_starters(unit)) if self.extra_starters else []
 
     def form_for(self, bpmn_id):
         """The form class bound to ``bpmn_id``; an unknown step is an error, never a fallback."""

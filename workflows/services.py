@@ -52,7 +52,7 @@ def start_process(user, process_id, *, unit, subject_cadre=None, data=None):
     definition = ProcessDefinition.latest(process_id)
     if definition is None:
         raise DefinitionNotFound(_("流程“%(process)s”尚未部署") % {"process": process_id})
-    if not policy.holds_role(user, definition.start_role, unit):
+    if not may_start(user, definition, unit):
         raise ActionNotAllowed(
             _("您不具有“%(unit)s”的“%(role)s”角色，不能发起此流程") % {"unit": unit.name, "role": Role(definition.start_role).label}
         )
@@ -99,11 +99,26 @@ def start_and_submit(user, process_id, *, unit, subject_cadre=None, data=None, o
     with transaction.atomic():
         instance = start_process(user, process_id, unit=unit, subject_cadre=subject_cadre)
         first = instance.tasks.order_by("id").first()
-        if first is None or first.role != instance.definition.start_role:
+        if first is None or first.role not in start_roles(instance.definition, unit):
             raise InvalidAction(_("此流程发起后没有由发起人填写的环节"))
         complete_task(user, first.pk, data=data, opinion=opinion, action=action)
     instance.refresh_from_db()
     return instance
+
+
+def may_start(user, definition, unit):
+    """The start lane's role on ``unit``, or a role the process type adds on another unit for it."""
+    if policy.holds_role(user, definition.start_role, unit):
+        return True
+    process_type = process_types.get(definition.process_id)
+    extra = process_type.starters(unit) if process_type else []
+    return any(policy.holds_role(user, role, other) for role, other in extra)
+
+
+def start_roles(definition, unit):
+    """The start lane's role and the roles a process type lets start a case for ``unit`` besides it."""
+    process_type = process_types.get(definition.process_id)
+    return {definition.start_role} | {role for role, _other in (process_type.starters(unit) if process_type else [])}
 
 
 def _next_business_key(prefix):
@@ -593,6 +608,12 @@ def _human_task_row(instance, spiff_task):
         raise InvalidAction(
             _("环节“%(step)s”找不到办理单位（%(expr)s）") % {"step": spec.bpmn_name or spec.bpmn_id, "expr": unit_expression}
         )
+    role = role_for_lane(spec.lane)
+    process_type = process_types.get(instance.definition.process_id)
+    if process_type and process_type.task_binding:
+        role, bound = process_type.task_binding(instance, spec.bpmn_id, role, unit.pk)
+        if bound != unit.pk:
+            unit = Unit.objects.filter(pk=bound).only("pk", "path").first() or unit
     created = timezone.now()
     return HumanTask(
         instance=instance,
@@ -600,7 +621,7 @@ def _human_task_row(instance, spiff_task):
         bpmn_id=spec.bpmn_id,
         name=spec.bpmn_name or spec.bpmn_id,
         lane=spec.lane or "",
-        role=role_for_lane(spec.lane),
+        role=role,
         unit=unit,
         unit_path=unit.path,
         created_at=created,
