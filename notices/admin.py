@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notice, Objection
+from .models import Notice, NoticeRule, Objection
 
 
 @admin.register(Notice)
@@ -15,9 +15,19 @@ class NoticeAdmin(admin.ModelAdmin):
 
 @admin.register(Objection)
 class ObjectionAdmin(admin.ModelAdmin):
-    list_display = ["instance", "received_on", "outcome", "malicious", "verified_at"]
+    list_display = ["instance", "received_on", "outcome", "malicious", "referred_to", "verified_at"]
     list_filter = ["outcome", "malicious"]
-    readonly_fields = ["instance", "notice", "recorded_by", "recorded_at", "clarification"]
+    readonly_fields = ["instance", "notice", "recorded_by", "recorded_at", "clarification", "referred_to", "referred_at"]
 
     def has_add_permission(self, request):
         return False  # recorded through the notice desk so that verification starts
+
+
+@admin.register(NoticeRule)
+class NoticeRuleAdmin(admin.ModelAdmin):
+    """The notice length per process (DOMAIN.md §1.3 item 4): a new row with a later effective date
+    changes it from that day; earlier notices keep the rule they were published under."""
+
+    list_display = ["process_id", "minimum_working_days", "maximum_working_days", "effective_from", "basis"]
+    list_filter = ["process_id"]
+    ordering = ["process_id", "-effective_from"]
