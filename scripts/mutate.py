@@ -73,7 +73,7 @@ SERVICE_FUNCTIONS = (
 # that the targets other engineers edit (workflows/, bpmn/) come last.
 TARGETS = [
     Target("permissions/policy.py", ["tests/test_policy_bite.py", "tests/test_engine.py"]),
-    Target("permissions/routing.py", ["tests/test_routing_bite.py", "tests/test_merit_rules.py"]),
+    Target("permissions/routing.py", ["tests/test_routing_bite.py", "tests/test_rulebook.py", "tests/test_merit_rules.py"]),
     Target(
         "permissions/models.py", ["tests/test_policy_bite.py", "tests/test_routing_bite.py", "tests/test_engine.py"], functions_only=True
     ),
