@@ -405,6 +405,8 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             if unit is None:
                 raise exceptions.ValidationError({"unit": [_("没有这个单位")]})
             return unit  # the service checks the role on it (403) and that the cadre is within it (422)
+        if services.may_start(user, definition, cadre.unit) and not policy.holds_role(user, definition.start_role, cadre.unit):
+            return cadre.unit  # a role the process type adds (e.g. the organisation department's 动议, DOMAIN.md §4.3 step 1)
         grants = list(Grant.objects.filter(user=user, role=definition.start_role).select_related("unit"))
         if not grants:
             raise exceptions.PermissionDenied(_("您不具有“%(role)s”角色，不能发起此流程") % {"role": Role(definition.start_role).label})
