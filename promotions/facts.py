@@ -1,6 +1,7 @@
 """The record facts the hard limits of an exceptional promotion read (DOMAIN.md §4.2, §3, §2)."""
 
-from records.models import RANK_ORDER, AssessmentGrade, RankLevel, rank_index
+from records.models import RANK_ORDER, AssessmentGrade, RankLevel, full_months_between, rank_index
+from records.rules import promotion_bars
 from workflows import clock
 
 # Levels (级) group the grades (正/副) of DOMAIN.md §4.4: 乡科级, 县处级, 厅局级, 省部级.
@@ -20,13 +21,6 @@ def level_label(level):
 TENURE = "tenure"
 
 
-def full_months_between(earlier, later):
-    """Whole calendar months from ``earlier`` to ``later``: "one year" is 12 of them (issue 12:
-    a calendar year, not 365 days). 2025-03-31 → 2026-03-30 is 11; → 2026-03-31 is 12."""
-    months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    return months - 1 if later.day < earlier.day else months
-
-
 def last_promotion_on(cadre, last):
     """The date of the cadre's last promotion, whatever its source: a promotion recorded here, or
     the imported 任现职级时间 (DOMAIN.md §4.2 "less than 1 year after the last promotion")."""
@@ -42,6 +36,7 @@ def promotion_facts(cadre, target_level, *, special_post=False, breaks=(), as_of
     previous_year = cadre.assessments.filter(year=as_of.year - 1).first()
     running = [s for s in cadre.sanctions.all() if s.in_effect_on(as_of) and s.counts_as_disqualifier]
     promoted_on = last_promotion_on(cadre, last)
+    bars = promotion_bars(cadre, as_of)
     # A promotion recorded before the broken qualifications were kept counts as a tenure break:
     # the safe reading until an administrator records what it broke.
     last_broke_tenure = bool(last and last.exceptional and (TENURE in (last.broken_items or []) or not last.broken_items))
@@ -69,6 +64,9 @@ def promotion_facts(cadre, target_level, *, special_post=False, breaks=(), as_of
         "effect_period_running": bool(running),
         "effect_period_summary": "；".join(f"{s.get_kind_display()}（影响期至{s.effect_end:%Y年%-m月%-d日}）" for s in running),
         "investigation_open": cadre.investigations.filter(closed_on__isnull=True).exists(),
+        # DOMAIN.md §2 (seed 004 art. 6): key targets missed last year → no promotion for one year.
+        "key_targets_missed": any(code == "key_targets_missed" for code, _reason in bars),
+        "key_targets_reason": next((str(reason) for code, reason in bars if code == "key_targets_missed"), ""),
         "canvassing": cadre.canvassing_flag,
         "naked_official": cadre.naked_official_flag,
         "special_post": bool(special_post),

@@ -10,7 +10,7 @@ import datetime
 
 from django.utils.translation import gettext as _
 
-from records.models import AssessmentGrade, Cadre, RankLevel, rank_index
+from records.models import AssessmentGrade, Cadre, RankLevel, full_months_between, rank_index
 from workflows import clock
 from workflows.decisions import evaluate
 
@@ -23,7 +23,7 @@ GRADE_RANK = {
     AssessmentGrade.INCOMPETENT: 0,
     AssessmentGrade.NOT_GRADED: -1,
 }
-NEVER_PROMOTED_DAYS = 100000
+NEVER_PROMOTED_MONTHS = 100000
 # Levels a round may be opened for (DOMAIN.md §4.4 order; 其他人员 below them all).
 ROUND_LEVELS = [
     RankLevel.NONE,
@@ -71,6 +71,12 @@ def full_years(start, end):
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
+def _last_promotion_label(promotion, promoted_on):
+    if promotion is not None and promotion.promoted_on == promoted_on:
+        return _("%(date)s任%(post)s") % {"date": _cn(promotion.promoted_on), "post": promotion.post}
+    return _("%(date)s任现职级") % {"date": _cn(promoted_on)} if promoted_on else ""
+
+
 def candidate_facts(cadre, criteria, as_of=None):
     """The facts of one cadre: status facts on ``as_of`` (today), age and years of work on the
     round's reference date (the nomination deadline)."""
@@ -78,6 +84,7 @@ def candidate_facts(cadre, criteria, as_of=None):
     reference = datetime.date.fromisoformat(criteria["age_as_of"])
     running = [s for s in cadre.sanctions.all() if s.in_effect_on(as_of) and s.counts_as_disqualifier]
     promotion = cadre.promotions.order_by("-promoted_on").first()
+    promoted_on = max((d for d in (promotion.promoted_on if promotion else None, cadre.current_rank_since) if d), default=None)
     probation_ends = [d for d in (cadre.probation_end, promotion.probation_end if promotion else None) if d]
     probation_end = max(probation_ends) if probation_ends else None
     latest = cadre.assessments.filter(year__lte=as_of.year).order_by("-year").first()
@@ -96,10 +103,10 @@ def candidate_facts(cadre, criteria, as_of=None):
         ),
         "in_probation": bool(probation_end and probation_end >= as_of),
         "probation_end_label": _cn(probation_end) if probation_end else "",
-        "days_since_promotion": (as_of - promotion.promoted_on).days if promotion else NEVER_PROMOTED_DAYS,
-        "last_promotion_label": (_("%(date)s任%(post)s") % {"date": _cn(promotion.promoted_on), "post": promotion.post})
-        if promotion
-        else "",
+        # DOMAIN.md §5 "promoted less than 1 year ago": a calendar year (12 whole months) from the
+        # later of the recorded promotion and the imported 任现职级时间 (issue 12 "Dates").
+        "months_since_promotion": full_months_between(promoted_on, as_of) if promoted_on else NEVER_PROMOTED_MONTHS,
+        "last_promotion_label": _last_promotion_label(promotion, promoted_on),
         "latest_grade": latest.grade if latest else "",
         "latest_grade_rank": GRADE_RANK.get(latest.grade, -1) if latest else -1,
         "latest_grade_text": grade_text,

@@ -198,6 +198,8 @@ def limit_facts(**overrides):
         "canvassing": False,
         "naked_official": False,
         "special_post": False,
+        "key_targets_missed": False,
+        "key_targets_reason": "",
     }
     facts.update(overrides)
     return facts
@@ -226,6 +228,12 @@ def test_hard_limits_one_year_since_the_last_promotion(offset, refused):
     a year exactly and more pass."""
     name, year = one_year("promotion_hard_limits", "record_facts")
     assert limits(**{name: year + offset}) == (["promoted_within_year"] if refused else [])
+
+
+@pytest.mark.parametrize("missed, failed", [(True, ["key_targets_missed"]), (False, [])])
+def test_hard_limits_key_targets_missed(missed, failed):
+    """DOMAIN.md §2 (seed 004 art. 6): key targets missed without special reason → no promotion for one year."""
+    assert limits(key_targets_missed=missed, key_targets_reason="2025年度重点目标任务未完成") == failed
 
 
 def test_hard_limits_just_promoted_is_refused():

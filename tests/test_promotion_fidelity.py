@@ -7,8 +7,7 @@ import datetime
 import pytest
 
 from notices import desk
-from promotions.facts import full_months_between
-from records.models import Investigation, Promotion, Sanction
+from records.models import Investigation, Promotion, Sanction, full_months_between
 from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, refresh, task_of
 from tests.promotion_helpers import consent, meeting, propose, recommend_inspect
 from workflows import clock, services
@@ -232,3 +231,27 @@ def test_promotion_refusals_are_shown_through_the_api(world, client):
     assert any("跑官拉票" in r for r in task["notes"]["eligibility_failures"])
     page = client.get(f"/cases/{case.pk}/tasks/{task_of(case, 'Task_propose').pk}/").content.decode()
     assert "动议限制条件审查未通过" in page and "跑官拉票" in page
+
+
+def test_key_targets_missed_last_year_refuses_the_proposal(world):
+    """DOMAIN.md §2 (seed 004 art. 6): key targets missed without special reason → no promotion for
+    one year; the fact is read from the cadre's annual assessment."""
+    subject = cadre(QT_CLEAN[0])
+    subject.assessments.filter(year=2025).update(key_targets_missed=True)
+    rules, reasons = limits(proposed(subject))
+    assert "key_targets_missed" in rules and "2025年度重点目标任务未完成" in reasons[rules.index("key_targets_missed")]
+
+
+def test_a_secondment_candidate_reads_the_imported_rank_date_in_calendar_months(world):
+    """DOMAIN.md §5 default exclusion "promoted less than 1 year ago", read like §4.2: the later of the
+    recorded promotion and the imported 任现职级时间, in whole calendar months."""
+    from secondments.eligibility import candidate_facts
+
+    subject = cadre(QT_CLEAN[0])
+    subject.promotions.all().delete()
+    subject.current_rank_since = datetime.date(2025, 9, 29)
+    subject.save()
+    criteria = {"age_as_of": "2026-09-28"}
+    facts = candidate_facts(subject, criteria, as_of=datetime.date(2026, 9, 28))
+    assert facts["months_since_promotion"] == 11 and "2025年9月29日" in facts["last_promotion_label"]
+    assert candidate_facts(subject, criteria, as_of=datetime.date(2026, 9, 29))["months_since_promotion"] == 12
