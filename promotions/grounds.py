@@ -8,7 +8,7 @@ import calendar
 import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from records.models import RANK_ORDER, RankLevel
 
@@ -16,50 +16,50 @@ from records.models import RANK_ORDER, RankLevel
 DEFAULT_GROUNDS = [
     (
         "outstanding_a",
-        N_("特别优秀：在关键时刻或者承担急难险重任务中经受住考验、表现突出、作出重大贡献"),
-        N_("政治过硬、特别优秀，在关键时刻或者承担急难险重任务中经受住考验、表现突出、作出重大贡献"),
+        gettext_noop("特别优秀：在关键时刻或者承担急难险重任务中经受住考验、表现突出、作出重大贡献"),
+        gettext_noop("政治过硬、特别优秀，在关键时刻或者承担急难险重任务中经受住考验、表现突出、作出重大贡献"),
         "DOMAIN.md §4.1 特别优秀 a",
         False,
     ),
     (
         "outstanding_b",
-        N_("特别优秀：在条件艰苦、环境复杂、基础差的地区或者单位工作实绩突出"),
-        N_("政治过硬、特别优秀，在条件艰苦、环境复杂、基础差的地区或者单位工作实绩突出"),
+        gettext_noop("特别优秀：在条件艰苦、环境复杂、基础差的地区或者单位工作实绩突出"),
+        gettext_noop("政治过硬、特别优秀，在条件艰苦、环境复杂、基础差的地区或者单位工作实绩突出"),
         "DOMAIN.md §4.1 特别优秀 b",
         False,
     ),
     (
         "outstanding_c",
-        N_("特别优秀：在其他岗位上尽职尽责，工作实绩特别显著"),
-        N_("政治过硬、特别优秀，在其他岗位上尽职尽责，工作实绩特别显著"),
+        gettext_noop("特别优秀：在其他岗位上尽职尽责，工作实绩特别显著"),
+        gettext_noop("政治过硬、特别优秀，在其他岗位上尽职尽责，工作实绩特别显著"),
         "DOMAIN.md §4.1 特别优秀 c",
         False,
     ),
     (
         "special_a",
-        N_("工作特殊需要：领导班子结构需要或者领导职位有特殊要求"),
-        N_("因工作特殊需要：领导班子结构需要或者领导职位有特殊要求"),
+        gettext_noop("工作特殊需要：领导班子结构需要或者领导职位有特殊要求"),
+        gettext_noop("因工作特殊需要：领导班子结构需要或者领导职位有特殊要求"),
         "DOMAIN.md §4.1 工作特殊需要 a",
         False,
     ),
     (
         "special_b",
-        N_("工作特殊需要：专业性较强的岗位或者重要专项工作急需"),
-        N_("因工作特殊需要：专业性较强的岗位或者重要专项工作急需"),
+        gettext_noop("工作特殊需要：专业性较强的岗位或者重要专项工作急需"),
+        gettext_noop("因工作特殊需要：专业性较强的岗位或者重要专项工作急需"),
         "DOMAIN.md §4.1 工作特殊需要 b",
         False,
     ),
     (
         "special_c",
-        N_("工作特殊需要：艰苦边远地区、贫困地区急需引进"),
-        N_("因工作特殊需要：艰苦边远地区、贫困地区急需引进"),
+        gettext_noop("工作特殊需要：艰苦边远地区、贫困地区急需引进"),
+        gettext_noop("因工作特殊需要：艰苦边远地区、贫困地区急需引进"),
         "DOMAIN.md §4.1 工作特殊需要 c",
         False,
     ),
     (
         "commended",
-        N_("受党中央、国务院或省委、省政府表彰奖励，或在急难险重任务中作出重大贡献"),
-        N_(
+        gettext_noop("受党中央、国务院或省委、省政府表彰奖励，或在急难险重任务中作出重大贡献"),
+        gettext_noop(
             "在关键时刻或承担急难险重任务中经受住考验、表现突出、作出重大贡献，受到党中央、国务院或省委、省政府表彰奖励，"
             "按程序报经批准后破格提拔"
         ),
@@ -68,8 +68,8 @@ DEFAULT_GROUNDS = [
     ),
     (
         "poverty_secretary",
-        N_("精准脱贫成效显著的贫困县县委书记优先提拔使用（继续兼任原职务）"),
-        N_("系精准脱贫成效显著的贫困县县委书记，优先提拔使用，继续兼任原任职务、抓好脱贫工作"),
+        gettext_noop("精准脱贫成效显著的贫困县县委书记优先提拔使用（继续兼任原职务）"),
+        gettext_noop("系精准脱贫成效显著的贫困县县委书记，优先提拔使用，继续兼任原任职务、抓好脱贫工作"),
         "seed 000 #4; DOMAIN.md §4.1",
         True,
     ),
@@ -78,15 +78,15 @@ DEFAULT_GROUNDS = [
 # (code, label, breakable, source) — DOMAIN.md §4.2: only the basic qualifications the regulation
 # allows may be broken; political standards, the age limit and the probation never.
 DEFAULT_QUALIFICATIONS = [
-    ("work_years", N_("工作年限"), True, "DOMAIN.md §4.2 basic qualifications"),
-    ("grassroots", N_("基层工作经历"), True, "DOMAIN.md §4.2 basic qualifications"),
-    ("tenure", N_("任职年限"), True, "DOMAIN.md §4.2 basic qualifications"),
-    ("education", N_("学历"), True, "DOMAIN.md §4.2 basic qualifications"),
-    ("training", N_("培训"), True, "DOMAIN.md §4.2 basic qualifications"),
-    ("health", N_("身体条件"), True, "DOMAIN.md §4.2 basic qualifications"),
-    ("political", N_("政治标准"), False, "DOMAIN.md §4.1 政治过硬 (never broken)"),
-    ("age", N_("年龄"), False, "DOMAIN.md §4.2 (not among the breakable basic qualifications)"),
-    ("probation", N_("任职试用期"), False, "DOMAIN.md §4.2 no exceptional promotion in a probation period"),
+    ("work_years", gettext_noop("工作年限"), True, "DOMAIN.md §4.2 basic qualifications"),
+    ("grassroots", gettext_noop("基层工作经历"), True, "DOMAIN.md §4.2 basic qualifications"),
+    ("tenure", gettext_noop("任职年限"), True, "DOMAIN.md §4.2 basic qualifications"),
+    ("education", gettext_noop("学历"), True, "DOMAIN.md §4.2 basic qualifications"),
+    ("training", gettext_noop("培训"), True, "DOMAIN.md §4.2 basic qualifications"),
+    ("health", gettext_noop("身体条件"), True, "DOMAIN.md §4.2 basic qualifications"),
+    ("political", gettext_noop("政治标准"), False, "DOMAIN.md §4.1 政治过硬 (never broken)"),
+    ("age", gettext_noop("年龄"), False, "DOMAIN.md §4.2 (not among the breakable basic qualifications)"),
+    ("probation", gettext_noop("任职试用期"), False, "DOMAIN.md §4.2 no exceptional promotion in a probation period"),
 ]
 
 # DOMAIN.md §4.3 step 7: a 1-year probation for non-elected posts at 厅局级 and below.
