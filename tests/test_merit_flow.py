@@ -67,7 +67,8 @@ def test_invalid_nomination_changes_nothing(world):
         services.complete_task(
             person("ls_qt_jbr"),
             task_of(case, "Task_nominate").pk,
-            data=nomination(award_kind="title", deeds="太短", period_from="2026-09-01", period_to="2026-08-01"),
+            # 授予称号 is nominable since issue 12 (DOMAIN.md §1.1); an unknown kind is still refused.
+            data=nomination(award_kind="honour", deeds="太短", period_from="2026-09-01", period_to="2026-08-01"),
         )
     assert set(caught.value.errors) >= {"award_kind", "deeds", "period_to"}
     after = refresh(case)
