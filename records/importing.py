@@ -4,7 +4,7 @@ Two kinds of sheet, recognised by their header row (so a workbook may hold both,
 each kind):
 
 - 干部信息: 姓名, 身份证号, 性别, 出生日期, 民族, 籍贯, 政治面貌, 入党时间, 参加工作时间, 学历,
-  现任职务, 职级层次, 单位代码, 任现职级时间 (the 干部任免审批表 fields of DOMAIN.md §8.2 that the
+  现任职务, 职级层次, 单位代码, 任现职级时间, 试用期满日期 (the 干部任免审批表 fields of DOMAIN.md §8.2 that the
   rules read);
 - 年度考核结果: 身份证号, 年度, 考核等次 (DOMAIN.md §2), optionally 姓名 as a cross-check and
   重点目标任务未完成 (是/否, seed 004 art. 6).
@@ -91,6 +91,8 @@ CADRE_COLUMNS = (
     Column("职级层次", "rank_level", "rank_level", True, gettext_lazy("乡科级副职 … 省部级正职，或 其他人员")),
     Column("单位代码", "unit", "unit_code", True, gettext_lazy("系统中“单位”的代码")),
     Column("任现职级时间", "current_rank_since", "date", False),
+    # DOMAIN.md §4.2: the probation on the record, whatever its source, bars an exceptional promotion.
+    Column("试用期满日期", "probation_end", "end_date", False, gettext_lazy("任职试用期的最后一天；不在试用期的留空")),
 )
 
 ASSESSMENT_COLUMNS = (
@@ -270,10 +272,11 @@ _DATE_FORMATS = (
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 
 
-def parse_date(value, today=None):
+def parse_date(value, today=None, *, future=False):
     """An Excel date, or text 2020-03-01 / 2020.03.01 / 20200301 / 2020.03 / 202003 / 2020年3月.
 
-    Month-only values (the usual form in cadre files) mean the 1st of the month.
+    Month-only values (the usual form in cadre files) mean the 1st of the month. A date after
+    today is refused unless ``future`` (the end of a probation still running).
     """
     if isinstance(value, datetime.datetime):
         day = value.date()
@@ -301,9 +304,13 @@ def parse_date(value, today=None):
     today = today or timezone.localdate()
     if day < EARLIEST_DATE:
         raise CellError(_("日期%(value)s过早，请核对") % {"value": day.isoformat()})
-    if day > today:
+    if day > today and not future:
         raise CellError(_("日期%(value)s晚于今天，请核对") % {"value": day.isoformat()})
     return day
+
+
+def parse_end_date(value):
+    return parse_date(value, future=True)
 
 
 def parse_year(value, today=None):
@@ -369,6 +376,7 @@ _PARSERS = {
     "name": parse_name,
     "id_number": parse_id_number,
     "date": parse_date,
+    "end_date": parse_end_date,
     "year": parse_year,
     "sex": _choice_parser(Sex, SEX_ALIASES),
     "rank_level": _choice_parser(RankLevel, RANK_ALIASES),
@@ -466,7 +474,7 @@ def _parse_rows(sheet, duplicates, columns, report):
                 if column.required:
                     report.add_error(number, column.header, _("必填项不能为空"), sheet.title)
                 else:
-                    data[column.field] = {"date": None, "yes_no": False}.get(column.parser, "")
+                    data[column.field] = {"date": None, "end_date": None, "yes_no": False}.get(column.parser, "")
                 continue
             try:
                 data[column.field] = _PARSERS[column.parser](raw)
@@ -533,10 +541,14 @@ def _plan_cadres(sheet, duplicates, report):
             report.add_error(number, "单位代码", _("单位代码“%(code)s”在系统中不存在") % {"code": code}, title)
             row_ok = False
         birth = data.get("birth_date")
-        for field_name in ("party_join_date", "work_start_date", "current_rank_since"):
+        for field_name in ("party_join_date", "work_start_date", "current_rank_since", "probation_end"):
             if birth and data.get(field_name) and data[field_name] < birth:
                 report.add_error(number, _FIELD_HEADERS[field_name], _("不能早于出生日期"), title)
                 row_ok = False
+        since, probation_end = data.get("current_rank_since"), data.get("probation_end")
+        if since and probation_end and probation_end < since:
+            report.add_error(number, _FIELD_HEADERS["probation_end"], _("不能早于任现职级时间"), title)
+            row_ok = False
         if len(data) != len(present) or not row_ok or first_row.get(data["id_number"]) != number:
             continue  # already reported; nothing more to check on this row
         values = dict(data, unit=units[code])
