@@ -154,7 +154,6 @@ def check_assessments(assessments):
     """
     errors = []
     assessments = [a for a in assessments if a.grade]
-    saved_cadres = {a.cadre.pk for a in assessments if a.cadre.pk}
 
     # 警告/诫勉 in the year, 记过 and above → not 优秀 (DOMAIN.md §2 line 98).
     excellent = [a for a in assessments if a.grade == AssessmentGrade.EXCELLENT]
@@ -171,7 +170,7 @@ def check_assessments(assessments):
     keys = {(_unit_id(a), a.year) for a in excellent if _unit_id(a)}
     if keys:
         incoming = {(a.cadre.pk, a.year) for a in assessments if a.cadre.pk}
-        grades = _stored_grades(keys, incoming) if saved_cadres else defaultdict(dict)
+        grades = _stored_grades(keys, incoming)
         first_excellent = {}
         for assessment in assessments:
             key = (_unit_id(assessment), assessment.year)

@@ -330,3 +330,16 @@ def test_key_targets_missed_is_imported_and_bars_promotion_for_one_year(unit):
     assert rules.promotion_bars(met, datetime.date(YEAR + 1, 1, 1)) == []
     bad = import_rows([(missed, C, YEAR, "也许")], key_targets=True)
     assert [(e.column, e.row) for e in bad.errors] == [("重点目标任务未完成", 2)]
+
+
+def test_new_cadres_of_a_cadre_workbook_count_with_the_stored_grades(unit):
+    """DOMAIN.md §2 line 91: a cadre workbook's new cadres are counted with what the unit already has."""
+    from tests.test_records_import import cadre_row, write_workbook
+
+    for cadre, grade in grades(staff(unit, 10), E, E):
+        AnnualAssessment.objects.create(cadre=cadre, year=YEAR, grade=grade)
+    newcomer = cadre_row(500, unit_code=unit.code)
+    report = importing.import_cadres(write_workbook([newcomer], [(newcomer["身份证号"], YEAR, "优秀")]))
+    assert [e.message for e in report.errors] == ["优秀 3 人，超过本单位参加考核人数 11 的 20%（上限 2 人）"]
+    assert not Cadre.objects.filter(id_number=newcomer["身份证号"]).exists()
+    assert importing.import_cadres(write_workbook([newcomer], [(newcomer["身份证号"], YEAR, "称职")])).ok
