@@ -72,6 +72,7 @@ AWARD_REVOCATION = process_types.register(
         field_names={"award_id": award_names},
         # Started by the original nominating unit, or by the approving authority (DOMAIN.md §1.4).
         extra_starters=revocation_starters,
+        extra_start_roles=frozenset({"approver", "reviewer"}),
         task_binding=revocation_task_binding,
     )
 )

@@ -139,7 +139,7 @@ def revocation_starters(unit):
     pairs = []
     for above in unit.ancestors(include_self=True):
         pairs += [("approver", above), ("reviewer", above)]
-        if above.kind in routing.COMMITTEE_KINDS:
+        if above.kind in routing.committee_kinds():
             review = routing.bodies(above)["review_unit_id"]
             if review != above.pk:
                 pairs.append(("reviewer", Unit.objects.get(pk=review)))

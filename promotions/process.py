@@ -47,6 +47,7 @@ EXCEPTIONAL_PROMOTION = process_types.register(
         step_extras={"Task_verify": pending_objection_extra},
         # 动议 by the organisation department as well (DOMAIN.md §4.3 step 1), without a lane of its own.
         extra_starters=extra_starters,
+        extra_start_roles=frozenset({"reviewer"}),
         task_binding=task_binding,
     )
 )

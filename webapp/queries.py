@@ -15,7 +15,7 @@ from permissions import policy
 from permissions.models import Grant, Unit
 from permissions.roles import Role
 from records.models import Cadre
-from workflows import clock, engine, presenting
+from workflows import clock, engine, presenting, process_types
 from workflows.models import HistoryAction, HumanTask, InstanceStatus, ProcessDefinition, ProcessInstance
 
 # Roles whose holders keep the cadre records of their units (the Excel import page).
@@ -65,12 +65,42 @@ def units_with_any_role(user, roles):
 
 
 def startable_definitions(user):
-    """The latest version of each process whose start role the user holds somewhere."""
+    """The latest version of each process whose start role the user holds somewhere, or a role
+    its process type also lets start (the organisation department's 动议, an authority's 撤销)."""
     roles = set(Grant.objects.filter(user=user).values_list("role", flat=True))
     latest = {}
     for definition in ProcessDefinition.objects.order_by("process_id", "-version").defer("spec_json", "source_files"):
         latest.setdefault(definition.process_id, definition)
-    return [d for d in latest.values() if d.start_role in roles]
+    return [d for d in latest.values() if d.start_role in roles or _extra_start_roles(d) & roles]
+
+
+def _extra_start_roles(definition):
+    process_type = process_types.get(definition.process_id)
+    return set(process_type.extra_start_roles) if process_type else set()
+
+
+# The start page looks for the units an extra starter may start for among at most this many.
+EXTRA_START_UNITS_SCANNED = 1000
+
+
+def start_units(user, definition):
+    """Units the user may start ``definition`` for: those where they hold its start role, and those
+    its process type lets them start for (found within the areas of their grants of such a role)."""
+    from permissions.routing import area_of
+    from workflows.services import may_start
+
+    own = policy.units_with_role(user, definition.start_role)
+    extra_roles = _extra_start_roles(definition)
+    grants = list(Grant.objects.filter(user=user, role__in=extra_roles).select_related("unit")) if extra_roles else []
+    if not grants:
+        return own.order_by("path")
+    areas = Q()
+    for grant in grants:
+        areas |= Q(path__startswith=area_of(grant.unit).path)
+    own_ids = set(own.values_list("pk", flat=True))
+    candidates = Unit.objects.filter(areas).exclude(pk__in=own_ids).order_by("path")[:EXTRA_START_UNITS_SCANNED]
+    extra = [unit.pk for unit in candidates if may_start(user, definition, unit)]
+    return Unit.objects.filter(pk__in=own_ids | set(extra)).order_by("path")
 
 
 def process_choices():

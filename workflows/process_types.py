@@ -69,6 +69,9 @@ class ProcessType:
     # Who else may start a case for a unit besides the start lane's role on it: callable(unit) →
     # [(role, unit)] (e.g. the organisation department moving an exceptional promotion).
     extra_starters: Callable | None = None
+    # The roles ``extra_starters`` can name: the start page offers the process to their holders
+    # and looks for the units they may start for within the areas of those grants.
+    extra_start_roles: frozenset = frozenset()
     # How a ready step binds when the diagram's lane does not say it all: callable(instance,
     # bpmn_id, role, unit_id) → (role, unit_id) (e.g. the 动议 step of a case the organisation
     # department started goes to it, not to the unit's party committee).

@@ -49,7 +49,7 @@ def _definition_or_404(user, process_id):
     definition = ProcessDefinition.latest(process_id)
     if definition is None:
         raise Http404(_("该流程尚未部署"))
-    units = policy.units_with_role(user, definition.start_role).order_by("path")
+    units = queries.start_units(user, definition)
     if not units.exists():
         raise PermissionDenied(_("您不具有发起此流程的角色（%(role)s）") % {"role": Role(definition.start_role).label})
     return definition, units
