@@ -188,7 +188,13 @@ def exceptional_promotion_branches(walk):
             "ls_qt_ld",
             case,
             "Task_propose",
-            data=proposal(from_recommendation=False, special_post=True, broken_items=["tenure", "education"]),
+            data=proposal(
+                from_recommendation=False,
+                special_post=True,
+                broken_items=["tenure", "education"],
+                reason_tenure="任现职级不满3年",
+                reason_education="大专学历",
+            ),
         )
         case = _promotion_to_publish(walk, case, early=True)
         case = walk.act("ls_sp", case, "Task_meeting", data=_meeting(4, 3), opinion="会议表决")
