@@ -217,7 +217,9 @@ def exceptional_promotion_branches(walk):
                 "verification_malicious": False,
             },
         )
-        case = walk.act("ls_sp", case, "Task_objection_decision", action="continue", opinion="不影响任用，继续")
+        # DOMAIN.md §6 (issue 12): the promotion has the 暂缓 path too — suspended, then resumed.
+        case = walk.act("ls_sp", case, "Task_objection_decision", action="suspend", opinion="暂缓，待学历材料核实")
+        case = walk.act("ls_sp", case, "Task_suspended", action="resume", opinion="学历系在职取得，不影响任用，恢复")
     services.fire_due_timers(now=at("2026-10-11 00:01"))
     return case
 
@@ -399,6 +401,7 @@ WALKS = {
             "Task_publish",
             "Task_verify",
             "Task_objection_decision",
+            "Task_suspended",
         },
         ["任职年限、学历", "部分属实"],
     ),
@@ -432,7 +435,7 @@ DECISIONS = {
     "merit_citation": {"提交", "同意", "退回", "同意公示", "暂缓", "恢复办理", "降低奖励等次"},
     "award_revocation": {"提交", "同意"},
     "exceptional_promotion": {"提交", "同意", "胜任，正式任职"},
-    "exceptional_promotion_branches": {"提交", "同意", "复议一次", "继续任用程序"},
+    "exceptional_promotion_branches": {"提交", "同意", "复议一次", "暂缓任用", "恢复任用程序"},
     "secondment_selection": {"提交", "退回修改", "同意报送", "提交选派方案", "取消该同志人选，其余继续", "同意"},
 }
 
