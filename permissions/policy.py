@@ -7,12 +7,37 @@ nominated may not also review or approve the same case.
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+import rulebook
 
 from .models import Grant, Unit
 from .roles import Role
 
-# Roles that judge a case, which its nominator may not hold on it (DOMAIN.md §9, [default]).
+# Roles that judge a case, which its nominator may not hold on it (DOMAIN.md §9, [default]): the
+# default of the rule parameter below, which an administrator may change.
 JUDGING_ROLES = {Role.REVIEWER, Role.APPROVER, Role.DISCIPLINE, Role.PUBLICITY_OFFICER}
+
+
+def _roles(candidate):
+    if any(role not in Role.values for role in candidate) or any(role in (Role.NOMINATOR, Role.UNIT_LEADER) for role in candidate):
+        return _("应为审核、审批类角色代码的列表（不含推荐单位的角色）：%(roles)s") % {"roles": "、".join(sorted(JUDGING_ROLES))}
+    return None
+
+
+JUDGING = rulebook.declare(
+    "policy.judging_roles",
+    label=gettext_lazy("推荐人不得在同一案件中担任的角色"),
+    default=sorted(JUDGING_ROLES),
+    source="DOMAIN.md §9 [default]",
+    check=_roles,
+)
+
+
+def judging_roles():
+    return set(rulebook.value(JUDGING.key))
+
+
 # The nominating unit's lanes, in the order a case passes them: who acted in one may not act in
 # a later one, nor on any judging step (DOMAIN.md §9 "the person who nominated may not also
 # review or approve the same case", extended to the unit's collective decision).
@@ -21,7 +46,7 @@ NOMINATING_LANES = (Role.NOMINATOR, Role.UNIT_LEADER)
 
 def lanes_barred_by(role):
     """The nominating-unit lanes whose actors may not act on a step of ``role``."""
-    if role in JUDGING_ROLES:
+    if role in judging_roles():
         return NOMINATING_LANES
     if role in NOMINATING_LANES:
         return NOMINATING_LANES[: NOMINATING_LANES.index(role)]

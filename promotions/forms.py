@@ -149,7 +149,11 @@ class MeetingForm(TaskForm):
         if present > should:
             self.add_error("present", _("实到人数不能多于应到人数"))
         elif not rules.is_quorate(should, present):
-            self.add_error("present", _("到会成员不足应到会成员的三分之二（至少%(n)s人），不能讨论决定") % {"n": rules.quorum(should)})
+            self.add_error(
+                "present",
+                _("到会成员不足应到会成员的%(fraction)s（至少%(n)s人），不能讨论决定")
+                % {"fraction": rules.quorum_text(), "n": rules.quorum(should)},
+            )
         if sum(votes) > present:
             self.add_error("votes_for", _("表决票数之和不能多于到会人数"))
         if not cleaned.get("circumstances_explained"):

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+import rulebook
 from permissions.models import Unit, UnitKind
 from permissions.routing import area_of
 from records.models import AssessmentGrade, RankLevel
@@ -26,7 +27,47 @@ from .eligibility import DEFAULT_AGE_LIMITS, ROUND_LEVELS, build_criteria, rank_
 
 PROCESS = "secondment_selection"
 START_EVENT = "StartEvent_plan"
-TERM_MONTHS = (12, 24)  # 1–2 years (DOMAIN.md §5 [practice])
+TERM_MONTHS = (12, 24)  # 1–2 years (DOMAIN.md §5 [practice]): the default of the rule parameter
+
+
+def _month_range(candidate):
+    if len(candidate) != 2 or not all(isinstance(n, int) for n in candidate) or not 1 <= candidate[0] <= candidate[1] <= 60:
+        return _("应为[最短月数, 最长月数]，在1至60之间")
+    return None
+
+
+def _age_limits(candidate):
+    if set(candidate) - set(ROUND_LEVELS) or any(not isinstance(v, int) or not 18 <= v <= 65 for v in candidate.values()):
+        return _("应为{职级层次代码: 年龄上限}，年龄在18至65之间")
+    return None
+
+
+def _years(candidate):
+    return None if 0 <= candidate <= 40 else _("应在0至40之间")
+
+
+# DOMAIN.md §5: "All of these are plan parameters [default]": the values a new plan starts from.
+TERM = rulebook.declare(
+    "secondments.term_months",
+    label=gettext_lazy("挂职期限范围（月）"),
+    default=list(TERM_MONTHS),
+    source="DOMAIN.md §5 [practice]",
+    check=_month_range,
+)
+AGE_LIMITS = rulebook.declare(
+    "secondments.age_limits",
+    label=gettext_lazy("选派计划默认年龄上限（按职级层次）"),
+    default={str(level): age for level, age in DEFAULT_AGE_LIMITS.items()},
+    source="DOMAIN.md §5 [default]",
+    check=_age_limits,
+)
+WORK_YEARS = rulebook.declare(
+    "secondments.min_work_years",
+    label=gettext_lazy("选派计划默认参加工作年限（年）"),
+    default=3,
+    source="DOMAIN.md §5 [default]",
+    check=_years,
+)
 MAX_PLACES = 50
 _SEPARATORS = re.compile(r"\s*[|｜\t]\s*")
 
@@ -88,20 +129,14 @@ class PlanForm(TaskForm):
     round_title = forms.CharField(label=gettext_lazy("选派计划名称"), max_length=100)
     positions = PositionsField(label=gettext_lazy("挂职单位和岗位"), help_text=gettext_lazy("每行一个岗位：单位代码或名称｜岗位名称｜名额"))
     places = forms.IntegerField(label=gettext_lazy("选派名额"), min_value=1, max_value=MAX_PLACES)
-    term_months = forms.IntegerField(
-        label=gettext_lazy("挂职期限（月）"),
-        min_value=TERM_MONTHS[0],
-        max_value=TERM_MONTHS[1],
-        initial=12,
-        help_text=gettext_lazy("1至2年"),
-    )
+    term_months = forms.IntegerField(label=gettext_lazy("挂职期限（月）"), min_value=1, max_value=60)
     term_start = forms.DateField(label=gettext_lazy("挂职开始日期"))
     nomination_deadline = forms.DateField(label=gettext_lazy("推荐截止日期"), help_text=gettext_lazy("当日24时截止"))
     invited_unit_ids = forms.MultipleChoiceField(label=gettext_lazy("推荐单位"), choices=(), widget=forms.CheckboxSelectMultiple)
     notice_required = forms.BooleanField(label=gettext_lazy("选派前公示"), required=False, initial=True)
     rank_min = forms.ChoiceField(label=gettext_lazy("职级范围（自）"), choices=LEVEL_CHOICES, initial=RankLevel.NONE)
     rank_max = forms.ChoiceField(label=gettext_lazy("职级范围（至）"), choices=LEVEL_CHOICES, initial=RankLevel.COUNTY_PRINCIPAL)
-    min_work_years = forms.IntegerField(label=gettext_lazy("参加工作年限不少于（年）"), min_value=0, max_value=40, initial=3)
+    min_work_years = forms.IntegerField(label=gettext_lazy("参加工作年限不少于（年）"), min_value=0, max_value=40)
     min_grade = forms.ChoiceField(
         label=gettext_lazy("最近一次年度考核不低于"),
         initial=AssessmentGrade.COMPETENT,
@@ -116,13 +151,18 @@ class PlanForm(TaskForm):
         self.organiser = organiser or (self.instance.nominating_unit if self.instance is not None else None)
         units = invitable_units(self.organiser) if self.organiser is not None else Unit.objects.none()
         self.fields["invited_unit_ids"].choices = [(str(u.pk), u.name) for u in units]
+        shortest, longest = rulebook.value(TERM.key)
+        self.fields["term_months"].initial = shortest
+        self.fields["term_months"].help_text = _("%(low)s至%(high)s个月") % {"low": shortest, "high": longest}
+        self.fields["min_work_years"].initial = rulebook.value(WORK_YEARS.key)
+        default_ages = rulebook.value(AGE_LIMITS.key)
         for level in ROUND_LEVELS:
             self.fields[f"age_limit_{level}"] = forms.IntegerField(
                 label=_("年龄上限：%(level)s") % {"level": RankLevel(level).label},
                 required=False,
                 min_value=18,
                 max_value=65,
-                initial=DEFAULT_AGE_LIMITS.get(level),
+                initial=default_ages.get(str(level)),
                 help_text=_("周岁，留空为不限"),
             )
 
@@ -183,6 +223,10 @@ class PlanForm(TaskForm):
                 _("选派名额（%(places)s名）多于各岗位名额之和（%(total)s名）")
                 % {"places": places, "total": sum(p["places"] for p in positions)},
             )
+        shortest, longest = rulebook.value(TERM.key)
+        term = cleaned.get("term_months")
+        if term is not None and not shortest <= term <= longest:
+            self.add_error("term_months", _("挂职期限应为%(low)s至%(high)s个月") % {"low": shortest, "high": longest})
         deadline, start = cleaned.get("nomination_deadline"), cleaned.get("term_start")
         if deadline and start and start <= deadline:
             self.add_error("term_start", _("挂职开始日期应在推荐截止日期之后"))

@@ -80,3 +80,51 @@ def test_a_stored_row_naming_no_declared_parameter_is_reported_by_the_system_che
     RuleParameter.objects.create(key="routing.renamed_kinds", value=[], effective_from=datetime.date(2020, 1, 1))
     call_command("check")
     assert "rulebook.W001" in capsys.readouterr().err
+
+
+# --- the other parameters: each edit changes the outcome of the rule that reads it -------------
+
+
+def test_the_roles_a_nominator_may_not_hold_are_data():
+    """DOMAIN.md §9 [default] "The person who nominated may not also review or approve the same
+    case": the judging roles barred to the nominator are a parameter."""
+    from permissions import policy
+
+    assert policy.lanes_barred_by("publicity_officer") == policy.NOMINATING_LANES
+    set_parameter("policy.judging_roles", ["reviewer", "approver", "discipline"])
+    assert policy.lanes_barred_by("publicity_officer") == ()
+    assert policy.lanes_barred_by("approver") == policy.NOMINATING_LANES
+    with pytest.raises(ValidationError, match="不含推荐单位的角色"):
+        set_parameter("policy.judging_roles", ["nominator"], effective_from=datetime.date(2021, 1, 1))
+
+
+def test_the_meeting_quorum_and_majority_are_data():
+    """DOMAIN.md §4.3 step 5 [law]: ≥ 2/3 present, adopted by more than half of those who should
+    attend — kept as parameters so a changed regulation is an admin edit."""
+    from promotions import rules
+
+    assert (rules.quorum(9), rules.is_quorate(9, 5), rules.is_adopted(9, 5), rules.quorum_text()) == (6, False, True, "三分之二")
+    set_parameter("promotions.meeting_quorum", [1, 2])
+    set_parameter("promotions.meeting_majority", [2, 3])
+    assert (rules.quorum(9), rules.is_quorate(9, 5), rules.is_adopted(9, 6), rules.quorum_text()) == (5, True, False, "二分之一")
+    with pytest.raises(ValidationError, match="分子不大于分母"):
+        set_parameter("promotions.meeting_quorum", [3, 2], effective_from=datetime.date(2021, 1, 1))
+
+
+def test_the_secondment_plan_defaults_are_data():
+    """DOMAIN.md §5 [default]: term 1–2 years, age limits and years of work are plan parameters;
+    the plan form starts from the administrator's values and checks the term against them."""
+    from secondments.plan import PlanForm
+
+    form = PlanForm(organiser=None)
+    assert form.fields["term_months"].initial == 12 and form.fields["min_work_years"].initial == 3
+    assert form.fields["age_limit_county_deputy"].initial == 40
+    set_parameter("secondments.term_months", [6, 36])
+    set_parameter("secondments.min_work_years", 5)
+    set_parameter("secondments.age_limits", {"county_deputy": 45})
+    form = PlanForm(organiser=None)
+    assert form.fields["term_months"].initial == 6 and form.fields["min_work_years"].initial == 5
+    assert form.fields["age_limit_county_deputy"].initial == 45
+    bound = PlanForm({"term_months": 30}, organiser=None)
+    bound.is_valid()
+    assert "term_months" not in bound.errors  # 30 months is within 6–36 now

@@ -6,6 +6,9 @@ import pytest
 
 from promotions.rules import is_adopted, is_quorate, quorum
 
+# The fractions are rule parameters (rulebook): read from the database, their defaults here.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize("should, fewest", [(1, 1), (2, 2), (3, 2), (4, 3), (5, 4), (6, 4), (7, 5), (9, 6), (10, 7), (11, 8), (12, 8)])
 def test_quorum_is_two_thirds_rounded_up(should, fewest):

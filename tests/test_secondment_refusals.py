@@ -188,7 +188,7 @@ def test_the_plan_is_checked_before_the_round_opens(world):
             ),
         )
     errors = caught.value.errors
-    assert errors["term_months"] == ["确保该值小于或等于24。"]
+    assert errors["term_months"] == ["挂职期限应为12至24个月"]  # DOMAIN.md §5: 1–2 years, a rule parameter
     assert errors["nomination_deadline"] == ["推荐截止日期不能早于今天"]
     assert errors["rank_max"] == ["职级范围的上限不能低于下限"]
     with clock.frozen_at(OPEN_AT):
