@@ -184,11 +184,24 @@ def inbox_filter(user, task_model):
     related = related_cadre_ids(user)
     if related:
         q &= ~Q(instance__subject_cadre_id__in=related)
+    judging = judging_roles()
     for role in sorted({g[0] for g in grants if lanes_barred_by(g[0])}):
         barred = lanes_barred_by(role)
         acted = task_model._base_manager.filter(instance_id=OuterRef("instance_id"), completed_by=user, role__in=barred)
-        q &= ~(Q(role=role) & ((Q(instance__started_by=user) & Q(instance__definition__start_role__in=barred)) | Exists(acted)))
+        duty = Q(role=role) & ((Q(instance__started_by=user) & Q(instance__definition__start_role__in=barred)) | Exists(acted))
+        if role in judging:
+            # A nominating-lane step bound to a judging role is the mover's own (the organisation
+            # department's 动议 sent back to it), as act_refusal judges it by its lane.
+            duty &= ~Q(lane__in=_lane_names(NOMINATING_LANES))
+        q &= ~duty
     return q
+
+
+def _lane_names(roles):
+    """The lane names (role codes and their Chinese aliases) that stand for ``roles``."""
+    from .roles import LANE_ALIASES
+
+    return sorted({str(role) for role in roles} | {alias for alias, role in LANE_ALIASES.items() if role in roles})
 
 
 def granted_units_q(user, field="unit_id"):

@@ -72,3 +72,21 @@ def _form(data):
         else:
             out[key] = value
     return out
+
+
+def test_a_proposal_the_department_moved_comes_back_to_its_inbox_when_refused(world):
+    """DOMAIN.md §4.2 (refused with the reason, back to the proposal) and §9: the 动议 the
+    organisation department moved is its own step — it reappears in the mover's 待办, while the
+    later judging steps stay out of it."""
+    from workflows import services
+    from workflows.models import HumanTask
+
+    subject = cadre(QT_CLEAN[0])
+    subject.canvassing_flag = True
+    subject.save()
+    with clock.frozen_at(MONDAY):
+        case = services.start_and_submit(
+            person("ls_sh"), "exceptional_promotion", unit=unit("HA-PDS-LS-QT"), subject_cadre=subject, data=proposal(), opinion="动议"
+        )
+    returned = HumanTask.objects.get(instance=case, bpmn_id="Task_propose")
+    assert HumanTask.objects.inbox_for(person("ls_sh")).filter(pk=returned.pk).exists()
