@@ -183,7 +183,9 @@ def test_an_elected_post_is_appointed_without_probation(world):
     promotion = Promotion.objects.get(cadre=subject)
     subject.refresh_from_db()
     assert promotion.probation_end is None and subject.probation_end is None
-    assert case.next_timer_due is None or case.next_timer_due <= at("2026-10-12 00:00")  # no year-long wait
+    # The diagram ends at once: no probation timer, no end-of-probation review to answer.
+    assert case.status == "completed" and case.outcome == "End_appointed"
+    assert not case.tasks.filter(bpmn_id="Task_probation_review").exists()
 
 
 def test_a_non_elected_post_keeps_its_probation(world, monkeypatch):
