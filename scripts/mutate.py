@@ -77,7 +77,7 @@ TARGETS = [
     Target(
         "permissions/models.py", ["tests/test_policy_bite.py", "tests/test_routing_bite.py", "tests/test_engine.py"], functions_only=True
     ),
-    Target("workdays/calendar.py", ["tests/test_workdays.py", "tests/test_calendar_errors.py"]),
+    Target("workdays/calendar.py", ["tests/test_calendar_bite.py", "tests/test_workdays.py", "tests/test_calendar_errors.py"]),
     Target("promotions/rules.py", ["tests/test_rules_bite.py", "tests/test_promotion.py"]),
     # The one door's acting functions and the gate they share (the whole file is ~300 mutants:
     # too slow for a routine run; the engine internals are covered by the fault tests on PostgreSQL).
