@@ -92,11 +92,35 @@ class UnitDecisionForm(TaskForm):
         return day
 
 
+# 审核: a classified case goes to the approver for consent to skip the notice (DOMAIN.md §1.3 item 4).
+CLASSIFIED = Action("classified", _("涉密，报请免予公示"))
+
+
 class ReviewForm(TaskForm):
     """审核 (DOMAIN.md §1.3 step 3). Approving takes a place of the nominating unit's annual
     quota; the case record counts it under the quota's lock (``awards.quota.take_place``)."""
 
-    actions = [Action("approve", _("同意公示"), primary=True), RETURN, REJECT]
+    actions = [Action("approve", _("同意公示"), primary=True), CLASSIFIED, RETURN, REJECT]
+    classified_reason = forms.CharField(
+        label=_("涉密事由"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("仅在“涉密，报请免予公示”时填写，由审批机关决定是否同意"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.get_action() is CLASSIFIED and not (cleaned.get("classified_reason") or "").strip():
+            self.add_error("classified_reason", _("报请免予公示须写明涉密事由"))
+        return cleaned
+
+
+class NoticeWaiverForm(TaskForm):
+    """The approver's consent to skip the notice of a classified case (DOMAIN.md §1.3 item 4:
+    "Classified cases may skip it with the approver's consent"); refused, the case is published."""
+
+    actions = [Action("agree", _("同意免予公示"), primary=True), Action("disagree", _("不同意，应予公示"), opinion_required=True)]
 
 
 class ObjectionDecisionForm(TaskForm):

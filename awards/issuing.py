@@ -152,7 +152,7 @@ def issue_award(nomination):
             cadre,
             words.phrase,
             nomination.deeds,
-            form_opinions(instance, _notice_text(instance)),
+            form_opinions(instance, _notice_text(instance, nomination)),
             assessments=[(a.year, a.get_grade_display()) for a in cadre.assessments.order_by("-year")[:3]][::-1],
             awards=cadre.awards.exclude(pk=award.pk),
             sanctions=cadre.sanctions.all(),
@@ -199,7 +199,11 @@ def _recheck(nomination, cadre):
         raise ValueError("；".join(failures))
 
 
-def _notice_text(instance):
+def _notice_text(instance, nomination=None):
+    """审核（公示）情况 on the award form: the notice and its objections, or the approver's recorded
+    consent to skip it for a classified case (DOMAIN.md §1.3 item 4)."""
+    if nomination is not None and nomination.notice_waived_at is not None:
+        return _("涉密案件，经审批机关同意免予公示（%(date)s）") % {"date": cn_date(clock.localdate(nomination.notice_waived_at))}
     notice = instance.notices.order_by("-start_date").first()
     if notice is None:
         return ""

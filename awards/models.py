@@ -1,5 +1,6 @@
 """Merit citations: the bonus table, unit quotas, public notices and objections (DOMAIN.md §1, §6)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +91,13 @@ class Nomination(models.Model):
     quota_counted = models.BooleanField(
         _("占用名额"), default=False, help_text=_("审核同意公示后占用推荐单位的年度名额，未获奖励办结时释放")
     )
+    # DOMAIN.md §1.3 item 4: "Classified cases may skip it [the notice] with the approver's consent."
+    classified = models.BooleanField(_("涉密案件"), default=False)
+    classified_reason = models.CharField(_("涉密事由"), max_length=500, blank=True)
+    notice_waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("同意免予公示的审批人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notice_waived_at = models.DateTimeField(_("同意免予公示时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("奖励推荐")

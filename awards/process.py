@@ -36,6 +36,7 @@ MERIT_CITATION = process_types.register(
             "Task_unit_decision": forms.UnitDecisionForm,
             "Task_integrity": IntegrityForm,
             "Task_review": forms.ReviewForm,
+            "Task_waive_notice": forms.NoticeWaiverForm,
             "Task_publish": PublishForm,
             "Task_verify": VerificationForm,
             "Task_objection_decision": forms.ObjectionDecisionForm,

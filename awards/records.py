@@ -7,6 +7,7 @@ what it writes commits with the engine state or not at all.
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from permissions.models import Unit
@@ -49,7 +50,10 @@ class NominationRecord(CaseRecord):
 
     def step_submitted(self, instance, task, form, *, user):
         key = (task.bpmn_id, form.get_action().code)
-        if key in self.WRITES:  # one UPDATE, no read
+        if key == ("Task_waive_notice", "agree"):
+            # Who consented and when: the approver's recorded consent of DOMAIN.md §1.3 item 4.
+            Nomination.objects.filter(instance=instance).update(notice_waived_by=user, notice_waived_at=timezone.now())
+        elif key in self.WRITES:  # one UPDATE, no read
             fields = self.WRITES[key]
             Nomination.objects.filter(instance=instance).update(**{field: form.cleaned_data.get(name) for field, name in fields.items()})
         elif key in self.STEPS:
@@ -60,6 +64,11 @@ class NominationRecord(CaseRecord):
         self._apply(nomination, {k: data.get(k) for k in NOMINATION_FIELDS})
         self._refuse_duplicate(nomination)
         _save_open(nomination, Nomination, lambda: self._duplicate_message(nomination))
+
+    def _review_classified(self, nomination, data):
+        nomination.classified, nomination.classified_reason = True, data.get("classified_reason", "").strip()
+        nomination.save(update_fields=["classified", "classified_reason"])
+        self._review_approved(nomination, data)
 
     def _review_approved(self, nomination, data):
         if not nomination.quota_counted:
@@ -77,6 +86,7 @@ class NominationRecord(CaseRecord):
     STEPS = {
         ("Task_nominate", "submit"): _nominated,
         ("Task_review", "approve"): _review_approved,
+        ("Task_review", "classified"): _review_classified,
     }
 
     def closed(self, instance):

@@ -107,6 +107,28 @@ def merit_citation(walk):
     return case
 
 
+def merit_citation_branches(walk):
+    """A classified case: the reviewer asks to skip the notice, the approver consents (DOMAIN.md §1.3
+    item 4), then approves; a posthumous 记三等功."""
+    with clock.frozen_at(MONDAY):
+        case = services.start_process(person("ls_qt_jbr"), "merit_citation", unit=unit("HA-PDS-LS-QT"), subject_cadre=cadre(QT_CLEAN[1]))
+        case = walk.act("ls_qt_jbr", case, "Task_nominate", data=nomination(award_kind="merit_3", deed_reference="ZX-2026-01"))
+        case = walk.act(
+            "ls_qt_ld",
+            case,
+            "Task_unit_decision",
+            data={"meeting_date": "2026-09-25", "attendees": "党工委班子成员7人"},
+            opinion="经集体研究，同意推荐",
+        )
+        case = walk.act("ls_jw", case, "Task_integrity", data={"integrity_opinion": "no_objection"})
+        case = walk.act(
+            "ls_sh", case, "Task_review", action="classified", data={"classified_reason": "涉及保密专项任务"}, opinion="涉密，报请免予公示"
+        )
+        case = walk.act("ls_sp", case, "Task_waive_notice", action="agree", opinion="同意免予公示")
+        case = walk.act("ls_sp", case, "Task_approve", action="approve", opinion="同意给予记三等功")
+    return case
+
+
 # --------------------------------------------------------------------------- award revocation
 
 
@@ -363,6 +385,13 @@ WALKS = {
         },
         ["记三等功", "防汛事迹证明.pdf", "2026年7月1日", "无不同意见", "部分属实", "否"],
     ),
+    "merit_citation_branches": (
+        merit_citation_branches,
+        "ls_qt_jbr",
+        "End_awarded",
+        {"Task_nominate", "Task_unit_decision", "Task_integrity", "Task_review", "Task_waive_notice", "Task_approve"},
+        ["记三等功", "涉及保密专项任务"],
+    ),
     "award_revocation": (
         award_revocation,
         "ls_qt_jbr",
@@ -433,6 +462,7 @@ WALKS = {
 # The labels of the decisions taken on the way (the API's ``decision_label`` and the case page's tags).
 DECISIONS = {
     "merit_citation": {"提交", "同意", "退回", "同意公示", "暂缓", "恢复办理", "降低奖励等次"},
+    "merit_citation_branches": {"提交", "同意", "涉密，报请免予公示", "同意免予公示"},
     "award_revocation": {"提交", "同意"},
     "exceptional_promotion": {"提交", "同意", "胜任，正式任职"},
     "exceptional_promotion_branches": {"提交", "同意", "复议一次", "暂缓任用", "恢复任用程序"},
