@@ -449,7 +449,11 @@ class NoticeRequestSerializer(serializers.Serializer):
     contact = serializers.CharField(max_length=300, help_text=_("受理异议的方式，将印在公示上"))
     start_date = serializers.DateField(required=False, allow_null=True, help_text=_("公示开始日期，默认今天"))
     working_days = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=30, help_text=_("公示期（工作日），默认并不少于5个")
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=366,
+        help_text=_("公示期（工作日），默认为本流程的最短公示期；长短以管理员设定的公示期规定为准"),
     )
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
 

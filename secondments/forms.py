@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from documents.templatetags.official import cn_date
 from notices.desk import minimum_notice_days
 from notices.forms import VerificationForm
+from notices.rules import length_refusal
 from permissions import policy
 from records.models import AssessmentGrade, Cadre
 from workdays.calendar import CalendarYearMissing, working_period_end
@@ -352,7 +353,8 @@ class RoundPublishForm(TaskForm):
         label=gettext_lazy("公示标题"), max_length=200, required=False, help_text=gettext_lazy("留空则为“关于拟选派挂职锻炼干部人选的公示”")
     )
     notice_start = forms.DateField(label=gettext_lazy("公示开始日期"))
-    notice_days = forms.IntegerField(label=gettext_lazy("公示期（工作日）"), min_value=1, max_value=30)
+    # The length in force comes from the administrator's table (notices.rules), checked in clean().
+    notice_days = forms.IntegerField(label=gettext_lazy("公示期（工作日）"), min_value=1, max_value=366)
     notice_contact = forms.CharField(
         label=gettext_lazy("受理异议的方式"), max_length=300, help_text=gettext_lazy("电话、地址或邮箱，将印在公示上")
     )
@@ -369,8 +371,9 @@ class RoundPublishForm(TaskForm):
         if drafting(self, "notice_start"):
             return cleaned
         days, start = cleaned.get("notice_days"), cleaned.get("notice_start")
-        if days is not None and days < self.minimum:
-            self.add_error("notice_days", _("公示期不得少于%(n)s个工作日") % {"n": self.minimum})
+        refusal = length_refusal(PROCESS, days, start) if days is not None else None
+        if refusal:
+            self.add_error("notice_days", refusal)
         if start is not None:
             if start < clock.today():
                 self.add_error("notice_start", _("公示开始日期不能早于今天"))

@@ -308,3 +308,22 @@ def test_diagram_escapes_names_and_reports_a_missing_layout():
         diagram.parse({"p.bpmn": source}, "p")
     with pytest.raises(diagram.DiagramUnavailable):
         diagram.parse({"p.bpmn": source}, "other")
+
+
+def test_the_desk_accepts_the_length_the_notice_rule_allows(client, world):
+    """DOMAIN.md §1.3 item 4 (notice length per process, an admin table): the desk's own field no
+    longer caps at 30 — the rule in force decides, here raised to 40 working days."""
+    from notices.models import NoticeRule
+
+    rule = NoticeRule.objects.get(process_id="merit_citation")
+    with clock.frozen_at(MONDAY):
+        case = to_publish(cadre(QT_CLEAN[0]))
+        publish = task_of(case, "Task_publish")
+        login(client, "ls_gs")
+        refused = page(client.post(reverse("notices"), publish_form(publish, working_days="35")))
+        assert f"公示期不得超过{rule.maximum_working_days}个工作日" in refused
+        rule.maximum_working_days = 40
+        rule.save()
+        response = client.post(reverse("notices"), publish_form(publish, working_days="35"))
+    assert response.status_code == 302
+    assert Notice.objects.get().working_days == 35

@@ -74,7 +74,8 @@ class NoticeForm(forms.Form):
         label=_("公示标题"), required=False, max_length=200, widget=forms.TextInput(attrs={"placeholder": _("关于拟奖励人员的公示")})
     )
     start_date = forms.DateField(label=_("公示开始日期"), widget=DateInput)
-    working_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=1, max_value=30)
+    # Bounded loosely here: the notice desk enforces the length in force (notices.rules, an admin table).
+    working_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=1, max_value=366)
     contact = forms.CharField(label=_("受理异议的方式"), max_length=300, help_text=_("电话、地址或邮箱，将印在公示上"))
 
     def __init__(self, data=None, *, tasks, process_id, prefix=None):
