@@ -316,6 +316,13 @@ class ProcessDetailSerializer(ProcessSerializer):
     current_steps = StepSerializer(source="tasks", many=True, read_only=True)
     history = HistoryEventSerializer(many=True, read_only=True)
     rule_checks = RuleCheckSerializer(many=True, read_only=True, help_text=_("资格、限制条件审查及复核记录"))
+    objections = serializers.SerializerMethodField(help_text=_("公示期间收到的异议及核查结论"))
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_objections(self, case):
+        rows = getattr(case, "objections", None)
+        return ObjectionSerializer(rows.all(), many=True).data if rows is not None else []
+
     documents = serializers.SerializerMethodField()
     notices = NoticeBriefSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
@@ -379,6 +386,9 @@ class ObjectionSerializer(serializers.Serializer):
     outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
     recorded_by = UserRefSerializer(read_only=True)
     recorded_at = serializers.DateTimeField(read_only=True)
+    malicious = serializers.BooleanField(read_only=True, help_text=_("核查认定疑似恶意诬告（seed 000 #12）"))
+    referred_to = UnitRefSerializer(read_only=True, allow_null=True, help_text=_("移交的纪检监察机关"))
+    referred_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class AttachmentUploadSerializer(serializers.Serializer):

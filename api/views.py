@@ -32,7 +32,7 @@ from documents.models import IssuedDocument
 from documents.permissions import can_download
 from documents.verification import verify_hash
 from notices import desk as notice_desk
-from notices.models import Notice
+from notices.models import Notice, Objection
 from permissions import policy
 from permissions.models import Grant, Unit
 from permissions.roles import Role
@@ -268,6 +268,7 @@ def _detail_queryset(user):
         Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")),
         Prefetch("history", HistoryEvent.objects.select_related("actor").order_by("at", "id")),
         "rule_checks",
+        Prefetch("objections", Objection.objects.select_related("instance", "recorded_by", "referred_to").order_by("received_on", "id")),
         Prefetch("notices", Notice.objects.order_by("start_date", "id")),
         Prefetch("attachments", Attachment.objects.select_related("uploaded_by").defer("content").order_by("uploaded_at", "id")),
     )

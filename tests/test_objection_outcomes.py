@@ -225,3 +225,16 @@ def test_objection_received_before_the_notice_started_is_refused(world):
         refused(case, "早于公示开始日期", received_on=at("2026-09-28 10:00").date())
         refused(case, "晚于今天", received_on=at("2026-10-01 10:00").date())
         assert desk.record_objection(person("ls_gs"), case.pk, content="反映其有问题", received_on=at("2026-09-29 10:00").date())
+
+
+def test_the_referral_shows_on_the_case_page_and_in_the_api(world, client):
+    """Seed 000 #12: the flag and the body it went to are visible where the case is read."""
+    case = merit_under_notice()
+    with clock.frozen_at(DURING):
+        verify(case, "untrue", malicious=True)
+    client.force_login(person("ls_sh"))
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "疑似恶意诬告" in page and "已移交" + unit("HA-PDS-LS-JW").name in page
+    body = client.get(f"/api/v1/processes/{case.pk}/").json()
+    flagged = [o for o in body["objections"] if o["malicious"]]
+    assert flagged and flagged[0]["referred_to"]["name"] == unit("HA-PDS-LS-JW").name and flagged[0]["referred_at"]
