@@ -190,7 +190,7 @@ class RevocationApplicationForm(TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         awards = Award.objects.filter(cadre=self.instance.subject_cadre, revoked=False) if self.instance else Award.objects.none()
-        if self.instance is not None:
+        if self.instance is not None and self.instance.pk is not None:  # the start page's draft case is unsaved
             from .models import RevocationRequest
             from .records import authority_may_revoke
 

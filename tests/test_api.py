@@ -133,7 +133,8 @@ def test_process_types_are_those_the_caller_may_start(world):
         {"id": unit("HA-PDS-LS-QT").pk, "name": "鲁山县琴台街道", "code": "HA-PDS-LS-QT", "include_subordinates": False}
     ]
     kind = merit["start_form"]["properties"]["award_kind"]
-    assert kind["enum"] == ["commendation", "merit_3", "merit_2", "merit_1"] and kind["x-enum-labels"]["merit_3"] == "记三等功"
+    # DOMAIN.md §1.1: 授予称号 is nominable too (issue 12).
+    assert kind["enum"] == ["commendation", "merit_3", "merit_2", "merit_1", "title"] and kind["x-enum-labels"]["merit_3"] == "记三等功"
     assert merit["start_form"]["properties"]["deeds"]["maxLength"] == 2000
     # An approver starts nothing.
     assert ok(client_for("ls_sp").get("/api/v1/process-types/"))["count"] == 0

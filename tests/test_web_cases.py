@@ -193,7 +193,7 @@ def test_save_as_draft_then_finish_on_the_task_page(client, world):
     draft = task_of(case, "Task_nominate")
     assert response.status_code == 302 and response["Location"] == task_url(draft)
     body = page(client.get(task_url(draft)))
-    assert "草稿：事迹待补充" in body and re.search(r'value="merit_3"[^>]*checked', body)
+    assert "草稿：事迹待补充" in body and re.search(r'value="merit_3"[^>]*(checked|selected)', body)  # radios, or a list of 5 kinds
     client.post(task_url(draft), {"action": "submit", **nomination(award_kind="merit_3")})
     assert task_of(case, "Task_unit_decision")
 
@@ -235,9 +235,10 @@ def test_task_page_shows_cadre_summary_timeline_and_the_step_actions(client, wor
     assert "经集体研究，同意推荐" in body  # an earlier opinion in the timeline
     assert "拟奖励等次" in body and "嘉奖" in body  # the nomination being judged
     assert "资格审查：符合条件" in body
-    for label in ("同意公示", "退回至“填报推荐材料”", "不同意"):
+    # … and the classified-case action of DOMAIN.md §1.3 item 4 (issue 12).
+    for label in ("同意公示", "涉密，报请免予公示", "退回至“填报推荐材料”", "不同意"):
         assert label in body
-    assert body.count('name="action"') == 3
+    assert body.count('name="action"') == 4
 
 
 def test_invalid_submit_shows_errors_and_changes_nothing(client, world):

@@ -204,7 +204,8 @@ def save_draft(user, task_id, *, data=None, opinion=""):
             field.required = False
         if not form.is_valid():
             raise FormInvalid({field: [str(m) for m in messages] for field, messages in form.errors.items()})
-        draft = {k: v for k, v in form.task_payload().items() if v not in (None, "", [])}
+        # What was typed: an unticked box that was not sent is not something typed.
+        draft = {k: v for k, v in form.task_payload().items() if v not in (None, "", []) and not (v is False and k not in data)}
         spiff_task.data.update(draft)
         spiff_task.data["draft_opinion"] = form.cleaned_data.get("opinion", "")
         _record(instance, user, HistoryAction.DRAFT, task=task, changed_fields=draft)

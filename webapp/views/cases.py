@@ -141,6 +141,7 @@ def task_page(request, case_id, task_id):
         "form": form,
         "data": data,
         "rule_refusal": RuleCheck.objects.latest_refusal(case),
+        "rule_passed": case.rule_checks.filter(passed=True).order_by("-checked_at", "-id").first(),
         "fields": visible_fields(form),
         "hidden": hidden_fields(form),
         "buttons": action_buttons(form, task, names),
