@@ -66,7 +66,8 @@ def allocate_certificate_number(issuer, year):
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     prefix = (issuer.document_prefix or "").strip() or issuer.name
-    return _("%(prefix)s奖证〔%(year)s〕%(serial)s号") % {"prefix": prefix, "year": year, "serial": sequence.last_number}
+    # An official identifier, the same in every language (like the document numbers of DOMAIN.md §8.1).
+    return f"{prefix}奖证〔{year}〕{sequence.last_number}号"
 
 
 def certificate_context(award, words, issuer):
