@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+import rulebook
 from records.models import AssessmentGrade, Award, AwardKind, Cadre
 from workflows import services
 from workflows.errors import InvalidAction
@@ -29,8 +31,27 @@ class Candidate:
         return AwardKind(self.award_kind).label
 
 
+def _years(candidate):
+    return None if isinstance(candidate, int) and 2 <= candidate <= 10 else _("应为2至10之间的整数")
+
+
+# DOMAIN.md §1.5 [practice] (公务员考核规定): three consecutive years 优秀 → 记三等功.
+CONSECUTIVE_YEARS = rulebook.declare(
+    "awards.consecutive_excellent_years",
+    label=gettext_lazy("连续几年考核优秀记三等功"),
+    default=3,
+    source="DOMAIN.md §1.5 [practice]",
+    check=_years,
+)
+
+
+def consecutive_years():
+    return rulebook.value(CONSECUTIVE_YEARS.key)
+
+
 def deed_reference(kind, year):
-    return f"年度考核{year - 2}-{year}连续优秀" if kind == AwardKind.MERIT_3 else f"年度考核{year}优秀"
+    first = year - consecutive_years() + 1
+    return f"年度考核{first}-{year}连续优秀" if kind == AwardKind.MERIT_3 else f"年度考核{year}优秀"
 
 
 WINDOW = re.compile(r"^年度考核(\d{4})-(\d{4})连续优秀$")
@@ -64,9 +85,10 @@ def annual_candidates(unit, year):
         .select_related("unit")
         .distinct()
     )
+    window = set(range(year - consecutive_years() + 1, year + 1))
     excellent = {}
     for cadre_id, y in Cadre.objects.filter(
-        pk__in=cadres.values("pk"), assessments__grade=AssessmentGrade.EXCELLENT, assessments__year__in=[year - 2, year - 1, year]
+        pk__in=cadres.values("pk"), assessments__grade=AssessmentGrade.EXCELLENT, assessments__year__in=sorted(window)
     ).values_list("pk", "assessments__year"):
         excellent.setdefault(cadre_id, set()).add(y)
     references = [deed_reference(AwardKind.MERIT_3, year), deed_reference(AwardKind.COMMENDATION, year)]
@@ -81,13 +103,13 @@ def annual_candidates(unit, year):
         if cadre.pk in rewarded:
             continue
         # Three consecutive 优秀 years, none of them inside a window already rewarded (DOMAIN.md §1.5).
-        if excellent.get(cadre.pk, set()) >= {year - 2, year - 1, year} and used.get(cadre.pk, 0) < year - 2:
+        if excellent.get(cadre.pk, set()) >= window and used.get(cadre.pk, 0) < min(window):
             result.append(
                 Candidate(
                     cadre,
                     AwardKind.MERIT_3,
                     deed_reference(AwardKind.MERIT_3, year),
-                    _("%(a)s—%(b)s年度连续三年考核优秀") % {"a": year - 2, "b": year},
+                    _("%(a)s—%(b)s年度连续%(n)s年考核优秀") % {"a": min(window), "b": year, "n": len(window)},
                 )
             )
         else:

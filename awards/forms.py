@@ -2,8 +2,10 @@
 
 from django import forms
 from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+import rulebook
 from records.models import AWARD_ORDER, Award, AwardKind
 from workflows import clock
 from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, TaskForm
@@ -16,6 +18,27 @@ CANCEL = Action("cancel", _("撤销推荐"), opinion_required=True)
 NOMINABLE_KINDS = [
     (k, AwardKind(k).label) for k in (AwardKind.COMMENDATION, AwardKind.MERIT_3, AwardKind.MERIT_2, AwardKind.MERIT_1, AwardKind.TITLE)
 ]
+
+
+def _kinds(candidate):
+    if not candidate or any(kind not in AwardKind.values for kind in candidate):
+        return _("应为奖励种类代码的列表：%(kinds)s") % {"kinds": "、".join(AwardKind.values)}
+    return None
+
+
+NOMINABLE = rulebook.declare(
+    "awards.nominable_kinds",
+    label=gettext_lazy("可推荐的奖励种类"),
+    default=[code for code, _label in NOMINABLE_KINDS],
+    source="DOMAIN.md §1.1 [law] (公务员法 art. 53)",
+    check=_kinds,
+)
+
+
+def nominable_kinds():
+    """The kinds a nomination may propose today (a rule parameter), in the order of DOMAIN.md §1.1."""
+    allowed = set(rulebook.value(NOMINABLE.key))
+    return [(code, label) for code, label in NOMINABLE_KINDS if code in allowed]
 
 
 class NominationForm(TaskForm):
@@ -38,6 +61,7 @@ class NominationForm(TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["award_kind"].choices = nominable_kinds()
         if self.get_action() is CANCEL:
             for name in ("award_kind", "deeds", "period_from", "period_to"):
                 self.fields[name].required = False

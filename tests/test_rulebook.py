@@ -128,3 +128,44 @@ def test_the_secondment_plan_defaults_are_data():
     bound = PlanForm({"term_months": 30}, organiser=None)
     bound.is_valid()
     assert "term_months" not in bound.errors  # 30 months is within 6–36 now
+
+
+def test_the_nominable_award_kinds_are_data():
+    """DOMAIN.md §1.1: the kinds a unit may nominate for; an administrator who withdraws 授予称号
+    sees it leave the form and a nomination for it refused."""
+    from awards.forms import NominationForm
+
+    assert [code for code, _label in NominationForm().fields["award_kind"].choices][-1] == "title"
+    set_parameter("awards.nominable_kinds", ["commendation", "merit_3", "merit_2", "merit_1"])
+    form = NominationForm({"award_kind": "title", "title_name": "人民满意的公务员"})
+    assert not form.is_valid() and "award_kind" in form.errors
+    assert "title" not in [code for code, _label in form.fields["award_kind"].choices]
+
+
+def test_the_consecutive_excellent_years_for_a_merit_are_data():
+    """DOMAIN.md §1.5 [practice]: three consecutive years 优秀 → 记三等功; with the parameter at 2,
+    two years suffice and the deed reference names the two-year window."""
+    from awards import candidates
+    from records.models import AnnualAssessment
+
+    tree = f.small_tree()
+    subject = f.cadre("王喆", tree["township"])
+    for year in (2024, 2025):
+        AnnualAssessment.objects.create(cadre=subject, year=year, grade="excellent")
+    assert [c.award_kind for c in candidates.annual_candidates(tree["township"], 2025)] == ["commendation"]
+    set_parameter("awards.consecutive_excellent_years", 2)
+    (candidate,) = candidates.annual_candidates(tree["township"], 2025)
+    assert candidate.award_kind == "merit_3" and candidate.deed_reference == "年度考核2024-2025连续优秀"
+
+
+def test_which_awards_carry_a_medal_is_data():
+    """DOMAIN.md §1.1 [practice]: 记三等功 and above carry a medal — the bonus table's column."""
+    import datetime as dt
+
+    from awards.models import AwardBonus
+
+    # The migration's rows (人社厅发〔2018〕1号): no medal for 嘉奖; an administrator's later row gives one.
+    assert AwardBonus.objects.filter(kind="commendation", effective_from=dt.date(2018, 1, 1), medal=False).exists()
+    AwardBonus.objects.create(kind="commendation", amount=1800, effective_from=dt.date(2026, 1, 1), medal=True)
+    assert not AwardBonus.standard_for("commendation", dt.date(2025, 6, 1)).medal
+    assert AwardBonus.standard_for("commendation", dt.date(2026, 6, 1)).medal
