@@ -2,8 +2,9 @@
 the way (issue 12 "Tests that bite": "a case can be sent back to any step"; DOMAIN.md §9 "Every
 action is attributed to a named person, with time and opinion (审批意见), and kept").
 
-The test diagram ``tests/bpmn/engine/three_steps_return.bpmn`` runs 填报 → 审核 → 审批; 审核 may
-return to 填报, 审批 only to 审核 — so at 审批 the completed step 填报 exists but is not named.
+The test diagram ``tests/bpmn/engine/three_steps_return.bpmn`` runs 填报 → 初审 → 审核 → 审批; 审核
+may return to 填报, 审批 to 审核 or 填报 (in that order) — so at 审批 the completed step 初审 exists
+but is not named.
 """
 
 import pytest
@@ -46,17 +47,18 @@ def at_approval(world):
         people["nominator"], "test_three_steps", unit=tree["township"], subject_cadre=subject, data={"approving_unit_id": tree["county"].pk}
     )
     services.complete_task(people["nominator"], open_task(case, "Task_submit").pk, opinion="请审核")
+    services.complete_task(people["reviewer"], open_task(case, "Task_precheck").pk, opinion="初审通过")
     services.complete_task(people["reviewer"], open_task(case, "Task_check").pk, opinion="审核通过")
     return case
 
 
 def test_return_to_a_step_the_diagram_does_not_name_is_refused(world):
-    """Issue 12 "return_to enforced": 填报 is done but 审批's return_to names only 审核 — a 退回
-    straight to 填报 is refused and the case stays where it was, with nothing recorded."""
+    """Issue 12 "return_to enforced": 初审 is done but 审批's return_to does not name it — a 退回
+    to it is refused and the case stays where it was, with nothing recorded."""
     _tree, people, _subject = world
     case = at_approval(world)
     approve = open_task(case, "Task_approve")
-    for target in ("Task_submit", "Task_approve", "Task_nowhere", "", None):
+    for target in ("Task_precheck", "Task_approve", "Task_nowhere", "Task_check, Task_submit", "", None):
         with pytest.raises(InvalidAction, match="不能退回到"):
             services.return_task(people["approver"], approve.pk, to=target, opinion="材料不全")
     assert list(ProcessInstance.objects.get(pk=case.pk).tasks.values_list("bpmn_id", flat=True)) == ["Task_approve"]
@@ -93,7 +95,8 @@ def test_return_to_the_named_step_sends_the_case_back_with_its_reason(world):
 
 def test_the_return_action_goes_to_the_first_named_step(world):
     """The 退回 action of a step form (``complete_task(action="return")``) goes to the first step
-    ``return_to`` names — for 审批 that is 审核, not 填报."""
+    ``return_to`` names — for 审批 that is 审核, not 填报; 填报, named second, is reached with
+    ``return_task``."""
     _tree, people, _subject = world
     case = at_approval(world)
     services.complete_task(people["approver"], open_task(case, "Task_approve").pk, action="return", opinion="退回审核")
@@ -105,6 +108,9 @@ def test_the_return_action_goes_to_the_first_named_step(world):
     # 审核 in turn sends it to 填报, which its return_to names
     services.complete_task(people["reviewer"], open_task(case, "Task_check").pk, action="return", opinion="退回填报")
     assert list(ProcessInstance.objects.get(pk=case.pk).tasks.values_list("bpmn_id", flat=True)) == ["Task_submit"]
+    other = at_approval(world)
+    services.return_task(people["approver"], open_task(other, "Task_approve").pk, to="Task_submit", opinion="重新填报")
+    assert list(ProcessInstance.objects.get(pk=other.pk).tasks.values_list("bpmn_id", flat=True)) == ["Task_submit"]
 
 
 def test_a_step_without_return_to_has_no_return_action(world):
@@ -129,6 +135,7 @@ def test_who_acted_is_kept_on_the_closed_tasks_and_the_next_holders_are_notified
     closed = {t.bpmn_id: (t.completed_by, t.close_reason) for t in HumanTask.all_objects.filter(instance=case, closed_at__isnull=False)}
     assert closed == {
         "Task_submit": (people["nominator"], TaskCloseReason.COMPLETED),
+        "Task_precheck": (people["reviewer"], TaskCloseReason.COMPLETED),
         "Task_check": (people["reviewer"], TaskCloseReason.COMPLETED),
     }
     told = Notification.objects.filter(user=people["approver"], instance=case).values_list("text", flat=True)

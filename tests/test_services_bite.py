@@ -1,0 +1,107 @@
+"""The service door's guards and records at the start of a case (issue 12 "Tests that bite" on
+``workflows/services.py``; DOMAIN.md §9 and PRODUCT.md "One door for state changes").
+
+Uses the two-lane test diagram (填报 on the nominating unit, 审批 on ``approving_unit_id``).
+"""
+
+import pytest
+
+from permissions.roles import Role
+from tests import factories as f
+from workflows import services
+from workflows.errors import ActionNotAllowed, DefinitionNotFound, InvalidAction
+from workflows.models import CaseUnit, HistoryAction, HumanTask, Notification, ProcessInstance
+
+pytestmark = pytest.mark.django_db
+DATA = {"approve_deadline": "2030-01-01T00:00:00+08:00"}
+
+
+@pytest.fixture
+def world():
+    f.deploy_test_diagrams("engine/two_lanes_timer.bpmn")
+    tree = f.small_tree()
+    nominator = f.user("nominator", (Role.NOMINATOR, tree["township"]))
+    return tree, nominator
+
+
+def start(world, **kwargs):
+    tree, nominator = world
+    return services.start_process(
+        nominator, "test_two_lanes", unit=tree["township"], data={**DATA, "approving_unit_id": tree["county"].pk}, **kwargs
+    )
+
+
+def test_an_undeployed_process_is_refused_as_not_found(world):
+    """PRODUCT.md "One door": starting a process that is not deployed answers 'not deployed', and leaves nothing."""
+    tree, nominator = world
+    with pytest.raises(DefinitionNotFound, match="尚未部署"):
+        services.start_process(nominator, "no_such_process", unit=tree["township"])
+    assert not ProcessInstance.objects.exists()
+
+
+def test_a_case_only_for_a_cadre_of_the_unit(world):
+    """DOMAIN.md §1.3 step 1 "The nominating unit proposes": a unit nominates its own cadres (and
+    those of units below it), not another unit's."""
+    tree, _nominator = world
+    with pytest.raises(InvalidAction, match="只能为本单位的干部发起"):
+        start(world, subject_cadre=f.cadre("外单位干部", tree["other_township"]))
+    with pytest.raises(InvalidAction, match="只能为本单位的干部发起"):
+        start(world, subject_cadre=f.cadre("上级干部", tree["county"]))
+    assert not ProcessInstance.objects.exists()
+    assert start(world, subject_cadre=f.cadre("本单位干部", tree["township"])).subject_cadre.name == "本单位干部"
+
+
+def test_a_case_without_a_subject(world):
+    """DOMAIN.md §9 recusal applies only when the case is about someone: a case with no subject
+    starts for anyone holding the start role, and its notices name no one."""
+    tree, nominator = world
+    me = f.cadre("钱某", tree["township"], user=nominator)
+    f.relative(me, f.cadre("孙某", tree["township"]))
+    case = start(world)
+    assert case.subject_cadre is None
+    texts = list(Notification.objects.filter(user=nominator, instance=case).values_list("text", flat=True))
+    assert texts and all("（" not in text for text in texts)
+
+
+def test_the_start_is_recorded_and_the_nominating_unit_involved(world):
+    """DOMAIN.md §9 "Every action is attributed to a named person": the start is in the history with
+    who and the data given; the case is listed at once to the nominating unit's other holders."""
+    tree, nominator = world
+    case = start(world, subject_cadre=f.cadre("张喆", tree["township"]))
+    event = case.history.get()
+    assert (event.action, event.actor, event.changed_fields) == (
+        HistoryAction.START,
+        nominator,
+        {**DATA, "approving_unit_id": tree["county"].pk},
+    )
+    assert list(CaseUnit.objects.filter(instance=case).values_list("unit", flat=True)) == [tree["township"].pk]
+    colleague = f.user("colleague", (Role.UNIT_LEADER, tree["township"]))
+    assert ProcessInstance.objects.visible_to(colleague).filter(pk=case.pk).exists()
+    assert HumanTask.objects.get(instance=case).unit == tree["township"]
+
+
+def test_nobody_starts_for_a_relative_listed_on_either_record(world):
+    """DOMAIN.md §9: nobody acts on a case about a listed relative, from the first step."""
+    tree, nominator = world
+    me = f.cadre("钱某", tree["township"], user=nominator)
+    cousin = f.cadre("钱表亲", tree["township"])
+    f.relative(cousin, me, relation="表兄弟")
+    with pytest.raises(ActionNotAllowed, match="本人或亲属"):
+        start(world, subject_cadre=cousin)
+    assert not ProcessInstance.objects.exists()
+
+
+def test_a_field_the_step_does_not_declare_is_refused(world):
+    """PRODUCT.md "Typed facts … form fields declared once": a step accepts only its declared
+    fields; an unknown one is refused by name and the step stays open."""
+    from workflows.errors import FormInvalid
+
+    _tree, nominator = world
+    case = start(world)
+    submit = HumanTask.objects.get(instance=case, bpmn_id="Task_submit")
+    with pytest.raises(FormInvalid) as refused:
+        services.complete_task(nominator, submit.pk, data={"deeds": "抗洪", "award_kind": "merit_1"})
+    assert refused.value.errors == {"award_kind": ["此环节没有该字段"]}
+    assert HumanTask.objects.get(pk=submit.pk).closed_at is None
+    services.complete_task(nominator, submit.pk, data={"deeds": "抗洪"})
+    assert HumanTask.objects.get(instance=case, bpmn_id="Task_approve")
