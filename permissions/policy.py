@@ -21,7 +21,9 @@ JUDGING_ROLES = {Role.REVIEWER, Role.APPROVER, Role.DISCIPLINE, Role.PUBLICITY_O
 
 def _roles(candidate):
     if any(role not in Role.values for role in candidate) or any(role in (Role.NOMINATOR, Role.UNIT_LEADER) for role in candidate):
-        return _("应为审核、审批类角色代码的列表（不含推荐单位的角色）：%(roles)s") % {"roles": "、".join(sorted(JUDGING_ROLES))}
+        return _("应为审核、审批类角色代码的列表（不含推荐单位的角色）：%(roles)s") % {
+            "roles": "、".join(sorted(str(role) for role in JUDGING_ROLES))
+        }
     return None
 
 

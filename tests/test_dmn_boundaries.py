@@ -162,7 +162,11 @@ def test_award_eligibility_same_level_gives_one_reason_only():
     """DOMAIN.md §1.4: at the same level the deed is simply not rewarded again (one reason); the
     "raise the award" rule is for a higher level only."""
     rules = award_rules(
-        award_rank=1, deed_prior_award_rank=1, deed_prior_level_rank=AWARD_LEVELS["city"], deed_prior_award_label="x", deed_prior_level_label="x"
+        award_rank=1,
+        deed_prior_award_rank=1,
+        deed_prior_level_rank=AWARD_LEVELS["city"],
+        deed_prior_award_label="x",
+        deed_prior_level_label="x",
     )
     assert rules == ["deed_rewarded_at_level"]
 
