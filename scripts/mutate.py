@@ -83,7 +83,7 @@ TARGETS = [
     # too slow for a routine run; the engine internals are covered by the fault tests on PostgreSQL).
     Target(
         "workflows/services.py",
-        ["tests/test_return_bite.py", "tests/test_engine.py"],
+        ["tests/test_services_bite.py", "tests/test_return_bite.py", "tests/test_engine.py", "tests/test_case_records.py"],
         functions=SERVICE_FUNCTIONS,
     ),
     Target("bpmn/dmn/award_approval_authority.dmn", ["tests/test_dmn_boundaries.py", "tests/test_merit_rules.py"]),

@@ -113,6 +113,7 @@ def test_datetimes_are_read_as_the_day_in_china():
 def test_unknown_and_incomplete_years_are_refused_by_name():
     """DOMAIN.md §7 "when a deadline falls in a year with no data, refuse with a clear message naming
     the year — never silently count holidays as working days"; an incomplete year likewise."""
+    assert CalendarYearMissing(2031).incomplete is False and "2031年的节假日安排尚未录入" in str(CalendarYearMissing(2031))
     assert is_year_known(2030) is True
     assert is_year_known(2031) is False
     with pytest.raises(CalendarYearMissing) as missing:
