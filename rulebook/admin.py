@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html_join
@@ -34,5 +36,5 @@ class RuleParameterAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("各参数的默认值及依据"))
     def defaults(self, obj):
-        rows = [(key, str(p.label), p.default, p.source) for key, p in sorted(declared().items())]
+        rows = [(key, str(p.label), json.dumps(p.default, ensure_ascii=False), p.source) for key, p in sorted(declared().items())]
         return format_html_join("", "<p><code>{}</code> {}：{}（{}）</p>", rows)

@@ -1,5 +1,6 @@
 """Declared rule parameters and their dated values."""
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,8 @@ class Parameter:
 
 def declare(key, *, label, default, source, check=None):
     """Declare a parameter (at import of the module that reads it); returns it."""
+    # Stored as JSON: plain lists, dicts, strings and numbers (a TextChoices member becomes its code).
+    default = json.loads(json.dumps(default))
     parameter = Parameter(key, label, default, source, check)
     existing = _declared.get(key)
     if existing is not None and existing.default != default:

@@ -169,3 +169,17 @@ def test_which_awards_carry_a_medal_is_data():
     AwardBonus.objects.create(kind="commendation", amount=1800, effective_from=dt.date(2026, 1, 1), medal=True)
     assert not AwardBonus.standard_for("commendation", dt.date(2025, 6, 1)).medal
     assert AwardBonus.standard_for("commendation", dt.date(2026, 6, 1)).medal
+
+
+def test_the_admin_lists_each_default_with_its_source_and_refuses_a_bad_value(admin_client):
+    """An administrator sees every parameter's default (as stored, JSON) with its DOMAIN.md source;
+    a bad value is refused with the reason and nothing is saved."""
+    page = admin_client.get("/admin/rulebook/ruleparameter/add/").content.decode()
+    assert "routing.department_kinds" in page and "DOMAIN.md §1.2" in page
+    assert "&quot;organisation_dept&quot;" in page and "UnitKind." not in page
+    response = admin_client.post(
+        "/admin/rulebook/ruleparameter/add/",
+        {"key": "promotions.meeting_quorum", "value": "[3, 2]", "effective_from": "2027-01-01", "basis": "测试"},
+    )
+    assert response.status_code == 200 and "分子不大于分母" in response.content.decode()
+    assert not RuleParameter.objects.exists()
