@@ -72,13 +72,13 @@ SERVICE_FUNCTIONS = (
 # Each target and the test files that cover it, chosen so that a run takes seconds. Ordered so
 # that the targets other engineers edit (workflows/, bpmn/) come last.
 TARGETS = [
-    Target("permissions/policy.py", ["tests/test_policy_bite.py", "tests/test_engine.py"]),
+    Target("permissions/policy.py", ["tests/test_policy_bite.py", "tests/test_engine.py", "tests/test_rulebook.py"]),
     Target("permissions/routing.py", ["tests/test_routing_bite.py", "tests/test_rulebook.py", "tests/test_merit_rules.py"]),
     Target(
         "permissions/models.py", ["tests/test_policy_bite.py", "tests/test_routing_bite.py", "tests/test_engine.py"], functions_only=True
     ),
     Target("workdays/calendar.py", ["tests/test_calendar_bite.py", "tests/test_workdays.py", "tests/test_calendar_errors.py"]),
-    Target("promotions/rules.py", ["tests/test_rules_bite.py", "tests/test_promotion.py"]),
+    Target("promotions/rules.py", ["tests/test_rules_bite.py", "tests/test_rulebook.py", "tests/test_promotion.py"]),
     # The one door's acting functions and the gate they share (the whole file is ~300 mutants:
     # too slow for a routine run; the engine internals are covered by the fault tests on PostgreSQL).
     Target(

@@ -301,3 +301,14 @@ def test_case_list_follows_the_grants(tree):
     assert not listed(f.user("beside", (Role.REVIEWER, tree["other_county"], True)))
     Grant.objects.filter(user=clerk).delete()
     assert listed(clerk)  # the starter keeps seeing the case they started
+
+
+def test_the_judging_roles_parameter_accepts_only_judging_roles():
+    """DOMAIN.md §9 [default] (kept as a rule parameter): the roles barred to the nominator may be
+    any of the judging roles, never an unknown role nor a nominating-unit role."""
+    assert policy._roles(sorted(JUDGING)) is None
+    assert policy._roles(["reviewer"]) is None
+    for wrong in (["reviewer", "chairman"], ["nominator"], ["approver", "unit_leader"]):
+        assert "不含推荐单位的角色" in policy._roles(wrong)
+    assert "approver、discipline、publicity_officer、reviewer" in policy._roles(["nominator"])
+    assert policy.judging_roles() == set(JUDGING)
