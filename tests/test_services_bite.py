@@ -105,3 +105,14 @@ def test_a_field_the_step_does_not_declare_is_refused(world):
     assert HumanTask.objects.get(pk=submit.pk).closed_at is None
     services.complete_task(nominator, submit.pk, data={"deeds": "抗洪"})
     assert HumanTask.objects.get(instance=case, bpmn_id="Task_approve")
+
+
+def test_the_nominating_unit_is_involved_even_when_the_first_step_is_elsewhere(world):
+    """PRODUCT.md "Per-unit roles" (a case is listed to the units it involved): the nominating unit
+    is involved by the start itself, also when the diagram's first step is bound to another unit."""
+    tree, nominator = world
+    f.deploy_test_diagrams("engine/first_step_elsewhere.bpmn")
+    case = services.start_process(nominator, "test_first_elsewhere", unit=tree["township"], data={"approving_unit_id": tree["county"].pk})
+    assert set(CaseUnit.objects.filter(instance=case).values_list("unit", flat=True)) == {tree["township"].pk, tree["county"].pk}
+    colleague = f.user("colleague", (Role.UNIT_LEADER, tree["township"]))
+    assert ProcessInstance.objects.visible_to(colleague).filter(pk=case.pk).exists()
