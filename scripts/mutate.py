@@ -16,6 +16,7 @@ can be copied over the export with ``--overlay PATH`` (e.g. a test file being wr
     scripts/mutate --target permissions/policy.py --target promotions/rules.py
     scripts/mutate --list --target bpmn/dmn/promotion_hard_limits.dmn
     scripts/mutate --equivalent docs/mutation-equivalent.txt --report /tmp/mutation.md
+    scripts/mutate --target workflows/services.py --match "::_involve("   re-run some mutants only
 
 See docs/mutation.md for the targets, the results and the surviving mutants.
 """
@@ -500,6 +501,10 @@ class Runner:
 # --------------------------------------------------------------------------- command line
 
 
+def select(mutants, matches):
+    return [m for m in mutants if any(text in m.key for text in matches)] if matches else mutants
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -535,6 +540,7 @@ def main(argv=None):
     parser.add_argument("--target", action="append", help="a target path (or its stem, or a folder prefix); repeatable; default all")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--equivalent", metavar="FILE", help="mutants justified as equivalent (KEY -- reason per line): not scored")
+    parser.add_argument("--match", action="append", metavar="TEXT", help="only mutants whose key contains TEXT (repeatable: any)")
     parser.add_argument("--tests", nargs="+", help="run these test files instead of the target's own list (e.g. to measure before/after)")
     parser.add_argument("--overlay", nargs="+", default=[], help="uncommitted files to copy from the work tree into the private copy")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run side by side, each in its own private tree (default 1)")
@@ -554,7 +560,7 @@ def main(argv=None):
         all_mutants[target.path] = source
     if args.list:
         for target in targets:
-            for m in mutants_of(target, all_mutants[target.path]):
+            for m in select(mutants_of(target, all_mutants[target.path]), args.match):
                 flag = "  [equivalent]" if m.key in equivalents else ""
                 print(f"{m.path}:{m.line}: {m.description}{flag}\n    key: {m.key}")
         return 0
@@ -595,7 +601,7 @@ def run_target(runner, target, args, equivalents, tree):
     if missing:
         print(f"note: {target.path}: test files not in HEAD (commit or --overlay them): {', '.join(missing)}")
     source = (tree / target.path).read_text(encoding="utf-8")
-    mutants = mutants_of(target, source)
+    mutants = select(mutants_of(target, source), args.match)
     print(f"== {target.path}: {len(mutants)} mutants; tests: {' '.join(tests)}", flush=True)
     rc, out, seconds = runner.pytest(tree, tests, timeout=600)
     if rc != 0:
