@@ -116,3 +116,13 @@ def test_the_nominating_unit_is_involved_even_when_the_first_step_is_elsewhere(w
     assert set(CaseUnit.objects.filter(instance=case).values_list("unit", flat=True)) == {tree["township"].pk, tree["county"].pk}
     colleague = f.user("colleague", (Role.UNIT_LEADER, tree["township"]))
     assert ProcessInstance.objects.visible_to(colleague).filter(pk=case.pk).exists()
+
+
+def test_a_case_that_ends_at_its_start_is_completed_without_an_end_notice(world):
+    """PRODUCT.md "see where it stands at any moment": a case that ends during its own start is
+    completed at once with its end event; its starter, who is looking at it, gets no 已办结 notice."""
+    tree, nominator = world
+    f.deploy_test_diagrams("engine/ends_at_start.bpmn")
+    case = services.start_process(nominator, "test_ends_at_start", unit=tree["township"])
+    assert (case.status, case.outcome) == ("completed", "End_done") and case.completed_at is not None
+    assert not Notification.objects.filter(user=nominator, instance=case).exists()
