@@ -82,3 +82,15 @@ def ensure_reference_data():
     sync_from_package(CalendarYear, CalendarDay)
     calendar.clear_cache()
     install_default_bonuses(AwardBonus)
+    # The rule tables filled by data migrations (issue 12 "Rules as data"), through the migrations'
+    # own functions so there is one list of the defaults.
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (
+        ("records.migrations.0006_fill_effect_periods_and_assessment_facts", "forwards"),
+        ("notices.migrations.0003_fill_notice_rules", "fill"),
+        ("promotions.migrations.0005_fill_exceptional_rules", "fill"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
