@@ -60,3 +60,31 @@ def quorum_text():
     if denominator <= 10:
         return f"{CHINESE_NUMERALS[denominator]}分之{CHINESE_NUMERALS[numerator]}"
     return f"{numerator}/{denominator}"
+
+
+def _working_days(candidate):
+    return None if isinstance(candidate, int) and 1 <= candidate <= 60 else _("应为1至60之间的整数")
+
+
+def _gap(candidate):
+    return None if isinstance(candidate, int) and 2 <= candidate <= 3 else _("应为2或3")
+
+
+# DOMAIN.md §4.3 step 2 [default]: how long the higher organisation department has to answer a 请示
+# before it is reminded (no answer never counts as consent).
+CONSENT_REPLY = rulebook.declare(
+    "promotions.consent_reply_working_days",
+    label=gettext_lazy("上级组织部门答复期限（工作日，到期提醒）"),
+    default=10,
+    source="DOMAIN.md §4.3 step 2 [default]",
+    check=_working_days,
+)
+# DOMAIN.md §4.2 / §4.3 step 2 [law]: two grades up skips one level (越级), which needs consent before
+# the inspection.
+SKIP_LEVEL_GAP = rulebook.declare(
+    "promotions.early_consent_step_gap",
+    label=gettext_lazy("越级提拔的职级层次差（考察前须征得上级同意）"),
+    default=2,
+    source="DOMAIN.md §4.2, §4.3 step 2 [law]",
+    check=_gap,
+)

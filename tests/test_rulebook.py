@@ -183,3 +183,58 @@ def test_the_admin_lists_each_default_with_its_source_and_refuses_a_bad_value(ad
     )
     assert response.status_code == 200 and "分子不大于分母" in response.content.decode()
     assert not RuleParameter.objects.exists()
+
+
+@pytest.mark.parametrize("days, reminded", [(10, False), (3, True)])
+def test_the_consent_reply_period_is_data(days, reminded):
+    """DOMAIN.md §4.3 step 2 [default]: the higher department is reminded when its reply period ends
+    (never counting as consent); the diagram reads the period as a rule parameter."""
+    from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, refresh
+    from tests.promotion_helpers import propose
+    from workflows import clock, services
+    from workflows.models import Notification
+
+    load_world()
+    if days != 10:
+        set_parameter("promotions.consent_reply_working_days", days)
+    with clock.frozen_at(at("2026-09-28 09:00")):
+        case = propose(cadre(QT_CLEAN[0]), from_recommendation=False)
+    services.fire_due_timers(now=at("2026-10-02 09:00"))  # 3 working days after 28 September have passed
+    assert Notification.objects.filter(user=person("pds_sh"), text__contains="答复期限").exists() is reminded
+    assert refresh(case).tasks.filter(bpmn_id="Task_consent_early").exists()  # still waiting: no reply is no consent
+
+
+def test_a_diagram_naming_an_undeclared_rule_parameter_is_refused(tmp_path):
+    """Bindings checked: a parameter a diagram reads must be declared, or deployment fails with file and line."""
+    import shutil
+    from pathlib import Path
+
+    from workflows.deploy import DeployError, deploy_directory
+
+    folder = tmp_path / "bpmn"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "bpmn", folder)
+    diagram = folder / "exceptional_promotion.bpmn"
+    source = diagram.read_text(encoding="utf-8").replace("promotions.consent_reply_working_days", "promotions.reply_days", 1)
+    diagram.write_text(source, encoding="utf-8")
+    line = next(n for n, text in enumerate(source.splitlines(), 1) if "promotions.reply_days" in text)
+    with pytest.raises(DeployError) as refused:
+        deploy_directory(folder)
+    assert (refused.value.file_name, refused.value.line) == ("exceptional_promotion.bpmn", line)
+    assert "promotions.reply_days" in refused.value.reason
+
+
+@pytest.mark.parametrize("gap, early", [(2, True), (3, False)])
+def test_the_skip_level_gap_for_early_consent_is_data(gap, early):
+    """DOMAIN.md §4.2/§4.3 step 2 [law]: two grades up skips a level and needs the higher department's
+    consent before the inspection; the gap is a rule parameter the diagram reads."""
+    from tests.merit_helpers import QT_CLEAN, at, cadre, load_world
+    from tests.promotion_helpers import propose
+    from workflows import clock
+
+    load_world()
+    if gap != 2:
+        set_parameter("promotions.early_consent_step_gap", gap)
+    with clock.frozen_at(at("2026-09-28 09:00")):
+        case = propose(cadre(QT_CLEAN[0]), target_level="county_deputy", target_post="鲁山县副县长")
+    assert case.tasks.filter(bpmn_id="Task_consent_early").exists() is early
+    assert case.tasks.filter(bpmn_id="Task_recommend").exists() is not early

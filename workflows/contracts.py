@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
+import rulebook
+
 from . import process_types
 from .sandbox import registered_services
 
@@ -140,6 +142,9 @@ def check_spec(process_id, spec, subprocess_specs, *, file_name="?", source=None
                 violate(bpmn_id, f"{writer} writes {key!r}, a key the engine keeps for itself")
             elif key in fields:
                 violate(bpmn_id, f"{writer} writes {key!r}, which is a field of the form of {', '.join(sorted(fields[key]))}")
+    for key, line in _rule_parameters_named(source):
+        if key not in rulebook.declared():
+            violations.append(Violation(file_name, line, key, f"rule parameter {key!r} is not declared (rulebook.declare)"))
     if process_type:
         for step in sorted(process_type.declared_steps() - human - starts):
             violate(step, f"process type {process_id!r} binds a form to {step!r}, which is not a step of the diagram")
@@ -147,6 +152,16 @@ def check_spec(process_id, spec, subprocess_specs, *, file_name="?", source=None
             if name in ENGINE_KEYS:
                 violate(steps[0], f"form field {name!r} is a key the engine keeps for itself")
     return violations
+
+
+RULE_PARAMETER_CALL = re.compile(r"""rule_parameter\(\s*(?:&quot;|["'])([\w.]+)(?:&quot;|["'])\s*\)""")
+
+
+def _rule_parameters_named(source):
+    """(key, line) of every ``rule_parameter("…")`` a diagram's expressions name."""
+    for number, text in enumerate((source or "").splitlines(), 1):
+        for match in RULE_PARAMETER_CALL.finditer(text):
+            yield match.group(1), number
 
 
 def _check_checkpoint(task_spec, violate):

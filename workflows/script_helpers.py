@@ -6,6 +6,7 @@ Working-day arithmetic on the database calendar (DOMAIN.md §7). Dates may be pa
 
 import datetime
 
+import rulebook
 from workdays import calendar
 
 from .clock import now
@@ -46,3 +47,11 @@ def add_working_days(start, working_days):
 @register_helper
 def working_days_between(start, end):
     return calendar.working_days_between(_as_date(start), _as_date(end))
+
+
+@register_helper
+def rule_parameter(key):
+    """The value in force today of a rule parameter (``rulebook``): a diagram reads a [practice]
+    or [default] number an administrator may change, e.g. the days allowed for a reply. The
+    step contracts refuse a diagram naming an undeclared parameter."""
+    return rulebook.value(str(key), on=today())
