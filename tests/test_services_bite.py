@@ -126,3 +126,50 @@ def test_a_case_that_ends_at_its_start_is_completed_without_an_end_notice(world)
     case = services.start_process(nominator, "test_ends_at_start", unit=tree["township"])
     assert (case.status, case.outcome) == ("completed", "End_done") and case.completed_at is not None
     assert not Notification.objects.filter(user=nominator, instance=case).exists()
+
+
+def test_a_completion_is_recorded_without_the_opinion_copy_and_returns_the_case(world):
+    """DOMAIN.md §9 "Every action is attributed to a named person, with time and opinion": the
+    history keeps the opinion once (as the opinion) and the submitted fields with the decision."""
+    _tree, nominator = world
+    case = start(world)
+    submit = HumanTask.objects.get(instance=case, bpmn_id="Task_submit")
+    returned = services.complete_task(nominator, submit.pk, data={"deeds": "抗洪"}, opinion="请审批")
+    assert returned.pk == case.pk and returned.tasks.get().bpmn_id == "Task_approve"
+    event = case.history.get(action=HistoryAction.COMPLETE)
+    assert (event.actor, event.opinion, event.task_bpmn_id) == (nominator, "请审批", "Task_submit")
+    assert event.changed_fields == {"deeds": "抗洪", "decision": "submit"}
+
+
+def test_a_task_row_the_engine_does_not_hold_ready_is_a_conflict(world):
+    """PRODUCT.md "The engine state is the truth; the task list is a projection": acting on a task
+    row that the engine does not hold ready (a stale row) is a conflict, and changes nothing."""
+    from django.utils import timezone
+
+    from workflows.errors import TaskConflict
+
+    tree, nominator = world
+    approver = f.user("approver", (Role.APPROVER, tree["county"]))
+    case = start(world)
+    submitted = HumanTask.objects.get(instance=case, bpmn_id="Task_submit")
+    services.complete_task(nominator, submitted.pk)
+    stale = HumanTask.objects.create(  # a row for an engine task that is done, not ready
+        instance=case,
+        task_uuid=submitted.task_uuid,
+        bpmn_id="Task_approve",
+        name="审批",
+        lane="approver",
+        role=Role.APPROVER,
+        unit=tree["county"],
+        unit_path=tree["county"].path,
+        created_at=timezone.now(),
+        return_to="Task_submit",
+    )
+    for act in (
+        lambda: services.return_task(approver, stale.pk, to="Task_submit", opinion="退回"),
+        lambda: services.complete_task(approver, stale.pk),
+    ):
+        with pytest.raises(TaskConflict):
+            act()
+    assert set(ProcessInstance.objects.get(pk=case.pk).tasks.values_list("bpmn_id", flat=True)) == {"Task_approve"}
+    assert not case.history.filter(action__in=[HistoryAction.RETURN, HistoryAction.COMPLETE]).exclude(task_bpmn_id="Task_submit").exists()
