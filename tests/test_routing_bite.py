@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from permissions.models import Grant, Unit, UnitKind, UnitLevel
 from permissions.roles import Role
-from permissions.routing import LEVEL_ORDER, NoApprovingAuthority, approving_unit, area_of, bodies
+from permissions.routing import LEVEL_ORDER, NoApprovingAuthority, approving_unit, area_of, bodies, level_order
 from promotions.routing import NoDecidingCommittee, route
 from tests import factories as f
 
@@ -96,6 +96,8 @@ def test_level_boundaries_of_the_authority(t):
     assert approving_unit(city["gov"], "city", "central") == city["gov"]
     assert approving_unit(city["hr"], "central", "city") == city["hr"]
     assert [LEVEL_ORDER[x] for x in ("township", "county", "city", "province", "central")] == [1, 2, 3, 4, 5]
+    # the ranks the eligibility table compares (awards.facts: township 1 … central 5, 0 for "no earlier award")
+    assert level_order() == {"township": 1, "county": 2, "city": 3, "province": 4, "central": 5}
 
 
 def test_no_authority_is_refused(t):
