@@ -502,6 +502,10 @@ class Runner:
 # --------------------------------------------------------------------------- command line
 
 
+class PartialRun(Exception):
+    """Raised by run_target when interrupted, carrying the target's results so far."""
+
+
 def select(mutants, matches):
     return [m for m in mutants if any(text in m.key for text in matches)] if matches else mutants
 
@@ -578,10 +582,13 @@ def main(argv=None):
         runner = Runner(trees, work / "var")
         for target in targets:
             results.append(run_target(runner, target, args, equivalents, trees[0]))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, PartialRun) as stop:
         print("\ninterrupted: the private trees are restored and removed; the work tree was never touched", file=sys.stderr)
         if runner:
             runner.kill_all()
+        if isinstance(stop, PartialRun):
+            results.append(stop.args[0])
+        print("Partial results (mutants run so far):\n" + render(results))
         return 130
     finally:
         if args.keep:
@@ -630,7 +637,10 @@ def run_target(runner, target, args, equivalents, tree):
             for f in futures:
                 f.cancel()
             runner.kill_all()
-            raise
+            pool.shutdown(wait=True, cancel_futures=True)
+            done_mutants = [m for m in mutants if m.status]
+            print(f"\ninterrupted after {len(done_mutants)} of {len(mutants)} mutants", flush=True)
+            raise PartialRun((target, tests, done_mutants, "")) from None
     print(flush=True)
     for m in mutants:
         if m.status == "survived":
