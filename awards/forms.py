@@ -43,7 +43,7 @@ def nominable_kinds():
 
 class NominationForm(TaskForm):
     actions = [SUBMIT, CANCEL]
-    award_kind = forms.ChoiceField(label=_("拟奖励等次"), choices=NOMINABLE_KINDS)
+    award_kind = forms.ChoiceField(label=_("拟奖励等次"), choices=NOMINABLE_KINDS, widget=forms.RadioSelect)
     title_name = forms.CharField(
         label=_("称号名称"), max_length=100, required=False, help_text=_("授予称号时填写，如“人民满意的公务员”（不含书名号）")
     )
