@@ -159,3 +159,18 @@ def test_terminating_closes_open_tasks_as_cancelled(world):
     assert (task.close_reason, task.completed_by) == (TaskCloseReason.CANCELLED, None)
     with pytest.raises(InvalidAction, match="已结束"):
         services.terminate(admin, case.pk, reason="再次终止")
+
+
+def test_return_answers_and_names_what_it_refuses(world):
+    """Issue 12 "return_to enforced": a 退回 returns the case; one to no step names "—"; one to a
+    named step the case has not reached (e.g. on a branch not taken) is refused as not yet done."""
+    _tree, people, _subject = world
+    case = at_approval(world)
+    approve = open_task(case, "Task_approve")
+    with pytest.raises(InvalidAction, match="不能退回到“—”"):
+        services.return_task(people["approver"], approve.pk, to=None, opinion="x")
+    HumanTask.objects.filter(pk=approve.pk).update(return_to="Task_check, Task_branch")  # a named step never reached
+    with pytest.raises(InvalidAction, match="环节“Task_branch”尚未办理过"):
+        services.return_task(people["approver"], approve.pk, to="Task_branch", opinion="x")
+    returned = services.return_task(people["approver"], approve.pk, to="Task_check", opinion="补充")
+    assert returned.pk == case.pk and list(returned.tasks.values_list("bpmn_id", flat=True)) == ["Task_check"]

@@ -173,3 +173,18 @@ def test_a_task_row_the_engine_does_not_hold_ready_is_a_conflict(world):
             act()
     assert set(ProcessInstance.objects.get(pk=case.pk).tasks.values_list("bpmn_id", flat=True)) == {"Task_approve"}
     assert not case.history.filter(action__in=[HistoryAction.RETURN, HistoryAction.COMPLETE]).exclude(task_bpmn_id="Task_submit").exists()
+
+
+def test_a_finished_case_cannot_be_withdrawn(world):
+    """PRODUCT.md "see where it stands" (撤回 only while the next step has not acted): a terminated
+    case stays terminated — its starter cannot take back the last step."""
+    from workflows.models import InstanceStatus
+
+    tree, nominator = world
+    case = start(world)
+    services.complete_task(nominator, HumanTask.objects.get(instance=case, bpmn_id="Task_submit").pk)
+    services.terminate(f.user("admin", (Role.ADMIN, tree["township"])), case.pk, reason="撤销推荐")
+    with pytest.raises(InvalidAction, match="流程已结束，不能撤回"):
+        services.withdraw(nominator, case.pk)
+    case = ProcessInstance.objects.get(pk=case.pk)
+    assert case.status == InstanceStatus.TERMINATED and not case.tasks.exists()
