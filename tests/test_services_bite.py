@@ -188,3 +188,18 @@ def test_a_finished_case_cannot_be_withdrawn(world):
         services.withdraw(nominator, case.pk)
     case = ProcessInstance.objects.get(pk=case.pk)
     assert case.status == InstanceStatus.TERMINATED and not case.tasks.exists()
+
+
+def test_withdraw_only_the_starters_own_last_step(world):
+    """撤回 (PRODUCT.md: OA users expect it): the starter takes back only their own last step — not
+    before submitting anything, and not once the next step has acted."""
+    tree, nominator = world
+    approver = f.user("approver", (Role.APPROVER, tree["county"]))
+    case = start(world)
+    with pytest.raises(InvalidAction, match="下一环节已经办理"):
+        services.withdraw(nominator, case.pk)  # nothing submitted yet
+    services.complete_task(nominator, HumanTask.objects.get(instance=case, bpmn_id="Task_submit").pk)
+    services.return_task(approver, HumanTask.objects.get(instance=case, bpmn_id="Task_approve").pk, to="Task_submit", opinion="补充")
+    with pytest.raises(InvalidAction, match="下一环节已经办理"):
+        services.withdraw(nominator, case.pk)  # the approver acted last
+    assert list(ProcessInstance.objects.get(pk=case.pk).tasks.values_list("bpmn_id", flat=True)) == ["Task_submit"]
