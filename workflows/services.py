@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from permissions import policy
@@ -453,7 +454,10 @@ def _require_can_act(user, task, instance):
 
 
 def _ready_spiff_task(workflow, task):
-    spiff_task = workflow.get_task_from_id(task.task_uuid)
+    try:
+        spiff_task = workflow.get_task_from_id(task.task_uuid)
+    except TaskNotFoundException:  # SpiffWorkflow 3 raises for an id the workflow no longer has
+        spiff_task = None
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise TaskConflict()
     return spiff_task
