@@ -171,6 +171,9 @@ def test_return_sends_the_case_back_with_its_reason(world):
     services.return_task(people["approver"], approve.pk, to="Task_submit", opinion="事迹不具体")
 
     instance = ProcessInstance.objects.get(pk=instance.pk)
+    # Returned past a step with a boundary timer, the case runs on (it used to park in error:
+    # SpiffWorkflow kept the dropped timer waiting).
+    assert instance.status == InstanceStatus.RUNNING and not instance.error_message
     resubmit = open_task(instance, "Task_submit")
     assert resubmit.unit == tree["township"]
     assert not instance.tasks.filter(bpmn_id="Task_approve").exists()

@@ -201,3 +201,16 @@ def first_spec(definition, predicate):
             return current
         queue.extend(current.outputs)
     return None
+
+
+def reset_to(workflow, task_id, data=None):
+    """Send ``workflow`` back to the task ``task_id`` (退回, 撤回), dropping what followed it.
+
+    SpiffWorkflow 3.2 drops the later tasks from the tree but leaves the waiting ones in the
+    workflow's event manager, so the next ``refresh_timers`` (or a caught message) reaches a
+    task without a parent. They are forgotten here, in the one place a case is reset."""
+    workflow.reset_from_task_id(task_id, data=data)
+    manager = workflow.event_manager
+    for key, task in list(manager.tasks.items()):
+        if task.workflow.tasks.get(task.id) is not task:
+            manager.tasks.pop(key, None)

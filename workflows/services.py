@@ -238,7 +238,7 @@ def _return_step(workflow, task, to, opinion):
     if target is None:
         raise InvalidAction(_("环节“%(step)s”尚未办理过，不能退回") % {"step": to})
     data = {**target.data, "return_reason": opinion, "returned_from": task.bpmn_id, "returned_from_name": task.name}
-    return lambda workflow: workflow.reset_from_task_id(target.id, data=data)
+    return lambda workflow: engine.reset_to(workflow, target.id, data=data)
 
 
 def withdraw(user, instance_id, *, opinion=""):
@@ -262,7 +262,7 @@ def withdraw(user, instance_id, *, opinion=""):
         target = _latest_completed(workflow, last.task_bpmn_id)
         if target is None:
             raise InvalidAction(_("下一环节已经办理，不能撤回"))
-        workflow, error = _advance(instance, workflow, lambda workflow: workflow.reset_from_task_id(target.id))
+        workflow, error = _advance(instance, workflow, lambda workflow: engine.reset_to(workflow, target.id))
         _record(instance, user, HistoryAction.WITHDRAW, opinion=opinion, task_name=last.task_name, task_bpmn_id=last.task_bpmn_id)
         _save(instance, workflow, error=error)
     return instance
