@@ -267,8 +267,8 @@ def revoke_award(request):
             **contexts.issuer_fields(issuer),
         ),
     )
-    award.revoked, award.revoked_on = True, today
-    award.save(update_fields=["revoked", "revoked_on"])
+    award.revoked, award.revoked_on, award.benefits_stopped_on = True, today, today
+    award.save(update_fields=["revoked", "revoked_on", "benefits_stopped_on"])
     # DOMAIN.md §1.4: the revocation recovers the certificate and the medal; recorded with the request.
     request.certificate_recovered, request.medal_recovered, request.insignia_recovered_on = True, has_medal, today
     request.save(update_fields=["certificate_recovered", "medal_recovered", "insignia_recovered_on"])

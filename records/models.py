@@ -428,6 +428,10 @@ class Sanction(models.Model):
         return period_end(self.decision_date, self.effect_period().months)
 
     def clean(self):
+        # DOMAIN.md §1.4 (seed 000 #10): "Record the excuse decision with the sanction/accountability
+        # record" — an excuse that names no decision would silently lift a disqualifier.
+        if self.excuse and self.excuse != FaultToleranceExcuse.NONE and not (self.excuse_decision or "").strip():
+            raise ValidationError({"excuse_decision": _("认定容错免责的，须填写容错认定文件")})
         if not self.decision_date or not self.kind:
             return
         try:
@@ -540,6 +544,8 @@ class Award(models.Model):
     medal = models.BooleanField(_("颁发奖章"), default=False)
     revoked = models.BooleanField(_("已撤销"), default=False)
     revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    # DOMAIN.md §1.4: a revocation "stops the benefits": from this day the award gives no 待遇.
+    benefits_stopped_on = models.DateField(_("停止享受待遇日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("奖励")

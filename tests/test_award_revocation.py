@@ -46,5 +46,6 @@ def test_revocation_runs_to_a_published_decision():
     assert case.status == InstanceStatus.COMPLETED and case.outcome == "End_revoked"
     award.refresh_from_db()
     assert award.revoked and award.revoked_on == datetime.date(2026, 10, 12)
+    assert award.benefits_stopped_on == datetime.date(2026, 10, 12)  # DOMAIN.md §1.4 "stops the benefits"
     decision = case.documents.get(kind="revocation_decision")
     assert decision.number == "鲁组〔2026〕1号"

@@ -222,3 +222,25 @@ def test_migration_recomputes_ends_without_override_reason(cadre):
     kept.refresh_from_db()
     assert old.effect_end == D(2026, 9, 14)
     assert kept.effect_end == D(2026, 9, 15)
+
+
+def test_an_excuse_must_name_its_decision():
+    """DOMAIN.md §1.4 (seed 000 #10): "Record the excuse decision with the sanction/accountability
+    record" — an excuse without its decision document is refused; with it, it is accepted."""
+    from records.models import Cadre, FaultToleranceExcuse
+
+    unit = Unit.objects.create(name="琴台街道", code="T-QT", level=UnitLevel.TOWNSHIP, kind=UnitKind.TOWNSHIP)
+    cadre = Cadre.objects.create(
+        name="王䶮",
+        unit=unit,
+        sex="male",
+        birth_date=datetime.date(1985, 5, 1),
+        work_start_date=datetime.date(2008, 7, 1),
+        current_post="科员",
+    )
+    sanction = Sanction(cadre=cadre, kind="warning", decision_date=datetime.date(2026, 3, 1), excuse=FaultToleranceExcuse.EXEMPT)
+    with pytest.raises(ValidationError) as refused:
+        sanction.full_clean()
+    assert "excuse_decision" in refused.value.message_dict
+    sanction.excuse_decision = "鲁纪〔2026〕3号容错认定"
+    sanction.full_clean()
