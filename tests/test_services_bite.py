@@ -204,3 +204,115 @@ def test_withdraw_only_the_starters_own_last_step(world):
         services.withdraw(nominator, case.pk)  # the approver acted last
     case = ProcessInstance.objects.get(pk=case.pk)
     assert case.status == "waiting" and not case.tasks.exists()
+
+
+# --- the rest of the service door: withdraw, remind, terminate, claim, release -----------------
+# (PRODUCT.md: every action through one function, audited; the mutation run of workflows/services.py
+# found these results and records unchecked.)
+
+
+def submitted(world):
+    tree, nominator = world
+    case = start(world)
+    services.complete_task(nominator, HumanTask.objects.get(instance=case, bpmn_id="Task_submit").pk)
+    return ProcessInstance.objects.get(pk=case.pk)
+
+
+def test_withdraw_returns_the_case_and_records_it(world):
+    """撤回: the starter's last step comes back to them; the history says so."""
+    tree, nominator = world
+    case = submitted(world)
+    returned = services.withdraw(nominator, case.pk, opinion="补充材料")
+    assert returned.pk == case.pk and HumanTask.objects.filter(instance=case, bpmn_id="Task_submit").exists()
+    event = case.history.get(action=HistoryAction.WITHDRAW)
+    assert (event.actor, event.opinion, event.task_bpmn_id) == (nominator, "补充材料", "Task_submit")
+
+
+def test_withdraw_refuses_a_step_the_engine_no_longer_holds(world, monkeypatch):
+    """A history whose last step the engine has no completed task for (e.g. dropped by a 退回
+    meanwhile) is refused, and nothing changes."""
+    tree, nominator = world
+    case = submitted(world)
+    monkeypatch.setattr(services, "_latest_completed", lambda workflow, bpmn_id: None)
+    before = ProcessInstance.objects.get(pk=case.pk).version
+    with pytest.raises(InvalidAction, match="下一环节已经办理"):
+        services.withdraw(nominator, case.pk)
+    assert ProcessInstance.objects.get(pk=case.pk).version == before
+    assert not case.history.filter(action=HistoryAction.WITHDRAW).exists()
+
+
+def test_remind_needs_an_open_step(world):
+    tree, nominator = world
+    case = start(world)
+    services.terminate(f.user("admin", (Role.ADMIN, tree["township"])), case.pk, reason="撤销推荐")
+    with pytest.raises(InvalidAction, match="当前没有待办环节"):
+        services.remind(nominator, case.pk)
+
+
+def test_remind_once_an_interval_and_say_how_long_to_wait(world, monkeypatch):
+    """催办 at most once per REMIND_INTERVAL: refused inside it, with the minutes left to wait in
+    the message; allowed again exactly when it has passed. Each reminder is a new version."""
+    import datetime
+
+    from django.utils import timezone
+
+    tree, nominator = world
+    case = submitted(world)
+    first = timezone.now()
+    moments = iter([first, first + services.REMIND_INTERVAL - datetime.timedelta(seconds=1), first + services.REMIND_INTERVAL])
+
+    def at_next_moment():
+        moment = next(moments)
+        monkeypatch.setattr(timezone, "now", lambda: moment)  # the history's time stamp too
+
+    at_next_moment()
+    assert services.remind(nominator, case.pk, text="请尽快").pk == case.pk
+    version = ProcessInstance.objects.get(pk=case.pk).version
+    minutes = int(services.REMIND_INTERVAL.total_seconds() // 60)
+    at_next_moment()
+    with pytest.raises(InvalidAction) as caught:
+        services.remind(nominator, case.pk)
+    assert f"请{minutes}分钟后再催办" in str(caught.value.message) and minutes == 60
+    at_next_moment()
+    services.remind(nominator, case.pk)
+    assert ProcessInstance.objects.get(pk=case.pk).version == version + 1
+    assert case.history.filter(action=HistoryAction.REMIND).count() == 2
+
+
+def test_terminate_cancels_the_engine_and_records_who_and_why(world):
+    from workflows import engine
+    from workflows.models import InstanceStatus
+
+    tree, nominator = world
+    admin = f.user("admin", (Role.ADMIN, tree["township"]))
+    case = submitted(world)
+    returned = services.terminate(admin, case.pk, reason="重复推荐")
+    assert returned.pk == case.pk
+    case = ProcessInstance.objects.get(pk=case.pk)
+    assert case.status == InstanceStatus.TERMINATED
+    assert engine.load_workflow(case.definition, case.state).is_completed()  # the engine stopped too
+    event = case.history.get(action=HistoryAction.TERMINATE)
+    assert (event.actor, event.opinion) == (admin, "重复推荐")
+
+
+def test_claim_and_release_are_checked_recorded_and_versioned(world):
+    """认领/释放: only someone who may act claims; each is recorded and bumps the version; both
+    return the task as it now stands, and claiming twice is a no-op that returns it."""
+    tree, nominator = world
+    approver = f.user("approver", (Role.APPROVER, tree["county"]))
+    other = f.user("other", (Role.APPROVER, tree["other_county"]))
+    case = submitted(world)
+    task = HumanTask.objects.get(instance=case, bpmn_id="Task_approve")
+    with pytest.raises(ActionNotAllowed):
+        services.claim(other, task.pk)
+    version = ProcessInstance.objects.get(pk=case.pk).version
+    claimed = services.claim(approver, task.pk)
+    assert claimed.pk == task.pk and claimed.claimed_by == approver
+    assert ProcessInstance.objects.get(pk=case.pk).version == version + 1
+    assert services.claim(approver, task.pk).claimed_by == approver  # again: unchanged
+    assert case.history.filter(action=HistoryAction.CLAIM, actor=approver).count() == 1
+    released = services.unclaim(approver, task.pk)
+    assert released.pk == task.pk and released.claimed_by is None
+    assert ProcessInstance.objects.get(pk=case.pk).version == version + 2
+    assert case.history.filter(action=HistoryAction.UNCLAIM, actor=approver).count() == 1
+    assert services.unclaim(approver, task.pk).pk == task.pk  # nobody holds it: unchanged
