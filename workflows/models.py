@@ -324,9 +324,12 @@ class RuleCheckQuerySet(models.QuerySet):
     def failed(self):
         return self.filter(passed=False)
 
+    def latest_for(self, instance):
+        return self.filter(instance=instance).order_by("-checked_at", "-id").first()
+
     def latest_refusal(self, instance):
         """The case's latest check when it failed (why the case is back at its first step), else None."""
-        latest = self.filter(instance=instance).order_by("-checked_at", "-id").first()
+        latest = self.latest_for(instance)
         return latest if latest is not None and not latest.passed else None
 
 

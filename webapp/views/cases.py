@@ -134,14 +134,16 @@ def task_page(request, case_id, task_id):
         errors=errors,
     )
     holders = policy.holders_of(task.role, task.unit) if not refusal else []
+    latest_check = RuleCheck.objects.latest_for(case)
     context = {
         "case": case,
         "task": task,
         "refusal": refusal,
         "form": form,
         "data": data,
-        "rule_refusal": RuleCheck.objects.latest_refusal(case),
-        "rule_passed": case.rule_checks.filter(passed=True).order_by("-checked_at", "-id").first(),
+        # One query: the latest check either refused (the refusal box) or passed (the ok line).
+        "rule_refusal": latest_check if latest_check is not None and not latest_check.passed else None,
+        "rule_passed": latest_check if latest_check is not None and latest_check.passed else None,
         "fields": visible_fields(form),
         "hidden": hidden_fields(form),
         "buttons": action_buttons(form, task, names),
