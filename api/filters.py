@@ -51,7 +51,9 @@ def _search(queryset, text, *, key, cadre):
     text = (text or "").strip()
     if not text:
         return queryset
-    return queryset.filter(Q(**{f"{key}__icontains": text}) | Q(**{f"{cadre}__icontains": text}))
+    # The subject's name when it is not a cadre (a collective) is searched as well.
+    label = cadre.replace("subject_cadre__name", "subject_label")
+    return queryset.filter(Q(**{f"{key}__icontains": text}) | Q(**{f"{cadre}__icontains": text}) | Q(**{f"{label}__icontains": text}))
 
 
 class ProcessFilter(django_filters.FilterSet):

@@ -284,6 +284,7 @@ class ProcessSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=InstanceStatus.choices, read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     subject_cadre = CadreRefSerializer(read_only=True, allow_null=True)
+    subject_label = serializers.CharField(read_only=True, help_text=_("办理对象不是干部时（如受推荐的集体）的名称"))
     nominating_unit = UnitRefSerializer(read_only=True)
     started_by = UserRefSerializer(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -413,6 +414,7 @@ class TaskCaseSerializer(serializers.Serializer):
     process_type = ProcessTypeRefSerializer(source="definition", read_only=True)
     status = serializers.ChoiceField(choices=InstanceStatus.choices, read_only=True)
     subject_cadre = CadreRefSerializer(read_only=True, allow_null=True)
+    subject_label = serializers.CharField(read_only=True)
     nominating_unit = UnitRefSerializer(read_only=True)
     started_by = UserRefSerializer(read_only=True)
 

@@ -38,7 +38,7 @@ from permissions.models import Grant, Unit
 from permissions.roles import Role
 from records.models import Cadre
 from workflows import attachments as case_attachments
-from workflows import engine, services
+from workflows import engine, process_types, services
 from workflows.errors import FormInvalid
 from workflows.forms import form_class_for
 from workflows.models import Attachment, HistoryEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance, RuleCheck
@@ -190,8 +190,6 @@ class StartForm:
     def __init__(self, definition):
         from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
         from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
-
-        from workflows import process_types
 
         process_type = process_types.get(definition.process_id)
 
@@ -377,13 +375,20 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         return case_response(request, case.pk, status_code=status.HTTP_201_CREATED, headers={"Location": location})
 
     def _start_for_cadre(self, user, definition, start_form, values, fields):
-        if values.get("cadre") is None:
-            raise exceptions.ValidationError({"cadre": [_("请选择当事干部")]})
-        cadre = access.visible_cadres(user).select_related("unit").filter(pk=values["cadre"]).first()
-        if cadre is None:
-            raise exceptions.ValidationError({"cadre": [_("没有找到该干部，或不在您的单位范围内")]})
-        unit = self._start_unit(user, definition, cadre, values.get("unit"))
-        _check_fields(start_form.form(user=user), fields)
+        cadre = None
+        if values.get("cadre") is not None:
+            cadre = access.visible_cadres(user).select_related("unit").filter(pk=values["cadre"]).first()
+            if cadre is None:
+                raise exceptions.ValidationError({"cadre": [_("没有找到该干部，或不在您的单位范围内")]})
+            unit = self._start_unit(user, definition, cadre, values.get("unit"))
+        else:
+            process_type = process_types.get(definition.process_id)
+            if process_type is None or not process_type.start_without_cadre:
+                raise exceptions.ValidationError({"cadre": [_("请选择当事干部")]})
+            # The first form names the case's subject itself (a collective, DOMAIN.md §1.1).
+            unit = self._plan_unit(user, definition, values.get("unit"))
+        draft = ProcessInstance(definition=definition, nominating_unit=unit, subject_cadre=cadre, started_by=user)
+        _check_fields(start_form.form(instance=draft, user=user), fields)
         submit = values.get("submit")
         if submit is None:
             submit = bool(fields) or bool(values.get("action")) or bool(values.get("opinion"))

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 import rulebook
-from records.models import AWARD_ORDER, Award, AwardKind
+from permissions.models import Unit
+from records.models import AWARD_ORDER, Award, AwardKind, Cadre, CollectiveKind
 from workflows import clock
 from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, TaskForm
 
@@ -58,13 +59,50 @@ class NominationForm(TaskForm):
     period_to = forms.DateField(label=_("事迹截止日期"))
     deed_reference = forms.CharField(label=_("事迹编号"), max_length=100, required=False, help_text=_("同一事迹的编号，用于防止重复奖励"))
     attachments = forms.JSONField(label=_("附件"), required=False, widget=forms.HiddenInput)
+    # A collective nomination (a case started without a subject cadre) names the collective here
+    # (DOMAIN.md §1.1 "a unit, or a task team"; 公务员奖励规定 art. 2); a cadre's nomination has none of these.
+    collective_kind = forms.ChoiceField(label=_("集体类型"), choices=CollectiveKind.choices, widget=forms.RadioSelect)
+    collective_unit = forms.TypedChoiceField(
+        label=_("受奖励的机构"), coerce=int, required=False, help_text=_("集体类型为“按编制序列设置的机构”时选择")
+    )
+    collective_name = forms.CharField(
+        label=_("专项工作集体名称"),
+        max_length=100,
+        required=False,
+        help_text=_("为完成专项任务组成的工作集体填写，如“鲁山县2026年防汛抢险工作专班”"),
+    )
+    members = forms.TypedMultipleChoiceField(
+        label=_("集体成员"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("专项工作集体须选择至少两名成员"),
+    )
+
+    COLLECTIVE_FIELDS = ("collective_kind", "collective_unit", "collective_name", "members")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["award_kind"].choices = nominable_kinds()
+        self.collective = self.instance is not None and self.instance.subject_cadre_id is None
+        if self.collective:
+            del self.fields["posthumous"]  # a collective is not rewarded posthumously
+            unit = self.instance.nominating_unit
+            self.fields["collective_unit"].choices = [
+                (u.pk, u.name) for u in Unit.objects.filter(path__startswith=unit.path).order_by("path")
+            ]
+            self.fields["members"].choices = [
+                (c.pk, f"{c.name}（{c.unit_and_post}）")
+                for c in Cadre.objects.filter(unit__path__startswith=unit.path).select_related("unit").order_by("unit__path", "name")
+            ]
+            self.order_fields(self.COLLECTIVE_FIELDS)  # whom the nomination is for comes first
+        else:
+            for name in self.COLLECTIVE_FIELDS:
+                del self.fields[name]
         if self.get_action() is CANCEL:
-            for name in ("award_kind", "deeds", "period_from", "period_to"):
-                self.fields[name].required = False
+            for name in ("award_kind", "deeds", "period_from", "period_to", "collective_kind"):
+                if name in self.fields:
+                    self.fields[name].required = False
 
     def clean_attachments(self):
         ids = self.cleaned_data.get("attachments") or []
@@ -94,12 +132,37 @@ class NominationForm(TaskForm):
                 self.add_error("title_name", _("授予称号须填写称号名称"))
         elif "title_name" in cleaned:
             cleaned["title_name"] = ""
+        if self.collective and self.get_action() is not CANCEL:
+            self._clean_collective(cleaned)
         start, end = cleaned.get("period_from"), cleaned.get("period_to")
         if start and end and start > end:
             self.add_error("period_to", _("截止日期不能早于起始日期"))
         if end and end > clock.today():
             self.add_error("period_to", _("事迹截止日期不能晚于今天"))
         return cleaned
+
+    def _clean_collective(self, cleaned):
+        """A unit names itself (one of the nominating unit's, or the unit itself); a task team names
+        itself and at least two members; nobody nominates a team they or a listed relative belong
+        to (recusal, DOMAIN.md §9)."""
+        kind = cleaned.get("collective_kind")
+        if kind == CollectiveKind.UNIT:
+            if not cleaned.get("collective_unit"):
+                self.add_error("collective_unit", _("请选择受奖励的机构"))
+            cleaned["collective_name"], cleaned["members"] = "", []
+        elif kind == CollectiveKind.TEAM:
+            cleaned["collective_name"] = (cleaned.get("collective_name") or "").strip()
+            if not cleaned["collective_name"]:
+                self.add_error("collective_name", _("请填写专项工作集体名称"))
+            members = sorted(set(cleaned.get("members") or []))
+            cleaned["members"], cleaned["collective_unit"] = members, None
+            if len(members) < 2:
+                self.add_error("members", _("专项工作集体须选择至少两名成员"))
+            elif self.user is not None:
+                from permissions import policy
+
+                if set(members) & set(policy.related_cadre_ids(self.user)):
+                    self.add_error("members", _("您本人或亲属是该集体成员，请由其他经办人推荐"))
 
 
 class UnitDecisionForm(TaskForm):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from documents import contexts
 from documents.rendering import issue_document
 from documents.templatetags.official import cn_date
-from records.models import Award, AwardKind, Cadre
+from records.models import Award, AwardKind, Cadre, Collective, CollectiveKind
 from workflows import clock, decisions
 from workflows.models import HistoryAction
 from workflows.notify import notify
@@ -51,8 +51,23 @@ def form_opinions(instance, notice_text=""):
     return rows
 
 
-def _awardee(cadre, words):
-    return {"name": cadre.name, "unit_post": cadre.unit_and_post, "verb": words.verb, "award": words.award}
+def _awardee(subject, words, collective=False):
+    if collective:
+        return {
+            "name": subject.name,
+            "unit_post": _collective_description(subject),
+            "verb": words.verb,
+            "award": words.award,
+            "collective": True,
+        }
+    return {"name": subject.name, "unit_post": subject.unit_and_post, "verb": words.verb, "award": words.award}
+
+
+def _collective_description(collective):
+    """A unit is its name; a task team says who formed it and how many it counts."""
+    if collective.kind == CollectiveKind.UNIT:
+        return collective.unit.name
+    return _("%(unit)s组建的专项工作集体，成员%(n)s人") % {"unit": collective.unit.name, "n": collective.members.count()}
 
 
 def allocate_certificate_number(issuer, year):
@@ -71,12 +86,19 @@ def allocate_certificate_number(issuer, year):
 
 
 def certificate_context(award, words, issuer):
-    """The certificate's page: who, what, by which decision, the medal (DOMAIN.md §1.1)."""
+    """The certificate's page: who, what, by which decision, the medal or a collective's plaque
+    (DOMAIN.md §1.1)."""
+    recipient = award.recipient
+    values = {"verb": words.verb, "award": words.award, "number": award.decision_number, "name": recipient.name}
+    if award.collective_id:
+        text = _("经研究，决定%(verb)s%(name)s%(award)s（%(number)s）。特发此证，以资鼓励。") % values
+    else:
+        text = _("经研究，决定%(verb)s你%(award)s（%(number)s）。特发此证，以资鼓励。") % values
     return {
-        "title": _("荣誉证书（%(name)s）") % {"name": award.cadre.name},
-        "name": award.cadre.name,
-        "text": _("经研究，决定%(verb)s你%(award)s（%(number)s）。特发此证，以资鼓励。")
-        % {"verb": words.verb, "award": words.award, "number": award.decision_number},
+        "title": _("荣誉证书（%(name)s）") % {"name": recipient.name},
+        "name": recipient.name,
+        "collective": bool(award.collective_id),
+        "text": text,
         "certificate_number": award.certificate_number,
         "medal": award.medal,
         "date": award.awarded_on,
@@ -85,16 +107,21 @@ def certificate_context(award, words, issuer):
 
 
 def issue_award(nomination):
-    """Record the award on the cadre, allocate the decision number, issue the PDFs, notify.
+    """Record the award on the cadre or the collective, allocate the decision number, issue the
+    PDFs, notify.
 
-    Runs under the nomination's lock and re-checks, under a lock on the cadre, what must still
+    Runs under the nomination's lock and re-checks, under a lock on the nominee, what must still
     hold at issue: no other award for the same deed (one deed, one reward, DOMAIN.md §1.4), no
     sanction in effect and no open investigation (§1.4). A refusal fails the step; the engine
     parks the case with the reason and nothing is issued.
     """
     instance = nomination.instance
-    cadre = Cadre.objects.select_for_update().select_related("unit").get(pk=nomination.cadre_id)
-    _recheck(nomination, cadre)
+    collective = nomination.is_collective
+    if collective:
+        subject = Collective.objects.select_for_update().select_related("unit").get(pk=nomination.collective_id)
+    else:
+        subject = Cadre.objects.select_for_update().select_related("unit").get(pk=nomination.cadre_id)
+    _recheck(nomination, subject)
     approving, issuer = nomination.approving_unit, nomination.issuer_unit
     kind = nomination.award_kind
     words = wording.of_nomination(nomination)
@@ -104,10 +131,10 @@ def issue_award(nomination):
         issuer=issuer,
         template="documents/award_decision.html",
         instance=instance,
-        title=wording.decision_title(cadre.name, words),
+        title=wording.decision_title(subject.name, words, collective),
         context=contexts.award_decision_context(
             issuer=issuer,
-            awardees=[_awardee(cadre, words)],
+            awardees=[_awardee(subject, words, collective)],
             deeds=nomination.deeds,
             date=today,
             recipients=instance.nominating_unit.name,
@@ -116,7 +143,8 @@ def issue_award(nomination):
     )
     standard = AwardBonus.standard_for(kind, today)
     award = Award.objects.create(
-        cadre=cadre,
+        cadre=None if collective else subject,
+        collective=subject if collective else None,
         kind=kind,
         awarded_on=today,
         decision_number=decision.number,
@@ -124,11 +152,12 @@ def issue_award(nomination):
         approving_level=approving.level,
         nominating_unit=nomination.unit,
         deed_reference=nomination.deed_reference,
-        bonus=bonus_due(cadre, nomination.deed_reference, standard.amount if standard else None),
+        # 公务员法 art. 53: the one-off bonus is for the individuals rewarded; a collective is commended.
+        bonus=None if collective else bonus_due(subject, nomination.deed_reference, standard.amount if standard else None),
         # DOMAIN.md §1.1 [practice]: every award with a certificate, 记三等功 and above with a medal
-        # (the bonus table's ``medal`` column), 追授 recorded as such.
+        # (a collective's plaque; the bonus table's ``medal`` column), 追授 recorded as such.
         medal=bool(standard and standard.medal),
-        posthumous=nomination.posthumous,
+        posthumous=nomination.posthumous and not collective,
         certificate_number=allocate_certificate_number(issuer, today.year),
     )
     nomination.award = award
@@ -139,31 +168,44 @@ def issue_award(nomination):
         template="documents/award_certificate.html",
         instance=instance,
         numbered=False,
-        title=_("荣誉证书（%(name)s，%(number)s）") % {"name": cadre.name, "number": award.certificate_number},
+        title=_("荣誉证书（%(name)s，%(number)s）") % {"name": subject.name, "number": award.certificate_number},
         context=certificate_context(award, words, issuer),
     )
+    opinions = form_opinions(instance, _notice_text(instance, nomination))
+    if collective:
+        form_title = _("公务员集体奖励审批表（%(name)s）") % {"name": subject.name}
+        form_context = contexts.collective_award_form_context(
+            subject, words.phrase, nomination.deeds, opinions, awards=subject.awards.exclude(pk=award.pk), date=today
+        )
+    else:
+        form_title = _("公务员奖励审批表（%(name)s）") % {"name": subject.name}
+        form_context = contexts.award_form_context(
+            subject,
+            words.phrase,
+            nomination.deeds,
+            opinions,
+            assessments=[(a.year, a.get_grade_display()) for a in subject.assessments.order_by("-year")[:3]][::-1],
+            awards=subject.awards.exclude(pk=award.pk),
+            sanctions=subject.sanctions.all(),
+            date=today,
+        )
     form = issue_document(
         "award_form",
         issuer=issuer,
         template="documents/award_form.html",
         instance=instance,
         numbered=False,
-        title=_("公务员奖励审批表（%(name)s）") % {"name": cadre.name},
-        context=contexts.award_form_context(
-            cadre,
-            words.phrase,
-            nomination.deeds,
-            form_opinions(instance, _notice_text(instance, nomination)),
-            assessments=[(a.year, a.get_grade_display()) for a in cadre.assessments.order_by("-year")[:3]][::-1],
-            awards=cadre.awards.exclude(pk=award.pk),
-            sanctions=cadre.sanctions.all(),
-            date=today,
-        ),
+        title=form_title,
+        context=form_context,
+    )
+    message = (
+        _("%(key)s：%(name)s%(kind)s已批准，奖励决定文号%(number)s")
+        if collective
+        else _("%(key)s：%(name)s同志%(kind)s已批准，奖励决定文号%(number)s")
     )
     notify(
         [instance.started_by],
-        _("%(key)s：%(name)s同志%(kind)s已批准，奖励决定文号%(number)s")
-        % {"key": instance.business_key, "name": cadre.name, "kind": words.phrase, "number": decision.number},
+        message % {"key": instance.business_key, "name": subject.name, "kind": words.phrase, "number": decision.number},
         instance,
     )
     return {
@@ -185,14 +227,13 @@ def bonus_due(cadre, deed_reference, amount):
     return max(amount - paid, Decimal(0))
 
 
-def _recheck(nomination, cadre):
-    """The last guard, under the cadre's lock: what the diagram's recheck (DMN) found may have
+def _recheck(nomination, subject):
+    """The last guard, under the nominee's lock: what the diagram's recheck (DMN) found may have
     changed between the approval and this step (another case's award, a new sanction)."""
     if nomination.award_id is not None:
         raise ValueError(_("本案已记录奖励（%(number)s），不能再次发文") % {"number": nomination.award.decision_number})
-    current = facts.eligibility_facts(
-        cadre, nomination.award_kind, nomination.deed_reference, approving_level=nomination.approving_unit.level
-    )
+    of = facts.collective_facts if nomination.is_collective else facts.eligibility_facts
+    current = of(subject, nomination.award_kind, nomination.deed_reference, approving_level=nomination.approving_unit.level)
     # The same table as the diagram's checks, from the files deployed with the case's version.
     result = decisions.evaluate(nomination.instance.definition, "award_eligibility", {"facts": current})
     failures = [reason for rule, reason in zip(result["eligibility_rule"], result["eligibility_reason"]) if rule != "ok"]

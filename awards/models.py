@@ -65,7 +65,14 @@ class Nomination(models.Model):
     instance = models.OneToOneField(
         "workflows.ProcessInstance", verbose_name=_("案件"), on_delete=models.PROTECT, related_name="award_nomination"
     )
-    cadre = models.ForeignKey("records.Cadre", verbose_name=_("被推荐人"), on_delete=models.PROTECT, related_name="award_nominations")
+    # Exactly one of the two once nominated: a cadre (the case's subject), or a collective that the
+    # nomination step names (DOMAIN.md §1.1: "a unit, or a task team").
+    cadre = models.ForeignKey(
+        "records.Cadre", verbose_name=_("被推荐人"), null=True, blank=True, on_delete=models.PROTECT, related_name="award_nominations"
+    )
+    collective = models.ForeignKey(
+        "records.Collective", verbose_name=_("被推荐集体"), null=True, blank=True, on_delete=models.PROTECT, related_name="nominations"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("推荐单位"), on_delete=models.PROTECT, related_name="award_nominations")
     year = models.PositiveSmallIntegerField(_("年度"))
     award_kind = models.CharField(_("拟奖励等次"), max_length=20, choices=AwardKind.choices, blank=True)
@@ -110,11 +117,28 @@ class Nomination(models.Model):
                 condition=models.Q(is_open=True) & ~models.Q(deed_reference=""),
                 name="one_open_nomination_per_deed",
             ),
+            models.UniqueConstraint(
+                fields=["collective", "deed_reference"],
+                condition=models.Q(is_open=True) & ~models.Q(deed_reference=""),
+                name="one_open_collective_nomination_per_deed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cadre__isnull=True) | models.Q(collective__isnull=True), name="nomination_for_a_cadre_or_a_collective"
+            ),
         ]
         indexes = [models.Index(fields=["unit", "year", "quota_counted"])]
 
     def __str__(self):
-        return f"{self.instance} {self.cadre} {self.get_award_kind_display()}"
+        return f"{self.instance} {self.nominee or ''} {self.get_award_kind_display()}"
+
+    @property
+    def nominee(self):
+        """The cadre or the collective nominated (None while a collective case is a draft)."""
+        return self.cadre if self.cadre_id else self.collective
+
+    @property
+    def is_collective(self):
+        return self.cadre_id is None
 
 
 class RevocationRequest(models.Model):

@@ -4,17 +4,19 @@ from django.utils.translation import gettext_lazy as _
 
 from notices.profiles import NoticeProfile
 
+from . import wording
 from .models import Nomination
 
 
 def notice_row(case):
-    nomination = Nomination.objects.filter(instance=case).only("award_kind").first()
+    nomination = Nomination.objects.filter(instance=case).select_related("collective__unit").first()
+    proposal = wording.of_nomination(nomination).phrase if nomination and nomination.award_kind else ""
+    if nomination is not None and nomination.collective_id:
+        # A collective (DOMAIN.md §1.1) is published under its own name, with the unit it belongs to.
+        collective = nomination.collective
+        return {"name": collective.name, "unit_post": collective.unit.name, "proposal": proposal}
     cadre = case.subject_cadre
-    return {
-        "name": cadre.name,
-        "unit_post": cadre.unit_and_post,
-        "proposal": nomination.get_award_kind_display() if nomination and nomination.award_kind else "",
-    }
+    return {"name": cadre.name, "unit_post": cadre.unit_and_post, "proposal": proposal}
 
 
 MERIT_NOTICE = NoticeProfile(

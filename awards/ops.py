@@ -25,10 +25,10 @@ def _nomination(instance_id):
 # the case is known from the task data either way.
 @register_service("awards.eligibility_facts")
 def eligibility_facts(task_data, /, *, instance_id=None, **_earlier):
-    cadre_id, kind, reference, level = Nomination.objects.values_list(
-        "cadre_id", "award_kind", "deed_reference", "approving_unit__level"
+    cadre_id, collective_id, kind, reference, level = Nomination.objects.values_list(
+        "cadre_id", "collective_id", "award_kind", "deed_reference", "approving_unit__level"
     ).get(instance_id=instance_id or task_data["process_instance_id"])
-    return facts.facts_for(cadre_id, kind, reference, approving_level=level or "")
+    return facts.facts_for(cadre_id, kind, reference, approving_level=level or "", collective_id=collective_id)
 
 
 @register_service("awards.route")

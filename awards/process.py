@@ -7,6 +7,7 @@ from notices.forms import IntegrityForm, PublishForm, VerificationForm
 from records.models import Award
 from workflows import process_types
 from workflows.forms import OpinionForm
+from workflows.presenting import cadre_names, unit_names
 
 from . import forms
 from .notice_profile import MERIT_NOTICE
@@ -59,6 +60,9 @@ MERIT_CITATION = process_types.register(
         panels=("awards/panel_nomination.html",),
         step_extras={"Task_review": review_quota_extra, "Task_verify": pending_objection_extra},
         start_links=(("candidates", _("按年度考核结果批量推荐（一年优秀→嘉奖，连续三年优秀→记三等功）")),),
+        # 公务员集体 (DOMAIN.md §1.1 [law, art. 51]): the nomination step names the collective.
+        start_without_cadre=_("推荐集体（机构或专项工作集体）"),
+        field_names={"members": cadre_names, "collective_unit": unit_names},
     )
 )
 

@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from permissions.models import Unit
+from records.models import Collective, CollectiveKind
 from workflows.errors import FormInvalid, InvalidAction
+from workflows.models import ProcessInstance
 from workflows.process_types import CaseRecord
 
 from . import quota
@@ -61,7 +63,11 @@ class NominationRecord(CaseRecord):
             self.STEPS[key](self, Nomination.objects.select_related("unit", "cadre").get(instance=instance), form.cleaned_data)
 
     def _nominated(self, nomination, data):
-        self._apply(nomination, {k: data.get(k) for k in NOMINATION_FIELDS})
+        self._apply(nomination, {k: data.get(k) for k in NOMINATION_FIELDS if k in data})
+        if nomination.cadre_id is None:
+            nomination.collective = self._collective(nomination.unit, data)
+            # Lists and searches name the case by its collective (there is no subject cadre).
+            ProcessInstance.objects.filter(pk=nomination.instance_id).update(subject_label=nomination.collective.name)
         self._refuse_duplicate(nomination)
         _save_open(nomination, Nomination, lambda: self._duplicate_message(nomination))
 
@@ -115,20 +121,41 @@ class NominationRecord(CaseRecord):
             setattr(nomination, name, value)
 
     @staticmethod
+    def _collective(unit, data):
+        """The collective the nomination names (DOMAIN.md §1.1): a unit of the nominating unit's, or
+        a task team it formed, with its members. One record per unit and per team name, so that one
+        deed, one reward (§1.4) is judged across the collective's cases."""
+        if data.get("collective_kind") == CollectiveKind.UNIT:
+            rewarded = Unit.objects.get(pk=data["collective_unit"])
+            collective, _created = Collective.objects.get_or_create(
+                kind=CollectiveKind.UNIT, unit=rewarded, defaults={"name": rewarded.name}
+            )
+            return collective
+        collective, _created = Collective.objects.get_or_create(kind=CollectiveKind.TEAM, unit=unit, name=data["collective_name"])
+        collective.members.set(data["members"])
+        return collective
+
+    @staticmethod
     def _open_duplicate(nomination):
-        if not nomination.deed_reference:
+        if not nomination.deed_reference or nomination.nominee is None:
             return None
+        same = {"collective_id": nomination.collective_id} if nomination.is_collective else {"cadre_id": nomination.cadre_id}
         return (
-            Nomination.objects.filter(cadre_id=nomination.cadre_id, deed_reference=nomination.deed_reference, is_open=True)
+            Nomination.objects.filter(**same, deed_reference=nomination.deed_reference, is_open=True)
             .exclude(pk=nomination.pk)
-            .select_related("instance", "cadre")
+            .select_related("instance")
             .first()
         )
 
     def _duplicate_message(self, nomination):
         other = self._open_duplicate(nomination)
-        return _("%(name)s同志的事迹“%(ref)s”已有在办的推荐 %(key)s，不能重复推荐") % {
-            "name": nomination.cadre.name,
+        message = (
+            _("%(name)s的事迹“%(ref)s”已有在办的推荐 %(key)s，不能重复推荐")
+            if nomination.is_collective
+            else _("%(name)s同志的事迹“%(ref)s”已有在办的推荐 %(key)s，不能重复推荐")
+        )
+        return message % {
+            "name": nomination.nominee.name,
             "ref": nomination.deed_reference,
             "key": other.instance.business_key if other else "—",
         }

@@ -97,7 +97,8 @@ def award_decision_context(
     """奖励决定 (DOMAIN.md §1.3 step 5) for one or several awardees.
 
     ``awardees``: dicts {"name", "unit_post", "award"} (award = label such as 记三等功), optionally
-    "verb" (授予, 追记, 追授) for a single awardee whose award reads "<verb><name>同志<award>";
+    "verb" (授予, 追记, 追授) for a single awardee whose award reads "<verb><name>同志<award>", and
+    "collective" for a single collective, whose award reads "<verb><name><award>";
     ``deeds``: the deeds paragraph(s) as text; ``basis``: the legal basis phrase.
     """
     awardees = list(awardees)
@@ -106,7 +107,14 @@ def award_decision_context(
     basis = basis or _("《中华人民共和国公务员法》和《公务员奖励规定》")
     first = awardees[0]
     awards = {a["award"] for a in awardees}
-    if len(awardees) == 1 and first.get("verb"):
+    if len(awardees) == 1 and first.get("collective"):
+        # A collective (DOMAIN.md §1.1): no 同志; "给予郏县财政局记集体三等功".
+        title = _("关于%(verb)s%(name)s%(award)s的决定") % first
+        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定%(verb)s%(name)s%(award)s。") % {"basis": basis, **first}
+        closing = closing or _(
+            "希望受奖励的集体珍惜荣誉，发扬成绩，再接再厉。各级机关要以受奖励的集体为榜样，忠诚干净担当，为推动高质量发展作出新的更大贡献。"
+        )
+    elif len(awardees) == 1 and first.get("verb"):
         # An awardee may name its verb (授予…称号, 追记…, 追授…: DOMAIN.md §1.1); "award" then follows the name.
         title = _("关于%(verb)s%(name)s同志%(award)s的决定") % first
         decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定%(verb)s%(name)s同志%(award)s。") % {"basis": basis, **first}
@@ -174,28 +182,54 @@ def notice_context(
 
 
 def clarification_letter_context(
-    *, issuer, recipient, cadre_name, received_on, summary, findings, date, conclusion=None, cc=(), printer="", print_date=None
+    *,
+    issuer,
+    recipient,
+    cadre_name,
+    received_on,
+    summary,
+    findings,
+    date,
+    conclusion=None,
+    cc=(),
+    printer="",
+    print_date=None,
+    collective=False,
 ):
     """澄清反馈函 (seed 000 #12, DOMAIN.md §6): written feedback to the cadre's unit after an
-    objection was found untrue or unverifiable.
+    objection was found untrue or unverifiable; for a collective (DOMAIN.md §1.1, ``collective``),
+    to its nominating unit, naming the collective.
 
     ``summary``: what was reported; ``findings``: what the verification established.
     """
     values = {"date": cn_date(received_on), "name": cadre_name, "summary": summary}
-    conclusion = conclusion or _(
-        "经核查，反映问题不属实。根据《关于进一步激励广大干部新时代新担当新作为推动中原更加出彩的实施意见》"
-        "有关规定，现予以澄清，并向你单位书面反馈。请将核查结论告知%(name)s同志本人，"
-        "消除负面影响，支持其放下包袱、安心工作。"
-    ) % {"name": cadre_name}
+    if collective:
+        title = _("关于%(name)s有关问题反映的澄清反馈函") % values
+        opening = _("%(date)s，我部收到反映%(name)s%(summary)s的问题。我部按照有关规定进行了核查。") % values
+        conclusion = (
+            conclusion or _("经核查，反映问题不属实，现予以澄清，并向你单位书面反馈。请将核查结论告知%(name)s，消除负面影响。") % values
+        )
+    else:
+        title = _("关于%(name)s同志有关问题反映的澄清反馈函") % values
+        opening = _("%(date)s，我部收到反映你单位%(name)s同志%(summary)s的问题。我部按照有关规定进行了核查。") % values
+        conclusion = (
+            conclusion
+            or _(
+                "经核查，反映问题不属实。根据《关于进一步激励广大干部新时代新担当新作为推动中原更加出彩的实施意见》"
+                "有关规定，现予以澄清，并向你单位书面反馈。请将核查结论告知%(name)s同志本人，"
+                "消除负面影响，支持其放下包袱、安心工作。"
+            )
+            % values
+        )
     blocks = [
-        {"style": "p", "text": _("%(date)s，我部收到反映你单位%(name)s同志%(summary)s的问题。我部按照有关规定进行了核查。") % values},
+        {"style": "p", "text": opening},
         *blocks_from_text(findings),
         {"style": "p", "text": conclusion},
         {"style": "p", "text": _("特此函告。")},
     ]
     fields = issuer_fields(issuer)
     return official_document_context(
-        title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre_name},
+        title=title,
         blocks=blocks,
         date=date,
         recipients=recipient,
@@ -267,6 +301,27 @@ def award_form_context(
         "deeds": blocks_from_text(deeds),
         "assessments": assessments if isinstance(assessments, str) else assessments_text(assessments),
         "rewards_and_sanctions": rewards_and_sanctions,
+        "opinions": form_opinions(opinions),
+        "date": date,
+    }
+
+
+def collective_award_form_context(collective, award_kind_label, deeds, opinions, *, awards=(), date=None):
+    """公务员集体奖励审批表 (DOMAIN.md §1.1, §8.2): the award form of a collective, which names the
+    collective, what kind it is and its members instead of a person's particulars."""
+    members = list(collective.members.all()) if collective.pk else []
+    return {
+        "title": _("公务员集体奖励审批表"),
+        "collective": {
+            "name": collective.name,
+            "kind": _display(collective, "kind"),
+            "unit": collective.unit.name,
+            "size": len(members),
+            "members": "、".join(f"{m.name}（{m.unit_and_post}）" for m in members),
+        },
+        "award": award_kind_label,
+        "deeds": blocks_from_text(deeds),
+        "rewards_and_sanctions": rewards_and_sanctions_text(awards),
         "opinions": form_opinions(opinions),
         "date": date,
     }

@@ -250,10 +250,14 @@ def refer_to_discipline(objection, route=None, cadre=None):
     cadre = cadre or objection.instance.subject_cadre
     objection.referred_to = body
     objection.referred_at = clock.now()
-    text = _("%(key)s：%(date)s收到的反映%(name)s同志问题的异议，经核查%(outcome)s，疑似恶意诬告，现移交你单位依规处理。") % {
+    text = (
+        _("%(key)s：%(date)s收到的反映%(name)s同志问题的异议，经核查%(outcome)s，疑似恶意诬告，现移交你单位依规处理。")
+        if cadre
+        else _("%(key)s：%(date)s收到的反映%(name)s问题的异议，经核查%(outcome)s，疑似恶意诬告，现移交你单位依规处理。")
+    ) % {
         "key": objection.instance.business_key,
         "date": objection.received_on.isoformat(),
-        "name": cadre.name if cadre else "",
+        "name": cadre.name if cadre else objection.instance.subject_label,
         "outcome": ObjectionOutcome(objection.outcome).label,
     }
     notify.notify(policy.holders_of(Role.DISCIPLINE, body), text, objection.instance)
@@ -267,21 +271,25 @@ def issue_clarification(objection, finding, issuer=None, cadre=None):
     ``cadre``: whom the objection concerned, when the case has several people (a secondment round)."""
     cadre = cadre or objection.instance.subject_cadre
     issuer = issuer or objection.notice.issuer
+    # A case without a subject cadre names a collective (DOMAIN.md §1.1): feedback to its nominating unit.
+    name = cadre.name if cadre else objection.instance.subject_label
+    context = contexts.clarification_letter_context(
+        issuer=issuer,
+        recipient=cadre.unit.name if cadre else objection.instance.nominating_unit.name,
+        cadre_name=name,
+        received_on=objection.received_on,
+        summary=objection.content,
+        findings=finding,
+        date=clock.today(),
+        collective=cadre is None,
+    )
     return issue_document(
         "clarification_letter",
         issuer=issuer,
         template="documents/clarification_letter.html",
         instance=objection.instance,
-        title=_("关于%(name)s同志有关问题反映的澄清反馈函") % {"name": cadre.name},
-        context=contexts.clarification_letter_context(
-            issuer=issuer,
-            recipient=cadre.unit.name,
-            cadre_name=cadre.name,
-            received_on=objection.received_on,
-            summary=objection.content,
-            findings=finding,
-            date=clock.today(),
-        ),
+        title=context["title"],
+        context=context,
     )
 
 

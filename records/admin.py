@@ -24,6 +24,7 @@ from .models import (
     AnnualAssessment,
     Award,
     Cadre,
+    Collective,
     EffectPeriod,
     ExcellentShareAllowance,
     ExcellentShareLimit,
@@ -555,12 +556,23 @@ class InvestigationAdmin(CadreRecordAdmin):
 
 @admin.register(Award)
 class AwardAdmin(CadreRecordAdmin):
-    list_display = ["cadre", "kind", "awarded_on", "decision_number", "approving_unit", "revoked"]
+    list_display = ["cadre", "collective", "kind", "awarded_on", "decision_number", "approving_unit", "revoked"]
     list_filter = ["kind", "revoked"]
-    list_select_related = ["cadre", "cadre__unit", "approving_unit"]
-    search_fields = ["cadre__name", "cadre__id_number", "decision_number", "deed_reference"]
-    autocomplete_fields = ["cadre", "approving_unit"]
+    list_select_related = ["cadre", "cadre__unit", "collective", "approving_unit"]
+    search_fields = ["cadre__name", "cadre__id_number", "collective__name", "decision_number", "deed_reference"]
+    autocomplete_fields = ["cadre", "collective", "approving_unit"]
     date_hierarchy = "awarded_on"
+
+
+@admin.register(Collective)
+class CollectiveAdmin(admin.ModelAdmin):
+    """公务员集体 (DOMAIN.md §1.1): recorded by a collective nomination; members may be corrected here."""
+
+    list_display = ["name", "kind", "unit"]
+    list_filter = ["kind"]
+    list_select_related = ["unit"]
+    search_fields = ["name", "unit__name"]
+    autocomplete_fields = ["unit", "members"]
 
 
 @admin.register(Promotion)

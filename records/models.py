@@ -523,8 +523,44 @@ APPROVING_LEVELS = [
 APPROVING_LEVEL_ORDER = [code for code, _label in APPROVING_LEVELS]
 
 
+class CollectiveKind(models.TextChoices):
+    """公务员集体 (DOMAIN.md §1.1 "a unit, or a task team" [law, art. 51]; 公务员奖励规定 art. 2)."""
+
+    UNIT = "unit", _("按编制序列设置的机构")
+    TEAM = "team", _("为完成专项任务组成的工作集体")
+
+
+class Collective(models.Model):
+    """A collective that can be rewarded (DOMAIN.md §1.1): a unit of the establishment itself, or a
+    task team formed by a unit, with its members. One record per unit and per team name, so one
+    deed, one reward (§1.4) is judged across the collective's cases."""
+
+    kind = models.CharField(_("集体类型"), max_length=10, choices=CollectiveKind.choices)
+    # The unit itself (kind unit), or the unit that formed the team (kind team).
+    unit = models.ForeignKey(Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="collectives")
+    name = models.CharField(_("集体名称"), max_length=100)
+    members = models.ManyToManyField(Cadre, verbose_name=_("集体成员"), blank=True, related_name="collectives")
+
+    class Meta:
+        verbose_name = _("公务员集体")
+        verbose_name_plural = _("公务员集体")
+        ordering = ["unit__path", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit"], condition=models.Q(kind="unit"), name="one_unit_collective_per_unit"),
+            models.UniqueConstraint(fields=["unit", "name"], condition=models.Q(kind="team"), name="one_team_per_unit_and_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class Award(models.Model):
-    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="awards")
+    """An award on a cadre's record, or on a collective's (DOMAIN.md §1.1): exactly one of the two."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="awards", null=True, blank=True)
+    collective = models.ForeignKey(
+        Collective, verbose_name=_("获奖集体"), on_delete=models.PROTECT, related_name="awards", null=True, blank=True
+    )
     kind = models.CharField(_("奖励种类"), max_length=20, choices=AwardKind.choices)
     awarded_on = models.DateField(_("奖励日期"))
     decision_number = models.CharField(_("奖励决定文号"), max_length=50, blank=True)
@@ -541,7 +577,8 @@ class Award(models.Model):
     bonus = models.DecimalField(_("奖金"), max_digits=10, decimal_places=2, null=True, blank=True)
     posthumous = models.BooleanField(_("追授"), default=False)
     certificate_number = models.CharField(_("证书编号"), max_length=50, blank=True)
-    medal = models.BooleanField(_("颁发奖章"), default=False)
+    # 记三等功 and above: a medal (奖章) for a person, a plaque (奖牌) for a collective (DOMAIN.md §1.1).
+    medal = models.BooleanField(_("颁发奖章（集体为奖牌）"), default=False)
     revoked = models.BooleanField(_("已撤销"), default=False)
     revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
     # DOMAIN.md §1.4: a revocation "stops the benefits": from this day the award gives no 待遇.
@@ -559,10 +596,24 @@ class Award(models.Model):
                 condition=models.Q(revoked=False) & ~models.Q(deed_reference=""),
                 name="one_award_per_cadre_deed_and_level",
             ),
+            models.UniqueConstraint(
+                fields=["collective", "deed_reference", "approving_level"],
+                condition=models.Q(revoked=False) & ~models.Q(deed_reference=""),
+                name="one_award_per_collective_deed_and_level",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cadre__isnull=False, collective__isnull=True) | models.Q(cadre__isnull=True, collective__isnull=False),
+                name="award_to_a_cadre_or_a_collective",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.awarded_on}"
+
+    @property
+    def recipient(self):
+        """Whom the award was given to: the cadre or the collective."""
+        return self.cadre if self.cadre_id else self.collective
 
     @property
     def caption(self):

@@ -2,9 +2,8 @@
 (``secondments.models.Round``), written by the diagram's service operations."""
 
 from notices.desk import pending_objection_extra
-from permissions.models import Unit
-from records.models import Cadre
 from workflows import process_types
+from workflows.presenting import cadre_names, unit_names
 
 from . import forms
 from .models import Candidate, Round
@@ -13,14 +12,6 @@ from .plan import START_EVENT, PlanForm
 
 class RoundRecord(process_types.CaseRecord):
     model = Round
-
-
-def cadre_names(ids, case):
-    return dict(Cadre.objects.filter(pk__in=ids).values_list("pk", "name"))
-
-
-def unit_names(ids, case):
-    return dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
 def candidate_names(ids, case):

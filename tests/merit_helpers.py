@@ -90,3 +90,31 @@ def to_publish(
     _services.complete_task(person(discipline), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
     _services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
     return refresh(case)
+
+
+# Discipline, reviewer, publicity officer and approver of each approving area (DOMAIN.md §1.2).
+AREA_ACTORS = {
+    "county": ("ls_jw", "ls_sh", "ls_gs", "ls_sp"),
+    "city": ("pds_jw", "pds_sh", "pds_gs", "pds_sp"),
+    "province": ("ha_jw", "ha_sh", "ha_gs", "ha_sp"),
+}
+
+
+def approve_through(case, area):
+    """From 廉政意见 to the award: integrity, review, a 5-working-day notice from Tuesday 29
+    September 2026 with no objection, approval on 12 October; asserts the case was awarded."""
+    from notices import desk
+    from workflows import clock
+
+    discipline, reviewer, publicity, approver = AREA_ACTORS[area]
+    with clock.frozen_at(at("2026-09-28 09:00")):
+        services.complete_task(person(discipline), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
+        services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
+    with clock.frozen_at(at("2026-09-29 08:30")):
+        desk.publish_notice(person(publicity), [task_of(case, "Task_publish").pk], contact="组织部")
+    services.fire_due_timers(now=at("2026-10-11 00:01"))
+    with clock.frozen_at(at("2026-10-12 09:00")):
+        services.complete_task(person(approver), task_of(case, "Task_approve").pk, action="approve", opinion="同意")
+    case = refresh(case)
+    assert case.outcome == "End_awarded", case.error_message
+    return case

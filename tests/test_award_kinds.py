@@ -9,16 +9,25 @@ import pytest
 from awards import candidates
 from awards.models import Nomination, RevocationRequest
 from awards.wording import wording
-from notices import desk as notices
 from records.models import AnnualAssessment, AssessmentGrade, Award
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
+from tests.merit_helpers import (
+    QT_CLEAN,
+    approve_through,
+    at,
+    cadre,
+    load_world,
+    person,
+    refresh,
+    start_and_nominate,
+    task_of,
+    unit,
+    unit_decides,
+)
 from workflows import clock, services
 from workflows.errors import ActionNotAllowed, FormInvalid
 
 pytestmark = pytest.mark.django_db
 MONDAY = at("2026-09-28 09:00")
-# discipline, reviewer, publicity officer, approver of each approving area (DOMAIN.md §1.2).
-AREA = {"county": ("ls_jw", "ls_sh", "ls_gs", "ls_sp"), "province": ("ha_jw", "ha_sh", "ha_gs", "ha_sp")}
 TITLE = "人民满意的公务员"
 
 
@@ -33,18 +42,7 @@ def nominate(subject, **fields):
 
 
 def to_issue(case, area):
-    discipline, reviewer, publicity, approver = AREA[area]
-    with clock.frozen_at(MONDAY):
-        services.complete_task(person(discipline), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
-        services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
-    with clock.frozen_at(at("2026-09-29 08:30")):
-        notices.publish_notice(person(publicity), [task_of(case, "Task_publish").pk], contact="组织部")
-    services.fire_due_timers(now=at("2026-10-11 00:01"))
-    with clock.frozen_at(at("2026-10-12 09:00")):
-        services.complete_task(person(approver), task_of(case, "Task_approve").pk, action="approve", opinion="同意")
-    case = refresh(case)
-    assert case.outcome == "End_awarded", case.error_message
-    return case
+    return approve_through(case, area)
 
 
 # --- DOMAIN.md §1.1/§1.2: 授予称号 -------------------------------------------------------------

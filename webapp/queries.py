@@ -205,7 +205,9 @@ def notice_units(user):
 
 
 def q_search(text, *, key="business_key", cadre="subject_cadre__name"):
+    """By business key, subject cadre's name, or the subject's name when it is not a cadre (a collective)."""
     text = (text or "").strip()
     if not text:
         return Q()
-    return Q(**{f"{key}__icontains": text}) | Q(**{f"{cadre}__icontains": text})
+    label = cadre.replace("subject_cadre__name", "subject_label")
+    return Q(**{f"{key}__icontains": text}) | Q(**{f"{cadre}__icontains": text}) | Q(**{f"{label}__icontains": text})

@@ -78,6 +78,9 @@ class ProcessInstance(models.Model):
     subject_cadre = models.ForeignKey(
         "records.Cadre", verbose_name=_("当事干部"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
+    # The case's subject when it is not a cadre (a collective nominated for an award), as lists and
+    # searches show it; written by the case record in the step that names it.
+    subject_label = models.CharField(_("办理对象"), max_length=200, blank=True)
     nominating_unit = models.ForeignKey(Unit, verbose_name=_("发起单位"), on_delete=models.PROTECT, related_name="started_cases")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="started_cases"

@@ -33,6 +33,20 @@ def _attachment_names(ids, instance):
 GENERIC_FIELD_NAMES = {"attachments": _attachment_names}
 
 
+def cadre_names(ids, case):
+    """For ``ProcessType.field_names``: a field holding cadre ids, read as their names."""
+    from records.models import Cadre
+
+    return dict(Cadre.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def unit_names(ids, case):
+    """For ``ProcessType.field_names``: a field holding unit ids, read as their names."""
+    from permissions.models import Unit
+
+    return dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
 def ids_in(value):
     """The ids in a value (one id or a list of them), as ints; None when it holds anything else."""
     values = value if isinstance(value, list | tuple) else [value]

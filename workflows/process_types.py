@@ -62,6 +62,9 @@ class ProcessType:
     step_extras: Mapping[str, Callable] = field(default_factory=dict)
     # Links (URL name, label) the start page offers under the process (e.g. the annual candidates batch).
     start_links: tuple = ()
+    # When set, a case may also start without a subject cadre: its first form names the subject
+    # itself (a collective, DOMAIN.md §1.1). The start page offers it under this label.
+    start_without_cadre: str = ""
     # How the history names the records its id fields hold: field → callable(ids, case) → {id: name}
     # (workflows.presenting), and how it reads its structured values: field → callable(value) → text.
     field_names: Mapping[str, Callable] = field(default_factory=dict)

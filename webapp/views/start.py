@@ -80,8 +80,20 @@ def start_process_page(request, process_id):
     if start_form is not None:
         return _start_from_plan(request, definition, choice, unit, *start_form)
     first_step = queries.first_user_task(definition)
-    context = {"definition": definition, "choice": choice, "unit": unit, "cadre": cadre, "first_step": first_step}
-    if cadre is None:
+    process_type = process_types.get(process_id)
+    without_label = process_type.start_without_cadre if process_type else ""
+    # A case whose first form names its own subject (a collective, DOMAIN.md §1.1), where allowed.
+    without_cadre = bool(without_label) and cadre is None and source.get("without_cadre") == "1"
+    context = {
+        "definition": definition,
+        "choice": choice,
+        "unit": unit,
+        "cadre": cadre,
+        "first_step": first_step,
+        "without_label": without_label,
+        "without_cadre": without_cadre,
+    }
+    if cadre is None and not without_cadre:
         results = _cadres(user, unit, source.get("q"))
         context.update(results=list(results[:CADRE_RESULTS]), more=results.count() > CADRE_RESULTS)
         return render(request, "webapp/start.html", context)
@@ -128,7 +140,7 @@ def start_process_page(request, process_id):
             messages.success(
                 request,
                 _("已发起 %(key)s（%(name)s），当前：%(where)s")
-                % {"key": case.business_key, "name": cadre.name, "where": queries.case_where(case)},
+                % {"key": case.business_key, "name": cadre.name if cadre else case.subject_label, "where": queries.case_where(case)},
             )
             return redirect("case", case.pk)
         form_data = {**form_data, "opinion": opinion}
@@ -141,7 +153,7 @@ def start_process_page(request, process_id):
         hidden=hidden_fields(form),
         buttons=buttons,
         draft=DRAFT,
-        summary=queries.cadre_summary(cadre),
+        summary=queries.cadre_summary(cadre) if cadre else None,
         once=request.POST.get("once") or uuid.uuid4().hex,
     )
     return render(request, "webapp/start.html", context)
