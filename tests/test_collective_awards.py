@@ -75,8 +75,9 @@ def test_a_unit_is_nominated_and_awarded_a_collective_merit(world):
     assert decision.title == f"关于给予{qt.name}记集体三等功的决定"
     text = pdf_text(decision)
     assert f"决定给予{qt.name}记集体三等功" in text and "同志" not in text.split("决定给予")[1][:20]
-    certificate = pdf_text(case.documents.get(kind="award_certificate"))
-    assert "奖牌" in certificate and "奖章" not in certificate
+    certificate = case.documents.get(kind="award_certificate")
+    assert "奖牌" in pdf_text(certificate) and "奖章" not in pdf_text(certificate)
+    assert certificate.page_count == 1  # a certificate is one printable page, its verification code included
     form = case.documents.get(kind="award_form")
     assert form.title == f"公务员集体奖励审批表（{qt.name}）"
     assert "集体名称" in pdf_text(form)
