@@ -10,7 +10,7 @@ from documents.models import DocumentKind, IssuedDocument
 from notices.models import ObjectionOutcome
 from permissions import policy
 from permissions.roles import Role
-from workflows import clock, presenting
+from workflows import clock, presenting, process_types
 from workflows.models import HistoryAction, InstanceStatus
 
 from .formschema import INT64_MAX
@@ -95,6 +95,12 @@ class ProcessTypeSerializer(serializers.Serializer):
     )
     start_form = serializers.SerializerMethodField(help_text=_("发起表单字段（JSON Schema），与 process_type 等并列提交"))
     requires_cadre = serializers.SerializerMethodField(help_text=_("发起时是否须指定当事干部（cadre）"))
+    cadre_optional = serializers.SerializerMethodField(
+        help_text=_(
+            "也可不指定当事干部发起：第一个环节的表单自行填写办理对象（推荐集体：collective_kind，"
+            "以及 collective_unit 或 collective_name 与 members）"
+        )
+    )
 
     def get_start_role_label(self, definition) -> str:
         return str(Role(definition.start_role).label)
@@ -115,6 +121,10 @@ class ProcessTypeSerializer(serializers.Serializer):
 
     def get_requires_cadre(self, definition) -> bool:
         return not self.context["start_forms"](definition).plan
+
+    def get_cadre_optional(self, definition) -> bool:
+        process_type = process_types.get(definition.process_id)
+        return bool(process_type and process_type.start_without_cadre)
 
 
 # --------------------------------------------------------------------------- cases

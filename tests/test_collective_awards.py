@@ -4,16 +4,14 @@ collective, routed, checked, published and approved like any merit citation, and
 worded as a collective's award: "记集体三等功", a plaque instead of a medal, no personal bonus
 (公务员法 art. 53 gives the one-off bonus to individuals)."""
 
-import io
-
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from pypdf import PdfReader
 
 from awards.models import Nomination
 from awards.wording import decision_title, wording
 from records.models import Award, Collective, CollectiveKind
+from tests import walk_helpers
 from tests.merit_helpers import QT_CLEAN, approve_through, at, cadre, load_world, nomination, person, refresh, task_of, unit, unit_decides
 from workflows import clock, services
 from workflows.errors import FormInvalid
@@ -29,7 +27,7 @@ def world():
 
 
 def pdf_text(document):
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(document.pdf))).pages).replace("\n", "")
+    return walk_helpers.pdf_text(document).replace("\n", "")
 
 
 def start_collective(**fields):
@@ -175,5 +173,7 @@ def test_start_page_and_api_start_a_collective_nomination(world, client):
     )
     assert api.status_code == 201, api.content
     assert api.json()["subject_label"] == unit(QT).name and api.json()["subject_cadre"] is None
+    kinds = {row["key"]: row for row in client.get("/api/v1/process-types/").json()["results"]}
+    assert kinds["merit_citation"]["cadre_optional"] is True
     refused = client.post("/api/v1/processes/", {"process_type": "exceptional_promotion"}, content_type="application/json")
     assert refused.status_code in (400, 403) and "exceptional_promotion" not in refused.content.decode()
