@@ -10,13 +10,14 @@ Every error is a JSON object with a machine-readable ``code`` and a translated `
 | 403 | ``permission_denied`` | signed in, but not allowed (role, recusal, separation of duties, claim) |
 | 404 | ``not_found`` | no such object, or one of units the caller holds no role on |
 | 409 | ``conflict`` | the task was handled meanwhile, or the case changed meanwhile |
+| 413 | ``request_too_large`` | a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (nothing is read or changed) |
 | 422 | ``rule_refused`` | a rule refuses the action (with ``reasons``) |
 | 429 | ``throttled`` | too many requests |
 """
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -47,6 +48,12 @@ class RuleRefused(exceptions.APIException):
     def __init__(self, detail=None, reasons=None):
         super().__init__(detail)
         self.reasons = [str(r) for r in (reasons or [self.detail])]
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = gettext_lazy("提交的内容过大，请精简后重试（附件请通过附件上传）")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -125,6 +132,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
 
     response = drf_exception_handler(exc, context)
     if response is None:

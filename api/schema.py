@@ -16,6 +16,7 @@ DESCRIPTIONS = {
     404: _("对象不存在，或属于您没有角色的单位（code=not_found）"),
     409: _("任务已被他人处理或案件已变化（code=conflict）"),
     422: _("业务规则不允许（code=rule_refused，reasons 为原因）"),
+    413: _("提交的内容过大（code=request_too_large）"),
     429: _("请求过于频繁（code=throttled）"),
 }
 # Request bodies with a step's form fields at the top level (see api.views).
@@ -36,6 +37,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes.add(404)
         if self.method in ("POST", "PUT", "PATCH") and key not in ("claim", "release"):
             codes.add(400)
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.add(413)  # any body over the upload limit (api.errors.RequestTooLarge)
         if getattr(view, "filterset_class", None) is not None and self._is_list_view():
             codes.add(400)
         return sorted(codes)

@@ -325,14 +325,28 @@ class RuleCheckSerializer(serializers.Serializer):
 
 class ProcessDetailSerializer(ProcessSerializer):
     current_steps = StepSerializer(source="tasks", many=True, read_only=True)
-    history = HistoryEventSerializer(many=True, read_only=True)
+    history = serializers.SerializerMethodField(help_text=_("办理记录；当事人及其亲属看不到廉政意见和异议的登记、核查与处理（回避）"))
     rule_checks = RuleCheckSerializer(many=True, read_only=True, help_text=_("资格、限制条件审查及复核记录"))
-    objections = serializers.SerializerMethodField(help_text=_("公示期间收到的异议及核查结论"))
+    objections = serializers.SerializerMethodField(help_text=_("公示期间收到的异议及核查结论（当事人及其亲属看不到）"))
+
+    def _restricted(self, case):
+        request = self.context.get("request")
+        return request is not None and presenting.restricted_for(request.user, case)
+
+    @extend_schema_field(HistoryEventSerializer(many=True))
+    def get_history(self, case):
+        request = self.context.get("request")
+        events = case.history.all()
+        if request is not None:
+            events = presenting.readable_history(events, request.user, case)
+        return HistoryEventSerializer(events, many=True, context=self.context).data
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_objections(self, case):
         rows = getattr(case, "objections", None)
-        return ObjectionSerializer(rows.all(), many=True).data if rows is not None else []
+        if rows is None or self._restricted(case):
+            return []
+        return ObjectionSerializer(rows.all(), many=True).data
 
     documents = serializers.SerializerMethodField()
     notices = NoticeBriefSerializer(many=True, read_only=True)

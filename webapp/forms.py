@@ -128,6 +128,12 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"), validators=[FileExtensionValidator(["xlsx"])])
     dry_run = forms.BooleanField(label=_("仅校验，不写入"), required=False)
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > importing.max_bytes():
+            raise forms.ValidationError(importing._too_large_message())
+        return upload
+
 
 class CadreFilterForm(forms.Form):
     q = forms.CharField(

@@ -139,9 +139,9 @@ def describe_fields(process_id, bpmn_id, values, *, instance=None):
     return [(row["label"], row["display"]) for row in presenting.field_rows(process_id, bpmn_id, values, instance=instance)]
 
 
-def timeline(case):
-    """The history of a case, with each step's submitted fields labelled."""
-    events = list(case.history.select_related("actor").order_by("at", "id"))
+def timeline(case, user):
+    """The history of a case as ``user`` may read it, with each step's submitted fields labelled."""
+    events = presenting.readable_history(case.history.select_related("actor").order_by("at", "id"), user, case)
     rows = []
     for event in events:
         fields, decision = describe_event(case, event)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from permissions import policy
 
 from .errors import ActionNotAllowed, InvalidAction
+from .forms import UNSTORABLE_TEXT
 from .models import Attachment, InstanceStatus, ProcessInstance
 
 # Signatures of the accepted types; the file name's extension is not trusted.
@@ -21,6 +22,10 @@ SIGNATURES = [
 
 def max_size():
     return getattr(settings, "MERITFLOW_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+
+def max_per_case():
+    return getattr(settings, "MERITFLOW_ATTACHMENTS_PER_CASE", 50)
 
 
 def sniff(head):
@@ -46,12 +51,18 @@ def add_attachment(user, instance_id, uploaded_file, *, step=""):
     kind = sniff(content[:16])
     if kind is None:
         raise InvalidAction(_("只能上传 PDF、JPEG 或 PNG 文件（按文件内容识别）"))
+    # A name is shown and stored as text: nothing a database cannot hold (issue 13 "Bad input").
+    name = UNSTORABLE_TEXT.sub("", getattr(uploaded_file, "name", "") or "").strip() or "附件"
     with transaction.atomic():
+        # Counted under the case's row lock, so two uploads at once cannot both take the last place.
+        ProcessInstance.objects.select_for_update().filter(pk=instance.pk).exists()
+        if Attachment.objects.filter(instance=instance).count() >= max_per_case():
+            raise InvalidAction(_("每个案件最多上传%(n)s个附件") % {"n": max_per_case()})
         return Attachment.objects.create(
             instance=instance,
             uploaded_by=user,
             step=step,
-            file_name=(getattr(uploaded_file, "name", "") or "附件")[:200],
+            file_name=name[:200],
             content_type=kind,
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),

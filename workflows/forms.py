@@ -9,6 +9,7 @@ not declare at all is an error (``UnboundStep``), never a form that accepts anyt
 
 import datetime
 import decimal
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,10 @@ class Action:
         self.opinion_required = opinion_required or kind == "return"
         self.primary = primary
 
+
+# Characters no text column can hold: NUL (PostgreSQL refuses it) and a lone surrogate (UTF-8
+# cannot encode one). Refused or removed wherever text comes in (issue 13 "Bad input").
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 APPROVE = Action("approve", _("同意"), primary=True)
 RETURN = Action("return", _("退回"), kind="return")

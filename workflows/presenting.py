@@ -33,6 +33,27 @@ def _attachment_names(ids, instance):
 GENERIC_FIELD_NAMES = {"attachments": _attachment_names}
 
 
+# What a case's subject and their listed relatives may not read of it (issue 13 item 5): the
+# discipline body's integrity opinion, and the objections — what was reported, how it was
+# verified and decided (recusal, DOMAIN.md §9, keeps them from acting; this keeps them from reading).
+SUBJECT_RESTRICTED_STEPS = frozenset({"Task_integrity", "Task_verify", "Task_objection_decision"})
+
+
+def restricted_for(user, instance):
+    """True when ``user`` is the case's subject or a listed relative of them."""
+    from permissions import policy
+
+    return policy.recusal_reason(user, instance) is not None
+
+
+def readable_history(events, user, instance):
+    """The history events ``user`` may read: all, except for the subject, without the restricted
+    steps and the objection messages."""
+    if not restricted_for(user, instance):
+        return list(events)
+    return [e for e in events if e.task_bpmn_id not in SUBJECT_RESTRICTED_STEPS and e.action != HistoryAction.MESSAGE]
+
+
 def cadre_names(ids, case):
     """For ``ProcessType.field_names``: a field holding cadre ids, read as their names."""
     from records.models import Cadre

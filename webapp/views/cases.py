@@ -17,7 +17,7 @@ from documents.permissions import can_download
 from notices.desk import PUBLISH_STEP
 from permissions import policy
 from permissions.roles import Role
-from workflows import process_types, services
+from workflows import presenting, process_types, services
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction, OutOfScope, TaskConflict
 from workflows.models import OPEN_STATUSES, HistoryAction, InstanceStatus, RuleCheck
 
@@ -148,7 +148,7 @@ def task_page(request, case_id, task_id):
         "hidden": hidden_fields(form),
         "buttons": action_buttons(form, task, names),
         "on_notice_desk": on_notice_desk,
-        "timeline": queries.timeline(case),
+        "timeline": queries.timeline(case, user),
         "summary": queries.cadre_summary(case.subject_cadre) if case.subject_cadre_id else None,
         "cadre_visible": case.subject_cadre_id and queries.visible_cadres(user).filter(pk=case.subject_cadre_id).exists(),
         "can_claim": not refusal and task.claimed_by_id is None and len(holders) > 1,
@@ -242,6 +242,8 @@ def case_page(request, case_id):
         document.downloadable = can_download(user, document)
     notices = list(case.notices.select_related("document").all()) if hasattr(case, "notices") else []
     objections = list(case.objections.select_related("clarification").all()) if hasattr(case, "objections") else []
+    if objections and presenting.restricted_for(user, case):
+        objections = []  # not for the case's subject or their relatives (issue 13 item 5)
     process_type = process_types.get(case.definition.process_id)
     return render(
         request,
@@ -254,7 +256,7 @@ def case_page(request, case_id):
             "mine": mine,
             "svg": svg,
             "diagram_text": diagram_text,
-            "timeline": queries.timeline(case),
+            "timeline": queries.timeline(case, user),
             "rule_checks": list(case.rule_checks.all()),
             "documents": documents,
             "notices": notices,
