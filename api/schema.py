@@ -17,6 +17,7 @@ DESCRIPTIONS = {
     409: _("任务已被他人处理或案件已变化（code=conflict）"),
     422: _("业务规则不允许（code=rule_refused，reasons 为原因）"),
     413: _("提交的内容过大（code=request_too_large）"),
+    415: _("不支持的内容类型（code=unsupported_media_type），请使用 application/json"),
     429: _("请求过于频繁（code=throttled）"),
 }
 # Request bodies with a step's form fields at the top level (see api.views).
@@ -39,6 +40,7 @@ class AutoSchema(SpectacularAutoSchema):
             codes.add(400)
         if self.method in ("POST", "PUT", "PATCH"):
             codes.add(413)  # any body over the upload limit (api.errors.RequestTooLarge)
+            codes.add(415)  # a body in a content type the operation does not parse
         if getattr(view, "filterset_class", None) is not None and self._is_list_view():
             codes.add(400)
         return sorted(codes)

@@ -17,7 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -43,6 +43,8 @@ pytestmark = pytest.mark.django_db
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("MERITFLOW_API_FUZZ_EXAMPLES", "5"))
 TIME_BUDGET_SECONDS = 60 * max(1, EXAMPLES_PER_OPERATION // 5)
+# Sequences of linked calls in the stateful run (``MERITFLOW_API_FUZZ_SEQUENCES`` for a deeper search).
+STATEFUL_EXAMPLES = int(os.environ.get("MERITFLOW_API_FUZZ_SEQUENCES", "15"))
 
 
 def test_schema_is_openapi_3_and_documents_every_path_of_the_contract(world):
@@ -196,3 +198,56 @@ def fuzz(application, known, headers, checks):
                 failures.append(f"{mode.value} {operation.label}: {exc}")
 
     return failures, calls, operations
+
+
+def test_schemathesis_stateful_sequences_find_no_server_error(world):
+    """Stateful runs (issue 13 item 7): Schemathesis links operations from the schema (a created
+    case → its steps, documents, objections; a task list → claim, complete, release …) and sends
+    sequences of calls, so later calls reach objects earlier calls made. No 5xx, and every
+    response is documented and matches its schema."""
+    import schemathesis
+    from hypothesis.stateful import run_state_machine_as_test
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+
+    from webapp.wsgi import application
+
+    seed()
+    token = Token.objects.create(user=fuzz_user()).key
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    # Revoking the caller's token would end every later sequence: left to the per-operation run.
+    schema = schema.exclude(path="/api/v1/auth/token/", method="DELETE")
+    calls = []
+
+    class Workflow(schema.as_state_machine()):
+        # Every sequence starts from the same database (a savepoint rolled back after it), so a
+        # sequence replays as it ran and Hypothesis's generation stays consistent.
+        def setup(self):
+            self.savepoint = transaction.savepoint()
+
+        def teardown(self):
+            transaction.savepoint_rollback(self.savepoint)
+
+        def get_call_kwargs(self, case):
+            cache.clear()  # no throttling between calls
+            return {"headers": {"Authorization": f"Token {token}"}}
+
+        def validate_response(self, response, case, **kwargs):
+            calls.append(response.status_code)
+            case.validate_response(response, checks=checks)
+
+    with wsgi_in_this_transaction():
+        run_state_machine_as_test(
+            Workflow,
+            settings=settings(
+                max_examples=STATEFUL_EXAMPLES,
+                stateful_step_count=8,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate, Phase.shrink],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    assert len(calls) >= STATEFUL_EXAMPLES and 200 in calls
