@@ -41,7 +41,14 @@ class HistoryInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    # Append-only (and hash-chained, workflows.chain): a correction is a new event with a reason.
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -75,5 +82,5 @@ class ProcessInstanceAdmin(admin.ModelAdmin):
         if not queryset.filter(status=InstanceStatus.ERROR).exists():
             self.message_user(request, _("所选流程均不在异常状态"), messages.WARNING)
             return
-        count = resume_errored()
+        count = resume_errored(force=True)  # asked for now: no waiting for the backoff
         self.message_user(request, _("已恢复 %(count)s 个流程") % {"count": count})

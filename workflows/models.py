@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from permissions.models import Unit
@@ -93,6 +94,10 @@ class ProcessInstance(models.Model):
     outcome = models.CharField(_("办结结果"), max_length=100, blank=True, help_text=_("到达的结束事件标识"))
     outcome_label = models.CharField(_("办结结果名称"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("修订号"), default=0)
+    # Retries of a case parked in the error state (services.resume_errored): how many have failed
+    # since it was parked, and when the next one is due (exponential backoff).
+    retry_count = models.PositiveIntegerField(_("重试次数"), default=0)
+    next_retry_at = models.DateTimeField(_("下次重试时间"), null=True, blank=True)
 
     objects = ProcessInstanceQuerySet.as_manager()
 
@@ -103,6 +108,7 @@ class ProcessInstance(models.Model):
         indexes = [
             models.Index(fields=["started_by", "-created_at"]),
             models.Index(fields=["nominating_unit", "status"]),
+            models.Index(fields=["next_retry_at", "created_at"], condition=models.Q(status="error"), name="errored_retry_due"),
         ]
 
     def __str__(self):
@@ -249,19 +255,46 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("history is append-only")
 
 
+class ChainHead(models.Model):
+    """The last entry of one hash chain (``workflows.chain``): its hash and the chain's length.
+
+    One chain per case (``case:<id>``: its history events and the documents issued in it) and one
+    per issuing unit for documents without a case (``issuer:<id>``). Appending locks this row, so
+    only writers of the same chain wait for each other; a case's writers hold its row lock anyway.
+    """
+
+    key = models.CharField(_("链标识"), max_length=40, primary_key=True)
+    last_hash = models.CharField(_("末条摘要"), max_length=64)
+    length = models.PositiveIntegerField(_("条数"), default=0)
+
+    class Meta:
+        verbose_name = _("摘要链")
+        verbose_name_plural = _("摘要链")
+
+    def __str__(self):
+        return f"{self.key} #{self.length}"
+
+
 class HistoryEvent(models.Model):
-    """Append-only record of every action: who, when, what, on which step, with which opinion."""
+    """Append-only record of every action: who, when, what, on which step, with which opinion.
+
+    Each event is an entry of its case's hash chain (``workflows.chain``): ``prev_hash`` is the
+    hash of the entry before it, ``entry_hash`` the hash of its own canonical content and link."""
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="history")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Set when the object is made (not at INSERT, as auto_now_add would): the hash covers it.
+    at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
     action = models.CharField(_("操作"), max_length=20, choices=HistoryAction.choices)
     task_bpmn_id = models.CharField(_("环节标识"), max_length=100, blank=True)
     task_name = models.CharField(_("环节"), max_length=200, blank=True)
     opinion = models.TextField(_("意见"), blank=True)
     changed_fields = models.JSONField(_("变更字段"), default=dict, blank=True)
+    chain_seq = models.PositiveIntegerField(_("链序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一条摘要"), max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(_("本条摘要"), max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -10,7 +10,7 @@ import datetime
 import logging
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -21,7 +21,7 @@ from permissions import policy
 from permissions.models import Unit
 from permissions.roles import Role
 
-from . import clock, engine, forms, notify, process_types
+from . import chain, clock, engine, forms, notify, process_types
 from .contracts import ENGINE_KEYS
 from .errors import ActionNotAllowed, DefinitionNotFound, FormInvalid, InvalidAction, TaskConflict
 from .models import (
@@ -395,24 +395,49 @@ def fire_due_timers(now=None, limit=100):
     return fired
 
 
-def resume_errored(now=None, limit=100):
-    """Retry instances in the error state (e.g. after a missing calendar year was added)."""
+def resume_errored(now=None, limit=100, *, force=False):
+    """Retry instances in the error state (e.g. after a missing calendar year was added).
+
+    The longest-due first, only those whose ``next_retry_at`` has come (``force``: every errored
+    case, as an administrator's explicit retry does). A retry that fails again backs off
+    exponentially (``retry_delay``); one that succeeds resets the counters (``_save``). Each
+    case is retried in its own transaction.
+    """
     resumed = 0
     with clock.frozen_at(now):
-        ids = list(ProcessInstance.objects.filter(status=InstanceStatus.ERROR).values_list("pk", flat=True)[:limit])
+        moment = clock.now()
+        due = ProcessInstance.objects.filter(status=InstanceStatus.ERROR)
+        if not force:
+            due = due.filter(Q(next_retry_at__isnull=True) | Q(next_retry_at__lte=moment))
+        ids = list(due.order_by(F("next_retry_at").asc(nulls_first=True), "created_at", "pk").values_list("pk", flat=True)[:limit])
         for instance_id in ids:
             with transaction.atomic():
                 instance = _lock_instance(instance_id, skip_locked=True)
                 if instance is None or instance.status != InstanceStatus.ERROR:
                     continue
+                if not force and instance.next_retry_at is not None and instance.next_retry_at > moment:
+                    continue  # another worker retried it meanwhile
                 workflow = engine.load_workflow(instance.definition, instance.state)
                 workflow, error = _advance(instance, workflow, engine.retry_failed_steps)
                 if error:
-                    continue  # still failing: leave the row as it was (rolls back nothing)
+                    # Still failing: the engine's writes were rolled back; only the backoff moves.
+                    count = instance.retry_count + 1
+                    ProcessInstance.objects.filter(pk=instance.pk).update(retry_count=count, next_retry_at=moment + retry_delay(count))
+                    continue
                 _record(instance, None, HistoryAction.RESUME)
                 _save(instance, workflow)
                 resumed += 1
     return resumed
+
+
+# The first retry of a parked case comes after RETRY_BASE; each failed one doubles the wait, up to RETRY_CAP.
+RETRY_BASE = datetime.timedelta(minutes=1)
+RETRY_CAP = datetime.timedelta(hours=6)
+
+
+def retry_delay(failed_retries):
+    """Wait before the next retry after ``failed_retries`` failed ones: 1 min × 2^n, at most 6 h."""
+    return min(RETRY_BASE * (2 ** min(failed_retries, 20)), RETRY_CAP)
 
 
 # --------------------------------------------------------------------------- internals
@@ -540,6 +565,9 @@ def _save(instance, workflow, *, error=None, status=None, new=False, acted=None)
         "completed_at": timezone.now() if status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED) else None,
         "updated_at": timezone.now(),
         "version": instance.version + 1,
+        # Parked: the first retry after RETRY_BASE; otherwise (a successful retry included) reset.
+        "retry_count": 0,
+        "next_retry_at": clock.now() + RETRY_BASE if status == InstanceStatus.ERROR else None,
     }
     if status == InstanceStatus.COMPLETED:
         fields["outcome"], fields["outcome_label"] = engine.reached_end_event(workflow) or ("", "")
@@ -648,7 +676,9 @@ def _due_at(props, created):
 
 
 def _record(instance, actor, action, *, task=None, opinion="", changed_fields=None, task_name="", task_bpmn_id=""):
-    HistoryEvent.objects.create(
+    """Append a history event to the case's hash chain (``workflows.chain``); the caller holds the
+    case's row lock, so the chain's head is only ever contended by the case's own writers."""
+    event = HistoryEvent(
         instance=instance,
         actor=actor,
         action=action,
@@ -657,6 +687,8 @@ def _record(instance, actor, action, *, task=None, opinion="", changed_fields=No
         opinion=opinion or "",
         changed_fields=_jsonable(changed_fields or {}),
     )
+    chain.append(event, chain.case_key(instance.pk), chain.history_content)
+    event.save(force_insert=True)
 
 
 def _jsonable(value):
