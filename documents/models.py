@@ -8,13 +8,16 @@ tens of kilobytes (subset fonts), and PostgreSQL keeps large ``bytea`` values ou
 (TOAST), so lists that defer the column (the default manager does) stay cheap.
 """
 
+import hashlib
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from permissions.models import Unit
+from workflows import chain
 
 
 class DocumentKind(models.TextChoices):
@@ -89,7 +92,8 @@ class IssuedDocument(models.Model):
     sha256 = models.CharField(_("SHA-256 摘要"), max_length=64, db_index=True)
     size = models.PositiveIntegerField(_("文件大小（字节）"))
     page_count = models.PositiveSmallIntegerField(_("页数"))
-    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    # Set when the object is made (not at INSERT, as auto_now_add would): the chain's hash covers it.
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("生成人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -103,6 +107,11 @@ class IssuedDocument(models.Model):
     )
     # A free reference grouping documents issued together (e.g. one batch notice's case list).
     batch = models.CharField(_("批次"), max_length=100, null=True, blank=True, db_index=True)
+    # The document's entry in a hash chain (workflows.chain): its case's chain, or its issuer's
+    # chain of documents without a case. The hash covers the fields above, ``sha256`` included.
+    chain_seq = models.PositiveIntegerField(_("链序号"), null=True, blank=True, editable=False)
+    prev_hash = models.CharField(_("前一条摘要"), max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(_("本条摘要"), max_length=64, blank=True, editable=False)
 
     objects = IssuedDocumentManager()
 
@@ -150,3 +159,69 @@ class IssuedDocument(models.Model):
         while (following := current.successor) is not None:
             current = following
         return current
+
+
+# --------------------------------------------------------------------------- hash chain
+
+
+def chain_key(document):
+    """A document's chain: its case's, else its issuer's chain of documents without a case."""
+    return chain.case_key(document.instance_id) if document.instance_id else chain.issuer_key(document.issuer_id)
+
+
+def chain_content(document):
+    """What a document's chain entry covers (attributes only: works on migration-state models)."""
+    return {
+        "type": "document",
+        "kind": document.kind,
+        "title": document.title,
+        "issuer": document.issuer_id,
+        "number": document.number,
+        "year": document.year,
+        "serial": document.serial,
+        "version": document.version,
+        "supersedes": document.supersedes_id,
+        "verification_code": str(document.verification_code),
+        "template": document.template,
+        "sha256": document.sha256,
+        "size": document.size,
+        "page_count": document.page_count,
+        "created_at": chain.iso(document.created_at),
+        "created_by": document.created_by_id,
+        "instance": document.instance_id,
+        "batch": document.batch,
+    }
+
+
+def pdf_trouble(document):
+    """Why the stored PDF does not match its recorded hash and size, or ""."""
+    pdf = bytes(document.pdf)
+    digest = hashlib.sha256(pdf).hexdigest()
+    if digest != document.sha256:
+        return f"stored PDF hashes to {digest[:12]}…, recorded {document.sha256[:12]}…"
+    if len(pdf) != document.size:
+        return f"stored PDF has {len(pdf)} bytes, recorded {document.size}"
+    return ""
+
+
+def _rows_in(key):
+    kind, _sep, ident = key.partition(":")
+    rows = IssuedDocument.objects.all()  # the PDF deferred: read only for the rows whose bytes are checked
+    if kind == chain.CASE:
+        return rows.filter(instance_id=int(ident))
+    if kind == chain.ISSUER:
+        return rows.filter(instance__isnull=True, issuer_id=int(ident))
+    return None
+
+
+chain.register(
+    chain.Source(
+        label="document",
+        model=IssuedDocument,
+        content=chain_content,
+        key=chain_key,
+        rows_in=_rows_in,
+        all_rows=lambda: IssuedDocument.objects.defer(None).order_by("pk").iterator(chunk_size=200),
+        check=pdf_trouble,
+    )
+)

@@ -22,8 +22,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from workflows import chain
+
 from . import fonts
-from .models import DocumentKind, IssuedDocument
+from .models import DocumentKind, IssuedDocument, chain_content, chain_key
 from .numbering import allocate_number
 
 logger = logging.getLogger(__name__)
@@ -217,5 +219,7 @@ def issue_document(
         document.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
         document.size = len(rendered.pdf)
         document.page_count = rendered.page_count
+        # Last, right before the INSERT: the chain's head stays locked only from here to the commit.
+        chain.append(document, chain_key(document), chain_content)
         document.save()
     return document

@@ -1,8 +1,7 @@
 """Public verification of issued documents, and downloads for signed-in users (DOMAIN.md §8)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
@@ -39,7 +38,8 @@ def verify(request):
 def download(request, pk):
     document = get_object_or_404(IssuedDocument.objects.defer(None).select_related("issuer", "instance__nominating_unit"), pk=pk)
     if not can_download(request.user, document):
-        raise PermissionDenied
+        # Out of scope answers as if the document did not exist (like cases): ids cannot be probed.
+        raise Http404
     filename = f"{document.number or document.get_kind_display()}-v{document.version}.pdf"
     response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, filename)
