@@ -22,6 +22,14 @@ class ObjectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # recorded through the notice desk so that verification starts
 
+    # Append-only (issue 13): content and outcome change only through the verification step
+    # (notices.desk.conclude_verification), which the case history records; never here.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(NoticeRule)
 class NoticeRuleAdmin(admin.ModelAdmin):

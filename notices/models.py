@@ -91,6 +91,10 @@ class Objection(models.Model):
     def __str__(self):
         return f"{self.instance} {self.received_on} {self.get_outcome_display()}"
 
+    def delete(self, *args, **kwargs):
+        # Append-only (issue 13): the verification is recorded on the row (desk.conclude_verification).
+        raise PermissionError("objections are append-only")
+
 
 class NoticeRule(models.Model):
     """How long a process's notice runs, in working days: a dated row an administrator edits

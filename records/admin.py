@@ -196,9 +196,18 @@ class InvestigationInline(admin.TabularInline):
 
 
 class AwardInline(admin.TabularInline):
+    """Awards are append-only (issue 13): a new one may be recorded, existing ones are shown read-only."""
+
     model = Award
     extra = 0
     autocomplete_fields = ["approving_unit"]
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PromotionInline(admin.TabularInline):
@@ -562,6 +571,14 @@ class AwardAdmin(CadreRecordAdmin):
     search_fields = ["cadre__name", "cadre__id_number", "collective__name", "decision_number", "deed_reference"]
     autocomplete_fields = ["cadre", "collective", "approving_unit"]
     date_hierarchy = "awarded_on"
+
+    # Append-only (issue 13): an award behind an issued number is never rewritten or deleted here;
+    # a revocation goes through its case (awards.issuing.revoke_award), a correction is a new record.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Collective)

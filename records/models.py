@@ -610,6 +610,11 @@ class Award(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.awarded_on}"
 
+    def delete(self, *args, **kwargs):
+        # Append-only (issue 13): an issued number stays backed by its award; a revocation is
+        # recorded on the row (awards.issuing.revoke_award), a correction is a new record.
+        raise PermissionError("awards are append-only: revoke instead of deleting")
+
     @property
     def recipient(self):
         """Whom the award was given to: the cadre or the collective."""
