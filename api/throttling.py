@@ -1,9 +1,16 @@
 """Throttles. Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` and are read on each
 request (DRF's own throttles read them once, at import), so a changed setting — e.g. in a
-test — takes effect at once. A scope without a rate is not throttled."""
+test — takes effect at once. A scope without a rate is not throttled.
+
+The counters live in the default cache, which settings make a database table shared by every
+application server. The client address is ``REMOTE_ADDR`` unless ``MERITFLOW_TRUSTED_PROXIES``
+reverse proxies are configured (the rule of the login lockout, webapp/security.py): a client
+that sends its own ``X-Forwarded-For`` gets no fresh counter by it."""
 
 import hashlib
+import ipaddress
 
+from django.conf import settings
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -18,6 +25,19 @@ class LiveRateThrottle(SimpleRateThrottle):
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_ident(self, request):
+        """REMOTE_ADDR, or the X-Forwarded-For entry written by the nearest of
+        ``MERITFLOW_TRUSTED_PROXIES`` proxies (DRF's ``NUM_PROXIES`` rule, from the one setting)."""
+        remote = request.META.get("REMOTE_ADDR")
+        proxies = getattr(settings, "MERITFLOW_TRUSTED_PROXIES", 0)
+        entries = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
+        if proxies > 0 and entries:
+            try:
+                return str(ipaddress.ip_address(entries[-min(proxies, len(entries))]))
+            except ValueError:
+                pass
+        return remote
 
 
 class TokenAddressThrottle(LiveRateThrottle):

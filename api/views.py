@@ -132,6 +132,10 @@ def unknown_path(request, *args, **kwargs):
         tags=["auth"],
         summary=gettext_lazy("用户名和密码换取令牌"),
         request=s.TokenRequestSerializer,
+        description=gettext_lazy(
+            "失败次数过多时，该用户名或客户端地址被暂时锁定：锁定期内即使密码正确也返回 429（code=locked_out，"
+            "Retry-After 为剩余秒数）；请求过于频繁时返回 429（code=throttled）。"
+        ),
         responses={200: s.TokenSerializer},
         auth=[],
     ),
@@ -139,7 +143,9 @@ def unknown_path(request, *args, **kwargs):
 )
 class TokenView(ApiViewMixin, APIView):
     """POST: username + password → token (``Authorization: Token <token>``). Throttled per address and
-    per user name against password guessing. DELETE: revoke the caller's token."""
+    per user name against password guessing (429 ``throttled``), and locked out like the web login
+    after repeated failures per user name or address (django-axes; 429 ``locked_out``, even with the
+    right password, until the cool-off has passed). DELETE: revoke the caller's token."""
 
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     error_statuses = {"post": (400, 401, 429), "delete": (401,)}
@@ -162,10 +168,20 @@ class TokenView(ApiViewMixin, APIView):
         user = authenticate(
             request._request, username=serializer.validated_data["username"], password=serializer.validated_data["password"]
         )
+        if user is None and getattr(request._request, "login_locked_out", False):  # set by webapp.security.LockoutBackend
+            raise self._locked_out()
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(_("用户名或密码不正确"))
         token, _created = Token.objects.get_or_create(user=user)
         return Response(s.TokenSerializer({"token": token.key, "user": user}).data)
+
+    def _locked_out(self):
+        """429 ``locked_out`` in the API's error format (AxesMiddleware keeps a JSON answer as it is)."""
+        from axes.helpers import get_cool_off
+
+        locked = exceptions.Throttled(detail=_("登录失败次数过多，该账户或地址已被暂时锁定，请稍后再试"), code="locked_out")
+        locked.wait = int(get_cool_off(self.request._request).total_seconds())  # → Retry-After
+        return locked
 
     def delete(self, request):
         Token.objects.filter(user=request.user).delete()

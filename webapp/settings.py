@@ -4,6 +4,7 @@ MERITFLOW_ENV selects a profile: ``production`` (default: DEBUG off, SECRET_KEY 
 ALLOWED_HOSTS required), ``development`` (what the run command uses) or ``test``.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "promotions",
     "webapp",
     "demo",
+    "axes",  # login lockout (webapp/security.py); its models hold the failed attempts
 ]
 
 MIDDLEWARE = [
@@ -73,8 +75,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "webapp.security.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by the lockout into the lockout page (webapp.security.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -107,19 +112,59 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # at BEGIN so two completions serialise cleanly (the version check catches the loser).
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
+    # A runaway query is cancelled by the server instead of holding a worker and its locks.
+    _statement_timeout_ms = int(float(os.environ.get("DB_STATEMENT_TIMEOUT", "30")) * 1000)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
+
+# Shared by every application server (the API throttle counters live here): a table in the
+# database, made by `manage.py createcachetable` (scripts/run; the test database gets it from
+# Django's test setup). The per-process default (locmem) would give each server its own counts.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "meritflow_cache",
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name or address before any password is checked.
+    "webapp.security.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 
+# For passwords people choose (admin, changing one's password); the demo loader sets its
+# passwords directly and is not validated.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login protection (django-axes, webapp/security.py) ---
+# A user name, or a client address, with AXES_FAILURE_LIMIT failed logins (web page, admin or
+# API token) is refused for the cool-off, even with the right password; every attempt during
+# the lockout starts the cool-off again. Attempts are rows in the database, so all
+# application servers count together.
+AXES_FAILURE_LIMIT = int(os.environ.get("MERITFLOW_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=float(os.environ.get("MERITFLOW_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "webapp.security.client_address"
+AXES_LOCKOUT_CALLABLE = "webapp.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False  # a login with one's own account must not wipe the guesses at others from that address
+AXES_VERBOSE = False  # no banner at every start of manage.py; failures and lockouts are still logged
+# Client addresses: REMOTE_ADDR, unless this many reverse proxies (that append to
+# X-Forwarded-For) stand in front of the application; then the address the nearest trusted
+# proxy saw. 0 (default): X-Forwarded-For is ignored, so a client cannot choose its address.
+MERITFLOW_TRUSTED_PROXIES = int(os.environ.get("MERITFLOW_TRUSTED_PROXIES", os.environ.get("MERITFLOW_API_NUM_PROXIES") or "0"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -142,10 +187,36 @@ EMAIL_BACKEND = os.environ.get(
     "django.core.mail.backends.smtp.EmailBackend" if IS_PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
 
+# --- Sessions: an idle timeout instead of Django's 14 days ---
+# A session ends MERITFLOW_SESSION_IDLE_MINUTES after the last request; webapp.security's
+# middleware renews it at most every MERITFLOW_SESSION_REFRESH_SECONDS (not a write per request).
+SESSION_COOKIE_AGE = int(float(os.environ.get("MERITFLOW_SESSION_IDLE_MINUTES", "120")) * 60)
+MERITFLOW_SESSION_REFRESH_SECONDS = int(os.environ.get("MERITFLOW_SESSION_REFRESH_SECONDS", "300"))
+
+# --- HTTPS (production) ---
+# MERITFLOW_HTTPS=0 switches all of it off for a deployment served over plain HTTP (an
+# intranet without TLS, a benchmark): no redirect, no HSTS, cookies without the secure flag.
+# The older SECURE_COOKIES=0 means the same when MERITFLOW_HTTPS is not set.
+HTTPS = IS_PRODUCTION and env_bool("MERITFLOW_HTTPS", env_bool("SECURE_COOKIES", True))
 if IS_PRODUCTION:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_SSL_REDIRECT = HTTPS
+    # One year of HSTS for this host and its subdomains (nothing under the application's host
+    # name is served over plain HTTP). Preloading is off: it binds the whole registrable domain
+    # (e.g. a department's gov.cn domain) in browsers for months and is the domain owner's
+    # decision, made at hstspreload.org — MERITFLOW_HSTS_PRELOAD=1 sends the directive once made.
+    SECURE_HSTS_SECONDS = int(os.environ.get("MERITFLOW_HSTS_SECONDS", "31536000")) if HTTPS else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MERITFLOW_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("MERITFLOW_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # preload decided against, see above
+# Behind a proxy that terminates TLS: the header it sets on HTTPS requests, e.g.
+# "X-Forwarded-Proto" (value https) or "X-Forwarded-Proto=https". Only set it when the proxy
+# always sets or strips that header; otherwise a client could claim HTTPS.
+if os.environ.get("MERITFLOW_PROXY_SSL_HEADER"):
+    _header, _sep, _value = os.environ["MERITFLOW_PROXY_SSL_HEADER"].partition("=")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _header.strip().upper().replace("-", "_"), _value.strip() or "https")
 
 # --- MeritFlow ---
 # Where the BPMN/DMN files live (deploy_processes reads every file here).
@@ -156,6 +227,9 @@ MERITFLOW_ALLOW_CLOCK_OVERRIDE = env_bool("MERITFLOW_ALLOW_CLOCK_OVERRIDE", not 
 MERITFLOW_PUBLIC_URL = os.environ.get("MERITFLOW_PUBLIC_URL", "http://127.0.0.1:8000")
 # Seconds the worker sleeps between rounds.
 MERITFLOW_WORKER_INTERVAL = float(os.environ.get("MERITFLOW_WORKER_INTERVAL", "10"))
+# Limits the expression sandbox reads (time in seconds, size), for scripts and expressions in diagrams.
+MERITFLOW_SCRIPT_TIME_LIMIT = float(os.environ.get("MERITFLOW_SCRIPT_TIME_LIMIT", "1.0"))
+MERITFLOW_SCRIPT_SIZE_LIMIT = int(os.environ.get("MERITFLOW_SCRIPT_SIZE_LIMIT", "10000000"))
 
 LOGGING = {
     "version": 1,
@@ -196,8 +270,9 @@ REST_FRAMEWORK = {
         "auth_token_username": os.environ.get("MERITFLOW_API_TOKEN_USER_RATE", "10/min"),  # per user name
         "document_verify": os.environ.get("MERITFLOW_API_VERIFY_RATE", "60/min"),
     },
-    # Behind a reverse proxy, set to the number of proxies so throttles see the client address.
-    "NUM_PROXIES": int(os.environ["MERITFLOW_API_NUM_PROXIES"]) if os.environ.get("MERITFLOW_API_NUM_PROXIES") else None,
+    # The same client address as the login lockout (MERITFLOW_TRUSTED_PROXIES; api/throttling.py
+    # reads that setting itself). DRF's default (None) would take X-Forwarded-For as sent.
+    "NUM_PROXIES": MERITFLOW_TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
