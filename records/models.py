@@ -557,7 +557,7 @@ class Collective(models.Model):
 class Award(models.Model):
     """An award on a cadre's record, or on a collective's (DOMAIN.md §1.1): exactly one of the two."""
 
-    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="awards", null=True, blank=True)
+    cadre = models.ForeignKey(Cadre, on_delete=models.PROTECT, related_name="awards", null=True, blank=True)
     collective = models.ForeignKey(
         Collective, verbose_name=_("获奖集体"), on_delete=models.PROTECT, related_name="awards", null=True, blank=True
     )
