@@ -50,6 +50,13 @@ Register helpers and services at import time of a module imported at start-up
 :class:`UnsafeExpression` for the first fragment the sandbox would refuse; it
 does not need the helpers registered, since a helper can never take the name
 of a Python builtin and only builtins are refused statically.
+
+Budget (issue 13 item 1): every run has a time budget (``MERITFLOW_SCRIPT_TIME_LIMIT``
+seconds, default 1) and a size budget (``MERITFLOW_SCRIPT_SIZE_LIMIT``, default 10_000_000:
+the longest string/list/range and the largest integer in bits diagram code may build); see
+:mod:`workflows.sandbox_budget`. Exceeding one raises :class:`BudgetExceeded`, which the
+engine reports as a ``WorkflowTaskException`` naming the diagram element, so the failing step
+parks the case like any other engine error.
 """
 
 import ast
@@ -84,8 +91,12 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from workflows import sandbox_budget
+from workflows.sandbox_budget import BudgetExceeded
+
 __all__ = [
     "SAFE_GLOBALS",
+    "BudgetExceeded",
     "CodeRef",
     "SandboxedEnvironment",
     "SandboxedScriptEngine",
@@ -175,6 +186,9 @@ _EXTRA_BUILTINS = (
 _BUILTINS = {name: value for name, value in safe_builtins.items() if name not in _DROPPED_SAFE_BUILTINS}
 _BUILTINS.update({name: getattr(builtins, name) for name in _EXTRA_BUILTINS})
 _BUILTINS.update({"True": True, "False": False, "None": None})
+# Bounded stand-ins for range, pow, divmod, round and sum (issue 13 item 1: C-level loops and
+# allocations cannot be interrupted, so their size is checked before they run).
+_BUILTINS.update(sandbox_budget.BOUNDED_BUILTINS)
 
 SAFE_GLOBALS = MappingProxyType(
     {
@@ -204,7 +218,11 @@ _INPLACE_OPERATORS = {
 
 
 def _inplacevar(op, target, value):
-    # RestrictedPython rewrites `n += 1` into `n = _inplacevar_('+=', n, 1)`.
+    # RestrictedPython rewrites `n += 1` into `n = _inplacevar_('+=', n, 1)`; `*=`, `**=`, `<<=`
+    # ... go through the size checks like their binary operators (issue 13 item 1).
+    checked = sandbox_budget.checked_inplace(op)
+    if checked is not None:
+        return checked(target, value)
     return _INPLACE_OPERATORS[op](target, value)
 
 
@@ -229,6 +247,9 @@ _GUARDS = MappingProxyType(
         "_inplacevar_": _inplacevar,
         "_apply_": _apply,
         "_print_": PrintCollector,  # print() output is collected and discarded, never written to stdout
+        # The budget's checked operators, attribute guard (ljust, join ...), f-string widths and
+        # except clauses that cannot catch its interrupt (issue 13 item 1).
+        **sandbox_budget.GUARDS,
     }
 )
 
@@ -332,7 +353,7 @@ def _compile(source, mode):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             called.add(node.func.id)
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compiler(tree, _FILENAME)
+    result = compiler(tree, _FILENAME, policy=sandbox_budget.BudgetTransformer)
     if result.errors or result.code is None:
         raise UnsafeExpression(source, "; ".join(result.errors) or "does not compile")
     return _Compiled(result.code, frozenset(called))
@@ -385,18 +406,18 @@ class SandboxedEnvironment(TaskDataEnvironment):
         return compile_sandboxed(source, mode, extra_names=self.globals)
 
     def _scope(self, context, external_context):
-        injected = {**SAFE_GLOBALS, **_helpers, **self.globals, **(external_context or {})}
+        injected = {**SAFE_GLOBALS, **sandbox_budget.BOUNDED_GLOBALS, **_helpers, **self.globals, **(external_context or {})}
         return {**injected, **context, **_GUARDS}, injected
 
     def evaluate(self, expression, context, external_context=None):
         code = self.compile(expression, "eval")
         scope, _injected = self._scope(context, external_context)
-        return eval(code, scope)  # noqa: S307 -- restricted code object, guarded scope
+        return sandbox_budget.run(eval, code, scope)  # restricted code object, guarded scope, budget
 
     def execute(self, script, context, external_context=None):
         code = self.compile(script, "exec")
         scope, injected = self._scope(context, external_context)
-        exec(code, scope)  # noqa: S102 -- restricted code object, guarded scope
+        sandbox_budget.run(exec, code, scope, script=True)  # restricted code object, guarded scope, budget
         for name in [name for name in context if name not in scope]:  # `del name` in the script
             del context[name]
         for name, value in scope.items():
@@ -422,6 +443,18 @@ def _describe(err):
     return f"{type(err).__name__}: {err}"
 
 
+def _element_label(task):
+    spec = task.task_spec
+    bpmn_id = getattr(spec, "bpmn_id", None) or spec.name
+    bpmn_name = getattr(spec, "bpmn_name", None)
+    return f"{bpmn_name}（{bpmn_id}）" if bpmn_name else bpmn_id
+
+
+def _budget_error(task, err):
+    """The engine's error for diagram code over its budget: it names the diagram element."""
+    return WorkflowTaskException(err.describe(_element_label(task)), task=task, exception=err)
+
+
 class SandboxedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine that runs all diagram code in a :class:`SandboxedEnvironment`."""
 
@@ -439,6 +472,8 @@ class SandboxedScriptEngine(PythonScriptEngine):
     def evaluate(self, task, expression, external_context=None):
         try:
             return self.environment.evaluate(expression, task.data, external_context)
+        except BudgetExceeded as err:
+            raise _budget_error(task, err) from err
         except SpiffWorkflowException as err:
             err.add_note(f"Error evaluating expression '{expression}'")
             raise
@@ -460,6 +495,8 @@ class SandboxedScriptEngine(PythonScriptEngine):
             raise wrapped from err
 
     def create_task_exec_exception(self, task, script, err):
+        if isinstance(err, BudgetExceeded):
+            return _budget_error(task, err)
         if isinstance(err, SpiffWorkflowException):
             return super().create_task_exec_exception(task, script, err)
         # The stock version concatenates err.args[0], which fails for non-str args.
