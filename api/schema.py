@@ -18,7 +18,7 @@ DESCRIPTIONS = {
     422: _("业务规则不允许（code=rule_refused，reasons 为原因）"),
     413: _("提交的内容过大（code=request_too_large）"),
     415: _("不支持的内容类型（code=unsupported_media_type），请使用 application/json"),
-    429: _("请求过于频繁（code=throttled）"),
+    429: _("请求过于频繁（code=throttled），或登录失败次数过多被暂时锁定（code=locked_out）；Retry-After 为等待秒数"),
 }
 # Request bodies with a step's form fields at the top level (see api.views).
 OPEN_BODIES = {"ProcessStartRequest", "TaskCompleteRequest", "TaskDraftRequest"}

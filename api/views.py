@@ -21,7 +21,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -49,6 +49,7 @@ from .errors import Conflict, RuleRefused
 from .errors import body as error_body
 from .filters import CadreFilter, ProcessFilter, TaskFilter
 from .formschema import accepts_extra_fields, form_schema, type_errors
+from .parsers import CleanJSONParser
 from .throttling import TokenAddressThrottle, TokenUsernameThrottle, VerifyThrottle
 
 
@@ -147,7 +148,7 @@ class TokenView(ApiViewMixin, APIView):
     after repeated failures per user name or address (django-axes; 429 ``locked_out``, even with the
     right password, until the cool-off has passed). DELETE: revoke the caller's token."""
 
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [CleanJSONParser, FormParser, MultiPartParser]
     error_statuses = {"post": (400, 401, 429), "delete": (401,)}
 
     def _posting(self):

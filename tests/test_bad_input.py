@@ -76,6 +76,14 @@ def test_nul_in_a_query_string_or_form_field_is_a_400(client, world):
     assert client.get("/", {"q": "张三"}).status_code == 200
 
 
+@pytest.mark.postgres
+def test_nul_in_a_query_string_is_a_400_not_a_database_error_on_postgresql(client, world):
+    """PostgreSQL refuses NUL in a text parameter: a search with one was a 500."""
+    client.force_login(person("ls_qt_jbr"))
+    for path in ("/", "/records/", "/notices/"):
+        assert client.get(path, {"q": "\x00"}).status_code == 400, path
+
+
 @override_settings(MERITFLOW_ATTACHMENTS_PER_CASE=2)
 def test_attachments_per_case_are_limited(world):
     case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0]))

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "webapp.middleware.ChineseFirstLocaleMiddleware",
+    "webapp.middleware.UnstorableInputMiddleware",  # NUL / lone surrogates in query or form: 400
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -230,6 +231,11 @@ MERITFLOW_WORKER_INTERVAL = float(os.environ.get("MERITFLOW_WORKER_INTERVAL", "1
 # Limits the expression sandbox reads (time in seconds, size), for scripts and expressions in diagrams.
 MERITFLOW_SCRIPT_TIME_LIMIT = float(os.environ.get("MERITFLOW_SCRIPT_TIME_LIMIT", "1.0"))
 MERITFLOW_SCRIPT_SIZE_LIMIT = int(os.environ.get("MERITFLOW_SCRIPT_SIZE_LIMIT", "10000000"))
+# What one upload may cost (issue 13 "Bad input"): attachments, and Excel imports of records.
+MERITFLOW_ATTACHMENT_MAX_BYTES = int(os.environ.get("MERITFLOW_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+MERITFLOW_ATTACHMENTS_PER_CASE = int(os.environ.get("MERITFLOW_ATTACHMENTS_PER_CASE", "50"))
+MERITFLOW_IMPORT_MAX_BYTES = int(os.environ.get("MERITFLOW_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+MERITFLOW_IMPORT_MAX_ROWS = int(os.environ.get("MERITFLOW_IMPORT_MAX_ROWS", "20000"))
 
 LOGGING = {
     "version": 1,
@@ -259,7 +265,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON that refuses text no column can hold (NUL, lone surrogates) as field errors (issue 13).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.CleanJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
