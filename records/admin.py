@@ -423,7 +423,7 @@ class CadreAdmin(admin.ModelAdmin):
             "form": form,
             "report": report,
             "errors_shown": report.errors[:MAX_ERRORS_SHOWN] if report else [],
-            "errors_hidden": max(len(report.errors) - MAX_ERRORS_SHOWN, 0) if report else 0,
+            "errors_hidden": max(report.error_count - len(report.errors[:MAX_ERRORS_SHOWN]), 0) if report else 0,
             "has_view_permission": self.has_view_permission(request),
         }
         return TemplateResponse(request, "admin/records/cadre/import.html", context)
