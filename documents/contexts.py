@@ -9,7 +9,8 @@ the builders add go through gettext.
 
     issuer_mark   str   发文机关标志, printed red at the top ("" → no masthead, e.g. a 公示)
     title         str   标题
-    recipients    str   主送机关, without the colon ("" → none)
+    recipients    str   主送机关, without the colon: the template adds one "："; a trailing "：" or ":"
+                        given by a caller is stripped ("" → none)
     blocks        list  body: dicts {"style": "p" | "h1" | "h2", "text": str};
                         h1 = 一、 headings (黑体), h2 = （一） headings (楷体); 1. and （1） are "p"
     signature     str   发文机关署名
@@ -18,6 +19,9 @@ the builders add go through gettext.
     cc            list  抄送机关 (str)
     printer       str   印发机关 ("" → no 版记 line)
     print_date    date  印发日期
+    signer        str   签发人, printed in the masthead of an upward document (请示, 报告) only;
+                        the key is present only on those ("" → none)
+    seal          bool  the issuer's seal is applied over the date (default True)
     doc           dict  added by issue_document(): number, version, code, verify_url, qr
 
 ``documents/award_decision.html`` (奖励决定) — the above, plus::
@@ -46,7 +50,7 @@ import re
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .templatetags.official import cn_date
+from .templatetags.official import cn_date, cn_date_range, join_sentences, sentence
 
 # Heading prefixes of GB/T 9704 §7.3.3: 一、 / （一） / 1. / （1）.
 _H1 = re.compile(r"^[一二三四五六七八九十百]+、")
@@ -71,35 +75,108 @@ def issuer_fields(unit):
 
 
 def official_document_context(
-    *, title, blocks, date, issuer_mark="", signature="", recipients="", note="", cc=(), printer="", print_date=None, **extra
+    *,
+    title,
+    blocks,
+    date,
+    issuer_mark="",
+    signature="",
+    recipients="",
+    note="",
+    cc=(),
+    printer="",
+    print_date=None,
+    signer="",
+    seal=True,
+    **extra,
 ):
-    """The context of ``official_document.html``; ``blocks`` may be a list or plain text."""
+    """The context of ``official_document.html``; ``blocks`` may be a list or plain text.
+
+    ``signer`` (签发人) is given for an upward document only (GB/T 9704-2012 §7.2.4: 上行文 print
+    the name of the leader who signed it); the key is then present, otherwise absent."""
     if isinstance(blocks, str):
         blocks = blocks_from_text(blocks)
-    return {
+    context = {
         "title": title,
         "issuer_mark": issuer_mark,
         "signature": signature,
-        "recipients": recipients,
+        "recipients": clean_recipients(recipients),
         "blocks": list(blocks),
         "date": date,
-        "note": note,
-        "cc": list(cc),
+        "note": clean_note(note),
+        "cc": [c for c in (clean_recipients(c) for c in cc) if c],
         "printer": printer,
         "print_date": print_date or date,
+        "seal": bool(seal),
         **extra,
     }
+    if signer:
+        context["signer"] = signer
+    return context
+
+
+def clean_recipients(text):
+    """主送机关 without a trailing colon: the template prints exactly one "：" after it (a caller that
+    added its own gave "中共平顶山市委组织部：：")."""
+    return re.sub(r"[：:\s]+$", "", str(text or "").strip())
+
+
+def clean_note(text):
+    """附注 without its own outer parentheses: the template prints it in one pair "（…）"."""
+    text = str(text or "").strip()
+    if text[:1] in "（(" and text[-1:] in "）)" and text[1:-1].count("（") == text[1:-1].count("）"):
+        text = text[1:-1].strip()
+    return text
+
+
+def contact_note(name, phone):
+    """附注 of an upward document (GB/T 9704-2012 §7.3.6: a 请示 gives its contact person and
+    phone): "联系人：李雪悦，联系电话：0375-2345678" (printed in parentheses)."""
+    parts = []
+    if name:
+        parts.append(_("联系人：%(name)s") % {"name": name})
+    if phone:
+        parts.append(_("联系电话：%(phone)s") % {"phone": phone})
+    return "，".join(parts)
+
+
+def money(amount):
+    """An amount of yuan as an official text writes it: 3000, 1500.5 (no trailing ".00")."""
+    if amount is None:
+        return ""
+    text = f"{amount:f}" if not isinstance(amount, (int, str)) else str(amount)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def award_decision_context(
-    *, issuer, awardees, deeds, date, recipients="", basis=None, closing=None, cc=(), printer="", print_date=None, note=""
+    *,
+    issuer,
+    awardees,
+    deeds="",
+    date,
+    summary="",
+    recipients="",
+    basis=None,
+    closing=None,
+    cc=(),
+    printer="",
+    print_date=None,
+    note="",
 ):
-    """奖励决定 (DOMAIN.md §1.3 step 5) for one or several awardees.
+    """奖励决定 (DOMAIN.md §1.3 step 5) for one or several awardees, in the official wording:
+
+        王䶮同志，鲁山县琴台街道党工委书记。<事迹概述>。
+        为表彰先进、激励担当作为，根据《中华人民共和国公务员法》和《公务员奖励规定》，经研究，
+        决定给予王䶮同志记三等功，颁发奖励证书和奖章并给予一次性奖金3000元。
 
     ``awardees``: dicts {"name", "unit_post", "award"} (award = label such as 记三等功), optionally
-    "verb" (授予, 追记, 追授) for a single awardee whose award reads "<verb><name>同志<award>", and
-    "collective" for a single collective, whose award reads "<verb><name><award>";
-    ``deeds``: the deeds paragraph(s) as text; ``basis``: the legal basis phrase.
+    "verb" (授予, 追记, 追授) for a single awardee whose award reads "<verb><name>同志<award>";
+    "collective" for a single collective, whose award reads "<verb><name><award>" (no 同志);
+    "bonus" (the one-off bonus in yuan, DOMAIN.md §1.1; an individual's only: 公务员法 art. 53),
+    "medal" (奖章, DOMAIN.md §1.1 "记三等功 and above also come with a medal") and, for a collective,
+    "plaque" (奖牌 in place of the medal). Every award comes with a certificate (DOMAIN.md §1.1).
+    ``summary``: the deed summary the reviewer wrote (DOMAIN.md §1.3 step 3); ``deeds`` is used
+    when there is none (cases reviewed before the summary existed). ``basis``: the legal basis.
     """
     awardees = list(awardees)
     if not awardees:
@@ -107,30 +184,35 @@ def award_decision_context(
     basis = basis or _("《中华人民共和国公务员法》和《公务员奖励规定》")
     first = awardees[0]
     awards = {a["award"] for a in awardees}
-    if len(awardees) == 1 and first.get("collective"):
-        # A collective (DOMAIN.md §1.1): no 同志; "给予郏县财政局记集体三等功".
-        title = _("关于%(verb)s%(name)s%(award)s的决定") % first
-        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定%(verb)s%(name)s%(award)s。") % {"basis": basis, **first}
-        closing = closing or _(
-            "希望受奖励的集体珍惜荣誉，发扬成绩，再接再厉。各级机关要以受奖励的集体为榜样，忠诚干净担当，为推动高质量发展作出新的更大贡献。"
-        )
-    elif len(awardees) == 1 and first.get("verb"):
-        # An awardee may name its verb (授予…称号, 追记…, 追授…: DOMAIN.md §1.1); "award" then follows the name.
-        title = _("关于%(verb)s%(name)s同志%(award)s的决定") % first
-        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定%(verb)s%(name)s同志%(award)s。") % {"basis": basis, **first}
-    elif len(awardees) == 1:
-        title = _("关于给予%(name)s同志%(award)s的决定") % first
-        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定给予%(name)s同志%(award)s。") % {"basis": basis, **first}
+    deed_lines = [b["text"] for b in blocks_from_text(summary or deeds)]
+    if len(awardees) == 1:
+        values = {"basis": basis, "verb": first.get("verb") or _("给予"), **{k: v for k, v in first.items() if k != "verb"}}
+        collective = bool(first.get("collective"))
+        who = values["name"] if collective else _("%(name)s同志") % values
+        unit_post = (first.get("unit_post") or "").strip()
+        # The opening names the awardee with unit and post before the deeds (a collective: what it is).
+        opening = _("%(who)s，%(unit_post)s") % {"who": who, "unit_post": unit_post} if unit_post and unit_post != values["name"] else who
+        blocks = [{"style": "p", "text": join_sentences(opening, *deed_lines[:1])}] + [
+            {"style": "p", "text": sentence(line)} for line in deed_lines[1:]
+        ]
+        title = _("关于%(verb)s%(who)s%(award)s的决定") % {**values, "who": who}
+        decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定%(verb)s%(who)s%(award)s") % {**values, "who": who}
+        decision += _awarded_with(first, collective)
+        blocks.append({"style": "p", "text": sentence(decision)})
+        if collective:
+            closing = closing or _(
+                "希望受奖励的集体珍惜荣誉，发扬成绩，再接再厉。各级机关要以受奖励的集体为榜样，忠诚干净担当，为推动高质量发展作出新的更大贡献。"
+            )
     else:
         values = {"name": first["name"], "count": len(awardees), "award": next(iter(awards))}
         title = (
             _("关于给予%(name)s等%(count)s名同志%(award)s的决定") if len(awards) == 1 else _("关于给予%(name)s等%(count)s名同志奖励的决定")
         ) % values
         decision = _("为表彰先进、激励担当作为，根据%(basis)s，经研究，决定给予以下同志奖励：") % {"basis": basis}
+        blocks = [{"style": "p", "text": sentence(line)} for line in deed_lines] + [{"style": "p", "text": decision}]
     closing = closing or _(
         "希望受奖励的同志珍惜荣誉，发扬成绩，再接再厉。广大干部要以受奖励的同志为榜样，忠诚干净担当，为推动高质量发展作出新的更大贡献。"
     )
-    blocks = blocks_from_text(deeds) + [{"style": "p", "text": decision}]
     fields = issuer_fields(issuer)
     return official_document_context(
         title=title,
@@ -147,6 +229,18 @@ def award_decision_context(
     )
 
 
+def _awarded_with(awardee, collective):
+    """What comes with the award (DOMAIN.md §1.1): the certificate always; the medal (a collective's
+    plaque, 奖牌) for 记三等功 and above; the one-off bonus for an individual only (公务员法 art. 53)."""
+    if collective:
+        return _("，颁发奖励证书和奖牌") if awardee.get("plaque") else _("，颁发奖励证书")
+    things = _("奖励证书和奖章") if awardee.get("medal") else _("奖励证书")
+    bonus = money(awardee.get("bonus"))
+    if bonus and bonus != "0":
+        return _("，颁发%(things)s并给予一次性奖金%(amount)s元") % {"things": things, "amount": bonus}
+    return _("，颁发%(things)s") % {"things": things}
+
+
 def notice_context(
     *,
     issuer,
@@ -160,6 +254,8 @@ def notice_context(
     working_days=None,
     signature=None,
     proposal_label=None,
+    printer="",
+    print_date=None,
 ):
     """公示 (DOMAIN.md §1.3 step 4, §6): one notice listing many candidates.
 
@@ -167,14 +263,20 @@ def notice_context(
     (拟奖励等次, 拟任职务, 挂职岗位 …); ``objections``: lines telling where and how to object.
     """
     intro = intro or _("根据干部奖励工作有关规定，经研究，拟给予以下同志奖励，现予以公示。")
+    # A 公示 is addressed to the public (no 主送) and posted, not distributed: its 版记 still names who
+    # issued it and when (DOMAIN.md §8.1 "Closing block").
     return official_document_context(
         title=title,
         blocks=blocks_from_text(intro),
         date=date,
         signature=signature or issuer.name,
+        printer=printer or signature or issuer.name,
+        print_date=print_date,
         candidates=list(candidates),
         period_start=period_start,
         period_end=period_end,
+        # 公示时间 as the body prints a period (DOMAIN.md §8.1 dates): 2026年3月2日至3月6日.
+        period=cn_date_range(period_start, period_end),
         working_days=working_days,
         objections=list(objections),
         proposal_label=proposal_label or _("拟奖励等次"),
@@ -362,10 +464,10 @@ def selection_notice_context(
     ``start``/``end``: the term; ``term``: its length in words (e.g. 1年). The closing states that the
     personnel relationship stays with the home unit (公务员法 art. 72).
     """
-    values = {"start": cn_date(start), "end": cn_date(end), "term": term}
+    values = {"period": cn_date_range(start, end), "term": term}
     closing = closing or "\n".join(
         [
-            _("挂职期限%(term)s，自%(start)s至%(end)s。") % values,
+            _("挂职期限%(term)s，自%(period)s。") % values,
             _(
                 "挂职期间，挂职干部的人事关系、工资福利待遇保留在原单位，不占挂职单位编制和领导职数（《中华人民共和国公务员法》第七十二条）。"
                 "挂职单位负责日常管理和期满考核，考核结果反馈派出单位并记入本人档案。"
@@ -389,7 +491,9 @@ def selection_notice_context(
     )
 
 
-def introduction_letter_context(*, issuer, recipient, cadre, position, start, end, date, reference="", valid_days=30):
+def introduction_letter_context(
+    *, issuer, recipient, cadre, position, start, end, date, reference="", valid_days=30, cc=(), printer="", print_date=None
+):
     """``documents/introduction_letter.html`` (介绍信) for one seconded cadre, to the host unit.
 
     ``cadre``: a cadre record (name, sex, birth_date, political_status, unit_and_post);
@@ -402,11 +506,11 @@ def introduction_letter_context(*, issuer, recipient, cadre, position, start, en
         "political_status": cadre.political_status,
         "unit_post": getattr(cadre, "unit_and_post", "") or cadre.current_post,
     }
-    values = {**person, "position": position, "start": cn_date(start), "end": cn_date(end), "reference": reference}
+    values = {**person, "position": position, "period": cn_date_range(start, end), "reference": reference}
     text = (
         _(
             "兹介绍%(name)s同志（%(sex)s，%(born)s生，%(political_status)s，现任%(unit_post)s）前往你单位挂职锻炼，"
-            "挂职岗位为%(position)s，挂职期限自%(start)s至%(end)s。"
+            "挂职岗位为%(position)s，挂职期限自%(period)s。"
         )
         % values
     )
@@ -431,6 +535,9 @@ def introduction_letter_context(*, issuer, recipient, cadre, position, start, en
         blocks=blocks,
         date=date,
         recipients=recipient,
+        cc=cc,
+        printer=printer or fields["signature"],
+        print_date=print_date,
         person=person,
         **fields,
     )
