@@ -13,6 +13,7 @@ from workflows.forms import APPROVE, REJECT, RETURN, SUBMIT, Action, TaskForm
 
 PROCESS = "merit_citation"
 DEEDS_MAX = 2000
+DEED_SUMMARY_MIN, DEED_SUMMARY_MAX = 20, 300
 CANCEL = Action("cancel", _("撤销推荐"), opinion_required=True)
 # Individual awards of every kind of DOMAIN.md §1.1: the four merit levels and 授予称号 (routed to
 # the province by the approval-authority table, §1.2).
@@ -188,6 +189,15 @@ class ReviewForm(TaskForm):
     quota; the case record counts it under the quota's lock (``awards.quota.take_place``)."""
 
     actions = [Action("approve", _("同意公示"), primary=True), CLASSIFIED, RETURN, REJECT]
+    # The 奖励决定 states the deeds in the approving authority's words, not the nominator's
+    # (DOMAIN.md §1.3 steps 3 and 5): the reviewer summarises them when approving.
+    deed_summary = forms.CharField(
+        label=_("事迹概述"),
+        max_length=DEED_SUMMARY_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("同意公示（或报请免予公示）时填写，20至300字，将写入奖励决定，如“该同志在……中……，作出较大贡献”"),
+    )
     classified_reason = forms.CharField(
         label=_("涉密事由"),
         max_length=500,
@@ -198,8 +208,17 @@ class ReviewForm(TaskForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.get_action() is CLASSIFIED and not (cleaned.get("classified_reason") or "").strip():
+        action = self.get_action()
+        if action is CLASSIFIED and not (cleaned.get("classified_reason") or "").strip():
             self.add_error("classified_reason", _("报请免予公示须写明涉密事由"))
+        summary = (cleaned.get("deed_summary") or "").strip()
+        approving = action is not None and action.code in ("approve", CLASSIFIED.code)
+        if approving and "deed_summary" not in self.errors and not DEED_SUMMARY_MIN <= len(summary) <= DEED_SUMMARY_MAX:
+            self.add_error(
+                "deed_summary",
+                _("同意时须填写事迹概述（%(low)s至%(high)s字），用于奖励决定；现为%(n)s字")
+                % {"low": DEED_SUMMARY_MIN, "high": DEED_SUMMARY_MAX, "n": len(summary)},
+            )
         return cleaned
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from documents import contexts
 from documents.rendering import issue_document
-from documents.templatetags.official import cn_date
+from documents.templatetags.official import cn_date, cn_date_range, join_sentences
 from records.models import Award, AwardKind, Cadre, Collective, CollectiveKind
 from workflows import clock, decisions
 from workflows.models import HistoryAction
@@ -39,7 +39,8 @@ def form_opinions(instance, notice_text=""):
             continue
         text = event.opinion
         if step == "Task_review" and notice_text:
-            text = f"{text}。{notice_text}" if text else notice_text
+            # One full stop between the opinion and the notice ("同意公示。" never makes "。。").
+            text = join_sentences(text, notice_text)
         rows.append(
             {
                 "role_label": role_label,
@@ -51,7 +52,9 @@ def form_opinions(instance, notice_text=""):
     return rows
 
 
-def _awardee(subject, words, collective=False):
+def _awardee(subject, words, collective=False, *, bonus=None, medal=False):
+    """The decision's awardee: what comes with the award (DOMAIN.md §1.1) — an individual's bonus and
+    medal; a collective's plaque (奖牌, the bonus table's ``medal`` column) and no bonus."""
     if collective:
         return {
             "name": subject.name,
@@ -59,8 +62,16 @@ def _awardee(subject, words, collective=False):
             "verb": words.verb,
             "award": words.award,
             "collective": True,
+            "plaque": medal,
         }
-    return {"name": subject.name, "unit_post": subject.unit_and_post, "verb": words.verb, "award": words.award}
+    return {
+        "name": subject.name,
+        "unit_post": subject.unit_and_post,
+        "verb": words.verb,
+        "award": words.award,
+        "bonus": bonus,
+        "medal": medal,
+    }
 
 
 def _collective_description(collective):
@@ -126,6 +137,10 @@ def issue_award(nomination):
     kind = nomination.award_kind
     words = wording.of_nomination(nomination)
     today = clock.today()
+    standard = AwardBonus.standard_for(kind, today)
+    # 公务员法 art. 53: the one-off bonus is for the individuals rewarded; a collective is commended.
+    bonus = None if collective else bonus_due(subject, nomination.deed_reference, standard.amount if standard else None)
+    medal = bool(standard and standard.medal)
     decision = issue_document(
         "award_decision",
         issuer=issuer,
@@ -134,14 +149,17 @@ def issue_award(nomination):
         title=wording.decision_title(subject.name, words, collective),
         context=contexts.award_decision_context(
             issuer=issuer,
-            awardees=[_awardee(subject, words, collective)],
+            awardees=[_awardee(subject, words, collective, bonus=bonus, medal=medal)],
+            # The reviewer's summary (DOMAIN.md §1.3 step 3); the deeds for cases reviewed before it existed.
+            summary=nomination.deed_summary,
             deeds=nomination.deeds,
             date=today,
             recipients=instance.nominating_unit.name,
             cc=[approving.name] if approving != issuer else (),
+            printer=issuer.name,
+            print_date=today,
         ),
     )
-    standard = AwardBonus.standard_for(kind, today)
     award = Award.objects.create(
         cadre=None if collective else subject,
         collective=subject if collective else None,
@@ -152,11 +170,10 @@ def issue_award(nomination):
         approving_level=approving.level,
         nominating_unit=nomination.unit,
         deed_reference=nomination.deed_reference,
-        # 公务员法 art. 53: the one-off bonus is for the individuals rewarded; a collective is commended.
-        bonus=None if collective else bonus_due(subject, nomination.deed_reference, standard.amount if standard else None),
+        bonus=bonus,
         # DOMAIN.md §1.1 [practice]: every award with a certificate, 记三等功 and above with a medal
         # (a collective's plaque; the bonus table's ``medal`` column), 追授 recorded as such.
-        medal=bool(standard and standard.medal),
+        medal=medal,
         posthumous=nomination.posthumous and not collective,
         certificate_number=allocate_certificate_number(issuer, today.year),
     )
@@ -250,9 +267,9 @@ def _notice_text(instance, nomination=None):
     if notice is None:
         return ""
     objections = instance.objections.count()
-    return _("%(start)s至%(end)s公示%(days)s个工作日，收到异议%(n)s件") % {
-        "start": cn_date(notice.start_date),
-        "end": cn_date(notice.end_date),
+    # Dates as the documents print them (DOMAIN.md §8.1): 2026年12月6日至12月11日.
+    return _("%(period)s公示%(days)s个工作日，收到异议%(n)s件") % {
+        "period": cn_date_range(notice.start_date, notice.end_date),
         "days": notice.working_days,
         "n": objections,
     }
@@ -283,15 +300,17 @@ def revoke_award(request):
     # The original nominating body receives the decision, whoever started the revocation (§1.4).
     nominating = award.nominating_unit or instance.nominating_unit
     body = _(
-        "%(name)s同志经%(number)s决定给予%(kind)s。经查，该同志%(ground)s。%(facts)s\n"
+        "%(name)s同志，%(unit_post)s，经%(number)s决定给予%(kind)s。经查，该同志%(ground)s。%(facts)s\n"
         "根据《中华人民共和国公务员法》第五十六条，经研究，决定撤销对%(name)s同志的%(kind)s，"
         "收回其奖励证书%(medal)s，停止其享受的相应待遇，并记入本人档案。"
     ) % {
         "name": award.cadre.name,
+        "unit_post": award.cadre.unit_and_post,
         "number": award.decision_number or _("原"),
         "kind": award.get_kind_display(),
         "ground": ground,
-        "facts": request.facts,
+        # The facts as one sentence after the ground: no "。。" when the applicant ended with a full stop.
+        "facts": join_sentences(request.facts),
         "medal": _("和奖章") if has_medal else "",
     }
     decision = issue_document(
@@ -305,6 +324,10 @@ def revoke_award(request):
             blocks=body,
             date=today,
             recipients=nominating.name,
+            # 版记 (DOMAIN.md §8.1): the original approving authority, when another unit revokes.
+            cc=[award.approving_unit.name] if award.approving_unit_id and award.approving_unit != issuer else (),
+            printer=issuer.name,
+            print_date=today,
             **contexts.issuer_fields(issuer),
         ),
     )

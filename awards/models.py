@@ -81,6 +81,9 @@ class Nomination(models.Model):
     # 追授 (DOMAIN.md §1.1 [practice]): the award is given posthumously; every check still applies.
     posthumous = models.BooleanField(_("追授"), default=False)
     deeds = models.TextField(_("主要事迹"), blank=True)
+    # The reviewer's summary of the deeds (DOMAIN.md §1.3 step 3), which the 奖励决定 prints after the
+    # awardee's unit and post; blank on cases reviewed before it existed (the decision then uses the deeds).
+    deed_summary = models.TextField(_("事迹概述"), blank=True)
     period_from = models.DateField(_("事迹起始日期"), null=True, blank=True)
     period_to = models.DateField(_("事迹截止日期"), null=True, blank=True)
     deed_reference = models.CharField(_("事迹编号"), max_length=100, blank=True)

@@ -55,10 +55,11 @@ class NominationRecord(CaseRecord):
         if key == ("Task_waive_notice", "agree"):
             # Who consented and when: the approver's recorded consent of DOMAIN.md §1.3 item 4.
             Nomination.objects.filter(instance=instance).update(notice_waived_by=user, notice_waived_at=timezone.now())
-        elif key in self.WRITES:  # one UPDATE, no read
+            return
+        if key in self.WRITES:  # one UPDATE, no read
             fields = self.WRITES[key]
             Nomination.objects.filter(instance=instance).update(**{field: form.cleaned_data.get(name) for field, name in fields.items()})
-        elif key in self.STEPS:
+        if key in self.STEPS:  # after the WRITES of the same step, if any
             # The case's row lock (held by the door) covers its nomination.
             self.STEPS[key](self, Nomination.objects.select_related("unit", "cadre").get(instance=instance), form.cleaned_data)
 
@@ -87,6 +88,9 @@ class NominationRecord(CaseRecord):
         ("Task_unit_decision", "approve"): {"meeting_date": "meeting_date", "attendees": "attendees"},
         ("Task_integrity", "submit"): {"integrity_opinion": "integrity_opinion"},
         ("Task_objection_decision", "lower"): {"award_kind": "lowered_kind"},
+        # The reviewer's deed summary, which the 奖励决定 prints (DOMAIN.md §1.3 steps 3 and 5).
+        ("Task_review", "approve"): {"deed_summary": "deed_summary"},
+        ("Task_review", "classified"): {"deed_summary": "deed_summary"},
     }
     # … or checked against other cases first.
     STEPS = {

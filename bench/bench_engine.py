@@ -47,7 +47,14 @@ STEPS = [
         "经集体研究，同意推荐",
     ),
     ("Task_integrity", "廉政意见", "ls_jw", {"integrity_opinion": "no_objection"}, None, "未发现廉政问题"),
-    ("Task_review", "审核", "ls_sh", {}, "approve", "材料齐全，同意公示"),
+    (
+        "Task_review",
+        "审核",
+        "ls_sh",
+        {"deed_summary": "该同志在防汛抢险中连续奋战七昼夜，组织转移群众三百余人，无一伤亡，表现突出"},
+        "approve",
+        "材料齐全，同意公示",
+    ),
 ]
 WARMUP = 3
 PROFILE_CASES = 10  # with --profile: cases completed under the profiler after the measured ones

@@ -41,7 +41,7 @@ def run_batch(track, subject_ids, times):
     """One batch of cases of ``track`` from start to the issued award; appends step timings."""
     from notices import desk
     from records.models import Cadre
-    from tests.merit_helpers import at, nomination, person, task_of, unit
+    from tests.merit_helpers import REVIEW, at, nomination, person, task_of, unit
     from workflows import clock, services
     from workflows.models import HumanTask
 
@@ -83,7 +83,9 @@ def run_batch(track, subject_ids, times):
             )
             timed(
                 STEP_NAMES[3],
-                lambda: services.complete_task(users["sh"], task_of(case, "Task_review").pk, action="approve", opinion="同意公示"),
+                lambda: services.complete_task(
+                    users["sh"], task_of(case, "Task_review").pk, action="approve", data=REVIEW, opinion="同意公示"
+                ),
             )
             calls += 3
             cases.append(case)

@@ -47,6 +47,17 @@ def refresh(case):
     return ProcessInstance.objects.get(pk=case.pk)
 
 
+# The reviewer's deed summary that the 奖励决定 prints (DOMAIN.md §1.3 steps 3 and 5): required
+# (20–300 characters) when the 审核 step approves the notice or reports a classified case.
+DEED_SUMMARY = "该同志在2026年汛期防汛抢险中连续奋战七昼夜，组织转移群众三百余人，无一伤亡，表现突出"
+REVIEW = {"deed_summary": DEED_SUMMARY}
+
+
+def review_data(**extra):
+    """The 审核 step's data when approving: the deed summary, plus ``extra`` fields."""
+    return {**REVIEW, **extra}
+
+
 def nomination(award_kind="commendation", deed_reference="", **extra):
     return {
         "award_kind": award_kind,
@@ -88,7 +99,7 @@ def to_publish(
         opinion="同意推荐",
     )
     _services.complete_task(person(discipline), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
-    _services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
+    _services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", data=review_data(), opinion="同意公示")
     return refresh(case)
 
 
@@ -109,7 +120,7 @@ def approve_through(case, area):
     discipline, reviewer, publicity, approver = AREA_ACTORS[area]
     with clock.frozen_at(at("2026-09-28 09:00")):
         services.complete_task(person(discipline), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
-        services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
+        services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", data=review_data(), opinion="同意公示")
     with clock.frozen_at(at("2026-09-29 08:30")):
         desk.publish_notice(person(publicity), [task_of(case, "Task_publish").pk], contact="组织部")
     services.fire_due_timers(now=at("2026-10-11 00:01"))

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from awards.models import AwardQuota
 from permissions.models import Grant
 from permissions.roles import Role
-from tests.merit_helpers import QT_CLEAN, cadre, nomination, person, unit
+from tests.merit_helpers import QT_CLEAN, REVIEW, cadre, nomination, person, unit
 from tests.test_api_helpers import (
     AFTER_NOTICE,
     APPROVAL_DAY,
@@ -539,7 +539,7 @@ def test_quota_refusal_is_422_with_the_reason(world):
     """A rule that concerns no single field (the unit's annual quota) is a rule refusal."""
     AwardQuota.objects.create(unit=unit("HA-PDS-LS-QT"), year=2026, limit=0)
     case = integrity(unit_decides(nominate()))
-    refused = assert_error(complete(client_for("ls_sh"), task_id(case, "Task_review"), action="approve"), 422, "rule_refused")
+    refused = assert_error(complete(client_for("ls_sh"), task_id(case, "Task_review"), action="approve", **REVIEW), 422, "rule_refused")
     assert "名额" in refused["reasons"][0]
 
 

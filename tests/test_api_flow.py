@@ -13,7 +13,7 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
-from tests.merit_helpers import QT_CLEAN, nomination
+from tests.merit_helpers import QT_CLEAN, REVIEW, nomination
 from tests.test_api_helpers import (
     AFTER_NOTICE,
     APPROVAL_DAY,
@@ -87,7 +87,7 @@ def test_merit_citation_end_to_end_through_the_api(world):
 
     # 审核 by the county organisation department.
     task = my_task(reviewer, case_id, "Task_review")
-    case = ok(reviewer.post(f"/api/v1/tasks/{task['id']}/complete/", {"action": "approve", "opinion": "同意公示"}, format="json"))
+    case = ok(reviewer.post(f"/api/v1/tasks/{task['id']}/complete/", {"action": "approve", "opinion": "同意公示", **REVIEW}, format="json"))
     assert [s["bpmn_id"] for s in case["current_steps"]] == ["Task_publish"]
 
     # 发布公示: the step says where it is done; the notice desk publishes one notice.

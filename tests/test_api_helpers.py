@@ -8,7 +8,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, nomination, person
+from tests.merit_helpers import QT_CLEAN, REVIEW, at, cadre, load_world, nomination, person
 from workflows import clock
 
 PASSWORD = "demo12345"
@@ -88,7 +88,7 @@ def integrity(case):
 
 
 def review(case):
-    return ok(complete(client_for("ls_sh"), task_id(case, "Task_review"), action="approve", opinion="材料齐全，同意公示"))
+    return ok(complete(client_for("ls_sh"), task_id(case, "Task_review"), action="approve", opinion="材料齐全，同意公示", **REVIEW))
 
 
 def to_publish(**overrides):

@@ -11,7 +11,7 @@ from awards.models import Nomination
 from documents.models import IssuedDocument
 from notices import desk as notices
 from records.models import Award, Investigation, Sanction
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
+from tests.merit_helpers import QT_CLEAN, REVIEW, at, cadre, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
 from workflows import clock, services
 from workflows.models import HumanTask, InstanceStatus, RuleCheck
 
@@ -36,7 +36,7 @@ def to_approval(case, area):
     discipline, reviewer, publicity, _approver = AREA[area]
     with clock.frozen_at(MONDAY):
         services.complete_task(person(discipline), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
-        services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
+        services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", data=REVIEW, opinion="同意公示")
     with clock.frozen_at(at("2026-09-29 08:30")):
         notices.publish_notice(person(publicity), [task_of(case, "Task_publish").pk], contact="组织部")
     services.fire_due_timers(now=at("2026-10-11 00:01"))
@@ -150,7 +150,7 @@ def test_a_sanction_recorded_during_the_notice_stops_the_case_before_approval(wo
     discipline, reviewer, publicity, _ = AREA["county"]
     with clock.frozen_at(MONDAY):
         services.complete_task(person(discipline), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
-        services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
+        services.complete_task(person(reviewer), task_of(case, "Task_review").pk, action="approve", data=REVIEW, opinion="同意公示")
     with clock.frozen_at(at("2026-09-29 08:30")):
         notices.publish_notice(person(publicity), [task_of(case, "Task_publish").pk], contact="组织部")
     Sanction.objects.create(cadre=subject, kind="warning", decision_date=datetime.date(2026, 10, 8))

@@ -22,7 +22,20 @@ from permissions.roles import Role
 from promotions.models import Proposal
 from records.models import Award
 from tests import factories as f
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, nomination, person, refresh, start_and_nominate, task_of, to_publish, unit
+from tests.merit_helpers import (
+    QT_CLEAN,
+    REVIEW,
+    at,
+    cadre,
+    load_world,
+    nomination,
+    person,
+    refresh,
+    start_and_nominate,
+    task_of,
+    to_publish,
+    unit,
+)
 from tests.promotion_helpers import proposal, propose, recommend_inspect
 from workdays.models import CalendarDay, CalendarYear
 from workflows import clock, engine, services
@@ -299,7 +312,7 @@ def test_whoever_completed_the_nomination_may_not_judge_it(world):
     assert not HumanTask.objects.inbox_for(twin).filter(pk=review.pk).exists()
     assert HumanTask.objects.inbox_for(person("ls_sh")).filter(pk=review.pk).exists()
     with pytest.raises(ActionNotAllowed, match="填报推荐材料"):
-        services.complete_task(twin, review.pk, action="approve", opinion="同意公示")
+        services.complete_task(twin, review.pk, action="approve", data=REVIEW, opinion="同意公示")
 
 
 def test_the_starter_may_not_complete_the_unit_leader_step_of_their_own_nomination(world):

@@ -11,7 +11,7 @@ from django.db import connection
 
 from awards.models import AwardQuota, Nomination
 from tests import factories as f
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, nomination, person, start_and_nominate, task_of, unit
+from tests.merit_helpers import QT_CLEAN, REVIEW, at, cadre, load_world, nomination, person, start_and_nominate, task_of, unit
 from workflows import clock, services
 from workflows.errors import FormInvalid, InvalidAction
 from workflows.models import ProcessInstance
@@ -65,7 +65,7 @@ def test_two_approvals_of_the_last_quota_place_cannot_both_pass(world):
             cases.append(case)
     reviews = [task_of(case, "Task_review").pk for case in cases]
     results, errors = run_together(
-        *[(lambda pk=pk: services.complete_task(person("ls_sh"), pk, action="approve", opinion="同意公示")) for pk in reviews]
+        *[(lambda pk=pk: services.complete_task(person("ls_sh"), pk, action="approve", data=REVIEW, opinion="同意公示")) for pk in reviews]
     )
     assert len(results) == 1 and len(errors) == 1, errors
     assert isinstance(errors[0], FormInvalid) and "名额为1个，已使用1个" in str(errors[0].message)

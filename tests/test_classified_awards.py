@@ -6,7 +6,7 @@ import pytest
 from awards.models import Nomination
 from notices.models import Notice
 from records.models import Award
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
+from tests.merit_helpers import QT_CLEAN, REVIEW, at, cadre, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
 from workflows import clock, services
 from workflows.errors import ActionNotAllowed, FormInvalid
 from workflows.models import HumanTask, RuleCheck
@@ -25,7 +25,11 @@ def reviewed_as_classified(subject, reason="涉及国家秘密的专项任务"):
         case = unit_decides("ls_qt_ld", start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", subject))
         services.complete_task(person("ls_jw"), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"})
         services.complete_task(
-            person("ls_sh"), task_of(case, "Task_review").pk, action="classified", data={"classified_reason": reason}, opinion="涉密"
+            person("ls_sh"),
+            task_of(case, "Task_review").pk,
+            action="classified",
+            data={"classified_reason": reason, **REVIEW},
+            opinion="涉密",
         )
     return refresh(case)
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from notices import desk as notices
 from notices.models import Notice
 from records.models import Award
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
+from tests.merit_helpers import QT_CLEAN, REVIEW, at, cadre, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
 from workflows import clock, services
 from workflows.errors import ActionNotAllowed
 from workflows.models import InstanceStatus
@@ -43,7 +43,7 @@ def test_township_commendation_runs_to_an_issued_decision(world):
             review = task_of(case, "Task_review")
             assert review.unit == unit("HA-PDS-LS-ZZB")
             refused("ls_jw", review)
-            services.complete_task(person("ls_sh"), review.pk, action="approve", opinion="材料齐全，同意公示")
+            services.complete_task(person("ls_sh"), review.pk, action="approve", data=REVIEW, opinion="材料齐全，同意公示")
         publish_tasks = [task_of(c, "Task_publish") for c in (first, second)]
         with pytest.raises(ActionNotAllowed):
             notices.publish_notice(person("bf_gs"), [t.pk for t in publish_tasks], contact="x")

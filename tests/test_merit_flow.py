@@ -11,6 +11,7 @@ from notices.models import Objection
 from records.models import Award
 from tests.merit_helpers import (
     QT_CLEAN,
+    REVIEW,
     at,
     cadre,
     load_world,
@@ -199,7 +200,7 @@ def test_quota_warns_at_the_limit_and_refuses_above(world):
         usage = quota_usage(Nomination.objects.get(instance=second))
         assert (usage.used, usage.limit, usage.at_limit) == (1, 1, True)
         with pytest.raises(FormInvalid, match="名额"):
-            services.complete_task(person("ls_sh"), task_of(second, "Task_review").pk, action="approve")
+            services.complete_task(person("ls_sh"), task_of(second, "Task_review").pk, action="approve", data=REVIEW)
         services.complete_task(person("ls_sh"), task_of(second, "Task_review").pk, action="reject", opinion="名额已满")
     assert refresh(second).outcome == "End_review_rejected"
     assert refresh(first).status == InstanceStatus.RUNNING

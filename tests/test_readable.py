@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from notices import desk
 from records.models import Award
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, nomination, person, refresh, unit
+from tests.merit_helpers import QT_CLEAN, REVIEW, at, cadre, load_world, nomination, person, refresh, unit
 from tests.promotion_helpers import proposal
 from tests.walk_helpers import Walk, last_document_id
 from workflows import clock, services
@@ -63,7 +63,7 @@ def merit_citation(walk):
             opinion="经集体研究，同意推荐",
         )
         case = walk.act("ls_jw", case, "Task_integrity", data={"integrity_opinion": "no_objection"})
-        case = walk.act("ls_sh", case, "Task_review", action="approve", opinion="材料齐全，同意公示")
+        case = walk.act("ls_sh", case, "Task_review", action="approve", data=REVIEW, opinion="材料齐全，同意公示")
         walk.look(case, "before Task_publish")
     with clock.frozen_at(at("2026-09-29 08:30")):
         desk.publish_notice(person("ls_gs"), [only(case, "Task_publish").pk], contact="鲁山县委组织部干部监督室，电话 0375-5051234")
@@ -122,7 +122,12 @@ def merit_citation_branches(walk):
         )
         case = walk.act("ls_jw", case, "Task_integrity", data={"integrity_opinion": "no_objection"})
         case = walk.act(
-            "ls_sh", case, "Task_review", action="classified", data={"classified_reason": "涉及保密专项任务"}, opinion="涉密，报请免予公示"
+            "ls_sh",
+            case,
+            "Task_review",
+            action="classified",
+            data={"classified_reason": "涉及保密专项任务", **REVIEW},
+            opinion="涉密，报请免予公示",
         )
         case = walk.act("ls_sp", case, "Task_waive_notice", action="agree", opinion="同意免予公示")
         case = walk.act("ls_sp", case, "Task_approve", action="approve", opinion="同意给予记三等功")

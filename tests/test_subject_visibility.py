@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from notices import desk
 from permissions.roles import Role
 from tests import factories
-from tests.merit_helpers import at, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
+from tests.merit_helpers import REVIEW, at, load_world, person, refresh, start_and_nominate, task_of, unit, unit_decides
 from workflows import clock, services
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def case():
         services.complete_task(
             person("ls_jw"), task_of(case, "Task_integrity").pk, data={"integrity_opinion": "no_objection"}, opinion=INTEGRITY
         )
-        services.complete_task(person("ls_sh"), task_of(case, "Task_review").pk, action="approve", opinion="同意公示")
+        services.complete_task(person("ls_sh"), task_of(case, "Task_review").pk, action="approve", data=REVIEW, opinion="同意公示")
     with clock.frozen_at(at("2026-09-29 08:30")):
         desk.publish_notice(person("ls_gs"), [task_of(case, "Task_publish").pk], contact="组织部")
         desk.record_objection(person("ls_gs"), case.pk, content=OBJECTION, contact="匿名")
