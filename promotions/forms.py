@@ -1,6 +1,7 @@
 """Task forms of the exceptional promotion (DOMAIN.md §4)."""
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from records.models import RANK_ORDER, RankLevel
@@ -36,6 +37,17 @@ class ProposalForm(TaskForm):
     broken_qualifications = forms.CharField(label=_("突破情形及理由"), max_length=1000, required=False, widget=forms.HiddenInput)
     from_recommendation = forms.BooleanField(label=_("人选由民主推荐产生"), required=False)
     special_post = forms.BooleanField(label=_("特殊岗位（“裸官”限制不适用）"), required=False)
+    # 附注 of the 请示 to the higher department (GB/T 9704-2012 §7.3.6, DOMAIN.md §4.3 step 2).
+    contact_name = forms.CharField(
+        label=_("联系人"), max_length=50, required=False, help_text=_("印在请示的附注中；不填写则为提出动议的本人")
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=50,
+        required=False,
+        validators=[RegexValidator(r"^[0-9０-９+\-－（）() 转]{5,50}$", _("请填写有效的电话号码"))],
+        help_text=_("印在请示的附注中"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from documents import contexts
 from documents.rendering import issue_document
+from documents.templatetags.official import cn_date_range, join_sentences, sentence
 from records.models import Promotion
 from workflows import clock
 from workflows.models import HistoryAction
@@ -41,24 +42,41 @@ def exceptional_circumstances(proposal):
     """The specific exceptional circumstances and reasons (DOMAIN.md §4.3 step 6): the ground as
     stated, the facts, and each broken qualification with its own reason."""
     p = _proposal_text(proposal)
-    text = _("破格情形：%(ground_text)s。主要事实：%(facts)s") % p
-    if p["broken"]:
-        text += _("突破任职资格条件及理由：%(broken)s。") % p
-    if proposal.keeps_post:
-        text += _("提拔后继续兼任原任职务。")
-    return text
+    return join_sentences(
+        _("破格情形：%(ground_text)s") % p,
+        _("主要事实：%(facts)s") % p,
+        _("突破任职资格条件及理由：%(broken)s") % p if p["broken"] else "",
+        _("提拔后继续兼任原任职务") if proposal.keeps_post else "",
+    )
 
 
 def request_consent(proposal):
-    """请示 to the higher-level organisation department (DOMAIN.md §4.3 step 2)."""
+    """请示 to the higher-level organisation department (DOMAIN.md §4.3 step 2).
+
+    An upward document (上行文, GB/T 9704-2012 §7.2.4, §7.3.6): it names its 签发人 — the leader who
+    moved the proposal the 请示 carries (the diagram sends it straight after the 动议 or the
+    inspection, with no signing step of its own, so the 动议's actor is the one who answered for
+    it) — and closes with 附注 "（联系人：…，联系电话：…）" given at the 动议, and the 版记."""
     instance, issuer, cadre = proposal.instance, proposal.review_unit, proposal.cadre
     p = _proposal_text(proposal)
-    body = _(
-        "%(name)s同志，现任%(current)s。经%(unit)s动议，拟破格提拔其任%(post)s（%(level)s）%(keeps)s。\n"
-        "一、破格提拔理由\n%(ground_text)s。%(facts)s\n"
-        "二、突破的任职资格条件及理由\n%(broken)s\n"
-        "根据《党政领导干部选拔任用工作条例》有关规定，现就破格提拔事宜征求你部意见。\n妥否，请批示。"
-    ) % {**p, "current": cadre.current_post, "unit": p["mover"], "broken": p["broken"] or _("无")}
+    body = "\n".join(
+        [
+            _("%(name)s同志，现任%(current)s。经%(unit)s动议，拟破格提拔其任%(post)s（%(level)s）%(keeps)s。")
+            % {**p, "current": cadre.current_post, "unit": p["mover"]},
+            _("一、破格提拔理由"),
+            join_sentences(p["ground_text"], p["facts"]),
+            _("二、突破的任职资格条件及理由"),
+            sentence(p["broken"] or _("无")),
+            _("根据《党政领导干部选拔任用工作条例》有关规定，现就破格提拔事宜征求你部意见。"),
+            _("妥否，请批示。"),
+        ]
+    )
+    mover = _actor(instance, "Task_propose")
+    signer = mover.get_full_name() if mover else ""
+    contact = proposal.contact_name or signer
+    today = clock.today()
+    fields = contexts.issuer_fields(issuer)
+    cc = [u.name for u in (proposal.deciding_unit,) if u is not None and u not in (issuer, proposal.consent_unit)]
     document = issue_document(
         "request_for_consent",
         issuer=issuer,
@@ -68,12 +86,28 @@ def request_consent(proposal):
         context=contexts.official_document_context(
             title=_("关于破格提拔%(name)s同志的请示") % p,
             blocks=body,
-            date=clock.today(),
+            date=today,
             recipients=proposal.consent_unit.name,
-            **contexts.issuer_fields(issuer),
+            signer=signer,
+            note=contexts.contact_note(contact, proposal.contact_phone),
+            cc=cc,
+            printer=fields["signature"],
+            print_date=today,
+            **fields,
         ),
     )
-    return {"requested_on": clock.today().isoformat(), "document_id": document.pk, "number": document.number}
+    return {"requested_on": today.isoformat(), "document_id": document.pk, "number": document.number}
+
+
+def _actor(instance, step):
+    """Who completed ``step`` last (the history attributes every action, DOMAIN.md §9)."""
+    event = (
+        instance.history.filter(action=HistoryAction.COMPLETE, task_bpmn_id=step, actor__isnull=False)
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return event.actor if event else None
 
 
 def remind_consent(proposal):
@@ -111,17 +145,17 @@ def appoint(proposal):
     probation_end = grounds.months_after(today, months) - datetime.timedelta(days=1) if months else None
     if probation_end:
         term = _("一年") if months == 12 else _("%(n)s个月") % {"n": months}
-        probation = _("，试用期%(term)s（%(start)s至%(end)s）") % {"term": term, "start": _cn_date(today), "end": _cn_date(probation_end)}
+        probation = _("，试用期%(term)s（%(period)s）") % {"term": term, "period": cn_date_range(today, probation_end)}
     else:
         probation = ""
-    body = _(
-        "经%(committee)s研究决定：\n%(name)s同志任%(post)s（%(level)s）%(keeps)s%(probation)s。\n%(name)s同志系破格提拔。%(circumstances)s"
-    ) % {
-        **p,
-        "committee": committee.name,
-        "probation": probation,
-        "circumstances": exceptional_circumstances(proposal),
-    }
+    body = "\n".join(
+        [
+            _("经%(committee)s研究决定：") % {"committee": committee.name},
+            _("%(name)s同志任%(post)s（%(level)s）%(keeps)s%(probation)s。") % {**p, "probation": probation},
+            join_sentences(_("%(name)s同志系破格提拔") % p, exceptional_circumstances(proposal)),
+        ]
+    )
+    fields = contexts.issuer_fields(issuer)
     notice = issue_document(
         "appointment_notice",
         issuer=issuer,
@@ -133,7 +167,11 @@ def appoint(proposal):
             blocks=body,
             date=today,
             recipients=instance.nominating_unit.name,
-            **contexts.issuer_fields(issuer),
+            # 版记 (DOMAIN.md §8.1): the deciding committee and the proposing body, when they are others.
+            cc=[u.name for u in dict.fromkeys((committee, proposal.proposed_by_unit)) if u and u not in (issuer, instance.nominating_unit)],
+            printer=fields["signature"],
+            print_date=today,
+            **fields,
         ),
     )
     form = issue_document(
@@ -192,10 +230,6 @@ def appoint(proposal):
         "probation_due": due.isoformat(),
         "document_ids": [notice.pk, form.pk],
     }
-
-
-def _cn_date(day):
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def close_probation(proposal, competent):

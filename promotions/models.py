@@ -54,6 +54,10 @@ class Proposal(models.Model):
         "records.Promotion", verbose_name=_("任职记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
     )
     is_open = models.BooleanField(_("在办"), default=True)
+    # The 请示 to the higher department (DOMAIN.md §4.3 step 2) closes with 附注 "（联系人：…，联系电话：…）"
+    # (GB/T 9704-2012 §7.3.6); the mover names them at the 动议. Blank name → whoever moved it.
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=50, blank=True)
 
     class Meta:
         verbose_name = _("破格提拔动议")

@@ -20,6 +20,8 @@ PROPOSAL_FIELDS = (
     "keeps_post",
     "elected_post",
     "broken_reasons",
+    "contact_name",
+    "contact_phone",
 )
 FLAGS = ("from_recommendation", "special_post", "keeps_post", "elected_post")
 
