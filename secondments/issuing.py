@@ -32,10 +32,6 @@ def _selected(round_):
     )
 
 
-def _cn(day):
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def term_text(months):
     return _("%(years)s年") % {"years": months // 12} if months % 12 == 0 else _("%(months)s个月") % {"months": months}
 
