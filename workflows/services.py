@@ -686,6 +686,9 @@ def _record(instance, actor, action, *, task=None, opinion="", changed_fields=No
         task_name=task.name if task else task_name,
         opinion=opinion or "",
         changed_fields=_jsonable(changed_fields or {}),
+        # Read the clock now (not the field default bound at import), as auto_now_add did: the time
+        # is part of the hashed content, and a frozen or patched clock must reach it.
+        at=timezone.now(),
     )
     chain.append(event, chain.case_key(instance.pk), chain.history_content)
     event.save(force_insert=True)
