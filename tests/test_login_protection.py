@@ -81,9 +81,27 @@ def test_web_lockout_is_per_user_name_from_any_address(client, people):
     assert other.status_code == 302 and signed_in(other)
 
 
-def test_web_lockout_is_per_address_for_any_user_name(client, people):
+def test_an_office_address_is_not_locked_by_a_few_colleagues_typos(client, people):
+    """Officials share their office's address (one gateway): a mistyped password each, from five
+    colleagues, locks nobody else out — an address has its own, higher limit."""
+    assert settings.MERITFLOW_LOGIN_ADDRESS_FAILURE_LIMIT == 30
     for i in range(5):
-        web_login(client, f"cadre{i}", "wrong", REMOTE_ADDR="10.2.0.1")
+        web_login(client, f"cadre{i}", "wrong", REMOTE_ADDR="10.3.0.1")
+    colleague = web_login(client, "cadre7", PASSWORD, REMOTE_ADDR="10.3.0.1")
+    assert colleague.status_code == 302 and signed_in(colleague)
+
+
+def spray(client, count, **extra):
+    """``count`` wrong passwords spread over user names, none of them reaching its own limit."""
+    for i in range(count):
+        web_login(client, f"cadre{i % 7}", "wrong", **extra)
+
+
+def test_web_lockout_is_per_address_for_any_user_name(client, people):
+    spray(client, 29, REMOTE_ADDR="10.2.0.1")
+    assert signed_in(web_login(client, "cadre7", PASSWORD, REMOTE_ADDR="10.2.0.1"))
+    client.logout()
+    spray(client, 1, REMOTE_ADDR="10.2.0.1")  # the address's 30th failure
     refused = web_login(client, "cadre7", PASSWORD, REMOTE_ADDR="10.2.0.1")
     assert refused.status_code == 429 and LOCKED in refused.content.decode() and not signed_in(refused)
     elsewhere = web_login(client, "cadre7", PASSWORD, REMOTE_ADDR="10.2.0.2")
@@ -91,8 +109,8 @@ def test_web_lockout_is_per_address_for_any_user_name(client, people):
 
 
 def test_rotating_x_forwarded_for_does_not_escape_the_web_lockout(client, people):
-    for i in range(5):
-        web_login(client, f"cadre{i}", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}")
+    for i in range(30):
+        web_login(client, f"cadre{i % 7}", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}")
     refused = web_login(client, "cadre7", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.200")
     assert refused.status_code == 429 and not signed_in(refused)
 
@@ -128,8 +146,8 @@ def test_token_lockout_is_shared_with_the_web_login(client, people):
 
 def test_rotating_x_forwarded_for_does_not_escape_the_token_lockout(people):
     with no_throttles():
-        for i in range(5):
-            token(f"cadre{i}", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}")
+        for i in range(30):  # the address's limit, spread over user names
+            token(f"cadre{i % 7}", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}")
         refused = token("cadre7", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.77")
     assert refused.status_code == 429 and refused.json()["code"] == "locked_out"
 
@@ -164,8 +182,8 @@ def test_client_address_ignores_x_forwarded_for_unless_proxies_are_trusted():
 def test_behind_a_trusted_proxy_the_lockout_and_the_throttle_take_the_real_client(client, people):
     # Every request comes from the proxy (REMOTE_ADDR 127.0.0.1); the client forges entries in
     # front of the one the proxy appends.
-    for i in range(5):
-        web_login(client, f"cadre{i}", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}, 203.0.113.5")
+    for i in range(30):  # the address's limit, spread over user names
+        web_login(client, f"cadre{i % 7}", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}, 203.0.113.5")
     assert web_login(client, "cadre7", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.5").status_code == 429
     other_client = web_login(client, "cadre7", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.6")
     assert other_client.status_code == 302 and signed_in(other_client)

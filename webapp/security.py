@@ -15,9 +15,11 @@ import math
 
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Sum
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +45,27 @@ def client_address(request):
             if found:
                 return found
     return remote
+
+
+class OfficeAddressHandler(AxesDatabaseHandler):
+    """Axes' database handler with a separate, higher limit for a client address.
+
+    An organisation department's officials usually reach the app from one office address (one
+    NAT gateway): five mistyped passwords among them must not lock the whole office out. A user
+    name is locked after ``AXES_FAILURE_LIMIT`` failures; an address after
+    ``MERITFLOW_LOGIN_ADDRESS_FAILURE_LIMIT`` (password spraying over many user names from one
+    address). Failures per address are scaled onto the user-name limit, which axes compares."""
+
+    def get_failures(self, request, credentials=None):
+        limit = settings.AXES_FAILURE_LIMIT
+        address_limit = max(getattr(settings, "MERITFLOW_LOGIN_ADDRESS_FAILURE_LIMIT", limit), 1)
+        worst = 0
+        for parameter, attempts in zip(settings.AXES_LOCKOUT_PARAMETERS, self.get_user_attempts(request, credentials)):
+            failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            if parameter == "ip_address":
+                failures = failures * limit // address_limit
+            worst = max(worst, failures)
+        return worst
 
 
 class LockoutBackend(AxesStandaloneBackend):

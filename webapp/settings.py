@@ -156,7 +156,9 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("MERITFLOW_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=float(os.environ.get("MERITFLOW_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# A user name locks at AXES_FAILURE_LIMIT; an address (a whole office behind one gateway) at its own, higher limit.
+AXES_HANDLER = "webapp.security.OfficeAddressHandler"
+MERITFLOW_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("MERITFLOW_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_CLIENT_IP_CALLABLE = "webapp.security.client_address"
 AXES_LOCKOUT_CALLABLE = "webapp.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
