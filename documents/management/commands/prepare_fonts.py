@@ -6,7 +6,10 @@ from documents import fonts
 
 
 class Command(BaseCommand):
-    help = "Cut the Noto CJK faces into the small TrueType files the PDF documents use (idempotent)."
+    help = (
+        "Cut the free faces of the document styles (Noto CJK, LXGW WenKai) into the small TrueType "
+        "files the PDF documents use; a face is rebuilt only when its source changed (idempotent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
@@ -15,5 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, dir=None, workers=None, **options):
         manifest = fonts.prepare_fonts(dir, force=force, workers=workers, log=self.stdout.write)
-        if not manifest["files"]:
-            self.stderr.write("no Noto CJK font found: install the Debian package fonts-noto-cjk")
+        prepared = set(manifest.get("faces", {}))
+        missing = sorted({face.package for face in fonts.FACES if face.key not in prepared})
+        if missing:
+            self.stderr.write(
+                "faces not installed, the documents fall back to other fonts: install the Debian package(s) " + " ".join(missing)
+            )
