@@ -225,3 +225,58 @@ chain.register(
         check=pdf_trouble,
     )
 )
+
+
+# --- fonts of the documents (documents/fonts.py) ---------------------------------------------------
+
+
+class DocumentFontStyle(models.TextChoices):
+    """The GB/T 9704-2012 styles; each is a CSS family of the templates (documents.fonts.STYLES)."""
+
+    FANGSONG = "fangsong", _("仿宋（正文）")
+    KAITI = "kaiti", _("楷体（附注、署名、二级标题）")
+    HEITI = "heiti", _("黑体（一级标题）")
+    XBS = "xbs", _("小标宋（标题）")
+
+
+class DocumentFont(models.Model):
+    """An administrator's choice of font file for one style, e.g. an installed, licensed
+    仿宋_GB2312 ``.ttf``. Without a row, or with an empty path, the style uses its free face
+    (``documents.fonts.STYLES``); with one, the file comes first and the free face fills in the
+    characters it lacks. The renderer reads these rows for every document."""
+
+    style = models.CharField(_("字体样式"), max_length=16, choices=DocumentFontStyle.choices, unique=True)
+    file_path = models.CharField(
+        _("字体文件"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "服务器上已安装的 TrueType/OpenType 字体文件的绝对路径，"
+            "如 /usr/share/fonts/truetype/gb2312/仿宋_GB2312.ttf；留空则使用自带的免费字体。"
+        ),
+    )
+    face_index = models.PositiveSmallIntegerField(
+        _("字体序号"), default=0, help_text=_("仅用于字体集合（.ttc）：其中第几个字体，从 0 数起。")
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("公文字体")
+        verbose_name_plural = _("公文字体")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.get_style_display()
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from . import fonts
+
+        self.file_path = (self.file_path or "").strip()
+        if not self.file_path:
+            return
+        try:
+            fonts.check_override_file(self.file_path, self.face_index)
+        except fonts.FontFileError as error:
+            raise ValidationError({"file_path": str(error)}) from None

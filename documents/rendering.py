@@ -58,8 +58,25 @@ DOCUMENT_LANGUAGE = "zh-hans"
 # configuration and fonts. Pango's font map is not thread-safe, hence the lock; rendering is
 # CPU-bound Python, so threads lose nothing by it.
 _render_lock = threading.Lock()
-_font_setup = None  # (manifest stamp, FontConfiguration)
+_font_setup = None  # ((manifest stamp, overrides), FontConfiguration)
 _ORIGINAL_FONTCONFIG_FILE = os.environ.get("FONTCONFIG_FILE")
+
+
+def _font_overrides():
+    """The administrator's font files (``DocumentFont``), as ``fonts.Override`` tuples; read for
+    every document, so a change in the admin applies to the next one in every process. Empty
+    when there is no database to ask (the benchmark; tests without database access)."""
+    from django.db import DatabaseError
+
+    from .models import DocumentFont
+
+    try:
+        with transaction.atomic():  # a savepoint: a failed query must not break the caller's transaction
+            rows = list(DocumentFont.objects.exclude(file_path="").values_list("style", "file_path", "face_index"))
+    except (DatabaseError, RuntimeError):  # RuntimeError: pytest-django's "database access not allowed"
+        return ()
+    found = (fonts.Override.of(style, path, index) for style, path, index in rows)
+    return tuple(sorted(override for override in found if override is not None))
 
 
 def _font_configuration():
@@ -69,25 +86,45 @@ def _font_configuration():
         stamp = manifest.stat().st_mtime_ns
     except OSError:
         stamp = None
-    if _font_setup is None or _font_setup[0] != stamp:
+    key = (stamp, _font_overrides())
+    if _font_setup is None or _font_setup[0] != key:
         from weasyprint.text.fonts import FontConfiguration
 
         # fontconfig reads FONTCONFIG_FILE whenever a configuration is built (WeasyPrint is the
-        # only fontconfig user in the process); the prepared fonts join the installed ones.
-        if fonts.read_manifest() is not None:
-            os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file(base=_ORIGINAL_FONTCONFIG_FILE))
-        else:
+        # only fontconfig user in the process); the prepared fonts join the installed ones, the
+        # style families get their fallbacks and the administrator's files.
+        if fonts.read_manifest() is None:
             logger.warning(
                 "prepared fonts missing in %s: documents render with the stock system fonts, "
                 "which can take seconds; run `manage.py prepare_fonts`",
                 fonts.font_dir(),
             )
-            if _ORIGINAL_FONTCONFIG_FILE is None:
-                os.environ.pop("FONTCONFIG_FILE", None)
-            else:
-                os.environ["FONTCONFIG_FILE"] = _ORIGINAL_FONTCONFIG_FILE
-        _font_setup = (stamp, FontConfiguration())
+        os.environ["FONTCONFIG_FILE"] = str(fonts.fontconfig_file(base=_ORIGINAL_FONTCONFIG_FILE, overrides=key[1]))
+        configuration = FontConfiguration()
+        _make_current(configuration)
+        _font_setup = (key, configuration)
     return _font_setup[1]
+
+
+def _make_current(configuration):
+    """Make the new configuration fontconfig's *current* one too. Pango applies the family
+    rules (a style's fallbacks, an administrator's file put first) with the current
+    configuration — the first one loaded in the process — and matches fonts with the font
+    map's; without this a changed override would apply only after a restart."""
+    import ctypes
+
+    from weasyprint.text.ffi import ffi
+
+    config = getattr(configuration, "_config", None)
+    if config is None:
+        return
+    try:
+        library = ctypes.CDLL("libfontconfig.so.1")
+    except OSError:
+        logger.warning("libfontconfig.so.1 not found: document font changes apply after a restart")
+        return
+    library.FcConfigSetCurrent.argtypes = [ctypes.c_void_p]
+    library.FcConfigSetCurrent(int(ffi.cast("uintptr_t", config)))
 
 
 @atexit.register
