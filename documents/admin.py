@@ -52,6 +52,13 @@ class DocumentFontAdmin(admin.ModelAdmin):
     readonly_fields = ("face_in_use", "family_in_use", "gb2312_coverage", "rare_coverage", "fallback")
     fields = ("style", "file_path", "face_index", "face_in_use", "family_in_use", "gb2312_coverage", "rare_coverage", "fallback")
 
+    def has_add_permission(self, request):
+        # One row per style (the migration makes them); a deleted one can be added back.
+        return super().has_add_permission(request) and DocumentFont.objects.count() < len(fonts.STYLES)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # clear the path instead: the admin page then still lists the style
+
     def get_readonly_fields(self, request, obj=None):
         # The style of an existing row is fixed: change its file instead.
         return (*self.readonly_fields, "style") if obj is not None else self.readonly_fields
