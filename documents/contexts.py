@@ -535,8 +535,10 @@ def introduction_letter_context(
         blocks=blocks,
         date=date,
         recipients=recipient,
+        # No 版记 by default: a 介绍信 is a one-page letter handed to the secondee, and the 版记
+        # lines push it onto a second page (tests/test_secondment_round.py); a caller may add one.
         cc=cc,
-        printer=printer or fields["signature"],
+        printer=printer,
         print_date=print_date,
         person=person,
         **fields,
