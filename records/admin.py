@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from permissions.models import Unit
 
 from . import importing
 from .models import (
+    PHOTO_MAX_BYTES,
     AnnualAssessment,
     Award,
     Cadre,
@@ -37,6 +39,7 @@ from .models import (
     SanctionKind,
     Secondment,
     recompute_effect_ends,
+    sniff_photo,
 )
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -263,9 +266,42 @@ class DismissalFlagFilter(admin.SimpleListFilter):
 
 
 class CadreForm(forms.ModelForm):
+    photo_file = forms.FileField(
+        label=gettext_lazy("上传照片"),
+        required=False,
+        help_text=format_lazy(
+            gettext_lazy("JPEG或PNG格式（按文件内容识别），不超过{}MB；印在干部任免审批表的照片栏（按一寸照25×35毫米的比例缩放）。"),
+            PHOTO_MAX_BYTES // (1024 * 1024),
+        ),
+    )
+    photo_clear = forms.BooleanField(label=gettext_lazy("删除照片"), required=False)
+
     class Meta:
         model = Cadre
         fields = "__all__"
+
+    def clean_photo_file(self):
+        upload = self.cleaned_data.get("photo_file")
+        if not upload:
+            return None
+        too_large = _("照片不能超过%(mb)sMB") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)}
+        if upload.size > PHOTO_MAX_BYTES:
+            raise ValidationError(too_large)
+        content = upload.read(PHOTO_MAX_BYTES + 1)
+        if len(content) > PHOTO_MAX_BYTES:
+            raise ValidationError(too_large)
+        kind = sniff_photo(content)
+        if kind is None:
+            raise ValidationError(_("照片只能是JPEG或PNG图片（按文件内容识别）"))
+        return content, kind
+
+    def save(self, commit=True):
+        photo = self.cleaned_data.get("photo_file")
+        if photo:
+            self.instance.photo, self.instance.photo_content_type = photo
+        elif self.cleaned_data.get("photo_clear"):
+            self.instance.photo, self.instance.photo_content_type = None, ""
+        return super().save(commit)
 
     def clean_id_number(self):
         value = self.cleaned_data.get("id_number")
@@ -328,11 +364,12 @@ class CadreAdmin(admin.ModelAdmin):
             {"fields": [("full_time_education", "full_time_school"), ("in_service_education", "in_service_school"), "professional_title"]},
         ),
         (gettext_lazy("职务职级"), {"fields": ["unit", "current_post", ("rank_level", "current_rank_since"), "probation_end"]}),
+        (gettext_lazy("照片"), {"fields": ["photo_thumbnail", "photo_file", "photo_clear"]}),
         (gettext_lazy("简历"), {"fields": ["resume"]}),
         (gettext_lazy("其他"), {"fields": ["user", "canvassing_flag", "naked_official_flag"]}),
         (gettext_lazy("年度考核后果"), {"fields": ["assessment_consequences"]}),
     ]
-    readonly_fields = ["assessment_consequences"]
+    readonly_fields = ["assessment_consequences", "photo_thumbnail"]
     inlines = [
         FamilyMemberInline,
         AnnualAssessmentInline,
@@ -346,6 +383,23 @@ class CadreAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # __str__ shows the unit; this also serves the cadre autocomplete of other admins.
         return super().get_queryset(request).select_related("unit")
+
+    def get_changelist_instance(self, request):
+        # The list and the autocomplete never show the photo: do not read up to 2 MB per row.
+        changelist = super().get_changelist_instance(request)
+        changelist.queryset = changelist.queryset.defer("photo")
+        return changelist
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.defer("photo"), may_have_duplicates
+
+    @admin.display(description=gettext_lazy("照片"))
+    def photo_thumbnail(self, obj):
+        uri = obj.photo_data_uri() if obj is not None and obj.pk else ""
+        if not uri:
+            return _("（无照片）")
+        return format_html('<img src="{}" alt="" style="width:25mm;height:35mm;object-fit:contain;border:1px solid #ccc">', uri)
 
     @admin.display(description=gettext_lazy("年度考核后果"))
     def assessment_consequences(self, obj):

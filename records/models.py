@@ -1,5 +1,6 @@
 """Cadre records: the facts the eligibility rules read (DOMAIN.md §1.4, §2, §3, §4.2, §8.2)."""
 
+import base64
 import calendar
 import datetime
 
@@ -94,6 +95,17 @@ class CadreQuerySet(models.QuerySet):
         return self.filter(models.Exists(first))
 
 
+# The cadre's ID photo (照片 of the 干部任免审批表, ZhaoPian of .lrmx): JPEG or PNG, recognised by its
+# first bytes (the name's extension is not trusted), at most this size.
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_SIGNATURES = [(b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png")]
+
+
+def sniff_photo(content):
+    """``image/jpeg`` or ``image/png`` when ``content`` starts like one, else None."""
+    return next((kind for signature, kind in PHOTO_SIGNATURES if bytes(content[:8]).startswith(signature)), None)
+
+
 class Cadre(models.Model):
     """A cadre, with the fields of the 干部任免审批表 (DOMAIN.md §8.2) that the rules need."""
 
@@ -132,6 +144,10 @@ class Cadre(models.Model):
     # DOMAIN.md §4.2 flags, recorded by the organisation department.
     canvassing_flag = models.BooleanField(_("存在跑官拉票行为"), default=False)
     naked_official_flag = models.BooleanField(_("配偶已移居国（境）外或无配偶子女均已移居国（境）外"), default=False)
+    # Kept in the database with the record (no media files to back up separately); set through
+    # the admin's upload field or an .lrmx import, both of which check it with sniff_photo.
+    photo = models.BinaryField(_("照片"), null=True, blank=True)
+    photo_content_type = models.CharField(_("照片类型"), max_length=20, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("干部")
@@ -151,6 +167,12 @@ class Cadre(models.Model):
         """The pairs of consecutive years graded 不称职 (公务员法 art. 88, DOMAIN.md §2 line 95), latest first."""
         years = sorted((a.year for a in self.assessments.all() if a.grade == AssessmentGrade.INCOMPETENT), reverse=True)
         return [(year - 1, year) for year in years if year - 1 in years]
+
+    def photo_data_uri(self):
+        """The photo as a ``data:`` URI for the printed forms, or "" without one."""
+        if not self.photo or not self.photo_content_type:
+            return ""
+        return f"data:{self.photo_content_type};base64," + base64.b64encode(bytes(self.photo)).decode("ascii")
 
     def age_on(self, day):
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
