@@ -23,7 +23,7 @@ def person_fields(cadre, as_of):
         "in_service_school": cadre.in_service_school,
         "current_post": cadre.current_post,
         "resume": cadre.resume,
-        "photo": "",
+        "photo": cadre.photo_data_uri(),  # a data: URI (the renderer fetches nothing), or ""
     }
 
 
