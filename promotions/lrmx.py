@@ -1,5 +1,11 @@
 """任免审批表 electronic exchange format (.lrmx, 3.x): XML with root <Person> and pinyin element
-names (DOMAIN.md §8.2). Dates are yyyyMM or yyyyMMdd; approval opinions are not in the file."""
+names (DOMAIN.md §8.2). Dates are yyyyMM or yyyyMMdd; approval opinions are not in the file.
+
+Every element of the format is written; those the records have no data for stay empty
+(ShuXiZhuanYeYouHeZhuanChang, the *_XueWei degrees: the records keep 学历学位 in one field).
+An import fills the cadre record (``parse_lrmx``; ZhaoPian, the base64 photo, into ``Cadre.photo``)
+and leaves the per-case elements — 拟任/拟免职务, 任免理由, 奖惩情况, 年度考核结果, 呈报单位,
+填表人 and the dates — to ``parse_case``: they belong to a proposal, not to the record."""
 
 import base64
 import datetime
@@ -8,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from records.models import Cadre, FamilyMember, Sex
+from records.models import PHOTO_MAX_BYTES, Cadre, FamilyMember, Sex, sniff_photo
 
 from .contexts import appointment_form_context
 
@@ -85,7 +91,7 @@ def export_lrmx(cadre, *, proposed_post="", proposed_removal="", reason="", repo
         ("TianBiaoShiJian", as_of.strftime("%Y%m%d")),
         ("TianBiaoRen", filled_by),
         ("ShenFenZheng", cadre.id_number or ""),
-        ("ZhaoPian", ""),
+        ("ZhaoPian", base64.b64encode(bytes(cadre.photo)).decode("ascii") if cadre.photo else ""),
         ("Version", VERSION),
     ]:
         etree.SubElement(root, tag).text = value
@@ -108,8 +114,18 @@ def _date(text, field, required=False):
     raise LrmxError(_("%(field)s 的日期“%(text)s”格式不正确（应为 yyyyMM 或 yyyyMMdd）") % {"field": field, "text": text})
 
 
-def parse_lrmx(content):
-    """Parse and validate; return (cadre fields, family rows). Raises LrmxError."""
+def _birth_date_from_id(birth_date, id_number):
+    """ChuShengNianYue holds year and month; an 18-digit ID number of the same month gives the day."""
+    digits = id_number or ""
+    if birth_date is None or len(digits) != 18 or not digits[6:14].isdigit() or digits[6:12] != birth_date.strftime("%Y%m"):
+        return birth_date
+    try:
+        return datetime.date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return birth_date
+
+
+def _root(content):
     if len(content) > MAX_BYTES:
         raise LrmxError(_("文件过大"))
     try:
@@ -119,6 +135,31 @@ def parse_lrmx(content):
         raise LrmxError(_("不是有效的任免审批表文件（XML 第%(line)s行：%(msg)s）") % {"line": exc.lineno, "msg": exc.msg}) from exc
     if root.tag != "Person":
         raise LrmxError(_("不是有效的任免审批表文件：根元素应为 Person"))
+    return root
+
+
+def parse_case(content):
+    """The per-case elements, as ``export_lrmx`` takes them (plus the texts it derived from the
+    records: 奖惩情况, 年度考核结果). Raises LrmxError."""
+    root = _root(content)
+    text = lambda tag: (root.findtext(tag) or "").strip()  # noqa: E731
+    return {
+        "proposed_post": text("NiRenZhiWu"),
+        "proposed_removal": text("NiMianZhiWu"),
+        "reason": text("RenMianLiYou"),
+        "reporting_unit": text("ChengBaoDanWei"),
+        "filled_by": text("TianBiaoRen"),
+        "as_of": _date(text("JiSuanNianLingShiJian"), "JiSuanNianLingShiJian（计算年龄时间）"),
+        "filled_on": _date(text("TianBiaoShiJian"), "TianBiaoShiJian（填表时间）"),
+        "rewards_and_sanctions": text("JiangChengQingKuang"),
+        "assessments": text("NianDuKaoHeJieGuo"),
+        "version": text("Version"),
+    }
+
+
+def parse_lrmx(content):
+    """Parse and validate; return (cadre fields, family rows). Raises LrmxError."""
+    root = _root(content)
     text = lambda tag: (root.findtext(tag) or "").strip()  # noqa: E731
     name = text("XingMing")
     if not name:
@@ -147,12 +188,20 @@ def parse_lrmx(content):
     }
     if not fields["current_post"]:
         raise LrmxError(_("缺少必填项 %(field)s") % {"field": "XianRenZhiWu（现任职务）"})
-    photo = text("ZhaoPian")
+    fields["birth_date"] = _birth_date_from_id(fields["birth_date"], fields["id_number"])
+    photo = "".join(text("ZhaoPian").split())  # base64 may come wrapped over lines
     if photo:
         try:
-            base64.b64decode(photo, validate=True)
+            content = base64.b64decode(photo, validate=True)
         except ValueError as exc:
             raise LrmxError(_("ZhaoPian（照片）不是有效的 base64 数据")) from exc
+        if len(content) > PHOTO_MAX_BYTES:
+            raise LrmxError(_("ZhaoPian（照片）不能超过%(mb)sMB") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)})
+        kind = sniff_photo(content)
+        if kind is None:
+            raise LrmxError(_("ZhaoPian（照片）不是JPEG或PNG图片"))
+        # Only a file with a photo sets one: a file without keeps the photo a cadre already has.
+        fields["photo"], fields["photo_content_type"] = content, kind
     family = []
     for item in root.findall("JiaTingChengYuan/Item"):
         get = lambda tag, item=item: (item.findtext(tag) or "").strip()  # noqa: E731

@@ -15,7 +15,11 @@ class Command(BaseCommand):
         out = sub.add_parser("export")
         out.add_argument("id_number")
         out.add_argument("file")
-        out.add_argument("--proposed-post", default="")
+        out.add_argument("--proposed-post", default="", help="拟任职务")
+        out.add_argument("--proposed-removal", default="", help="拟免职务")
+        out.add_argument("--reason", default="", help="任免理由")
+        out.add_argument("--reporting-unit", default="", help="呈报单位")
+        out.add_argument("--filled-by", default="", help="填表人")
         into = sub.add_parser("import")
         into.add_argument("file")
         into.add_argument("--unit", required=True, help="unit code the cadre belongs to")
@@ -25,8 +29,10 @@ class Command(BaseCommand):
             cadre = Cadre.objects.filter(id_number=options["id_number"]).first()
             if cadre is None:
                 raise CommandError(f"没有身份证号为 {options['id_number']} 的干部")
-            Path(options["file"]).write_bytes(export_lrmx(cadre, proposed_post=options["proposed_post"]))
-            self.stdout.write(f"exported {cadre.name} → {options['file']}")
+            case = {key: options[key] for key in ("proposed_post", "proposed_removal", "reason", "reporting_unit", "filled_by")}
+            Path(options["file"]).write_bytes(export_lrmx(cadre, **case))
+            photo = "with photo" if cadre.photo else "no photo"
+            self.stdout.write(f"exported {cadre.name} ({photo}) → {options['file']}")
             return
         unit = Unit.objects.filter(code=options["unit"]).first()
         if unit is None:
@@ -35,4 +41,5 @@ class Command(BaseCommand):
             cadre = import_lrmx(Path(options["file"]).read_bytes(), unit=unit)
         except LrmxError as exc:
             raise CommandError(f"未导入：{exc}") from exc
-        self.stdout.write(f"imported {cadre.name} ({cadre.id_number or '—'}) into {unit.name}")
+        photo = "with photo" if cadre.photo else "no photo"
+        self.stdout.write(f"imported {cadre.name} ({cadre.id_number or '—'}, {photo}) into {unit.name}")
