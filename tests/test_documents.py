@@ -296,7 +296,8 @@ def test_chinese_text_and_rare_characters_are_extractable_with_real_glyphs(issue
         for font_name, gid, glyph in found:
             assert gid != 0, f"{character} drawn with .notdef in {font_name}"
             assert glyph.numberOfContours > 0, f"{character} has an empty glyph in {font_name}"
-    assert all(name.endswith(("MeritFlow-Title-Ext", "MeritFlow-Serif-Ext")) for name, _, _ in glyphs_of(pdf, "龘"))
+    # GB/T 9704 faces (issue 14): the title in 小标宋, the body in 仿宋, each with its extension cut.
+    assert all(name.endswith(("MeritFlow-XBS-Ext", "MeritFlow-FangSong-Ext")) for name, _, _ in glyphs_of(pdf, "龘"))
 
 
 @pytest.mark.django_db

@@ -166,6 +166,7 @@ def test_four_users_take_a_merit_citation_to_the_decision_through_the_pages(brow
     reviewer = Session(browser, live_server.url, "ls_sh")
     page = reviewer.open_task(business_key, "审核")
     expect(page.locator(".timeline")).to_contain_text("经党工委会议集体研究，同意推荐。")
+    page.get_by_label("事迹概述").fill("该同志在2026年汛期防汛抢险中连续奋战七昼夜，组织转移群众三百余人，表现突出")
     page.get_by_label("意见", exact=True).fill("材料齐全，符合条件，同意公示。")
     page.get_by_role("button", name="同意公示").click()
     reviewer.expect_message("已办理“审核”")
