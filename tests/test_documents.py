@@ -501,3 +501,13 @@ def test_award_form_lists_every_opinion_row():
     rows = contexts.form_opinions([{"role_label": "纪检监察机关意见", "text": "同意", "person": "赵喆", "date": DATE}])
     assert [str(r["role_label"]) for r in rows] == ["推荐单位意见", "纪检监察机关意见", "审核（公示）情况", "审批机关意见"]
     assert rows[1]["person"] == "赵喆" and rows[0]["text"] == ""
+
+
+@pytest.mark.django_db
+def test_award_form_labels_break_between_words_not_inside_them(issuer, township):
+    """A clerk saw "工作单位及职 / 务" (issue 14): the long labels break where the words do."""
+    form = issue_all_kinds(issuer, township)["award_form"]
+    lines = [line.strip() for page in reader(form).pages for line in page.extract_text().splitlines()]
+    assert "工作单位" in lines and "及职务" in lines
+    assert "近三年年度" in lines and "考核结果" in lines
+    assert not {"务", "核结果", "职务"} & set(lines)
