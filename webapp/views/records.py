@@ -133,7 +133,9 @@ def import_page(request):
                 .exclude(unit_id__in=allowed)
                 .values_list("name", flat=True)
             )
-        if not refused:
+        if not refused and not preview.ok:
+            report = preview  # the errors are the same: do not read the file a second time
+        elif not refused:
             with transaction.atomic():
                 report = importer(upload, dry_run=dry_run)
                 refused = _outside(user, report) if report.ok else []
