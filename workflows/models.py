@@ -320,6 +320,8 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     instance = models.ForeignKey(ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    # The task a 待办 notice announced: the notice is marked read when that task closes.
+    task = models.ForeignKey("HumanTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     text = models.CharField(_("内容"), max_length=300)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -332,6 +334,20 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class NotificationPreference(models.Model):
+    """A person's choice to receive each notification also by e-mail (off unless chosen)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    email = models.BooleanField(_("同时发送电子邮件"), default=False)
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+
+    def __str__(self):
+        return str(self.user)
 
 
 class Attachment(models.Model):

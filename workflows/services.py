@@ -31,6 +31,7 @@ from .models import (
     HistoryEvent,
     HumanTask,
     InstanceStatus,
+    Notification,
     ProcessDefinition,
     ProcessInstance,
     TaskCloseReason,
@@ -140,7 +141,7 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
     A 退回 action sends the case back to the first step the diagram names in ``return_to``.
     """
     data = _clean_form_data(data)
-    with transaction.atomic():
+    with notify.acting(user), transaction.atomic():
         instance, task = _lock_task(task_id)
         _require_can_act(user, task, instance)
         workflow = engine.load_workflow(instance.definition, instance.state)
@@ -218,7 +219,7 @@ def return_task(user, task_id, *, to, opinion):
     """退回: send the case back to an earlier step that the diagram names in ``return_to``."""
     if not (opinion or "").strip():
         raise InvalidAction(_("退回必须填写理由"))
-    with transaction.atomic():
+    with notify.acting(user), transaction.atomic():
         instance, task = _lock_task(task_id)
         _require_can_act(user, task, instance)
         workflow = engine.load_workflow(instance.definition, instance.state)
@@ -242,8 +243,9 @@ def _return_step(workflow, task, to, opinion):
 
 
 def withdraw(user, instance_id, *, opinion=""):
-    """撤回: the starter takes back their last step while the next step has not acted on it."""
-    with transaction.atomic():
+    """撤回: the starter takes back their last step while the next step has not acted on it; the
+    holders of the step taken back (its claimant, if claimed) are told."""
+    with notify.acting(user), transaction.atomic():
         instance = _lock_instance(instance_id)
         if instance.started_by_id != user.pk:
             raise ActionNotAllowed(_("只有发起人可以撤回"))
@@ -262,15 +264,30 @@ def withdraw(user, instance_id, *, opinion=""):
         target = _latest_completed(workflow, last.task_bpmn_id)
         if target is None:
             raise InvalidAction(_("下一环节已经办理，不能撤回"))
+        taken_back = list(instance.tasks.select_related("unit", "claimed_by"))
         workflow, error = _advance(instance, workflow, lambda workflow: engine.reset_to(workflow, target.id))
         _record(instance, user, HistoryAction.WITHDRAW, opinion=opinion, task_name=last.task_name, task_bpmn_id=last.task_bpmn_id)
         _save(instance, workflow, error=error)
+        notify.send(
+            [
+                (
+                    person,
+                    _("%(key)s 已由%(who)s撤回，“%(step)s”无需再办理")
+                    % {"key": instance.business_key, "who": _person_name(user), "step": t.name}
+                    + (_("。撤回理由：%(opinion)s") % {"opinion": opinion} if opinion else ""),
+                    None,
+                )
+                for t in taken_back
+                for person in ([t.claimed_by] if t.claimed_by_id else policy.holders_of(t.role, t.unit))
+            ],
+            instance,
+        )
     return instance
 
 
 def remind(user, instance_id, *, text=""):
-    """催办: the starter nudges whoever holds the open steps now."""
-    with transaction.atomic():
+    """催办: the starter nudges whoever holds the open steps now (one notice per person)."""
+    with notify.acting(user), transaction.atomic():
         instance = _lock_instance(instance_id)
         if instance.started_by_id != user.pk:
             raise ActionNotAllowed(_("只有发起人可以催办"))
@@ -280,13 +297,22 @@ def remind(user, instance_id, *, text=""):
         last = instance.history.filter(action=HistoryAction.REMIND, actor=user).order_by("-at").first()
         if last is not None and timezone.now() - last.at < REMIND_INTERVAL:
             raise InvalidAction(_("刚刚已催办过，请%(minutes)s分钟后再催办") % {"minutes": int(REMIND_INTERVAL.total_seconds() // 60)})
+        steps_of: dict[int, tuple] = {}  # person → (person, the steps they hold), one notice each
         for task in tasks:
-            people = [task.claimed_by] if task.claimed_by_id else policy.holders_of(task.role, task.unit)
-            notify.notify(
-                people,
-                _("%(key)s 催办：请尽快办理“%(step)s”。%(text)s") % {"key": instance.business_key, "step": task.name, "text": text},
-                instance,
-            )
+            for person in [task.claimed_by] if task.claimed_by_id else policy.holders_of(task.role, task.unit):
+                steps_of.setdefault(person.pk, (person, []))[1].append(task.name)
+        notify.send(
+            [
+                (
+                    person,
+                    _("%(key)s 催办：请尽快办理“%(step)s”。%(text)s")
+                    % {"key": instance.business_key, "step": "”“".join(dict.fromkeys(steps)), "text": text},
+                    None,
+                )
+                for person, steps in steps_of.values()
+            ],
+            instance,
+        )
         _record(instance, user, HistoryAction.REMIND, opinion=text, task_name="、".join(t.name for t in tasks)[:200])
         _bump_version(instance)
     return instance
@@ -296,7 +322,7 @@ def terminate(user, instance_id, *, reason):
     """Stop a case for good (administrators)."""
     if not (reason or "").strip():
         raise InvalidAction(_("终止流程必须填写理由"))
-    with transaction.atomic():
+    with notify.acting(user), transaction.atomic():
         instance = _lock_instance(instance_id)
         if not (user.is_superuser or policy.holds_role(user, Role.ADMIN, instance.nominating_unit)):
             raise ActionNotAllowed(_("只有系统管理员可以终止流程"))
@@ -591,6 +617,10 @@ def _save(instance, workflow, *, error=None, status=None, new=False, acted=None)
     _project_tasks(instance, workflow if not ended else None, acted=acted)
 
 
+def _person_name(user):
+    return user.get_full_name() or user.get_username()
+
+
 def _bump_version(instance):
     updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(
         version=F("version") + 1, updated_at=timezone.now()
@@ -612,15 +642,25 @@ def _project_tasks(instance, workflow, acted=None):
         if acted_pk in gone:
             HumanTask.objects.filter(pk=acted_pk).update(closed_at=now, completed_by=actor, close_reason=how)
         HumanTask.objects.filter(pk__in=[pk for pk in gone if pk != acted_pk]).update(closed_at=now, close_reason=TaskCloseReason.CANCELLED)
+        # The 待办 notices of the closed tasks are done, whoever closed them: one UPDATE.
+        Notification.objects.filter(task_id__in=gone, read_at__isnull=True).update(read_at=now)
     new_rows = [_human_task_row(instance, t) for uuid, t in ready.items() if uuid not in existing]
     if new_rows:
         HumanTask.objects.bulk_create(new_rows)
         _involve(instance, {(row.unit_id, row.unit_path) for row in new_rows})
+        # One notice per person (not the person acting), however many roles, grants or new
+        # steps reach them; it names the (first) task it announces.
+        rows_of: dict[int, tuple] = {}
         for row in new_rows:
-            text = _("%(key)s 待办：%(step)s") % {"key": instance.business_key, "step": row.name}
+            for person in policy.holders_of(row.role, row.unit):
+                rows_of.setdefault(person.pk, (person, []))[1].append(row)
+        entries = []
+        for person, rows in rows_of.values():
+            text = _("%(key)s 待办：%(step)s") % {"key": instance.business_key, "step": "、".join(dict.fromkeys(r.name for r in rows))}
             if instance.subject_cadre_id:
                 text += _("（%(subject)s）") % {"subject": instance.subject_cadre.name}
-            notify.notify(policy.holders_of(row.role, row.unit), text, instance)
+            entries.append((person, text, rows[0]))
+        notify.send(entries, instance)
 
 
 def _involve(instance, units):

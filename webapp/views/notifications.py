@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from workflows import notify
 from workflows.models import Notification
 
 from .. import queries
@@ -15,9 +16,17 @@ PAGE_SIZE = 30
 
 @login_required
 def notification_list(request):
+    """The list; a POST sets the person's choice to receive each notification also by e-mail."""
+    if request.method == "POST":
+        notify.set_email(request.user, request.POST.get("email") == "on")
+        return redirect("notifications")
     qs = Notification.objects.filter(user=request.user).select_related("instance").order_by("-created_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "webapp/notifications.html", {"page": page})
+    return render(
+        request,
+        "webapp/notifications.html",
+        {"page": page, "wants_email": notify.wants_email(request.user), "has_address": bool(request.user.email)},
+    )
 
 
 @login_required
