@@ -211,3 +211,136 @@ def q_search(text, *, key="business_key", cadre="subject_cadre__name"):
         return Q()
     label = cadre.replace("subject_cadre__name", "subject_label")
     return Q(**{f"{key}__icontains": text}) | Q(**{f"{cadre}__icontains": text}) | Q(**{f"{label}__icontains": text})
+
+
+# --------------------------------------------------------------------------- progress (issue 15 item 6)
+
+# History events that are steps of the sign-off list: what someone decided, or what ended a step.
+PROGRESS_ACTIONS = (
+    HistoryAction.START,
+    HistoryAction.COMPLETE,
+    HistoryAction.RETURN,
+    HistoryAction.WITHDRAW,
+    HistoryAction.TERMINATE,
+)
+# A submitted field short enough to stand for an opinion on the sign-off list (when no opinion was written).
+SHORT_FIELD = 40
+HOLDERS_SHOWN = 8
+
+
+def _name_of(user):
+    return (user.get_full_name() or user.get_username()) if user is not None else _("系统")
+
+
+def _next_steps(case, bpmn_ids):
+    """The user task each open step leads to when the diagram makes it knowable: followed along
+    single outgoing flows; a split (a gateway deciding, or parallel branches) ends the search."""
+    from . import diagram as diagrams
+
+    try:
+        diagram = diagrams.diagram_for(case.definition)
+    except Exception:  # noqa: BLE001 - the next step is a nicety
+        return []
+    outgoing = {}
+    for edge in diagram.edges:
+        outgoing.setdefault(edge.source, []).append(edge.target)
+    found = []
+    for start in bpmn_ids:
+        node, seen = start, {start}
+        while True:
+            targets = outgoing.get(node, [])
+            if len(targets) != 1 or targets[0] in seen or targets[0] not in diagram.nodes:
+                break
+            node = targets[0]
+            seen.add(node)
+            shape = diagram.nodes[node]
+            if shape.kind == "userTask":
+                if node not in bpmn_ids and all(step["id"] != node for step in found):
+                    found.append({"id": node, "name": shape.name, "role": _lane_of(diagram, shape)})
+                break
+            if shape.kind == "endEvent":
+                break
+    return found
+
+
+def _lane_of(diagram, shape):
+    from .diagram import lane_label
+
+    cx, cy = shape.x + shape.w / 2, shape.y + shape.h / 2
+    for lane in diagram.lanes:
+        if lane.x <= cx <= lane.x + lane.w and lane.y <= cy <= lane.y + lane.h:
+            return lane_label(lane.name)
+    return ""
+
+
+def _short_fields(fields):
+    return "；".join(f"{f['label']}：{f['display']}" for f in fields if f["display"] != "—" and len(str(f["display"])) <= SHORT_FIELD)
+
+
+def progress(case, user, tasks=None):
+    """The case as a list of steps, as ``user`` may read it (``presenting.readable_history``):
+
+    - ``done``: each step taken, in order — name, who (name, role, unit), when, decision, opinion
+      (or, without one, its short submitted fields);
+    - ``current``: the open steps — name, unit, role, who may act (the role's holders on the unit);
+    - ``next``: the user task the open steps lead to, where no gateway decides.
+    """
+    events = presenting.readable_history(
+        case.history.filter(action__in=PROGRESS_ACTIONS).select_related("actor").order_by("at", "id"), user, case
+    )
+    # Which role and unit each step was done for: the closed task the actor completed, in order.
+    closed = {}
+    for task in HumanTask.all_objects.filter(instance=case, completed_by__isnull=False).select_related("unit").order_by("closed_at", "id"):
+        closed.setdefault((task.bpmn_id, task.completed_by_id), []).append(task)
+    done = []
+    for event in events:
+        fields, decision = describe_event(case, event)
+        role = unit = ""
+        if event.action == HistoryAction.START:
+            role, unit = case.definition.get_start_role_display(), case.nominating_unit.name
+        elif event.task_bpmn_id:
+            queue = closed.get((event.task_bpmn_id, event.actor_id))
+            if queue:
+                task = queue.pop(0)
+                role, unit = task.get_role_display(), task.unit.name
+        if event.action in (HistoryAction.RETURN, HistoryAction.WITHDRAW, HistoryAction.TERMINATE):
+            decision = event.get_action_display()
+        elif event.action == HistoryAction.START:
+            decision = ""  # the step's name says it
+        done.append(
+            {
+                "event": event,
+                "name": event.task_name or event.get_action_display(),
+                "action": event.action,
+                "actor": _name_of(event.actor),
+                "role": role,
+                "unit": unit,
+                "at": timezone.localtime(event.at),
+                "decision": decision,
+                "opinion": event.opinion,
+                "fields": "" if event.opinion else _short_fields(fields),
+            }
+        )
+    tasks = tasks if tasks is not None else list(case.tasks.select_related("unit", "claimed_by"))
+    current = []
+    for task in tasks:
+        holders = policy.holders_of(task.role, task.unit)
+        names = [_name_of(h) for h in holders]
+        current.append(
+            {
+                "task": task,
+                "name": task.name,
+                "role": task.get_role_display(),
+                "unit": task.unit.name,
+                "holders": names[:HOLDERS_SHOWN],
+                "more_holders": max(len(names) - HOLDERS_SHOWN, 0),
+                "claimed_by": _name_of(task.claimed_by) if task.claimed_by_id else "",
+            }
+        )
+    open_case = case.status in (InstanceStatus.RUNNING, InstanceStatus.WAITING)
+    return {
+        "done": done,
+        "current": current,
+        "next": _next_steps(case, [t.bpmn_id for t in tasks]) if open_case and tasks else [],
+        "ended": case.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED),
+    }

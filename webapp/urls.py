@@ -17,6 +17,7 @@ urlpatterns = [
     path("start/candidates/", views.candidates_page, name="candidates"),
     path("start/<slug:process_id>/", views.start_process_page, name="start_process"),
     path("cases/<int:case_id>/", views.case_page, name="case"),
+    path("cases/<int:case_id>/approval-sheet.pdf", views.cases.approval_sheet, name="approval_sheet"),
     path("cases/<int:case_id>/withdraw/", views.withdraw_case, name="case_withdraw"),
     path("cases/<int:case_id>/remind/", views.remind_case, name="case_remind"),
     path("cases/<int:case_id>/terminate/", views.terminate_case, name="case_terminate"),

@@ -257,6 +257,7 @@ def case_page(request, case_id):
             "svg": svg,
             "diagram_text": diagram_text,
             "timeline": queries.timeline(case, user),
+            "progress": queries.progress(case, user, tasks),
             "rule_checks": list(case.rule_checks.all()),
             "documents": documents,
             "notices": notices,
@@ -273,6 +274,37 @@ def case_page(request, case_id):
             "can_attach": case.status in (InstanceStatus.RUNNING, InstanceStatus.WAITING) and (case.started_by_id == user.pk or bool(mine)),
         },
     )
+
+
+@login_required
+def approval_sheet(request, case_id):
+    """打印审批单: the case's whole sign-off history as a PDF, as the user may read it — a printout
+    of the current state, not numbered and not stored as an issued document."""
+    from django.http import HttpResponse
+    from django.utils import timezone
+    from django.utils.http import content_disposition_header
+
+    from documents.rendering import render as render_document
+
+    user = request.user
+    case = queries.case_or_404(user, case_id)
+    tasks = list(case.tasks.select_related("unit", "claimed_by"))
+    documents = list(case.documents.order_by("created_at", "id"))
+    context = {
+        "title": _("%(process)s审批单") % {"process": case.definition.name},
+        "case": case,
+        "subject": case.subject_cadre.name if case.subject_cadre_id else case.subject_label,
+        "progress": queries.progress(case, user, tasks),
+        "where": queries.case_where(case, tasks),
+        "documents": documents,
+        "printed_at": timezone.localtime(),
+        "printed_by": user.get_full_name() or user.get_username(),
+    }
+    rendered = render_document("documents/approval_sheet.html", context)
+    response = HttpResponse(rendered.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, f"审批单-{case.business_key}.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _case_post(request, case_id, operation, done, form_class=CaseActionForm, field="text"):
