@@ -12,6 +12,8 @@ from permissions import policy
 from permissions.roles import Role
 from workflows import clock, presenting, process_types
 from workflows.models import HistoryAction, InstanceStatus
+from workspace.batch import MAX_BATCH
+from workspace.models import OPINION_MAX_LENGTH
 
 from .formschema import INT64_MAX
 
@@ -473,6 +475,44 @@ class TaskDraftSerializer(serializers.Serializer):
     """Body of POST /tasks/{id}/draft/: the step's form fields go at the top level, beside the opinion."""
 
     opinion = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text=_("意见（草稿）"))
+
+
+class BatchCompleteRequestSerializer(serializers.Serializer):
+    """Body of POST /tasks/batch-complete/ (批量审批)."""
+
+    tasks = serializers.ListField(
+        child=serializers.IntegerField(**ID),
+        min_length=1,
+        max_length=MAX_BATCH,
+        help_text=_("同一流程同一环节的任务编号（最多 %(limit)d 个）") % {"limit": MAX_BATCH},
+        error_messages={
+            "max_length": _("一次最多批量办理 {max_length} 个任务"),
+            "min_length": _("请至少选择一个任务"),
+        },
+    )
+    action = serializers.ChoiceField(choices=["approve"], required=False, default="approve", help_text=_("批量办理只能“同意”"))
+    opinion = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="", help_text=_("对每个任务填写的同一意见"))
+
+
+class BatchResultSerializer(serializers.Serializer):
+    """One task's outcome in a batch: ``ok`` with its case, or the refusal's ``code`` and ``message``."""
+
+    task = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    case = serializers.IntegerField(required=False, help_text=_("办理成功时：案件编号"))
+    business_key = serializers.CharField(required=False, help_text=_("办理成功时：业务编号"))
+    code = serializers.CharField(required=False, help_text=_("未办理时：conflict、permission_denied、validation_error、invalid"))
+    message = serializers.CharField(required=False, help_text=_("未办理时：原因"))
+
+
+class CommonOpinionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(max_length=OPINION_MAX_LENGTH, help_text=_("意见内容"))
+    scope = serializers.SerializerMethodField(help_text=_("personal：个人常用意见；unit：单位常用意见"))
+    unit = UnitRefSerializer(read_only=True, allow_null=True)
+
+    def get_scope(self, obj) -> str:
+        return "unit" if obj.unit_id else "personal"
 
 
 # --------------------------------------------------------------------------- notices

@@ -16,6 +16,7 @@ router.register("documents", views.DocumentViewSet, basename="document")
 router.register("attachments", views.AttachmentViewSet, basename="attachment")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("award-candidates", views.CandidateViewSet, basename="award-candidate")
+router.register("opinions", views.CommonOpinionViewSet, basename="opinion")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

@@ -7,6 +7,7 @@ import datetime
 import decimal
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve, reverse
@@ -42,6 +43,9 @@ from workflows import engine, process_types, services
 from workflows.errors import FormInvalid
 from workflows.forms import form_class_for
 from workflows.models import Attachment, HistoryEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance, RuleCheck
+from workspace import batch as batches
+from workspace import services as common_opinions
+from workspace.models import CommonOpinion
 
 from . import access
 from . import serializers as s
@@ -605,6 +609,19 @@ TASK_DETAIL = {200: s.TaskDetailSerializer}
         responses=CASE_DETAIL,
         description=gettext_lazy("表单字段与 action、opinion 并列放在请求体顶层。重复提交同一请求不会办理两个环节：第二次得到 409。"),
     ),
+    batch_complete=extend_schema(
+        tags=["tasks"],
+        summary=gettext_lazy("批量审批（同一环节的多个任务，以同一意见逐件“同意”）"),
+        request=s.BatchCompleteRequestSerializer,
+        responses={200: s.BatchResultSerializer(many=True)},
+        description=gettext_lazy(
+            "所选任务须是您能查看的、同一流程同一环节的任务，且该环节只需填写意见、主操作为“同意”；"
+            "一次最多 50 个，否则整批 400、不办理任何任务。"
+            "各任务分别办理（各自的事务、权限检查、历史记录和通知）：返回与请求顺序相同的逐件结果，"
+            "成功的 ok=true 并给出案件，未办理的 ok=false 并给出 code"
+            "（conflict、permission_denied、validation_error、invalid）和 message。"
+        ),
+    ),
 )
 class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's inbox: the tasks they may act on now (role on the task's unit, no recusal,
@@ -619,12 +636,24 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "release": (403, 404, 409),
         "draft": (400, 403, 404, 409, 422),
         "complete": (400, 403, 404, 409, 422),
+        "batch_complete": (400,),
     }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return HumanTask.objects.none()
         return _task_queryset().inbox_for(self.request.user)
+
+    @action(detail=False, methods=["post"], url_path="batch-complete", filter_backends=[], pagination_class=None)
+    def batch_complete(self, request):
+        serializer = s.BatchCompleteRequestSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        try:
+            results = batches.complete_batch(request.user, values["tasks"], opinion=values.get("opinion", ""))
+        except batches.BatchRefused as exc:
+            raise exceptions.ValidationError({exc.field: [str(exc.message)]}) from exc
+        return Response(s.BatchResultSerializer(results, many=True).data)
 
     def retrieve(self, request, pk=None):
         task = _task_queryset().filter(pk=pk).filter(pk__in=access.visible_tasks(request.user).values("pk")).first()
@@ -685,6 +714,51 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         _check_fields(form, fields)
         services.complete_task(user, task.pk, data=fields, opinion=meta.validated_data.get("opinion", ""), action=chosen)
         return case_response(request, case.pk)
+
+
+# --------------------------------------------------------------------------- common opinions
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["opinions"], summary=gettext_lazy("我的常用意见（个人的和所在单位的）")),
+    create=extend_schema(
+        tags=["opinions"],
+        summary=gettext_lazy("新增个人常用意见"),
+        request=s.CommonOpinionSerializer,
+        responses={201: s.CommonOpinionSerializer},
+    ),
+    destroy=extend_schema(tags=["opinions"], summary=gettext_lazy("删除个人常用意见"), responses={204: None}),
+)
+class CommonOpinionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """常用意见: the caller's personal ones and those of the units they hold a role on. The API
+    adds and deletes personal ones; a unit's are kept on the web page by its reviewers and approvers."""
+
+    serializer_class = s.CommonOpinionSerializer
+    queryset = CommonOpinion.objects.none()
+    error_statuses = {"create": (400,), "destroy": (403, 404)}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CommonOpinion.objects.none()
+        return CommonOpinion.objects.for_user(self.request.user)
+
+    def create(self, request):
+        serializer = s.CommonOpinionSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        try:
+            opinion = common_opinions.add(request.user, serializer.validated_data["text"])
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError({"text": exc.messages}) from exc
+        return Response(s.CommonOpinionSerializer(opinion).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        opinion = self.get_queryset().filter(pk=pk).first()
+        if opinion is None:
+            raise exceptions.NotFound()
+        if opinion.owner_id != request.user.pk:
+            raise exceptions.PermissionDenied(_("单位常用意见只能由该单位的审核、审批人员在网页上维护"))
+        opinion.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --------------------------------------------------------------------------- notices

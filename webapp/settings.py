@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "awards",
     "secondments",
     "promotions",
+    "workspace",
     "webapp",
     "demo",
     "axes",  # login lockout (webapp/security.py); its models hold the failed attempts

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .views.opinions import opinions_page
+from .views.workbench import batch_approve
 
 admin.site.site_header = admin.site.site_title = "MeritFlow 干部人事审批"
 
@@ -26,6 +28,8 @@ urlpatterns = [
     path("cases/<int:case_id>/tasks/<int:task_id>/", views.task_page, name="task"),
     path("cases/<int:case_id>/tasks/<int:task_id>/claim/", views.claim_task, name="task_claim"),
     path("cases/<int:case_id>/tasks/<int:task_id>/release/", views.release_task, name="task_release"),
+    path("workbench/batch/", batch_approve, name="workbench_batch"),
+    path("opinions/", opinions_page, name="opinions"),
     path("notices/", views.notices_page, name="notices"),
     path("notices/objections/", views.record_objection, name="notice_objection"),
     path("records/", views.cadre_list, name="records"),
