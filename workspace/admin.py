@@ -8,5 +8,4 @@ class CommonOpinionAdmin(admin.ModelAdmin):
     list_display = ("text", "unit", "owner", "position", "created_at")
     list_filter = ("unit",)
     search_fields = ("text", "owner__username", "unit__name")
-    autocomplete_fields = ()
     raw_id_fields = ("owner", "unit")
