@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from permissions.roles import Role
 from records.models import Cadre, RankLevel
 from workflows import clock
-from workflows.models import HumanTask, InstanceStatus, ProcessInstance
+from workflows.models import HumanTask, InstanceStatus, ProcessInstance, case_search_q
 
 from .formschema import INT64_MAX
 
@@ -47,15 +47,6 @@ def _nulls_last(name):
     return F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True)
 
 
-def _search(queryset, text, *, key, cadre):
-    text = (text or "").strip()
-    if not text:
-        return queryset
-    # The subject's name when it is not a cadre (a collective) is searched as well.
-    label = cadre.replace("subject_cadre__name", "subject_label")
-    return queryset.filter(Q(**{f"{key}__icontains": text}) | Q(**{f"{cadre}__icontains": text}) | Q(**{f"{label}__icontains": text}))
-
-
 class ProcessFilter(django_filters.FilterSet):
     process_type = django_filters.CharFilter(field_name="definition__process_id", max_length=100, label=_("流程标识"))
     status = django_filters.ChoiceFilter(choices=InstanceStatus.choices, label=_("状态"))
@@ -78,7 +69,7 @@ class ProcessFilter(django_filters.FilterSet):
         return queryset.filter(mine) if value else queryset.exclude(mine)
 
     def filter_q(self, queryset, name, value):
-        return _search(queryset, value, key="business_key", cadre="subject_cadre__name")
+        return queryset.filter(case_search_q(value))
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -113,7 +104,7 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_q(self, queryset, name, value):
-        return _search(queryset, value, key="instance__business_key", cadre="instance__subject_cadre__name")
+        return queryset.filter(case_search_q(value, prefix="instance__"))
 
 
 class CadreFilter(django_filters.FilterSet):

@@ -204,15 +204,6 @@ def notice_units(user):
     return units_with_any_role(user, NOTICE_ROLES)
 
 
-def q_search(text, *, key="business_key", cadre="subject_cadre__name"):
-    """By business key, subject cadre's name, or the subject's name when it is not a cadre (a collective)."""
-    text = (text or "").strip()
-    if not text:
-        return Q()
-    label = cadre.replace("subject_cadre__name", "subject_label")
-    return Q(**{f"{key}__icontains": text}) | Q(**{f"{cadre}__icontains": text}) | Q(**{f"{label}__icontains": text})
-
-
 # --------------------------------------------------------------------------- progress (issue 15 item 6)
 
 # History events that are steps of the sign-off list: what someone decided, or what ended a step.

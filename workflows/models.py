@@ -48,6 +48,19 @@ class InstanceStatus(models.TextChoices):
 OPEN_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)
 
 
+def case_search_q(text, prefix=""):
+    """A case found by its business key, its subject cadre's name, or its subject's name when it is
+    not a cadre (a collective); ``prefix`` reaches the case from another model (``instance__``)."""
+    text = (text or "").strip()
+    if not text:
+        return models.Q()
+    return (
+        models.Q(**{f"{prefix}business_key__icontains": text})
+        | models.Q(**{f"{prefix}subject_cadre__name__icontains": text})
+        | models.Q(**{f"{prefix}subject_label__icontains": text})
+    )
+
+
 class ProcessInstanceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Cases ``user`` may see: those they started, and those that involved a unit they hold a

@@ -40,10 +40,14 @@ SUBJECT_RESTRICTED_STEPS = frozenset({"Task_integrity", "Task_verify", "Task_obj
 
 
 def restricted_for(user, instance):
-    """True when ``user`` is the case's subject or a listed relative of them."""
+    """True when ``user`` is the case's subject or a listed relative of them. Kept on the user
+    object for the request: a case page asks for its history, its progress and its objections."""
     from permissions import policy
 
-    return policy.recusal_reason(user, instance) is not None
+    known = user.__dict__.setdefault("_restricted_cases", {})
+    if instance.pk not in known:
+        known[instance.pk] = policy.recusal_reason(user, instance) is not None
+    return known[instance.pk]
 
 
 def readable_history(events, user, instance):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from permissions.models import Unit
-from workflows.models import HistoryAction, HistoryEvent, HumanTask, ProcessInstance
+from workflows.models import HistoryAction, HistoryEvent, HumanTask, ProcessInstance, case_search_q
 from workspace import batch
 
 from .. import queries
@@ -49,7 +49,7 @@ def _filter(tab, qs, data):
     if data.get("date_to"):
         qs = qs.filter(**{f"{stamp}__date__lte": data["date_to"]})
     if data.get("q"):
-        qs = qs.filter(queries.q_search(data["q"], key=f"{case}business_key", cadre=f"{case}subject_cadre__name"))
+        qs = qs.filter(case_search_q(data["q"], prefix=case))
     return qs.distinct() if tab == "started" and data.get("step") else qs
 
 
