@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .views.diagram import case_diagram_json, case_diagram_xml
 from .views.opinions import opinions_page
 from .views.workbench import batch_approve
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("start/candidates/", views.candidates_page, name="candidates"),
     path("start/<slug:process_id>/", views.start_process_page, name="start_process"),
     path("cases/<int:case_id>/", views.case_page, name="case"),
+    path("cases/<int:case_id>/diagram.bpmn", case_diagram_xml, name="case_diagram_xml"),
+    path("cases/<int:case_id>/diagram.json", case_diagram_json, name="case_diagram_json"),
     path("cases/<int:case_id>/approval-sheet.pdf", views.cases.approval_sheet, name="approval_sheet"),
     path("cases/<int:case_id>/withdraw/", views.withdraw_case, name="case_withdraw"),
     path("cases/<int:case_id>/remind/", views.remind_case, name="case_remind"),
