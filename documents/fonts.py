@@ -54,7 +54,8 @@ import logging
 import os
 import struct
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -418,6 +419,9 @@ def _remove_dead_builds(directory):
             folder.rmdir()
 
 
+PROGRESS_SECONDS = 15  # prepare_fonts: a "still preparing" line this often while faces are being cut
+
+
 def prepare_fonts(directory=None, *, force=False, workers=None, log=logger.info):
     """Build the prepared fonts into ``directory`` unless they are up to date; return the manifest.
 
@@ -452,18 +456,32 @@ def prepare_fonts(directory=None, *, force=False, workers=None, log=logger.info)
     faces = dict(reuse)
     if todo:
         workers = workers or min(len(todo), os.cpu_count() or 1) or 1
+        started = time.monotonic()
+        log(
+            f"preparing {len(todo)} font face(s) in {directory} with {workers} process(es): "
+            f"{', '.join(todo)} (a few minutes the first time, then only when a font package changes)"
+        )
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            jobs = {key: pool.submit(_prepare_face, face, str(path), index, build) for key, (face, path, index) in todo.items()}
-            for key, job in jobs.items():
-                try:
-                    face_files = job.result()
-                except Exception:  # one broken face must not cost the others
-                    logger.exception("preparing %s failed", key)
-                    log(f"FAILED to prepare {key}: its style falls back to the next family")
-                    stamps.pop(key)
-                    continue
-                log(f"prepared {key}: {len(face_files)} files")
-                faces[key] = {"source": stamps[key], "files": face_files}
+            jobs = {pool.submit(_prepare_face, face, str(path), index, build): key for key, (face, path, index) in todo.items()}
+            pending = set(jobs)
+            while pending:
+                # A line per finished face, and every PROGRESS_SECONDS one naming those still running.
+                done, pending = wait(pending, timeout=PROGRESS_SECONDS, return_when=FIRST_COMPLETED)
+                elapsed = time.monotonic() - started
+                for job in sorted(done, key=lambda job: list(todo).index(jobs[job])):
+                    key = jobs[job]
+                    try:
+                        face_files = job.result()
+                    except Exception:  # one broken face must not cost the others
+                        logger.exception("preparing %s failed", key)
+                        log(f"[{elapsed:4.0f}s] FAILED to prepare {key}: its style falls back to the next family")
+                        stamps.pop(key)
+                        continue
+                    log(f"[{elapsed:4.0f}s] prepared font face {key}: {len(face_files)} files ({len(todo) - len(pending)}/{len(todo)})")
+                    faces[key] = {"source": stamps[key], "files": face_files}
+                if pending and not done:
+                    running = ", ".join(key for key in todo if key not in faces and key in stamps)
+                    log(f"[{elapsed:4.0f}s] still preparing font faces: {running}")
         for key in todo:
             for entry in faces.get(key, {}).get("files", []):
                 os.replace(build / entry["file"], directory / entry["file"])
@@ -481,7 +499,7 @@ def prepare_fonts(directory=None, *, force=False, workers=None, log=logger.info)
     for stale in directory.glob("*.ttf"):
         if stale.name not in listed:
             stale.unlink()
-    log(f"fonts prepared in {directory}")
+    log(f"fonts prepared in {directory}" + (f" in {time.monotonic() - started:.0f}s" if todo else ""))
     return manifest
 
 

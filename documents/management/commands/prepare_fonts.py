@@ -17,10 +17,15 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, help="parallel processes (default: one per face, at most the CPUs)")
 
     def handle(self, *args, force=False, dir=None, workers=None, **options):
-        manifest = fonts.prepare_fonts(dir, force=force, workers=workers, log=self.stdout.write)
+        manifest = fonts.prepare_fonts(dir, force=force, workers=workers, log=self._progress)
         prepared = set(manifest.get("faces", {}))
         missing = sorted({face.package for face in fonts.FACES if face.key not in prepared})
         if missing:
             self.stderr.write(
                 "faces not installed, the documents fall back to other fonts: install the Debian package(s) " + " ".join(missing)
             )
+
+    def _progress(self, line):
+        """One line per step, written at once (also when stdout is a pipe or a log file)."""
+        self.stdout.write(line)
+        self.stdout.flush()
