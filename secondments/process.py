@@ -6,6 +6,7 @@ from workflows import process_types
 from workflows.presenting import cadre_names, unit_names
 
 from . import forms
+from .context import round_extra
 from .models import Candidate, Round
 from .plan import START_EVENT, PlanForm
 
@@ -68,7 +69,7 @@ SECONDMENT_SELECTION = process_types.register(
         ),
         case_record=RoundRecord(),
         documents=("notice", "selection_notice", "introduction_letter", "clarification_letter"),
-        step_extras={"Task_verify": pending_objection_extra},
+        step_extras={"Task_verify": pending_objection_extra, "Task_nominate": round_extra, "Task_unit_confirm": round_extra},
         field_names={"candidate_ids": cadre_names, "invited_unit_ids": unit_names, "objection_candidate_id": candidate_names},
         field_texts={"positions": positions_text},
     )

@@ -1,0 +1,120 @@
+"""Secondment rounds in context (issue 15 item 9): every unit's nomination and confirmation task and
+its inbox row show the round (title, posts, places, deadline, criteria — DOMAIN.md §5 plan
+parameters); the cadres of the nominating unit are marked eligible or not, with the reasons of
+``secondment_eligibility.dmn``, before one is picked; the plan's posts are entered as a table;
+the plan form starts at the user's organisation department and keeps what was typed."""
+
+import datetime
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+from django.utils import translation
+
+from secondments import context as round_ctx
+from secondments.models import Position
+from tests.test_secondment_helpers import (
+    DEADLINE,
+    at,
+    call_task,
+    candidate,
+    load_world,
+    nominate,
+    open_round,
+    person,
+)
+from workflows import clock
+from workflows.models import HumanTask
+
+pytestmark = pytest.mark.django_db
+QT, TL, JYJ = "HA-PDS-LS-QT", "HA-PDS-BF-TL", "HA-PDS-JYJ"
+
+
+@pytest.fixture
+def world():
+    load_world()
+
+
+def login(username):
+    client = Client()
+    client.force_login(person(username))
+    return client
+
+
+# --------------------------------------------------------------------------- round context
+
+
+def test_the_round_context_of_a_nomination_task_comes_from_the_round_register(world):
+    case = open_round()
+    task = call_task(case, QT)
+    with clock.frozen_at(at("2026-09-10 09:00")):
+        ctx = round_ctx.round_context(task)
+    assert ctx["title"] == "2026年度市直机关与乡镇干部双向挂职锻炼"
+    assert ctx["places"] == 3 and ctx["post_places"] == 3
+    assert [(p["host_unit"], p["title"], p["places"]) for p in ctx["posts"]] == [
+        ("鲁山县张官营镇", "党委委员、副镇长（挂职）", 2),
+        ("平顶山市应急管理局", "应急指挥科副科长（挂职）", 1),
+    ]
+    assert ctx["deadline"] == datetime.date.fromisoformat(DEADLINE)
+    assert ctx["days_left"] == 5 and not ctx["deadline_passed"]
+    lines = "\n".join(ctx["criteria"])
+    assert "其他人员至县处级正职" in lines
+    assert "其他人员至乡科级正职不超过35周岁" in lines and "县处级副职至县处级正职不超过40周岁" in lines
+    assert "参加工作满3年" in lines and "称职及以上" in lines and "立案审查调查" in lines
+    # The register, not the engine's task data: a changed post shows at once.
+    Position.objects.filter(round__instance=case, code="P2").update(places=2)
+    assert round_ctx.round_context(task)["post_places"] == 4
+
+
+def test_the_confirmation_step_has_the_round_too_other_steps_and_processes_do_not(world):
+    from tests.merit_helpers import QT_CLEAN, cadre, start_and_nominate
+
+    case = open_round()
+    nominate(case, QT, [candidate("赵青山", QT)])
+    confirm_task = call_task(case, QT, "Task_unit_confirm")
+    assert round_ctx.round_context(confirm_task)["title"].startswith("2026年度")
+    award = start_and_nominate("ls_qt_jbr", QT, cadre(QT_CLEAN[0]))
+    other = HumanTask.objects.filter(instance=award).first()
+    assert round_ctx.round_context(other) is None
+    assert round_ctx.round_contexts([]) == {}
+
+
+def test_an_inbox_page_reads_the_rounds_in_a_constant_number_of_queries(world, django_assert_num_queries):
+    cases = [open_round(round_title=f"第{i}批挂职锻炼") for i in range(3)]
+    tasks = list(HumanTask.objects.filter(instance__in=cases).order_by("pk"))
+    assert len(tasks) >= 10
+    with django_assert_num_queries(2):
+        one = round_ctx.round_contexts(tasks[:1])
+    with django_assert_num_queries(2):
+        ten = round_ctx.round_contexts(tasks[:10])
+    assert len(one) == 1 and len(ten) == 10
+    assert {c["title"] for c in ten.values()} == {"第0批挂职锻炼", "第1批挂职锻炼", "第2批挂职锻炼"}
+    # The template tag of the inbox row reads the page once, whatever the number of rows.
+    from secondments.templatetags.secondment_rounds import round_line
+
+    with django_assert_num_queries(2):
+        lines = [round_line(t, tasks[:10]) for t in tasks[:10]]
+    assert all(line["round_ctx"] for line in lines)
+
+
+def test_the_compact_line_and_the_card_render_the_round(world):
+    case = open_round()
+    task = call_task(case, QT)
+    with translation.override("zh-hans"), clock.frozen_at(at("2026-09-14 09:00")):
+        ctx = round_ctx.round_context(task)
+        line = render_to_string(round_ctx.TEMPLATE, {"round_ctx": ctx, "compact": True})
+        card = render_to_string(round_ctx.TEMPLATE, {"round_ctx": ctx, "compact": False})
+    assert "2026年度市直机关与乡镇干部双向挂职锻炼" in line and "选派3名" in line and "还剩1天" in line
+    assert "鲁山县张官营镇 党委委员、副镇长（挂职）（2名）" in line
+    assert "<table" not in line and "<table" in card
+    assert "应急指挥科副科长（挂职）" in card and "3名（各岗位共3名）" in card
+    assert render_to_string(round_ctx.TEMPLATE, {"round_ctx": None}).strip() == ""
+
+
+def test_the_task_page_gets_the_round_through_the_step_extras(world):
+    case = open_round()
+    task = call_task(case, QT)
+    with clock.frozen_at(at("2026-09-10 09:00")):
+        response = login("ls_qt_jbr").get(f"/cases/{case.pk}/tasks/{task.pk}/")
+    assert response.status_code == 200
+    assert response.context["extras"]["round_context"]["title"] == "2026年度市直机关与乡镇干部双向挂职锻炼"
