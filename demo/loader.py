@@ -147,7 +147,7 @@ def _sync_grants(specs, users, units, stats):
     created = updated = 0
     for (user_id, unit_id, role), subs in wanted.items():
         grant = existing.get((user_id, unit_id, role))
-        if grant is None:  # one by one: the post_save signal mirrors it as a guardian permission
+        if grant is None:
             Grant.objects.create(user_id=user_id, unit_id=unit_id, role=role, include_subordinates=subs)
             created += 1
         elif grant.include_subordinates != subs:

@@ -4,24 +4,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import remove_perm
 
-from .models import Grant, Unit
+from .models import Delegation, Grant, Unit
 
 User = get_user_model()
-
-
-def revoke_replaced_permission(grant):
-    """Before saving an edited grant, drop the guardian permission of its old (user, unit, role).
-
-    The post_save signal mirrors the new values only; without this an edited grant would leave
-    the old object permission behind.
-    """
-    if grant.pk is None:
-        return
-    old = Grant.objects.filter(pk=grant.pk).select_related("user", "unit").first()
-    if old and (old.user_id, old.unit_id, old.role) != (grant.user_id, grant.unit_id, grant.role):
-        remove_perm(f"permissions.{old.permission_codename}", old.user, old.unit)
 
 
 @admin.register(Unit)
@@ -56,10 +42,6 @@ class GrantAdmin(admin.ModelAdmin):
     list_select_related = ["user", "unit"]
     date_hierarchy = "created_at"
 
-    def save_model(self, request, obj, form, change):
-        revoke_replaced_permission(obj)
-        super().save_model(request, obj, form, change)
-
 
 class GrantInline(admin.TabularInline):
     model = Grant
@@ -80,9 +62,13 @@ class MeritFlowUserAdmin(UserAdmin):
     def get_inlines(self, request, obj):
         return [GrantInline] if obj is not None else []  # the two-step "add user" page stays stock
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is Grant:
-            for grant_form in formset.forms:
-                if grant_form.instance.pk and grant_form.has_changed():
-                    revoke_replaced_permission(grant_form.instance)
-        super().save_formset(request, form, formset, change)
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    """委托 as their people set them (the 委托 page); the administrator sees and, when needed, ends them."""
+
+    list_display = ["delegator", "delegate", "starts_on", "ends_on", "ended_at", "reason"]
+    list_filter = ["starts_on", "ends_on"]
+    search_fields = ["delegator__username", "delegator__first_name", "delegate__username", "delegate__first_name", "reason"]
+    autocomplete_fields = ["delegator", "delegate"]
+    list_select_related = ["delegator", "delegate"]

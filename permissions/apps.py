@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class PermissionsConfig(AppConfig):
     name = "permissions"
     verbose_name = _("单位与权限")
-
-    def ready(self):
-        from . import signals  # noqa: F401

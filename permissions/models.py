@@ -49,9 +49,6 @@ class Unit(models.Model):
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
         ordering = ["path"]
-        # One guardian object permission per role: a grant of role R on unit U is
-        # the object permission ``permissions.role_R`` on U.
-        permissions = [(f"role_{code}", f"{label}") for code, label in Role.choices]
 
     def __str__(self):
         return self.name
@@ -100,10 +97,10 @@ class Unit(models.Model):
 class Grant(models.Model):
     """A role held by a person on a unit, optionally covering the unit's subordinates.
 
-    The grant is mirrored as a django-guardian object permission (``permissions.role_<role>``
-    on the unit), so guardian's API answers "which units may this user act for"; the
-    subordinate coverage, which guardian has no notion of, lives here and is what the
-    inbox query joins on.
+    The policy and the inbox query read these rows directly (subordinate coverage is a path
+    prefix, which object permissions cannot express). Grants to one person on one case or task
+    (a cc reader, a 委派 colleague, a countersigner) are django-guardian object permissions on
+    that case or task (``workflows.models.CaseUserObjectPermission``/``TaskUserObjectPermission``).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="grants")
@@ -122,6 +119,50 @@ class Grant(models.Model):
         scope = _("（含下级）") if self.include_subordinates else ""
         return f"{self.user} · {self.get_role_display()} @ {self.unit}{scope}"
 
-    @property
-    def permission_codename(self):
-        return f"role_{self.role}"
+
+class DelegationQuerySet(models.QuerySet):
+    def in_force(self, on=None):
+        """Delegations that let their delegate act today (``on``): started, not past their end
+        date, not ended early."""
+        from django.utils import timezone
+
+        on = on or timezone.localdate()
+        return self.filter(ended_at__isnull=True, starts_on__lte=on, ends_on__gte=on)
+
+
+class Delegation(models.Model):
+    """委托: while away, a person lets a colleague act on their tasks — of all processes or of the
+    ones named — from one date to another. The delegate acts "代 X 办理"; both people must be
+    free of recusal and separation of duties on the case (``permissions.policy``)."""
+
+    delegator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("委托人"), on_delete=models.CASCADE, related_name="delegations_given"
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("受托人"), on_delete=models.CASCADE, related_name="delegations_received"
+    )
+    # Process ids (``merit_citation`` …); empty: every process.
+    process_ids = models.JSONField(_("委托的流程"), default=list, blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("设立时间"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("提前结束时间"), null=True, blank=True)
+
+    objects = DelegationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("委托办理")
+        verbose_name_plural = _("委托办理")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="delegation_ends_after_start"),
+            models.CheckConstraint(condition=~models.Q(delegator=models.F("delegate")), name="delegation_to_another_person"),
+        ]
+        indexes = [models.Index(fields=["delegate", "ends_on"], condition=models.Q(ended_at__isnull=True), name="delegation_in_force")]
+
+    def __str__(self):
+        return f"{self.delegator} → {self.delegate} ({self.starts_on}–{self.ends_on})"
+
+    def covers(self, process_id):
+        return not self.process_ids or process_id in self.process_ids

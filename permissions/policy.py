@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 import rulebook
 
-from .models import Grant, Unit
+from .models import Delegation, Grant, Unit
 from .roles import Role
 
 # Roles that judge a case, which its nominator may not hold on it (DOMAIN.md §9, [default]): the
@@ -109,21 +109,91 @@ def recusal_reason(user, instance):
 
 
 def act_refusal(user, task, instance=None):
-    """The reason the user may not act on this human task, or None when they may."""
+    """The reason the user may not act on this human task, or None when they may (themselves or
+    for a delegator, ``acting_for``)."""
+    return acting_for(user, task, instance)[1]
+
+
+def acting_for(user, task, instance=None):
+    """(principal, refusal): the person on whose behalf ``user`` may act on this task — themselves,
+    or the delegator of a 委托 in force for the process — or (None, why they may not)."""
     instance = instance or task.instance
-    if not holds_role(user, task.role, task.unit):
+    own = _refusal(user, user, task, instance)
+    if own is None:
+        return user, None
+    for delegation in delegations_in_force(user, instance.definition.process_id):
+        if _refusal(delegation.delegator, user, task, instance) is None:
+            return delegation.delegator, None
+    return None, own
+
+
+def delegations_in_force(user, process_id=None):
+    """The 委托 that let ``user`` act for others today (of ``process_id`` when given)."""
+    if not user.is_authenticated:
+        return []
+    cached = user.__dict__.get("_delegations_in_force")
+    if cached is None:  # read once per request: the inbox and each act check ask
+        cached = list(Delegation.objects.in_force().filter(delegate=user, delegator__is_active=True).select_related("delegator"))
+        user.__dict__["_delegations_in_force"] = cached
+    return [d for d in cached if process_id is None or d.covers(process_id)]
+
+
+def _refusal(holder, actor, task, instance):
+    """Why ``actor`` may not act on ``task`` with ``holder``'s role (the same person, or a delegate
+    for a delegator); recusal and separation of duties apply to both (issue 15 item 1)."""
+    if not holds_role(holder, task.role, task.unit):
         return _("您不具有“%(unit)s”的“%(role)s”角色，不能办理此任务") % {"unit": task.unit.name, "role": Role(task.role).label}
-    reason = recusal_reason(user, instance)
-    if reason:
-        return reason
-    # Separation of duties follows the diagram's lane: a nominating-lane step bound to another role
-    # (the 动议 of a case the organisation department moved) is still the mover's own step.
-    reason = duty_refusal(user, _lane_role(task), instance)
-    if reason:
-        return reason
-    if task.claimed_by_id and task.claimed_by_id != user.pk:
-        return _("该任务已由%(name)s认领") % {"name": task.claimed_by.get_full_name() or task.claimed_by.get_username()}
+    for person in _people(holder, actor):
+        reason = recusal_reason(person, instance)
+        if reason:
+            return reason if person == actor else _("委托人%(name)s须回避本案") % {"name": _name(person)}
+        # Separation of duties follows the diagram's lane: a nominating-lane step bound to another
+        # role (the 动议 of a case the organisation department moved) is still the mover's own step.
+        reason = duty_refusal(person, _lane_role(task), instance)
+        if reason:
+            return reason if person == actor else _("委托人%(name)s已办理本案前序环节，不能办理此环节") % {"name": _name(person)}
+    if task.claimed_by_id and task.claimed_by_id not in (holder.pk, actor.pk):
+        return _("该任务已由%(name)s认领") % {"name": _name(task.claimed_by)}
     return None
+
+
+def holder_refusal(person, task, instance):
+    """Why ``person`` could not hold this task (转办 to them): role, recusal, separation of duties;
+    whoever holds its claim now does not matter."""
+    if not person.is_active:
+        return _("%(name)s的账号已停用") % {"name": _name(person)}
+    if not holds_role(person, task.role, task.unit):
+        return _("%(name)s不具有“%(unit)s”的“%(role)s”角色") % {
+            "name": _name(person),
+            "unit": task.unit.name,
+            "role": Role(task.role).label,
+        }
+    return personal_refusal(person, task, instance)
+
+
+def personal_refusal(person, task, instance):
+    """Why ``person`` may not take part in this task in any way (委派, 加签): recusal and separation
+    of duties, named for a third person."""
+    if not person.is_active:
+        return _("%(name)s的账号已停用") % {"name": _name(person)}
+    if recusal_reason(person, instance):
+        return _("%(name)s须回避本案（本人或亲属为当事人）") % {"name": _name(person)}
+    if duty_refusal(person, _lane_role(task), instance):
+        return _("%(name)s已在本案中担任推荐或前序环节，不能参与此环节") % {"name": _name(person)}
+    return None
+
+
+def works_on(person, unit):
+    """True when ``person`` holds any role on ``unit`` (or on an ancestor covering it): a colleague."""
+    return Grant.objects.filter(_grant_covers(unit.pk, _value(unit.path)), user=person).exists()
+
+
+def _people(holder, actor):
+    return [actor] if holder.pk == actor.pk else [actor, holder]
+
+
+def _name(user):
+    return user.get_full_name() or user.get_username()
 
 
 def _lane_role(task):
@@ -143,10 +213,15 @@ def duty_refusal(user, role, instance):
         return None
     if instance.started_by_id == user.pk and instance.definition.start_role in barred:
         return _("您是本案的推荐人，不能再办理“%(role)s”环节") % {"role": Role(role).label}
-    acted = instance.tasks(manager="all_objects").filter(completed_by=user, role__in=barred).values_list("name", flat=True).first()
+    acted = instance.tasks(manager="all_objects").filter(_acted_by(user), role__in=barred).values_list("name", flat=True).first()
     if acted:
         return _("您已办理本案的“%(step)s”，不能再办理“%(role)s”环节") % {"step": acted, "role": Role(role).label}
     return None
+
+
+def _acted_by(person):
+    """Q on HumanTask: steps ``person`` completed themselves or that a delegate completed for them."""
+    return Q(completed_by=person) | Q(completed_for=person)
 
 
 def _grant_rows(user):
@@ -175,22 +250,79 @@ def inbox_filter(user, task_model):
     """Q on HumanTask (``task_model``) for the tasks the user may act on — one indexed query,
     no per-row checks.
 
-    Role and unit come from the grants; recusal and separation of duties are applied in the
-    same query.
+    Role and unit come from the grants — the user's own, and those of each person who delegated
+    to them (委托, for the processes delegated); recusal and separation of duties are applied in
+    the same query, to both people of a delegation.
     """
-    grants = _grant_rows(user)
+    q = _tasks_for(user, user, task_model)
+    for delegation in delegations_in_force(user):
+        part = _tasks_for(delegation.delegator, user, task_model)
+        if delegation.process_ids:
+            part &= Q(instance__definition__process_id__in=sorted(delegation.process_ids))
+        q |= part
+    return q
+
+
+def delegators_of(user, tasks):
+    """{task id: delegator} for the tasks among ``tasks`` (rows of ``user``'s inbox) that reach
+    ``user`` only through a 委托, so a list can say "代 X 办理". No query beyond the grants."""
+    delegations = delegations_in_force(user)
+    if not delegations:
+        return {}
+    own = _grant_rows(user)
+    found = {}
+    for task in tasks:
+        if _covers(own, task):
+            continue
+        for delegation in delegations:
+            if delegation.covers(task.instance.definition.process_id) and _covers(_grants_cached(delegation.delegator), task):
+                found[task.pk] = delegation.delegator
+                break
+    return found
+
+
+def _covers(grants, task):
+    return any(
+        role == task.role and (unit_id == task.unit_id or (subs and task.unit_path.startswith(path)))
+        for role, unit_id, subs, path in grants
+    )
+
+
+def _grants_cached(user):
+    if "_grant_rows" not in user.__dict__:
+        user.__dict__["_grant_rows"] = _grant_rows(user)
+    return user.__dict__["_grant_rows"]
+
+
+def _tasks_for(holder, actor, task_model, *, light=False):
+    """Q on HumanTask: the open tasks of ``holder``'s grants that ``actor`` may act on for them."""
+    grants = _grant_rows(holder)
+    roles = sorted({g[0] for g in grants})
     q = NOTHING
-    for role in sorted({g[0] for g in grants}):
+    for role in roles:
         q |= Q(role=role) & _units_q([g for g in grants if g[0] == role])
-    q &= Q(claimed_by__isnull=True) | Q(claimed_by=user)
-    related = related_cadre_ids(user)
-    if related:
-        q &= ~Q(instance__subject_cadre_id__in=related)
+    if light:
+        return q
+    q &= Q(claimed_by__isnull=True) | Q(claimed_by__in=sorted({holder.pk, actor.pk}))
+    for person in _people(holder, actor):
+        related = related_cadre_ids(person)
+        if related:
+            q &= ~Q(instance__subject_cadre_id__in=related)
+        q &= _duty_q(person, roles, task_model)
+    return q
+
+
+def _duty_q(person, roles, task_model):
+    """Q on HumanTask leaving out the steps of ``roles`` that separation of duties bars ``person``
+    from (as ``duty_refusal`` judges one task)."""
+    q = Q()
     judging = judging_roles()
-    for role in sorted({g[0] for g in grants if lanes_barred_by(g[0])}):
+    for role in roles:
         barred = lanes_barred_by(role)
-        acted = task_model._base_manager.filter(instance_id=OuterRef("instance_id"), completed_by=user, role__in=barred)
-        duty = Q(role=role) & ((Q(instance__started_by=user) & Q(instance__definition__start_role__in=barred)) | Exists(acted))
+        if not barred:
+            continue
+        acted = task_model._base_manager.filter(_acted_by(person), instance_id=OuterRef("instance_id"), role__in=barred)
+        duty = Q(role=role) & ((Q(instance__started_by=person) & Q(instance__definition__start_role__in=barred)) | Exists(acted))
         if role in judging:
             # A nominating-lane step bound to a judging role is the mover's own (the organisation
             # department's 动议 sent back to it), as act_refusal judges it by its lane.
@@ -213,9 +345,24 @@ def granted_units_q(user, field="unit_id"):
     return _units_q(grants, field) if grants else None
 
 
+# The organisation department's roles that judge other units' cases, whose holders read the
+# records of those units' cadres (issue 15 item 10).
+CASE_HANDLING_ROLES = (Role.REVIEWER, Role.APPROVER)
+
+
 def visible_cadres_filter(user):
-    """Q on Cadre: cadres of the units the user holds a role on (and their subordinates where granted)."""
-    return _units_q(_grant_rows(user))
+    """Q on Cadre: cadres of the units the user holds a role on (and their subordinates where
+    granted), and — for a reviewer or approver — of the units whose cases they handle (the
+    nominating units of the cases that involved a unit they hold that role on)."""
+    grants = _grant_rows(user)
+    q = _units_q(grants)
+    handling = [g for g in grants if g[0] in CASE_HANDLING_ROLES]
+    if handling:
+        # Through the reverse relations (Unit ← case's nominating unit ← its involved units), so
+        # the policy needs no import from the workflows app above it.
+        handled = Unit.objects.filter(_units_q(handling, "started_cases__involved_units__unit_id")).order_by().values("pk")
+        q |= Q(unit_id__in=handled)
+    return q
 
 
 def holders_of(role, unit):

@@ -138,7 +138,6 @@ def test_every_role_is_held_by_some_demo_user(demo):
 def test_demo_users_log_in_with_the_demo_password(demo):
     user = authenticate(username="ls_qt_jbr", password="demo12345")
     assert user is not None and user.grants.get().role == Role.NOMINATOR
-    assert user.has_perm("permissions.role_nominator", Unit.objects.get(code="HA-PDS-LS-QT"))  # guardian mirror
     admin = authenticate(username="admin", password="demo12345")
     assert admin is not None and admin.is_superuser and admin.is_staff
     assert authenticate(username="ls_sp", password="wrong") is None

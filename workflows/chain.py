@@ -80,7 +80,7 @@ def history_content(event):
         "opinion": event.opinion,
         # As the JSON column gives it back (integer keys become strings, tuples lists).
         "changed_fields": json.loads(json.dumps(event.changed_fields, default=str)),
-    }
+    } | ({"on_behalf_of": event.on_behalf_of_id} if getattr(event, "on_behalf_of_id", None) else {})
 
 
 # --------------------------------------------------------------------------- sources

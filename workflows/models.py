@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
 
 from permissions.models import Unit
 from permissions.roles import Role
@@ -75,11 +76,13 @@ class ProcessInstanceQuerySet(models.QuerySet):
             return self
         # order_by(): no default ordering inside the UNION (SQLite refuses ORDER BY there)
         started = ProcessInstance.objects.filter(started_by=user).order_by().values("pk")
+        # Cases granted to the person alone (cc readers: django-guardian object permissions).
+        granted = CaseUserObjectPermission.objects.filter(user=user).order_by().values("content_object_id")
         units = policy.granted_units_q(user, "unit_id")
         if units is None:
-            return self.filter(pk__in=started)
+            return self.filter(pk__in=started.union(granted))
         involved = CaseUnit.objects.filter(units).order_by().values("instance_id")
-        return self.filter(pk__in=involved.union(started))
+        return self.filter(pk__in=involved.union(started, granted))
 
 
 class ProcessInstance(models.Model):
@@ -123,6 +126,8 @@ class ProcessInstance(models.Model):
             models.Index(fields=["nominating_unit", "status"]),
             models.Index(fields=["next_retry_at", "created_at"], condition=models.Q(status="error"), name="errored_retry_due"),
         ]
+        # Held by one person on one case (django-guardian, CaseUserObjectPermission).
+        permissions = [("read_case", _("查阅抄送的案件"))]
 
     def __str__(self):
         return self.business_key
@@ -147,7 +152,8 @@ class HumanTaskQuerySet(models.QuerySet):
         """The open tasks ``user`` may act on: one indexed query (``permissions.policy.inbox_filter``)."""
         from permissions import policy
 
-        return self.filter(closed_at__isnull=True).filter(policy.inbox_filter(user, self.model))
+        individually = TaskUserObjectPermission.objects.filter(user=user).values("content_object_id")
+        return self.filter(closed_at__isnull=True).filter(policy.inbox_filter(user, self.model) | models.Q(pk__in=individually))
 
     def visible_to(self, user):
         """Tasks (open or closed) of the cases ``user`` may see."""
@@ -191,6 +197,13 @@ class HumanTask(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, blank=True, on_delete=models.PROTECT, related_name="completed_tasks"
     )
     close_reason = models.CharField(_("关闭方式"), max_length=20, blank=True)
+    # 委托: the person on whose behalf ``completed_by`` acted ("代 X 办理").
+    completed_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("被代办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # 后加签: the holder's decision, kept until every countersigner after them has signed; then
+    # the step completes with it (``workflows.handover``).
+    held_completion = models.JSONField(_("待加签后生效的办理"), null=True, blank=True)
 
     objects = OpenTaskManager()
     all_objects = HumanTaskQuerySet.as_manager()
@@ -209,7 +222,10 @@ class HumanTask(models.Model):
             models.Index(fields=["role", "unit", "created_at"], condition=models.Q(closed_at__isnull=True), name="open_task_role_unit"),
             models.Index(fields=["role", "unit_path"], condition=models.Q(closed_at__isnull=True), name="open_task_role_path"),
             models.Index(fields=["completed_by", "instance"], condition=models.Q(completed_by__isnull=False), name="task_completed_by"),
+            models.Index(fields=["completed_for", "instance"], condition=models.Q(completed_for__isnull=False), name="task_completed_for"),
         ]
+        # Held by one person on one task (django-guardian, TaskUserObjectPermission).
+        permissions = [("handle_task", _("办理被委派的任务")), ("countersign_task", _("加签"))]
 
     def __str__(self):
         return f"{self.instance.business_key} · {self.name}"
@@ -258,6 +274,13 @@ class HistoryAction(models.TextChoices):
     MESSAGE = "message", _("收到消息")
     REMIND = "remind", _("催办")
     DRAFT = "draft", _("暂存")
+    TRANSFER = "transfer", _("转办")
+    DELEGATE = "delegate", _("委派")
+    DELEGATE_RETURN = "delegate_return", _("委派交回")
+    COUNTERSIGN_ADD = "countersign_add", _("加签")
+    COUNTERSIGN = "countersign", _("加签意见")
+    HOLD = "hold", _("待加签")
+    COPY = "copy", _("抄送")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -305,6 +328,10 @@ class HistoryEvent(models.Model):
     task_name = models.CharField(_("环节"), max_length=200, blank=True)
     opinion = models.TextField(_("意见"), blank=True)
     changed_fields = models.JSONField(_("变更字段"), default=dict, blank=True)
+    # 委托: the person the actor acted for ("代 X 办理"); the history names both.
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("被代办人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     chain_seq = models.PositiveIntegerField(_("链序号"), null=True, blank=True, editable=False)
     prev_hash = models.CharField(_("前一条摘要"), max_length=64, blank=True, editable=False)
     entry_hash = models.CharField(_("本条摘要"), max_length=64, blank=True, editable=False)
@@ -430,3 +457,86 @@ class RuleCheck(models.Model):
     @property
     def reasons(self):
         return [f.get("reason", "") for f in self.failures]
+
+
+# --------------------------------------------------------------------------- individual grants
+# django-guardian object permissions with direct foreign keys (indexed joins, not generic
+# relations): what one person may do on one case or task, beyond their roles' grants.
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """``workflows.read_case``: a cc reader's read-only access to one case."""
+
+    content_object = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="user_grants")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("案件个人授权")
+        verbose_name_plural = _("案件个人授权")
+
+
+class TaskUserObjectPermission(UserObjectPermissionBase):
+    """``workflows.handle_task`` (a 委派 colleague) or ``workflows.countersign_task`` (a countersigner)
+    on one task."""
+
+    content_object = models.ForeignKey(HumanTask, on_delete=models.CASCADE, related_name="user_grants")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("任务个人授权")
+        verbose_name_plural = _("任务个人授权")
+
+
+class CountersignPosition(models.TextChoices):
+    BEFORE = "before", _("在我之前")
+    AFTER = "after", _("在我之后")
+
+
+class Countersign(models.Model):
+    """加签: a person asked to sign a step before or after its holder; the case does not move on
+    until they have. Their right to sign is the guardian permission ``countersign_task``."""
+
+    task = models.ForeignKey(HumanTask, on_delete=models.CASCADE, related_name="countersigns")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("加签人"), on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起加签人"), on_delete=models.PROTECT, related_name="+")
+    position = models.CharField(_("加签位置"), max_length=10, choices=CountersignPosition.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    added_at = models.DateTimeField(_("加签时间"), auto_now_add=True)
+    signed_at = models.DateTimeField(_("签署时间"), null=True, blank=True)
+    agreed = models.BooleanField(_("是否同意"), null=True)
+    opinion = models.TextField(_("加签意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("加签")
+        verbose_name_plural = _("加签")
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "signer"], condition=models.Q(signed_at__isnull=True), name="one_open_countersign_per_signer"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task_id} · {self.signer} ({self.position})"
+
+
+class CaseCopy(models.Model):
+    """抄送: a case sent to a person for their information, with its read receipt. Their access
+    is the guardian permission ``read_case``."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="copies")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("抄送对象"), on_delete=models.CASCADE, related_name="case_copies"
+    )
+    copied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("抄送人"), on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("附言"), max_length=200, blank=True)
+    copied_at = models.DateTimeField(_("抄送时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("抄送")
+        verbose_name_plural = _("抄送")
+        ordering = ["copied_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["instance", "recipient"], name="one_copy_per_recipient")]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return f"{self.instance_id} → {self.recipient}"

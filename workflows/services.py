@@ -139,55 +139,79 @@ def complete_task(user, task_id, *, data=None, opinion="", action=None):
 
     ``action`` is one of the step's actions (同意/退回/不同意 …; default: its primary one).
     A 退回 action sends the case back to the first step the diagram names in ``return_to``.
+    A delegate (委托) acts for their delegator: the task and the history name both. With
+    countersigners to sign after the holder (后加签), the decision is held until they have
+    (``workflows.handover``).
     """
     data = _clean_form_data(data)
     with notify.acting(user), transaction.atomic():
         instance, task = _lock_task(task_id)
-        _require_can_act(user, task, instance)
-        workflow = engine.load_workflow(instance.definition, instance.state)
-        spiff_task = _ready_spiff_task(workflow, task)
-        form = forms.form_class_for(instance.definition.process_id, task.bpmn_id)(
-            {**data, "opinion": opinion},
-            instance=instance,
-            task=task,
-            user=user,
-            task_data=spiff_task.data,
-            action=action,
-        )
-        undeclared = forms.undeclared_fields(form, data)
-        if undeclared:
-            raise FormInvalid({name: [_("此环节没有该字段")] for name in undeclared})
-        if not form.is_valid():
-            raise FormInvalid({field: [str(m) for m in messages] for field, messages in form.errors.items()})
-        chosen = form.get_action()
-        opinion = form.cleaned_data.get("opinion", "")
-        if chosen.kind == "return":
-            step = _return_step(workflow, task, task.return_targets()[0] if task.return_targets() else None, opinion)
-            workflow, error = _advance(instance, workflow, step)
-            _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": task.return_targets()[:1]})
-            _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED))
-        else:
-            # The case's typed facts first (it may refuse, e.g. a full quota), so that the
-            # service tasks after this step read them.
-            _case_record(instance).step_submitted(instance, task, form, user=user)
-            payload = {**form.task_payload(), "decision": chosen.code, "last_opinion": opinion}
-
-            def step(workflow):
-                ready = workflow.get_task_from_id(task.task_uuid)
-                ready.data.update(payload)
-                ready.run()
-
-            _record(
-                instance,
-                user,
-                HistoryAction.COMPLETE,
-                task=task,
-                opinion=opinion,
-                changed_fields={k: v for k, v in payload.items() if k != "last_opinion"},
-            )
-            workflow, error = _advance(instance, workflow, step)
-            _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.COMPLETED))
+        principal = _require_can_act(user, task, instance)
+        _require_task_free(task)
+        _complete_locked(instance, task, user, principal, data=data, opinion=opinion, action=action)
     return instance
+
+
+def _complete_locked(instance, task, user, principal, *, data, opinion, action, release=False):
+    """The completion itself, under the case's lock; ``release``: a held decision (后加签) is
+    carried out now that its countersigners have signed."""
+    from . import handover
+
+    workflow = engine.load_workflow(instance.definition, instance.state)
+    spiff_task = _ready_spiff_task(workflow, task)
+    form = forms.form_class_for(instance.definition.process_id, task.bpmn_id)(
+        {**data, "opinion": opinion},
+        instance=instance,
+        task=task,
+        user=user,
+        task_data=spiff_task.data,
+        action=action,
+    )
+    undeclared = forms.undeclared_fields(form, data)
+    if undeclared:
+        raise FormInvalid({name: [_("此环节没有该字段")] for name in undeclared})
+    if not form.is_valid():
+        raise FormInvalid({field: [str(m) for m in messages] for field, messages in form.errors.items()})
+    chosen = form.get_action()
+    opinion = form.cleaned_data.get("opinion", "")
+    behalf = principal if principal is not None and principal.pk != user.pk else None
+    if chosen.kind == "return":
+        step = _return_step(workflow, task, task.return_targets()[0] if task.return_targets() else None, opinion)
+        workflow, error = _advance(instance, workflow, step)
+        _record(
+            instance,
+            user,
+            HistoryAction.RETURN,
+            task=task,
+            opinion=opinion,
+            changed_fields={"to": task.return_targets()[:1]},
+            on_behalf_of=behalf,
+        )
+        _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED, behalf))
+        return
+    if not release and handover.hold_for_countersigners(instance, task, user, behalf, data=data, opinion=opinion, action=chosen.code):
+        return
+    # The case's typed facts first (it may refuse, e.g. a full quota), so that the
+    # service tasks after this step read them.
+    _case_record(instance).step_submitted(instance, task, form, user=user)
+    payload = {**form.task_payload(), "decision": chosen.code, "last_opinion": opinion}
+
+    def step(workflow):
+        ready = workflow.get_task_from_id(task.task_uuid)
+        ready.data.update(payload)
+        ready.run()
+
+    _record(
+        instance,
+        user,
+        HistoryAction.COMPLETE,
+        task=task,
+        opinion=opinion,
+        changed_fields={k: v for k, v in payload.items() if k != "last_opinion"},
+        on_behalf_of=behalf,
+    )
+    workflow, error = _advance(instance, workflow, step)
+    _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.COMPLETED, behalf))
 
 
 def save_draft(user, task_id, *, data=None, opinion=""):
@@ -221,13 +245,15 @@ def return_task(user, task_id, *, to, opinion):
         raise InvalidAction(_("退回必须填写理由"))
     with notify.acting(user), transaction.atomic():
         instance, task = _lock_task(task_id)
-        _require_can_act(user, task, instance)
+        principal = _require_can_act(user, task, instance)
+        _require_task_free(task)
+        behalf = principal if principal.pk != user.pk else None
         workflow = engine.load_workflow(instance.definition, instance.state)
         _ready_spiff_task(workflow, task)
         step = _return_step(workflow, task, to, opinion)
         workflow, error = _advance(instance, workflow, step)
-        _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": to})
-        _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED))
+        _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": to}, on_behalf_of=behalf)
+        _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED, behalf))
     return instance
 
 
@@ -499,9 +525,22 @@ def _lock_task(task_id):
 
 
 def _require_can_act(user, task, instance):
-    refusal = policy.act_refusal(user, task, instance)
+    """Refuse unless ``user`` may act on the task; return the person they act for (themselves,
+    or a delegator of a 委托 in force)."""
+    principal, refusal = policy.acting_for(user, task, instance)
     if refusal:
         raise ActionNotAllowed(refusal)
+    return principal
+
+
+def _require_task_free(task, *, allow_before=False):
+    """Refuse to complete or return a task that waits for someone else first: a colleague it was
+    委派 to, a countersigner before its holder, or the countersigners of a held decision."""
+    from . import handover
+
+    reason = handover.waiting_reason(task, allow_before=allow_before)
+    if reason:
+        raise InvalidAction(reason)
 
 
 def _ready_spiff_task(workflow, task):
@@ -579,8 +618,8 @@ def _case_record(instance):
 
 
 def _save(instance, workflow, *, error=None, status=None, new=False, acted=None):
-    """Persist the engine state and re-project the tasks. ``acted``: (task id, user, how) of the
-    human task this action closed, so its row records who acted."""
+    """Persist the engine state and re-project the tasks. ``acted``: (task id, user, how, on whose
+    behalf or None) of the human task this action closed, so its row records who acted."""
     status = status or _status_of(workflow, error)
     was_open = instance.status in (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)
     fields = {
@@ -638,9 +677,9 @@ def _project_tasks(instance, workflow, acted=None):
     gone = [pk for uuid, pk in existing.items() if uuid not in ready]
     if gone:
         now = timezone.now()
-        acted_pk, actor, how = acted or (None, None, "")
+        acted_pk, actor, how, behalf = acted or (None, None, "", None)
         if acted_pk in gone:
-            HumanTask.objects.filter(pk=acted_pk).update(closed_at=now, completed_by=actor, close_reason=how)
+            HumanTask.objects.filter(pk=acted_pk).update(closed_at=now, completed_by=actor, close_reason=how, completed_for=behalf)
         HumanTask.objects.filter(pk__in=[pk for pk in gone if pk != acted_pk]).update(closed_at=now, close_reason=TaskCloseReason.CANCELLED)
         # The 待办 notices of the closed tasks are done, whoever closed them: one UPDATE.
         Notification.objects.filter(task_id__in=gone, read_at__isnull=True).update(read_at=now)
@@ -715,7 +754,7 @@ def _due_at(props, created):
         return None  # no due date rather than a wrong one; the calendar page says which year is missing
 
 
-def _record(instance, actor, action, *, task=None, opinion="", changed_fields=None, task_name="", task_bpmn_id=""):
+def _record(instance, actor, action, *, task=None, opinion="", changed_fields=None, task_name="", task_bpmn_id="", on_behalf_of=None):
     """Append a history event to the case's hash chain (``workflows.chain``); the caller holds the
     case's row lock, so the chain's head is only ever contended by the case's own writers."""
     event = HistoryEvent(
@@ -726,6 +765,7 @@ def _record(instance, actor, action, *, task=None, opinion="", changed_fields=No
         task_name=task.name if task else task_name,
         opinion=opinion or "",
         changed_fields=_jsonable(changed_fields or {}),
+        on_behalf_of=on_behalf_of,
         # Read the clock now (not the field default bound at import), as auto_now_add did: the time
         # is part of the hashed content, and a frozen or patched clock must reach it.
         at=timezone.now(),
