@@ -25,6 +25,7 @@ from workflows.forms import APPROVE, REJECT, SUBMIT, Action, TaskForm
 from . import eligibility
 from .models import Candidate, CandidateStatus, Invitation, Round
 from .plan import PROCESS
+from .widgets import CandidateTable
 
 NONE = Action("none", gettext_lazy("本单位无合适人选"))
 CONFIRM = Action("confirm", gettext_lazy("同意报送"), primary=True)
@@ -110,6 +111,29 @@ class NominationForm(TaskForm):
                 .order_by("unit__path", "name")
             )
             self.fields["candidate_ids"].choices = [(str(c.pk), _cadre_label(c)) for c in cadres]
+            widget = self.fields["candidate_ids"].widget = CandidateTable(choices=self.fields["candidate_ids"].choices)
+            widget.marks = lambda: self.eligibility_marks(cadres)
+
+    def eligibility_marks(self, cadres):
+        """{cadre pk: (cadre, [reasons], facts)} of the unit's cadres, as ``clean`` would judge them
+        now: the round's criteria through the decision table, and a nomination by another unit."""
+        round_ = _round(self)
+        criteria = self.task_data.get("criteria") or (round_.criteria if round_ else {})
+        if not criteria or self.instance is None:
+            return {}
+        found = {
+            pk: (cadre, [f["reason"] for f in failed], facts)
+            for pk, (cadre, failed, facts) in eligibility.marks(self.instance.definition, cadres.defer("photo"), criteria).items()
+        }
+        if round_ is not None:
+            elsewhere = (
+                Candidate.objects.filter(round=round_, cadre_id__in=list(found))
+                .exclude(invitation__unit=self.task.unit)
+                .select_related("invitation__unit")
+            )
+            for other in elsewhere:
+                found[other.cadre_id][1].append(_("已由“%(unit)s”推荐") % {"unit": other.invitation.unit.name})
+        return found
 
     def clean_candidate_ids(self):
         if self.get_action() is NONE:

@@ -118,3 +118,54 @@ def test_the_task_page_gets_the_round_through_the_step_extras(world):
         response = login("ls_qt_jbr").get(f"/cases/{case.pk}/tasks/{task.pk}/")
     assert response.status_code == 200
     assert response.context["extras"]["round_context"]["title"] == "2026年度市直机关与乡镇干部双向挂职锻炼"
+
+
+# --------------------------------------------------------------------------- eligibility marks
+
+
+def test_the_units_cadres_are_marked_eligible_or_not_before_one_is_picked(world):
+    from tests.test_secondment_helpers import investigated
+
+    case = open_round()
+    good = candidate("赵青山", QT)
+    old = candidate("钱老成", QT, born="1970-01-01")
+    probed = investigated(candidate("孙在查", QT))
+    task = call_task(case, QT)
+    with translation.override("zh-hans"), clock.frozen_at(at("2026-09-10 09:00")):
+        page = login("ls_qt_jbr").get(f"/cases/{case.pk}/tasks/{task.pk}/").content.decode()
+    row = {}
+    for cadre in (good, old, probed):
+        start = page.index(f'data-candidate="{cadre.pk}"')
+        row[cadre.name] = page[start : page.index("</tr>", start)]
+    assert 'data-eligible="yes"' in row["赵青山"] and "符合条件" in row["赵青山"] and "disabled" not in row["赵青山"]
+    assert 'data-eligible="no"' in row["钱老成"] and "不符合条件" in row["钱老成"] and "disabled" in row["钱老成"]
+    assert "年龄56岁，超过本轮其他人员年龄上限（35岁）" in row["钱老成"]  # the decision table's own reason
+    assert "正在接受立案审查调查" in row["孙在查"] and "disabled" in row["孙在查"]
+    # Those who qualify come first, and the summary counts them.
+    assert page.index(f'data-candidate="{good.pk}"') < page.index(f'data-candidate="{old.pk}"')
+    assert "按本轮选派条件审查" in page
+
+
+def test_the_form_still_refuses_an_ineligible_cadre_with_every_reason(world):
+    from workflows import services
+    from workflows.errors import FormInvalid
+
+    case = open_round()
+    old = candidate("钱老成", QT, born="1970-01-01")
+    with clock.frozen_at(at("2026-09-07 10:00")), pytest.raises(FormInvalid) as refused:
+        data = {"candidate_ids": [str(old.pk)], "recommendation": "工作实绩突出，群众公认度高。"}
+        services.complete_task(person("ls_qt_jbr"), call_task(case, QT).pk, data=data)
+    assert "不符合本轮选派条件" in str(refused.value.errors["candidate_ids"])
+
+
+def test_a_cadre_nominated_by_another_unit_is_marked(world):
+    from secondments.forms import NominationForm
+
+    case = open_round()
+    shared = candidate("李双岗", QT)
+    nominate(case, QT, [shared])
+    # The same cadre offered to another unit's nominator (e.g. moved since): marked, not pickable.
+    task = call_task(case, TL)
+    form = NominationForm(instance=case, task=task, user=person("bf_tl_jbr"), task_data={})
+    marks = form.eligibility_marks(type(shared).objects.filter(pk=shared.pk))
+    assert any("已由“鲁山县琴台街道”推荐" in reason for reason in marks[shared.pk][1])
