@@ -127,9 +127,16 @@
         lanes.forEach(function (lane) {
           var top = Math.max(0, (lane.y - vb.y) * vb.scale);
           var bottom = Math.min(boxHeight, (lane.y + lane.height - vb.y) * vb.scale);
-          lane.stripLabel.hidden = bottom - top < 24;
-          lane.stripLabel.style.top = top + "px";
-          lane.stripLabel.style.height = Math.max(0, bottom - top) + "px";
+          var label = lane.stripLabel;
+          label.hidden = bottom - top < 24;
+          label.style.top = top + "px";
+          label.style.height = Math.max(0, bottom - top) + "px";
+          // A name that does not fit its part of the lane: smaller, else not at all (never cut).
+          label.classList.remove("tight");
+          if (!label.hidden && label.scrollHeight > label.clientHeight + 1) {
+            label.classList.add("tight");
+            label.hidden = label.scrollHeight > label.clientHeight + 1;
+          }
         });
       }
       viewer.get("eventBus").on("canvas.viewbox.changed", placeLanes);
