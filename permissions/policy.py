@@ -121,9 +121,15 @@ def acting_for(user, task, instance=None):
     own = _refusal(user, user, task, instance)
     if own is None:
         return user, None
+    via_delegation = None
     for delegation in delegations_in_force(user, instance.definition.process_id):
-        if _refusal(delegation.delegator, user, task, instance) is None:
+        refusal = _refusal(delegation.delegator, user, task, instance)
+        if refusal is None:
             return delegation.delegator, None
+        if via_delegation is None and holds_role(delegation.delegator, task.role, task.unit):
+            via_delegation = refusal  # the delegator's task, but someone must stay out of it: say why
+    if via_delegation and not holds_role(user, task.role, task.unit):
+        return None, via_delegation
     return None, own
 
 
