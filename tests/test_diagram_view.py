@@ -61,3 +61,20 @@ def test_a_user_who_cannot_see_the_case_gets_404(client, case):
     client.logout()
     answer = client.get(reverse("case_diagram_json", args=[case.pk]))
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def test_every_deployed_process_gives_its_main_diagram_with_named_lanes():
+    from permissions.roles import Role
+    from webapp.views.diagram import display_xml, main_source
+    from workflows.models import ProcessDefinition
+
+    load_world()
+    definitions = list(ProcessDefinition.objects.all())
+    assert len(definitions) >= 4
+    role_codes = set(Role.values)
+    for definition in definitions:
+        _name, xml = main_source(definition)
+        root = etree.fromstring(display_xml(xml).encode())
+        assert root.find(f"{BPMN}process[@id='{definition.process_id}']") is not None, definition
+        lanes = [lane.get("name") for lane in root.iter(f"{BPMN}lane")]
+        assert lanes and not role_codes & set(lanes), (definition, lanes)
