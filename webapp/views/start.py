@@ -64,19 +64,27 @@ def _cadres(user, unit, text):
     return qs.order_by("unit__path", "name")
 
 
+def _default_unit(units, start_form):
+    """The first unit, unless the start event's form prefers one of them (``preferred_unit``, e.g.
+    a round's plan: the organisation department, the only unit that may open it)."""
+    preferred = getattr(start_form[1], "preferred_unit", None) if start_form else None
+    return (preferred(units) if preferred else None) or units.first()
+
+
 @login_required
 def start_process_page(request, process_id):
     user = request.user
     definition, units = _definition_or_404(user, process_id)
     source = request.POST if request.method == "POST" else request.GET
+    start_form = queries.start_form_class(definition)
     choice = StartChoiceForm(source if "unit" in source else None, units=units)
-    unit = choice.cleaned_data["unit"] if choice.is_bound and choice.is_valid() else units.first()
+    unit = choice.cleaned_data["unit"] if choice.is_bound and choice.is_valid() else _default_unit(units, start_form)
+    choice.initial.setdefault("unit", unit.pk if unit else None)
     cadre = None
     if source.get("cadre"):
         cadre = _cadres(user, unit, "").filter(pk=source.get("cadre")).first()
         if cadre is None:
             raise Http404(_("没有找到该干部，或该干部不属于所选单位"))
-    start_form = queries.start_form_class(definition)
     if start_form is not None:
         return _start_from_plan(request, definition, choice, unit, *start_form)
     first_step = queries.first_user_task(definition)
