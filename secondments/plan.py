@@ -24,6 +24,7 @@ from workflows.errors import FormInvalid
 from workflows.forms import SUBMIT, TaskForm
 
 from .eligibility import DEFAULT_AGE_LIMITS, ROUND_LEVELS, build_criteria, rank_index
+from .widgets import PositionsTable
 
 PROCESS = "secondment_selection"
 START_EVENT = "StartEvent_plan"
@@ -74,11 +75,15 @@ _SEPARATORS = re.compile(r"\s*[|｜\t]\s*")
 
 class PositionsField(forms.JSONField):
     """挂职单位和岗位: a list of {"host_unit", "title", "places"} (JSON, from the API), or text with one
-    position per line — ``单位代码或名称｜岗位｜名额`` (from a page)."""
+    position per line — ``单位代码或名称｜岗位｜名额``; on a page, the rows of a table
+    (``secondments.widgets.PositionsTable``), with pasted lines after them."""
 
-    widget = forms.Textarea(attrs={"rows": 4, "placeholder": "HA-PDS-LS-QT｜挂任琴台街道党工委副书记｜1"})
+    widget = PositionsTable
 
     def to_python(self, value):
+        if isinstance(value, dict) and set(value) == {"rows", "text"}:  # table rows and pasted lines
+            pasted = self.to_python(value["text"])
+            return list(value["rows"]) + (pasted if isinstance(pasted, list) else [pasted] if pasted is not None else [])
         if isinstance(value, str):
             text = value.strip()
             if not text:
@@ -93,18 +98,34 @@ class PositionsField(forms.JSONField):
         return data
 
     def prepare_value(self, value):
-        if isinstance(value, list):
-            return "\n".join(
-                f"{p.get('host_unit_code') or p.get('host_unit', '')}｜{p.get('title', '')}｜{p.get('places', 1)}"
-                for p in value
-                if isinstance(p, dict)
-            )
-        return value
+        return value  # the table widget reads the list (or the text) itself
 
 
 def _line(line):
     parts = _SEPARATORS.split(line.strip())
     return {"host_unit": parts[0], "title": parts[1] if len(parts) > 1 else "", "places": parts[2] if len(parts) > 2 else 1}
+
+
+def _position(i, item):
+    """One post of the plan: ((unit, title, places), None), or (None, the translated error)."""
+    if not isinstance(item, dict):
+        return None, _("第%(n)s个岗位格式不正确") % {"n": i}
+    ref = item.get("host_unit_id") or item.get("host_unit")
+    if ref in (None, ""):
+        return None, _("第%(n)s个岗位：请填写挂职单位（单位代码或名称）") % {"n": i}
+    unit = _find_unit(ref)
+    if unit is None:
+        return None, _("第%(n)s个岗位：找不到挂职单位“%(ref)s”") % {"n": i, "ref": ref}
+    title = str(item.get("title") or "").strip()
+    if not title or len(title) > 100:
+        return None, _("第%(n)s个岗位：请填写岗位名称（不超过100字）") % {"n": i}
+    try:
+        places = int(item.get("places") or 1)
+    except (TypeError, ValueError):
+        places = 0
+    if not 1 <= places <= MAX_PLACES:
+        return None, _("第%(n)s个岗位：名额应为1至%(max)s") % {"n": i, "max": MAX_PLACES}
+    return (unit, title, places), None
 
 
 def _find_unit(ref):
@@ -127,12 +148,19 @@ class PlanForm(TaskForm):
 
     actions = [SUBMIT]
     round_title = forms.CharField(label=gettext_lazy("选派计划名称"), max_length=100)
-    positions = PositionsField(label=gettext_lazy("挂职单位和岗位"), help_text=gettext_lazy("每行一个岗位：单位代码或名称｜岗位名称｜名额"))
+    positions = PositionsField(
+        label=gettext_lazy("挂职单位和岗位"),
+        help_text=gettext_lazy("每行一个岗位：单位代码或名称｜岗位名称｜名额"),
+        error_messages={"required": gettext_lazy("请至少填写一个挂职岗位")},
+    )
     places = forms.IntegerField(label=gettext_lazy("选派名额"), min_value=1, max_value=MAX_PLACES)
     term_months = forms.IntegerField(label=gettext_lazy("挂职期限（月）"), min_value=1, max_value=60)
     term_start = forms.DateField(label=gettext_lazy("挂职开始日期"))
     nomination_deadline = forms.DateField(label=gettext_lazy("推荐截止日期"), help_text=gettext_lazy("当日24时截止"))
-    invited_unit_ids = forms.MultipleChoiceField(label=gettext_lazy("推荐单位"), choices=(), widget=forms.CheckboxSelectMultiple)
+    # data-unit-dependent: the choices follow the organising unit (plan.js replaces them on a switch).
+    invited_unit_ids = forms.MultipleChoiceField(
+        label=gettext_lazy("推荐单位"), choices=(), widget=forms.CheckboxSelectMultiple(attrs={"data-unit-dependent": ""})
+    )
     notice_required = forms.BooleanField(label=gettext_lazy("选派前公示"), required=False, initial=True)
     rank_min = forms.ChoiceField(label=gettext_lazy("职级范围（自）"), choices=LEVEL_CHOICES, initial=RankLevel.NONE)
     rank_max = forms.ChoiceField(label=gettext_lazy("职级范围（至）"), choices=LEVEL_CHOICES, initial=RankLevel.COUNTY_PRINCIPAL)
@@ -145,6 +173,12 @@ class PlanForm(TaskForm):
             (AssessmentGrade.EXCELLENT, AssessmentGrade.EXCELLENT.label),
         ],
     )
+
+    @classmethod
+    def preferred_unit(cls, units):
+        """The unit a new plan starts at (the start page's default): among the units the user may
+        open a round for, their organisation department — only it may open one (DOMAIN.md §5)."""
+        return units.filter(kind=UnitKind.ORGANISATION_DEPT).order_by("path").first()
 
     def __init__(self, *args, organiser=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,24 +204,15 @@ class PlanForm(TaskForm):
         raw = self.cleaned_data.get("positions")
         if not isinstance(raw, list) or not raw:
             raise forms.ValidationError(_("请至少填写一个挂职岗位"))
-        positions = []
+        if len(raw) > MAX_PLACES:
+            raise forms.ValidationError(_("挂职岗位不能超过%(max)s个") % {"max": MAX_PLACES})
+        positions, errors = [], {}
         for i, item in enumerate(raw, 1):
-            if not isinstance(item, dict):
-                raise forms.ValidationError(_("第%(n)s个岗位格式不正确") % {"n": i})
-            unit = _find_unit(item.get("host_unit_id") or item.get("host_unit"))
-            if unit is None:
-                raise forms.ValidationError(
-                    _("第%(n)s个岗位：找不到挂职单位“%(ref)s”") % {"n": i, "ref": item.get("host_unit_id") or item.get("host_unit") or ""}
-                )
-            title = str(item.get("title") or "").strip()
-            if not title or len(title) > 100:
-                raise forms.ValidationError(_("第%(n)s个岗位：请填写岗位名称（不超过100字）") % {"n": i})
-            try:
-                places = int(item.get("places") or 1)
-            except (TypeError, ValueError):
-                places = 0
-            if not 1 <= places <= MAX_PLACES:
-                raise forms.ValidationError(_("第%(n)s个岗位：名额应为1至%(max)s") % {"n": i, "max": MAX_PLACES})
+            found, error = _position(i, item)
+            if error:
+                errors[i] = error
+                continue
+            unit, title, places = found
             positions.append(
                 {
                     "code": f"P{i}",
@@ -198,6 +223,10 @@ class PlanForm(TaskForm):
                     "places": places,
                 }
             )
+        if errors:
+            # Every faulty row is named at once, and marked in the table.
+            self.fields["positions"].widget.row_errors = errors
+            raise forms.ValidationError(list(errors.values()))
         return positions
 
     def clean_nomination_deadline(self):

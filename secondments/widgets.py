@@ -47,7 +47,7 @@ MIN_ROWS = 3
 
 class PositionsTable(forms.Widget):
     """挂职单位和岗位 as a table: one row per post (host unit code or name, post, places), with
-    add/remove buttons (``secondments/positions.js``) and, without scripts, blank rows to fill.
+    add/remove buttons (``secondments/static/secondments/plan.js``) and, without scripts, blank rows to fill.
 
     The rows post as ``positions-<n>-host_unit`` / ``-title`` / ``-places``; the value is the list
     of {"host_unit", "title", "places"} the field has always taken (the API still sends that list,

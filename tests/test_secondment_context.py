@@ -11,10 +11,14 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
 
+from permissions.models import Unit
 from secondments import context as round_ctx
-from secondments.models import Position
+from secondments.models import Position, Round
+from secondments.plan import PlanForm
 from tests.test_secondment_helpers import (
     DEADLINE,
+    OPEN_AT,
+    OWNER,
     at,
     call_task,
     candidate,
@@ -22,9 +26,11 @@ from tests.test_secondment_helpers import (
     nominate,
     open_round,
     person,
+    plan_data,
+    unit,
 )
 from workflows import clock
-from workflows.models import HumanTask
+from workflows.models import HumanTask, ProcessInstance
 
 pytestmark = pytest.mark.django_db
 QT, TL, JYJ = "HA-PDS-LS-QT", "HA-PDS-BF-TL", "HA-PDS-JYJ"
@@ -169,3 +175,99 @@ def test_a_cadre_nominated_by_another_unit_is_marked(world):
     form = NominationForm(instance=case, task=task, user=person("bf_tl_jbr"), task_data={})
     marks = form.eligibility_marks(type(shared).objects.filter(pk=shared.pk))
     assert any("已由“鲁山县琴台街道”推荐" in reason for reason in marks[shared.pk][1])
+
+
+# --------------------------------------------------------------------------- the plan form
+
+
+def test_the_plan_form_starts_at_the_users_organisation_department(world):
+    # pds_sh is a reviewer of the city party committee (HA-PDS, first by path) and of its
+    # organisation department: only the department may open a round, so the page starts there.
+    with clock.frozen_at(OPEN_AT):
+        response = login(OWNER).get("/start/secondment_selection/")
+    assert response.status_code == 200
+    assert response.context["unit"] == unit("HA-PDS-ZZB")
+    page = response.content.decode()
+    assert f'<option value="{unit("HA-PDS-ZZB").pk}" selected>' in page
+    assert f'<input type="hidden" name="unit" value="{unit("HA-PDS-ZZB").pk}">' in page
+    # The default changes nothing for a chosen unit, nor for the processes without a plan.
+    with clock.frozen_at(OPEN_AT):
+        chosen = login(OWNER).get(f"/start/secondment_selection/?unit={unit('HA-PDS').pk}")
+    assert chosen.context["unit"] == unit("HA-PDS")
+    assert PlanForm.preferred_unit(Unit.objects.filter(code__in=["HA-PDS", "HA-PDS-ZZB"])) == unit("HA-PDS-ZZB")
+    assert PlanForm.preferred_unit(Unit.objects.filter(code="HA-PDS")) is None
+
+
+def _table_post(rows, **overrides):
+    """The plan as the page posts it: the posts as table rows ``positions-<n>-…``, the paste box empty."""
+    data = plan_data(**overrides)
+    data.pop("positions")
+    post = {"unit": str(unit("HA-PDS-ZZB").pk), "once": "t-1", "action": "submit", "positions": ""}
+    for key, value in data.items():
+        post[key] = value
+    for n, (host, title, places) in enumerate(rows):
+        post.update({f"positions-{n}-host_unit": host, f"positions-{n}-title": title, f"positions-{n}-places": places})
+    return post
+
+
+def test_the_posts_table_starts_a_round_with_the_same_positions_as_before(world):
+    rows = [
+        ("HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", "2"),
+        ("", "", ""),
+        ("平顶山市应急管理局", "应急指挥科副科长（挂职）", "1"),
+        ("", "", ""),
+    ]
+    with clock.frozen_at(OPEN_AT):
+        response = login(OWNER).post("/start/secondment_selection/", _table_post(rows))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    round_ = Round.objects.get()
+    assert [(p.code, p.host_unit.code, p.title, p.places) for p in round_.positions.order_by("pk")] == [
+        ("P1", "HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", 2),
+        ("P2", "HA-PDS-YJJ", "应急指挥科副科长（挂职）", 1),
+    ]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_bad_posts_are_refused_row_by_row_with_translated_errors_and_change_nothing(world, language):
+    rows = [("HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", "2"), ("不存在的单位", "副镇长", "1"), ("HA-PDS-YJJ", "应急指挥科副科长", "99")]
+    with translation.override(language), clock.frozen_at(OPEN_AT):
+        client = login(OWNER)
+        client.cookies["django_language"] = language
+        response = client.post("/start/secondment_selection/", _table_post(rows), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    assert not Round.objects.exists() and not ProcessInstance.objects.exists()
+    errors = [str(e) for e in response.context["form"].errors["positions"]]
+    if language == "en":
+        assert errors == ["Post 2: host unit “不存在的单位” not found", "Post 3: places must be between 1 and 50"]
+    else:
+        assert errors == ["第2个岗位：找不到挂职单位“不存在的单位”", "第3个岗位：名额应为1至50"]
+    page = response.content.decode()
+    # What was typed comes back in the rows, and the faulty rows are marked.
+    assert 'value="不存在的单位"' in page and 'value="99"' in page and 'value="党委委员、副镇长（挂职）"' in page
+    assert page.count('<tr data-post-row class="has-error">') == 2
+
+
+def test_an_empty_posts_table_is_refused(world):
+    with translation.override("zh-hans"), clock.frozen_at(OPEN_AT):
+        response = login(OWNER).post("/start/secondment_selection/", _table_post([("", "", "")] * 3))
+    assert response.status_code == 200 and not Round.objects.exists()
+    assert [str(e) for e in response.context["form"].errors["positions"]] == ["请至少填写一个挂职岗位"]
+
+
+def test_pasted_lines_follow_the_table_rows_and_the_api_list_still_works(world):
+    form = PlanForm(
+        {**_table_post([("HA-PDS-LS-ZGY", "副镇长", "")], places=2), "positions": "HA-PDS-YJJ｜应急指挥科副科长｜1"},
+        organiser=unit("HA-PDS-ZZB"),
+        user=person(OWNER),
+    )
+    with clock.frozen_at(OPEN_AT):
+        assert form.is_valid(), form.errors
+    assert [(p["host_unit_code"], p["title"], p["places"]) for p in form.cleaned_data["positions"]] == [
+        ("HA-PDS-LS-ZGY", "副镇长", 1),
+        ("HA-PDS-YJJ", "应急指挥科副科长", 1),
+    ]
+    listed = [{"host_unit": "HA-PDS-LS-ZGY", "title": "副镇长", "places": 3}]
+    api = PlanForm(plan_data(positions=listed), organiser=unit("HA-PDS-ZZB"), user=person(OWNER))
+    with clock.frozen_at(OPEN_AT):
+        assert api.is_valid(), api.errors
+    assert api.cleaned_data["positions"][0]["host_unit_code"] == "HA-PDS-LS-ZGY"
