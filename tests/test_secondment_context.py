@@ -271,3 +271,26 @@ def test_pasted_lines_follow_the_table_rows_and_the_api_list_still_works(world):
     with clock.frozen_at(OPEN_AT):
         assert api.is_valid(), api.errors
     assert api.cleaned_data["positions"][0]["host_unit_code"] == "HA-PDS-LS-ZGY"
+
+
+def test_the_include_lines_render_an_inbox_page_and_a_task_page(world, django_assert_num_queries):
+    from django.template import Context, Template
+
+    from tests.merit_helpers import QT_CLEAN, cadre, start_and_nominate
+
+    cases = [open_round(round_title=f"第{i}批挂职锻炼") for i in range(3)]
+    award = start_and_nominate("ls_qt_jbr", QT, cadre(QT_CLEAN[0]))
+    rows = list(HumanTask.objects.filter(instance__in=[*cases, award]).select_related("instance").order_by("pk"))
+    inbox = Template(
+        "{% load secondment_rounds %}{% for task in rows %}<tr><td>{{ task.name }}{% round_line task rows %}</td></tr>{% endfor %}"
+    )
+    with translation.override("zh-hans"), django_assert_num_queries(2):
+        html = inbox.render(Context({"rows": rows}))
+    assert html.count("data-round-line") == len(rows) - 1  # not the merit citation's row
+    assert "第2批挂职锻炼" in html
+    card = Template("{% load secondment_rounds %}{% round_card task %}")
+    with translation.override("zh-hans"):
+        page = card.render(Context({"task": rows[0]}))
+        extras = render_to_string(round_ctx.TEMPLATE, {"round_ctx": round_ctx.round_extra(None, rows[0], None)["round_context"]})
+    assert "本轮选派计划：第0批挂职锻炼" in page and "资格条件" in page
+    assert page.strip() == extras.strip()
