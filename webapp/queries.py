@@ -5,6 +5,7 @@ Every object a page shows is looked up through the policy's filters
 State changes never happen here: they go through ``workflows.services``.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -16,7 +17,17 @@ from permissions.models import Grant, Unit
 from permissions.roles import Role
 from records.models import Cadre
 from workflows import clock, engine, presenting, process_types
-from workflows.models import HistoryAction, HumanTask, InstanceStatus, ProcessDefinition, ProcessInstance
+from workflows.models import (
+    Countersign,
+    CountersignPosition,
+    HistoryAction,
+    HistoryEvent,
+    HumanTask,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskUserObjectPermission,
+)
 
 # Roles whose holders keep the cadre records of their units (the Excel import page).
 RECORDS_IMPORT_ROLES = (Role.NOMINATOR, Role.REVIEWER, Role.ADMIN)
@@ -141,21 +152,54 @@ def describe_fields(process_id, bpmn_id, values, *, instance=None):
 
 def timeline(case, user):
     """The history of a case as ``user`` may read it, with each step's submitted fields labelled."""
-    events = presenting.readable_history(case.history.select_related("actor").order_by("at", "id"), user, case)
+    events = presenting.readable_history(case.history.select_related("actor", "on_behalf_of").order_by("at", "id"), user, case)
     rows = []
     for event in events:
         fields, decision = describe_event(case, event)
+        fields = [(f["label"], f["display"]) for f in fields]
         if event.action == HistoryAction.RETURN:
             decision = ""  # the event itself reads 退回
-        rows.append(
-            {
-                "event": event,
-                "fields": [(f["label"], f["display"]) for f in fields],
-                "decision": decision,
-                "actor": (event.actor.get_full_name() or event.actor.get_username()) if event.actor else _("系统"),
-            }
-        )
+        elif event.action in HANDOVER_ACTIONS:
+            fields, decision = handover_fields(event)
+        rows.append({"event": event, "fields": fields, "decision": decision, "actor": actor_label(event)})
     return rows
+
+
+def actor_label(event):
+    """Who acted: the person, "（代 X 办理）" when they acted for a delegator, or 系统."""
+    if event.actor is None:
+        return _("系统")
+    name = _name_of(event.actor)
+    if event.on_behalf_of_id:
+        return _("%(name)s（代%(principal)s办理）") % {"name": name, "principal": _name_of(event.on_behalf_of)}
+    return name
+
+
+HANDOVER_ACTIONS = {
+    HistoryAction.TRANSFER,
+    HistoryAction.DELEGATE,
+    HistoryAction.COUNTERSIGN_ADD,
+    HistoryAction.COUNTERSIGN,
+    HistoryAction.COPY,
+    HistoryAction.HOLD,
+}
+
+
+def handover_fields(event):
+    """(field rows, decision label) of a 转办 / 委派 / 加签 / 抄送 event, from what it recorded."""
+    fields = event.changed_fields if isinstance(event.changed_fields, dict) else {}
+    if event.action == HistoryAction.TRANSFER:
+        return [(_("转办给"), fields.get("to", ""))], ""
+    if event.action == HistoryAction.DELEGATE:
+        return [(_("委派给"), fields.get("to", ""))], ""
+    if event.action == HistoryAction.COUNTERSIGN_ADD:
+        position = CountersignPosition(fields["position"]).label if fields.get("position") in CountersignPosition.values else ""
+        return [(_("加签人"), f"{fields.get('signer', '')}（{position}）")], ""
+    if event.action == HistoryAction.COUNTERSIGN:
+        return [], _("同意") if fields.get("agree") else _("不同意")
+    if event.action == HistoryAction.COPY:
+        return [(_("抄送给"), "、".join(fields.get("to", [])))], ""
+    return [], _("待加签人签署后生效")
 
 
 # --------------------------------------------------------------------------- cadre summary
@@ -335,3 +379,128 @@ def progress(case, user, tasks=None):
         "next": _next_steps(case, [t.bpmn_id for t in tasks]) if open_case and tasks else [],
         "ended": case.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED),
     }
+
+
+# --------------------------------------------------------------------------- handover (issue 15 items 1–2)
+
+
+def inbox_marks(user, tasks):
+    """Mark a page of 待办 rows with what a list must say about them, in three queries whatever
+    the page's size: ``on_behalf`` (the delegator a row is done for), ``assignment`` (委派 /
+    加签 to this user), ``waiting`` (why its holder must wait), ``draft`` (暂存 since it arrived)."""
+    if not tasks:
+        return tasks
+    delegators = policy.delegators_of(user, tasks)
+    ids = [t.pk for t in tasks]
+    grants: dict[int, list] = {}
+    for task_id, holder_id, codename in TaskUserObjectPermission.objects.filter(content_object_id__in=ids).values_list(
+        "content_object_id", "user_id", "permission__codename"
+    ):
+        grants.setdefault(task_id, []).append((holder_id, codename))
+    pending_before = set(
+        Countersign.objects.filter(task_id__in=ids, position=CountersignPosition.BEFORE, signed_at__isnull=True).values_list(
+            "task_id", flat=True
+        )
+    )
+    drafts = _draft_marks(tasks)
+    for task in tasks:
+        task.on_behalf = delegators.get(task.pk)
+        mine = [codename for holder, codename in grants.get(task.pk, []) if holder == user.pk]
+        task.assignment = {"handle_task": _("委派"), "countersign_task": _("加签")}.get(mine[0]) if mine else ""
+        others = [codename for holder, codename in grants.get(task.pk, []) if holder != user.pk]
+        if task.held_completion:
+            task.waiting = _("待加签")
+        elif "handle_task" in others:
+            task.waiting = _("已委派")
+        elif task.pk in pending_before:
+            task.waiting = _("待加签")
+        else:
+            task.waiting = ""
+        task.draft = task.pk in drafts
+        if task.assignment:
+            task.batchable = False
+    return tasks
+
+
+def _draft_marks(tasks):
+    """Ids of the tasks with something kept by 暂存 since they arrived: a 暂存 on the step, or the
+    first step of a case saved as a draft from the start page (its start event carries data)."""
+    events = HistoryEvent.objects.filter(
+        instance_id__in={t.instance_id for t in tasks}, action__in=[HistoryAction.DRAFT, HistoryAction.START]
+    ).values_list("instance_id", "action", "task_bpmn_id", "at", "changed_fields")
+    found = set()
+    for task in tasks:
+        for instance_id, action, bpmn_id, at, fields in events:
+            if instance_id != task.instance_id:
+                continue
+            if action == HistoryAction.DRAFT and bpmn_id == task.bpmn_id and at >= task.created_at:
+                found.add(task.pk)
+            elif action == HistoryAction.START and fields and abs((at - task.created_at).total_seconds()) < 60:
+                found.add(task.pk)  # made in the start's own transaction: the case's first step
+    return found
+
+
+def colleagues(unit, *, exclude=None, levels_up=1):
+    """Active people holding a role in the area ``levels_up`` above ``unit`` (its parent: the
+    county of a township or of a county department) — whom a task of that unit may be 委派 to
+    or countersigned by, or a case copied to — by user name."""
+    ancestors = [int(part) for part in unit.path.strip("/").split("/") if part]
+    top = ancestors[: max(len(ancestors) - levels_up, 1)][-1]
+    area = Unit.objects.filter(pk=top).values_list("path", flat=True).first() or unit.path
+    people = (
+        get_user_model()
+        .objects.filter(is_active=True, grants__unit__path__startswith=area)
+        .exclude(pk=getattr(exclude, "pk", None))
+        .distinct()
+        .order_by("username")
+    )
+    return list(people[:300])
+
+
+def handover_context(user, case, task, refusal):
+    """What the task page offers around the step: the person's own 委派 or 加签 on it, why its
+    holder must wait, and the people it may be handed to."""
+    from workflows import handover
+
+    grants = set(
+        TaskUserObjectPermission.objects.filter(user=user, content_object_id=task.pk).values_list("permission__codename", flat=True)
+    )
+    principal, _refusal = policy.acting_for(user, task, case)
+    context = {
+        "handling": "handle_task" in grants,
+        "countersigning": "countersign_task" in grants,
+        "countersign_row": task.countersigns.filter(signer=user, signed_at__isnull=True).first() if "countersign_task" in grants else None,
+        "waiting": handover.waiting_reason(task) if not refusal else "",
+        "acting_for": principal if principal is not None and principal.pk != user.pk else None,
+        "countersigns": list(task.countersigns.select_related("signer", "added_by")),
+        "delegation_note": "",
+    }
+    if context["handling"]:
+        event = (
+            case.history.filter(action=HistoryAction.DELEGATE, task_bpmn_id=task.bpmn_id)
+            .select_related("actor")
+            .order_by("-at", "-id")
+            .first()
+        )
+        context["delegation_note"] = event.opinion if event else ""
+        context["delegated_by"] = _name_of(event.actor) if event and event.actor else ""
+    if not refusal:
+        context["transfer_to"] = [p for p in policy.holders_of(task.role, task.unit) if p.pk != user.pk]
+        context["people"] = colleagues(task.unit, exclude=user)
+    return context
+
+
+def person_named(username):
+    """The active user with this user name, or None."""
+    username = (username or "").strip()
+    return get_user_model().objects.filter(username=username, is_active=True).first() if username else None
+
+
+def delegation_candidates(user):
+    """Colleagues a person may delegate to: the people of the areas of their own units."""
+    units = Unit.objects.filter(grants__user=user).distinct()
+    people = {}
+    for unit in units[:10]:
+        for person in colleagues(unit, exclude=user):
+            people.setdefault(person.pk, person)
+    return sorted(people.values(), key=lambda p: p.username)

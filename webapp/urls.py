@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .views import handover
 from .views.diagram import case_diagram_json, case_diagram_xml
 from .views.opinions import opinions_page
 from .views.workbench import batch_approve
@@ -31,6 +32,14 @@ urlpatterns = [
     path("cases/<int:case_id>/tasks/<int:task_id>/", views.task_page, name="task"),
     path("cases/<int:case_id>/tasks/<int:task_id>/claim/", views.claim_task, name="task_claim"),
     path("cases/<int:case_id>/tasks/<int:task_id>/release/", views.release_task, name="task_release"),
+    path("cases/<int:case_id>/tasks/<int:task_id>/transfer/", handover.transfer, name="task_transfer"),
+    path("cases/<int:case_id>/tasks/<int:task_id>/delegate/", handover.delegate, name="task_delegate"),
+    path("cases/<int:case_id>/tasks/<int:task_id>/delegate-return/", handover.delegate_return, name="task_delegate_return"),
+    path("cases/<int:case_id>/tasks/<int:task_id>/countersigners/", handover.add_countersigner, name="task_countersigner_add"),
+    path("cases/<int:case_id>/tasks/<int:task_id>/countersign/", handover.countersign, name="task_countersign"),
+    path("cases/<int:case_id>/copies/", handover.copy_case, name="case_copy"),
+    path("delegations/", handover.delegations_page, name="delegations"),
+    path("delegations/<int:pk>/end/", handover.end_delegation, name="delegation_end"),
     path("workbench/batch/", batch_approve, name="workbench_batch"),
     path("opinions/", opinions_page, name="opinions"),
     path("notices/", views.notices_page, name="notices"),

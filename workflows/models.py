@@ -76,13 +76,24 @@ class ProcessInstanceQuerySet(models.QuerySet):
             return self
         # order_by(): no default ordering inside the UNION (SQLite refuses ORDER BY there)
         started = ProcessInstance.objects.filter(started_by=user).order_by().values("pk")
-        # Cases granted to the person alone (cc readers: django-guardian object permissions).
-        granted = CaseUserObjectPermission.objects.filter(user=user).order_by().values("content_object_id")
+        parts = [
+            # Granted to the person alone (django-guardian object permissions): a cc reader's
+            # case, and the case of a task 委派 to them or that they are to countersign.
+            CaseUserObjectPermission.objects.filter(user=user).order_by().values("content_object_id"),
+            TaskUserObjectPermission.objects.filter(user=user).order_by().values("content_object__instance_id"),
+        ]
         units = policy.granted_units_q(user, "unit_id")
-        if units is None:
-            return self.filter(pk__in=started.union(granted))
-        involved = CaseUnit.objects.filter(units).order_by().values("instance_id")
-        return self.filter(pk__in=involved.union(started, granted))
+        if units is not None:
+            parts.append(CaseUnit.objects.filter(units).order_by().values("instance_id"))
+        for delegation in policy.delegations_in_force(user):
+            # A delegate sees what the delegator sees by role, for the processes delegated.
+            delegated = policy.granted_units_q(delegation.delegator, "unit_id")
+            if delegated is not None:
+                cases = CaseUnit.objects.filter(delegated)
+                if delegation.process_ids:
+                    cases = cases.filter(instance__definition__process_id__in=sorted(delegation.process_ids))
+                parts.append(cases.order_by().values("instance_id"))
+        return self.filter(pk__in=started.union(*parts))
 
 
 class ProcessInstance(models.Model):

@@ -17,7 +17,7 @@ from documents.permissions import can_download
 from notices.desk import PUBLISH_STEP
 from permissions import policy
 from permissions.roles import Role
-from workflows import presenting, process_types, services
+from workflows import handover, presenting, process_types, services
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction, OutOfScope, TaskConflict
 from workflows.models import OPEN_STATUSES, HistoryAction, InstanceStatus, RuleCheck
 
@@ -158,6 +158,7 @@ def task_page(request, case_id, task_id):
         "extras": _step_extras(case, task),
         "attachments": _attachments(case),
         "can_attach": not refusal,
+        "handover": queries.handover_context(user, case, task, refusal),
     }
     return render(request, "webapp/task.html", context, status=status)
 
@@ -236,6 +237,8 @@ def case_page(request, case_id):
     case = queries.case_or_404(user, case_id)
     tasks = list(case.tasks.select_related("unit", "claimed_by"))
     mine = set(queries.inbox(user).filter(instance=case).values_list("pk", flat=True))
+    handover.mark_copy_read(user, case)  # the read receipt of a cc reader's first visit
+    copies = list(case.copies.select_related("recipient", "copied_by"))
     svg, diagram_text = diagrams.case_diagram(case)
     documents = list(case.documents.select_related("issuer").order_by("created_at", "id"))
     for document in documents:
@@ -272,6 +275,11 @@ def case_page(request, case_id):
             "terminate_form": TerminateForm(),
             "attachments": _attachments(case),
             "can_attach": case.status in (InstanceStatus.RUNNING, InstanceStatus.WAITING) and (case.started_by_id == user.pk or bool(mine)),
+            "copies": copies,
+            "can_copy": not presenting.restricted_for(user, case),
+            "copy_people": queries.colleagues(case.nominating_unit, exclude=user, levels_up=2)
+            if not presenting.restricted_for(user, case)
+            else [],
         },
     )
 

@@ -107,6 +107,7 @@ def home(request):
                 steps[key] = batch.batchable(*key)
             task.batchable = steps[key]
             task.step_key = f"{key[0]}:{key[1]}"
+        queries.inbox_marks(user, rows)
     filtered = any(data.get(k) for k in ("q", "process", "unit", "step", "date_from", "date_to"))
     return render(
         request,
