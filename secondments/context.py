@@ -40,7 +40,10 @@ def round_contexts(tasks):
 
 def describe(round_):
     """What a nominating unit needs to know about a round (its positions must be loaded or loadable)."""
-    posts = [{"host_unit": p.host_unit.name, "title": p.title, "places": p.places} for p in round_.positions.all()]
+    posts = [
+        {"host_unit": p.host_unit.name, "title": p.title, "places": p.places, "requirements": p.requirements}
+        for p in round_.positions.all()
+    ]
     today = clock.today()
     criteria = criteria_lines(round_.criteria or {})
     return {
@@ -58,6 +61,7 @@ def describe(round_):
         "criteria": criteria,
         "criteria_summary": criteria_summary(round_.criteria or {}),
         "posts_summary": posts_summary(posts),
+        "any_requirements": any(p["requirements"] for p in posts),
     }
 
 

@@ -46,6 +46,7 @@ class Position(models.Model):
     host_unit = models.ForeignKey(Unit, verbose_name=_("挂职单位"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("挂职岗位"), max_length=100)
     places = models.PositiveSmallIntegerField(_("名额"), default=1)
+    requirements = models.CharField(_("岗位要求"), max_length=200, blank=True, help_text=_("专业、经历等，供推荐单位参考"))
 
     class Meta:
         verbose_name = _("挂职岗位")

@@ -66,7 +66,14 @@ def open_round(task_data, /, *, instance_id):
     )
     Position.objects.bulk_create(
         [
-            Position(round=round_, code=p["code"], host_unit_id=p["host_unit_id"], title=p["title"], places=p["places"])
+            Position(
+                round=round_,
+                code=p["code"],
+                host_unit_id=p["host_unit_id"],
+                title=p["title"],
+                places=p["places"],
+                requirements=p.get("requirements") or "",
+            )
             for p in task_data["positions"]
         ]
     )

@@ -70,12 +70,13 @@ WORK_YEARS = rulebook.declare(
     check=_years,
 )
 MAX_PLACES = 50
+REQUIREMENTS_MAX = 200  # secondments.models.Position.requirements
 _SEPARATORS = re.compile(r"\s*[|｜\t]\s*")
 
 
 class PositionsField(forms.JSONField):
-    """挂职单位和岗位: a list of {"host_unit", "title", "places"} (JSON, from the API), or text with one
-    position per line — ``单位代码或名称｜岗位｜名额``; on a page, the rows of a table
+    """挂职单位和岗位: a list of {"host_unit", "title", "places"[, "requirements"]} (JSON, from the API),
+    or text with one position per line — ``单位代码或名称｜岗位｜名额[｜岗位要求]``; on a page, the rows of a table
     (``secondments.widgets.PositionsTable``), with pasted lines after them."""
 
     widget = PositionsTable
@@ -103,11 +104,14 @@ class PositionsField(forms.JSONField):
 
 def _line(line):
     parts = _SEPARATORS.split(line.strip())
-    return {"host_unit": parts[0], "title": parts[1] if len(parts) > 1 else "", "places": parts[2] if len(parts) > 2 else 1}
+    post = {"host_unit": parts[0], "title": parts[1] if len(parts) > 1 else "", "places": parts[2] if len(parts) > 2 else 1}
+    if len(parts) > 3:
+        post["requirements"] = "｜".join(parts[3:])
+    return post
 
 
 def _position(i, item):
-    """One post of the plan: ((unit, title, places), None), or (None, the translated error)."""
+    """One post of the plan: ((unit, title, places, requirements), None), or (None, the translated error)."""
     if not isinstance(item, dict):
         return None, _("第%(n)s个岗位格式不正确") % {"n": i}
     ref = item.get("host_unit_id") or item.get("host_unit")
@@ -125,7 +129,10 @@ def _position(i, item):
         places = 0
     if not 1 <= places <= MAX_PLACES:
         return None, _("第%(n)s个岗位：名额应为1至%(max)s") % {"n": i, "max": MAX_PLACES}
-    return (unit, title, places), None
+    requirements = str(item.get("requirements") or "").strip()
+    if len(requirements) > REQUIREMENTS_MAX:
+        return None, _("第%(n)s个岗位：岗位要求不能超过%(max)s字") % {"n": i, "max": REQUIREMENTS_MAX}
+    return (unit, title, places, requirements), None
 
 
 def _find_unit(ref):
@@ -212,17 +219,18 @@ class PlanForm(TaskForm):
             if error:
                 errors[i] = error
                 continue
-            unit, title, places = found
-            positions.append(
-                {
-                    "code": f"P{i}",
-                    "host_unit_id": unit.pk,
-                    "host_unit_code": unit.code,
-                    "host_unit_name": unit.name,
-                    "title": title,
-                    "places": places,
-                }
-            )
+            unit, title, places, requirements = found
+            position = {
+                "code": f"P{i}",
+                "host_unit_id": unit.pk,
+                "host_unit_code": unit.code,
+                "host_unit_name": unit.name,
+                "title": title,
+                "places": places,
+            }
+            if requirements:  # optional: a plan without any keeps the start data it always had
+                position["requirements"] = requirements
+            positions.append(position)
         if errors:
             # Every faulty row is named at once, and marked in the table.
             self.fields["positions"].widget.row_errors = errors

@@ -39,18 +39,18 @@ class CandidateTable(forms.CheckboxSelectMultiple):
         return context
 
 
-_ROW = re.compile(r"^(?P<name>.+)-(?P<index>\d+)-(?P<part>host_unit|title|places)$")
-POST_PARTS = ("host_unit", "title", "places")
+_ROW = re.compile(r"^(?P<name>.+)-(?P<index>\d+)-(?P<part>host_unit|title|places|requirements)$")
+POST_PARTS = ("host_unit", "title", "places", "requirements")
 BLANK_ROWS = 2  # empty rows offered below the filled ones (without scripts, the way to add posts)
 MIN_ROWS = 3
 
 
 class PositionsTable(forms.Widget):
-    """挂职单位和岗位 as a table: one row per post (host unit code or name, post, places), with
+    """挂职单位和岗位 as a table: one row per post (host unit code or name, post, places, requirements), with
     add/remove buttons (``secondments/static/secondments/plan.js``) and, without scripts, blank rows to fill.
 
-    The rows post as ``positions-<n>-host_unit`` / ``-title`` / ``-places``; the value is the list
-    of {"host_unit", "title", "places"} the field has always taken (the API still sends that list,
+    The rows post as ``positions-<n>-host_unit`` / ``-title`` / ``-places`` / ``-requirements``; the
+    value is the list of {"host_unit", "title", "places"[, "requirements"]} the field has always taken (the API still sends that list,
     or the text ``单位｜岗位｜名额`` one post a line, as ``positions``)."""
 
     template_name = "secondments/widgets/positions_table.html"
@@ -63,10 +63,11 @@ class PositionsTable(forms.Widget):
             match = _ROW.match(key)
             if match and match["name"] == name:
                 rows.setdefault(int(match["index"]), {})[match["part"]] = (data.get(key) or "").strip()
-        posted = [rows[i] for i in sorted(rows) if any(rows[i].get(part) for part in POST_PARTS)]
+        # A row without unit, post and requirements is blank (its places may keep the default 1).
+        posted = [rows[i] for i in sorted(rows) if any(rows[i].get(part) for part in POST_PARTS if part != "places")]
         if not rows:
             return whole  # the API's list or text, or nothing
-        filled = [{"host_unit": r.get("host_unit", ""), "title": r.get("title", ""), "places": r.get("places", "")} for r in posted]
+        filled = [{part: r.get(part, "") for part in POST_PARTS} for r in posted]
         if isinstance(whole, str) and whole.strip():
             return {"rows": filled, "text": whole}
         return filled
@@ -94,11 +95,12 @@ class PositionsTable(forms.Widget):
                     "host_unit": post.get("host_unit_code") or post.get("host_unit") or post.get("host_unit_id") or "",
                     "title": post.get("title", ""),
                     "places": post.get("places", ""),
+                    "requirements": post.get("requirements", ""),
                     "error": errors.get(i, ""),
                 }
             )
         while len(shown) < max(MIN_ROWS, len(rows) + (BLANK_ROWS if rows else 0)):
-            shown.append({"host_unit": "", "title": "", "places": "", "error": ""})
+            shown.append({"host_unit": "", "title": "", "places": "", "requirements": "", "error": ""})
         base = context["widget"]["attrs"].get("id") or f"id_{name}"
         for index, row in enumerate(shown):
             row["index"] = index
@@ -106,5 +108,5 @@ class PositionsTable(forms.Widget):
             row["prefix"] = f"{name}-{index}"
             row["id"] = f"{base}-{index}"
         context["widget"].update(rows=shown, text=text, base_id=base, template_row={"prefix": f"{name}-__n__", "id": f"{base}-__n__"})
-        context["widget"]["text_label"] = _("或粘贴多行：每行一个岗位，单位代码或名称｜岗位名称｜名额")
+        context["widget"]["text_label"] = _("或粘贴多行：每行一个岗位，单位代码或名称｜岗位名称｜名额｜岗位要求（可省略）")
         return context

@@ -30,7 +30,7 @@ from tests.test_secondment_helpers import (
     unit,
 )
 from workflows import clock
-from workflows.models import HumanTask, ProcessInstance
+from workflows.models import HistoryAction, HumanTask, ProcessInstance
 
 pytestmark = pytest.mark.django_db
 QT, TL, JYJ = "HA-PDS-LS-QT", "HA-PDS-BF-TL", "HA-PDS-JYJ"
@@ -205,31 +205,41 @@ def _table_post(rows, **overrides):
     post = {"unit": str(unit("HA-PDS-ZZB").pk), "once": "t-1", "action": "submit", "positions": ""}
     for key, value in data.items():
         post[key] = value
-    for n, (host, title, places) in enumerate(rows):
+    for n, (host, title, places, *requirements) in enumerate(rows):
         post.update({f"positions-{n}-host_unit": host, f"positions-{n}-title": title, f"positions-{n}-places": places})
+        post[f"positions-{n}-requirements"] = requirements[0] if requirements else ""
     return post
 
 
 def test_the_posts_table_starts_a_round_with_the_same_positions_as_before(world):
     rows = [
         ("HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", "2"),
-        ("", "", ""),
-        ("平顶山市应急管理局", "应急指挥科副科长（挂职）", "1"),
+        ("", "", "1"),  # a row added and left blank (its places keep the default)
+        ("平顶山市应急管理局", "应急指挥科副科长（挂职）", "1", "熟悉应急管理工作"),
         ("", "", ""),
     ]
     with clock.frozen_at(OPEN_AT):
         response = login(OWNER).post("/start/secondment_selection/", _table_post(rows))
     assert response.status_code == 302, response.content.decode()[:3000]
     round_ = Round.objects.get()
-    assert [(p.code, p.host_unit.code, p.title, p.places) for p in round_.positions.order_by("pk")] == [
-        ("P1", "HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", 2),
-        ("P2", "HA-PDS-YJJ", "应急指挥科副科长（挂职）", 1),
+    assert [(p.code, p.host_unit.code, p.title, p.places, p.requirements) for p in round_.positions.order_by("pk")] == [
+        ("P1", "HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", 2, ""),
+        ("P2", "HA-PDS-YJJ", "应急指挥科副科长（挂职）", 1, "熟悉应急管理工作"),
     ]
+    # The start data keeps its format: no "requirements" key for a post without any.
+    started = round_.instance.history.get(action=HistoryAction.START).changed_fields["positions"]
+    assert "requirements" not in started[0] and started[1]["requirements"] == "熟悉应急管理工作"
+    assert round_ctx.describe(round_)["posts"][1]["requirements"] == "熟悉应急管理工作"
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_bad_posts_are_refused_row_by_row_with_translated_errors_and_change_nothing(world, language):
-    rows = [("HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", "2"), ("不存在的单位", "副镇长", "1"), ("HA-PDS-YJJ", "应急指挥科副科长", "99")]
+    rows = [
+        ("HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", "2"),
+        ("不存在的单位", "副镇长", "1"),
+        ("HA-PDS-YJJ", "应急指挥科副科长", "99"),
+        ("HA-PDS-YJJ", "", "1"),
+    ]
     with translation.override(language), clock.frozen_at(OPEN_AT):
         client = login(OWNER)
         client.cookies["django_language"] = language
@@ -238,13 +248,17 @@ def test_bad_posts_are_refused_row_by_row_with_translated_errors_and_change_noth
     assert not Round.objects.exists() and not ProcessInstance.objects.exists()
     errors = [str(e) for e in response.context["form"].errors["positions"]]
     if language == "en":
-        assert errors == ["Post 2: host unit “不存在的单位” not found", "Post 3: places must be between 1 and 50"]
+        assert errors == [
+            "Post 2: host unit “不存在的单位” not found",
+            "Post 3: places must be between 1 and 50",
+            "Post 4: please enter the post title (no more than 100 characters)",
+        ]
     else:
-        assert errors == ["第2个岗位：找不到挂职单位“不存在的单位”", "第3个岗位：名额应为1至50"]
+        assert errors == ["第2个岗位：找不到挂职单位“不存在的单位”", "第3个岗位：名额应为1至50", "第4个岗位：请填写岗位名称（不超过100字）"]
     page = response.content.decode()
     # What was typed comes back in the rows, and the faulty rows are marked.
     assert 'value="不存在的单位"' in page and 'value="99"' in page and 'value="党委委员、副镇长（挂职）"' in page
-    assert page.count('<tr data-post-row class="has-error">') == 2
+    assert page.count('<tr data-post-row class="has-error">') == 3
 
 
 def test_an_empty_posts_table_is_refused(world):

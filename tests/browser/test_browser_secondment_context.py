@@ -47,6 +47,7 @@ def test_a_reviewer_plans_a_round_in_the_posts_table_and_keeps_it_across_a_unit_
     rows.nth(0).get_by_label("第1行挂职单位").fill("HA-PDS-LS-ZGY")
     rows.nth(0).get_by_label("第1行挂职岗位").fill("党委委员、副镇长（挂职）")
     rows.nth(0).get_by_label("第1行名额").fill("2")
+    rows.nth(0).get_by_label("第1行岗位要求").fill("熟悉乡村振兴工作")
     page.get_by_role("button", name="增加一行").click()
     expect(_rows(page)).to_have_count(4)
     fourth = _rows(page).nth(3)
@@ -86,13 +87,15 @@ def test_a_reviewer_plans_a_round_in_the_posts_table_and_keeps_it_across_a_unit_
     expect(plan.get_by_label("推荐截止日期")).to_have_value(deadline.isoformat())
     assert page.evaluate("window.__notReloaded") is True
 
+    page.get_by_role("button", name="增加一行").click()  # added and left blank: ignored
+    expect(_rows(page)).to_have_count(3)
     plan.get_by_role("button", name="提交").click()
     reviewer.expect_message("已发起")
     round_ = Round.objects.get(title="浏览器测试挂职锻炼")
     assert round_.organiser == zzb
-    assert [(p.host_unit.code, p.title, p.places) for p in round_.positions.order_by("pk")] == [
-        ("HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", 2),
-        ("HA-PDS-YJJ", "应急指挥科副科长（挂职）", 1),
+    assert [(p.host_unit.code, p.title, p.places, p.requirements) for p in round_.positions.order_by("pk")] == [
+        ("HA-PDS-LS-ZGY", "党委委员、副镇长（挂职）", 2, "熟悉乡村振兴工作"),
+        ("HA-PDS-YJJ", "应急指挥科副科长（挂职）", 1, ""),
     ]
     assert sorted(round_.invitations.values_list("unit__code", flat=True)) == ["HA-PDS-BF-TL", "HA-PDS-LS-QT"]
     reviewer.close()
