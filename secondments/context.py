@@ -134,11 +134,13 @@ def criteria_lines(criteria):
 
 
 def criteria_summary(criteria):
-    """The criteria in one short line (an inbox row)."""
+    """The criteria in one short line (an inbox row), e.g. "其他人员至县处级正职，年龄上限35/40周岁，工作满3年，考核称职及以上"."""
     parts = []
     if criteria.get("rank_range_label"):
         parts.append(criteria["rank_range_label"])
-    parts.extend(_("%(levels)s%(age)s周岁以下") % {"levels": label, "age": age} for label, age in age_groups(criteria))
+    ages = list(dict.fromkeys(age for _label, age in age_groups(criteria)))
+    if ages:  # by level, lowest first: "35/40" (the card names the levels)
+        parts.append(_("年龄上限%(ages)s周岁") % {"ages": "/".join(str(age) for age in ages)})
     if criteria.get("min_work_years"):
         parts.append(_("工作满%(n)s年") % {"n": criteria["min_work_years"]})
     if _grade_label(criteria):

@@ -112,6 +112,7 @@ def test_the_compact_line_and_the_card_render_the_round(world):
         card = render_to_string(round_ctx.TEMPLATE, {"round_ctx": ctx, "compact": False})
     assert "2026年度市直机关与乡镇干部双向挂职锻炼" in line and "选派3名" in line and "还剩1天" in line
     assert "鲁山县张官营镇 党委委员、副镇长（挂职）（2名）" in line
+    assert "条件：其他人员至县处级正职，年龄上限35/40周岁，工作满3年，考核称职及以上" in line
     assert "<table" not in line and "<table" in card
     assert "应急指挥科副科长（挂职）" in card and "3名（各岗位共3名）" in card
     assert render_to_string(round_ctx.TEMPLATE, {"round_ctx": None}).strip() == ""
