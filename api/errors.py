@@ -121,6 +121,9 @@ def _from_workflow_error(exc):
             fields["non_field_errors"] = general
         return exceptions.ValidationError(fields)
     if isinstance(exc, InvalidAction):
+        if exc.details.get("field"):
+            # A wrong value of one field of the request (e.g. the person a task is handed to).
+            return exceptions.ValidationError({exc.details["field"]: [str(exc.message)]})
         return RuleRefused(exc.message)
     return RuleRefused(exc.message)
 

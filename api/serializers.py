@@ -219,6 +219,7 @@ class HistoryEventSerializer(serializers.Serializer):
     step = serializers.CharField(source="task_bpmn_id", read_only=True)
     step_name = serializers.CharField(source="task_name", read_only=True)
     actor = UserRefSerializer(read_only=True, allow_null=True, help_text=_("空表示系统（定时器等）"))
+    on_behalf_of = UserRefSerializer(read_only=True, allow_null=True, help_text=_("经委托代为办理时，委托人"))
     opinion = serializers.CharField(read_only=True)
     decision = serializers.SerializerMethodField(help_text=_("所选操作，如 approve、reject、submit"))
     decision_label = serializers.SerializerMethodField()
@@ -682,3 +683,109 @@ class CandidateStartSerializer(CandidateQuerySerializer):
 
 class CandidatesStartedSerializer(serializers.Serializer):
     processes = ProcessSerializer(many=True, read_only=True, help_text=_("已发起并预填的推荐，须在待办中逐一核对后提交"))
+
+
+# --------------------------------------------------------------------------- 委托, 转办, 委派, 加签, 抄送 (issue 15 items 1–2)
+
+PERSON = {"max_length": 150, "help_text": _("人员：用户编号或用户名")}
+
+
+class TransferRequestSerializer(serializers.Serializer):
+    """Body of POST /tasks/{id}/transfer/ (转办)."""
+
+    to = serializers.CharField(**PERSON)
+    opinion = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=_("说明（可选）"))
+
+
+class DelegateTaskRequestSerializer(serializers.Serializer):
+    """Body of POST /tasks/{id}/delegate/ (委派)."""
+
+    to = serializers.CharField(**PERSON)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=_("委派说明（可选）"))
+
+
+class HandlingReturnSerializer(serializers.Serializer):
+    """Body of POST /tasks/{id}/delegate-return/ (委派交回)."""
+
+    opinion = serializers.CharField(max_length=2000, help_text=_("处理意见"))
+
+
+class CountersignerRequestSerializer(serializers.Serializer):
+    """Body of POST /tasks/{id}/countersigners/ (加签)."""
+
+    signer = serializers.CharField(**PERSON)
+    position = serializers.ChoiceField(choices=[("before", _("在我之前")), ("after", _("在我之后"))], help_text=_("加签位置"))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=_("说明（可选）"))
+
+
+class CountersignRequestSerializer(serializers.Serializer):
+    """Body of POST /tasks/{id}/countersign/ (加签人签署)."""
+
+    agree = serializers.BooleanField(default=True, help_text=_("是否同意"))
+    opinion = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text=_("加签意见（不同意时必填）"))
+
+
+class CopyRequestSerializer(serializers.Serializer):
+    """Body of POST /processes/{id}/copies/ (抄送)."""
+
+    recipients = serializers.ListField(child=serializers.CharField(**PERSON), min_length=1, max_length=50, help_text=_("抄送对象"))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=_("附言（可选）"))
+
+
+class CaseCopySerializer(serializers.Serializer):
+    recipient = UserRefSerializer(read_only=True)
+    copied_by = UserRefSerializer(read_only=True)
+    note = serializers.CharField(read_only=True)
+    copied_at = serializers.DateTimeField(read_only=True)
+    read_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text=_("阅读时间（已读回执）；未读为 null"))
+
+
+class DelegationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    delegator = UserRefSerializer(read_only=True)
+    delegate = UserRefSerializer(read_only=True)
+    process_ids = serializers.ListField(child=serializers.CharField(), read_only=True, help_text=_("委托的流程；空表示全部流程"))
+    starts_on = serializers.DateField(read_only=True)
+    ends_on = serializers.DateField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    ended_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text=_("提前结束的时间"))
+
+
+class DelegationRequestSerializer(serializers.Serializer):
+    """Body of POST /delegations/ (委托)."""
+
+    delegate = serializers.IntegerField(min_value=1, max_value=INT64_MAX, help_text=_("受托人的用户编号"))
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    process_ids = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=20, help_text=_("委托的流程；省略表示全部流程")
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class InboxMarksMixin(serializers.Serializer):
+    """What a 待办 row says beyond its step (the inbox list only)."""
+
+    on_behalf_of = serializers.SerializerMethodField(help_text=_("经委托代为办理时，委托人"))
+    assignment = serializers.SerializerMethodField(help_text=_("委派给您（handle）或请您加签（countersign）时"))
+    waiting = serializers.SerializerMethodField(help_text=_("本环节须等待他人时的原因（已委派、待加签）"))
+    draft = serializers.SerializerMethodField(help_text=_("是否有暂存的草稿"))
+
+    @extend_schema_field(UserRefSerializer(allow_null=True))
+    def get_on_behalf_of(self, task):
+        person = getattr(task, "on_behalf", None)
+        return UserRefSerializer(person).data if person is not None else None
+
+    def get_assignment(self, task) -> str:
+        return getattr(task, "assignment_code", "")
+
+    def get_waiting(self, task) -> str:
+        return str(getattr(task, "waiting", ""))
+
+    def get_draft(self, task) -> bool:
+        return bool(getattr(task, "draft", False))
+
+
+class InboxTaskSerializer(InboxMarksMixin, TaskSerializer):
+    pass

@@ -17,6 +17,7 @@ router.register("attachments", views.AttachmentViewSet, basename="attachment")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("award-candidates", views.CandidateViewSet, basename="award-candidate")
 router.register("opinions", views.CommonOpinionViewSet, basename="opinion")
+router.register("delegations", views.DelegationViewSet, basename="delegation")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

@@ -35,15 +35,16 @@ from documents.verification import verify_hash
 from notices import desk as notice_desk
 from notices.models import Notice, Objection
 from permissions import policy
-from permissions.models import Grant, Unit
+from permissions.models import Delegation, Grant, Unit
 from permissions.roles import Role
 from records.models import Cadre
 from workflows import attachments as case_attachments
-from workflows import engine, process_types, services
+from workflows import engine, handover, process_types, services
 from workflows.errors import FormInvalid
 from workflows.forms import form_class_for
 from workflows.models import Attachment, HistoryEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance, RuleCheck
 from workspace import batch as batches
+from workspace import delegations, inbox
 from workspace import services as common_opinions
 from workspace.models import CommonOpinion
 
@@ -285,7 +286,7 @@ def _case_queryset(user):
 def _detail_queryset(user):
     return _case_queryset(user).prefetch_related(
         Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")),
-        Prefetch("history", HistoryEvent.objects.select_related("actor").order_by("at", "id")),
+        Prefetch("history", HistoryEvent.objects.select_related("actor", "on_behalf_of").order_by("at", "id")),
         "rule_checks",
         Prefetch("objections", Objection.objects.select_related("instance", "recorded_by", "referred_to").order_by("received_on", "id")),
         Prefetch("notices", Notice.objects.order_by("start_date", "id")),
@@ -352,6 +353,12 @@ CASE_DETAIL = {200: s.ProcessDetailSerializer}
         request={"multipart/form-data": s.AttachmentUploadSerializer},
         responses={201: s.AttachmentSerializer},
     ),
+    copies=extend_schema(
+        tags=["processes"],
+        summary=gettext_lazy("抄送：GET 列出抄送及已读回执；POST 抄送给所列人员（只读查阅本案）"),
+        request=s.CopyRequestSerializer,
+        responses={200: s.CaseCopySerializer(many=True), 201: s.CaseCopySerializer(many=True)},
+    ),
 )
 class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ProcessSerializer
@@ -365,6 +372,7 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         "terminate": (400, 403, 404, 409, 422),
         "objections": (400, 403, 404, 409, 422),
         "attachments": (400, 403, 404, 422),
+        "copies": (400, 403, 404, 409, 422),
     }
 
     def get_queryset(self):
@@ -377,7 +385,21 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         return qs
 
     def retrieve(self, request, pk=None):
+        case = access.case_or_404(request.user, pk)
+        handover.mark_copy_read(request.user, case)  # a cc reader's read receipt
         return case_response(request, pk)
+
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    def copies(self, request, pk=None):
+        case = access.case_or_404(request.user, pk)
+        if request.method == "POST":
+            serializer = s.CopyRequestSerializer(data=_body(request))
+            serializer.is_valid(raise_exception=True)
+            values = serializer.validated_data
+            sent = handover.copy_case(request.user, case.pk, recipients=values["recipients"], note=values.get("note", ""))
+            rows = case.copies.filter(recipient__in=sent).select_related("recipient", "copied_by")
+            return Response(s.CaseCopySerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(s.CaseCopySerializer(case.copies.select_related("recipient", "copied_by"), many=True).data)
 
     def create(self, request):
         body = _body(request)
@@ -609,6 +631,36 @@ TASK_DETAIL = {200: s.TaskDetailSerializer}
         responses=CASE_DETAIL,
         description=gettext_lazy("表单字段与 action、opinion 并列放在请求体顶层。重复提交同一请求不会办理两个环节：第二次得到 409。"),
     ),
+    transfer=extend_schema(
+        tags=["tasks"],
+        summary=gettext_lazy("转办（交由同一单位同一角色的其他人员办理）"),
+        request=s.TransferRequestSerializer,
+        responses=TASK_DETAIL,
+    ),
+    delegate=extend_schema(
+        tags=["tasks"],
+        summary=gettext_lazy("委派（请同事处理后交回，由您完成本环节）"),
+        request=s.DelegateTaskRequestSerializer,
+        responses=TASK_DETAIL,
+    ),
+    delegate_return=extend_schema(
+        tags=["tasks"], summary=gettext_lazy("委派交回（附处理意见）"), request=s.HandlingReturnSerializer, responses=TASK_DETAIL
+    ),
+    countersigners=extend_schema(
+        tags=["tasks"],
+        summary=gettext_lazy("加签（请他人在您之前或之后签署）"),
+        request=s.CountersignerRequestSerializer,
+        responses=TASK_DETAIL,
+        description=gettext_lazy(
+            "before：加签人签署前您不能办理本环节；after：您办理后，决定暂缓生效，待加签人全部同意后生效，有人不同意则退回给您重新办理。"
+        ),
+    ),
+    countersign=extend_schema(
+        tags=["tasks"],
+        summary=gettext_lazy("加签人签署（同意或不同意）"),
+        request=s.CountersignRequestSerializer,
+        responses=CASE_DETAIL,
+    ),
     batch_complete=extend_schema(
         tags=["tasks"],
         summary=gettext_lazy("批量审批（同一环节的多个任务，以同一意见逐件“同意”）"),
@@ -637,12 +689,84 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "draft": (400, 403, 404, 409, 422),
         "complete": (400, 403, 404, 409, 422),
         "batch_complete": (400,),
+        "transfer": (400, 403, 404, 409, 422),
+        "delegate": (400, 403, 404, 409, 422),
+        "delegate_return": (400, 403, 404, 409),
+        "countersigners": (400, 403, 404, 409, 422),
+        "countersign": (400, 403, 404, 409, 422),
     }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return HumanTask.objects.none()
         return _task_queryset().inbox_for(self.request.user)
+
+    def get_serializer_class(self):
+        return s.InboxTaskSerializer if self.action == "list" else super().get_serializer_class()
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = inbox.mark(request.user, list(page))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+    def _handover(self, request, pk, serializer_class, operation):
+        task = access.task_for_action(request.user, pk)
+        serializer = serializer_class(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        operation(task, serializer.validated_data)
+        return task
+
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        task = self._handover(
+            request,
+            pk,
+            s.TransferRequestSerializer,
+            lambda task, v: handover.transfer_task(request.user, task.pk, to=v["to"], opinion=v.get("opinion", "")),
+        )
+        return self._fresh(request, task.pk)
+
+    @action(detail=True, methods=["post"])
+    def delegate(self, request, pk=None):
+        task = self._handover(
+            request,
+            pk,
+            s.DelegateTaskRequestSerializer,
+            lambda task, v: handover.delegate_task(request.user, task.pk, to=v["to"], note=v.get("note", "")),
+        )
+        return self._fresh(request, task.pk)
+
+    @action(detail=True, methods=["post"], url_path="delegate-return")
+    def delegate_return(self, request, pk=None):
+        task = self._handover(
+            request,
+            pk,
+            s.HandlingReturnSerializer,
+            lambda task, v: handover.return_delegated_task(request.user, task.pk, opinion=v["opinion"]),
+        )
+        return self._fresh(request, task.pk)
+
+    @action(detail=True, methods=["post"])
+    def countersigners(self, request, pk=None):
+        task = self._handover(
+            request,
+            pk,
+            s.CountersignerRequestSerializer,
+            lambda task, v: handover.add_countersigner(
+                request.user, task.pk, signer=v["signer"], position=v["position"], note=v.get("note", "")
+            ),
+        )
+        return self._fresh(request, task.pk)
+
+    @action(detail=True, methods=["post"])
+    def countersign(self, request, pk=None):
+        task = self._handover(
+            request,
+            pk,
+            s.CountersignRequestSerializer,
+            lambda task, v: handover.countersign(request.user, task.pk, opinion=v.get("opinion", ""), agree=v["agree"]),
+        )
+        return case_response(request, task.instance_id)
 
     @action(detail=False, methods=["post"], url_path="batch-complete", filter_backends=[], pagination_class=None)
     def batch_complete(self, request):
@@ -1033,3 +1157,54 @@ class CandidateViewSet(ApiViewMixin, viewsets.GenericViewSet):
             .prefetch_related(Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")))
         )
         return Response({"processes": s.ProcessSerializer(cases.order_by("pk"), many=True).data}, status=status.HTTP_201_CREATED)
+
+
+# --------------------------------------------------------------------------- 委托
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["delegations"], summary=gettext_lazy("我的委托（委托他人的和他人委托我的）")),
+    create=extend_schema(
+        tags=["delegations"],
+        summary=gettext_lazy("委托同事在指定日期内代为办理我的待办"),
+        request=s.DelegationRequestSerializer,
+        responses={201: s.DelegationSerializer},
+    ),
+    end=extend_schema(
+        tags=["delegations"], summary=gettext_lazy("提前结束委托（委托人或受托人）"), request=None, responses={200: s.DelegationSerializer}
+    ),
+)
+class DelegationViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """委托: while away, a person lets a colleague act on their tasks; the delegate's actions are
+    recorded as done for the delegator."""
+
+    serializer_class = s.DelegationSerializer
+    queryset = Delegation.objects.none()
+    filter_backends = []
+    error_statuses = {"create": (400, 422), "end": (403, 404, 422)}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Delegation.objects.none()
+        return delegations.delegations_of(self.request.user).order_by("-starts_on", "-id")
+
+    def create(self, request):
+        serializer = s.DelegationRequestSerializer(data=_body(request))
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        delegation = delegations.create_delegation(
+            request.user,
+            delegate=values["delegate"],
+            starts_on=values["starts_on"],
+            ends_on=values["ends_on"],
+            process_ids=values.get("process_ids") or [],
+            reason=values.get("reason", ""),
+        )
+        return Response(s.DelegationSerializer(delegation).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        if not self.get_queryset().filter(pk=pk).exists():
+            raise exceptions.NotFound()
+        delegation = delegations.end_delegation(request.user, pk)
+        return Response(s.DelegationSerializer(delegation).data)

@@ -134,7 +134,7 @@ def test_a_draft_is_marked_in_the_inbox():
 
 
 def test_the_inbox_marks_cost_the_same_queries_for_one_row_and_for_many():
-    from webapp import queries
+    from workspace import inbox
 
     first = at_review(0)
     user = person("ls_sh")
@@ -144,7 +144,7 @@ def test_the_inbox_marks_cost_the_same_queries_for_one_row_and_for_many():
         viewer = person(username)
         rows = list(HumanTask.objects.inbox_for(viewer).select_related("instance__definition"))
         with CaptureQueriesContext(connection) as queries_run:
-            queries.inbox_marks(viewer, rows)
+            inbox.mark(viewer, rows)
         return len(rows), len(queries_run)
 
     one = count("ls_gs")

@@ -167,6 +167,7 @@ def return_delegated_task(user, task_id, *, opinion):
         if not _has(user, "handle_task", task):
             raise ActionNotAllowed(_("此任务没有委派给您"))
         remove_perm(HANDLE, user, task)
+        keep_reading(user, instance)
         services._record(instance, user, HistoryAction.DELEGATE_RETURN, task=task, opinion=opinion)
         if task.claimed_by_id:
             notify.send(
@@ -267,6 +268,7 @@ def countersign(user, task_id, *, opinion="", agree=True):
             raise ActionNotAllowed(refusal)
         Countersign.objects.filter(pk=row.pk).update(signed_at=timezone.now(), agreed=bool(agree), opinion=opinion)
         remove_perm(COUNTERSIGN, user, task)
+        keep_reading(user, instance)
         services._record(
             instance,
             user,
@@ -387,6 +389,13 @@ def copy_case(user, instance_id, *, recipients, note=""):
         notify.send([(p, text, None) for p in new], instance)
         services._bump_version(instance)
     return new
+
+
+def keep_reading(user, instance):
+    """Whoever took part in a case by an individual grant (a 委派 colleague, a countersigner, a
+    delegate acting for someone) may read it afterwards: ``read_case`` on it, as a cc reader."""
+    if not CaseUserObjectPermission.objects.filter(user=user, content_object_id=instance.pk, permission__codename="read_case").exists():
+        assign_perm(READ_CASE, user, instance)
 
 
 def mark_copy_read(user, instance):

@@ -175,6 +175,8 @@ def _complete_locked(instance, task, user, principal, *, data, opinion, action, 
     chosen = form.get_action()
     opinion = form.cleaned_data.get("opinion", "")
     behalf = principal if principal is not None and principal.pk != user.pk else None
+    if behalf is not None:
+        handover.keep_reading(user, instance)  # the delegate may read what they did after the delegation ends
     if chosen.kind == "return":
         step = _return_step(workflow, task, task.return_targets()[0] if task.return_targets() else None, opinion)
         workflow, error = _advance(instance, workflow, step)

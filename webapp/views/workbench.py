@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from permissions.models import Unit
 from workflows.models import HistoryAction, HistoryEvent, HumanTask, ProcessInstance, case_search_q
-from workspace import batch
+from workspace import batch, inbox
 
 from .. import queries
 from ..forms import WorkbenchFilterForm
@@ -107,7 +107,7 @@ def home(request):
                 steps[key] = batch.batchable(*key)
             task.batchable = steps[key]
             task.step_key = f"{key[0]}:{key[1]}"
-        queries.inbox_marks(user, rows)
+        inbox.mark(user, rows)
     filtered = any(data.get(k) for k in ("q", "process", "unit", "step", "date_from", "date_to"))
     return render(
         request,
