@@ -120,3 +120,51 @@ def test_a_reviewer_plans_a_round_in_the_posts_table_and_keeps_it_across_a_unit_
         expect(eligible.first.locator("input[type=checkbox]")).to_be_enabled()
     page.screenshot(path=str(screenshots / "secondment-nomination-marks.png"), full_page=True)
     nominator.close()
+
+
+def test_without_scripts_the_posts_table_still_works_and_a_bad_row_comes_back_marked(browser, live_server, world, screenshots):  # noqa: F811
+    from secondments.models import Round
+
+    today = datetime.datetime.now(SHANGHAI).date()
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill("pds_sh")
+    page.get_by_label("密码").fill("demo12345")
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server.url}/start/secondment_selection/")
+    plan = page.locator("form.task-form")
+    # Blank rows to fill; the script's buttons stay hidden.
+    expect(_rows(page)).to_have_count(3)
+    expect(page.get_by_role("button", name="增加一行")).to_be_hidden()
+    plan.get_by_label("选派计划名称").fill("无脚本挂职锻炼")
+    plan.get_by_label("第1行挂职单位").fill("HA-PDS-LS-ZGY")
+    plan.get_by_label("第1行挂职岗位").fill("副镇长（挂职）")
+    plan.get_by_label("第1行名额").fill("1")
+    plan.get_by_label("第2行挂职单位").fill("没有这个单位")
+    plan.get_by_label("第2行挂职岗位").fill("副局长（挂职）")
+    plan.get_by_label("选派名额").fill("1")
+    plan.get_by_label("挂职开始日期").fill((today + datetime.timedelta(days=40)).isoformat())
+    plan.get_by_label("推荐截止日期").fill((today + datetime.timedelta(days=10)).isoformat())
+    plan.get_by_label("鲁山县琴台街道", exact=True).check()
+    plan.get_by_role("button", name="提交").click()
+
+    expect(page.locator(".alert.error")).to_contain_text("提交的内容有误")
+    expect(page.locator("tr.row-error")).to_have_count(1)
+    expect(page.locator("tr.row-error")).to_contain_text("第2个岗位：找不到挂职单位“没有这个单位”")
+    expect(plan.get_by_label("第1行挂职岗位")).to_have_value("副镇长（挂职）")
+    expect(plan.get_by_label("第2行挂职单位")).to_have_value("没有这个单位")
+    expect(plan.get_by_label("选派计划名称")).to_have_value("无脚本挂职锻炼")
+    assert not Round.objects.exists()
+    page.screenshot(path=str(screenshots / "secondment-plan-row-error.png"), full_page=True)
+
+    plan.get_by_label("第2行挂职单位").fill("平顶山市应急管理局")
+    plan.get_by_role("button", name="提交").click()
+    expect(page.locator(".messages")).to_contain_text("已发起")
+    round_ = Round.objects.get(title="无脚本挂职锻炼")
+    assert [(p.host_unit.code, p.title) for p in round_.positions.order_by("pk")] == [
+        ("HA-PDS-LS-ZGY", "副镇长（挂职）"),
+        ("HA-PDS-YJJ", "副局长（挂职）"),
+    ]
+    context.close()
