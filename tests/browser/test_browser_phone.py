@@ -121,7 +121,7 @@ def test_the_main_pages_fit_a_390_px_phone_without_sideways_scrolling(browser, l
     page = nominator.open(f"/cases/{case.pk}/")
     nominator.check("case", case.business_key, [page.get_by_role("link", name="打印审批单")])
     page.locator("#diagram-card > summary").click()
-    expect(page.locator("#diagram svg.bpmn")).to_be_visible()
+    expect(page.locator("#bpmn-viewer .djs-container")).to_be_visible()  # the bpmn-js viewer, once loaded
     nominator.check("case-diagram", case.business_key, [page.get_by_role("link", name="打印审批单")])
     nominator.close()
 
