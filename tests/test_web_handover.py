@@ -154,3 +154,23 @@ def test_the_inbox_marks_cost_the_same_queries_for_one_row_and_for_many():
     Delegation.objects.create(delegator=person("ls_sh"), delegate=person("ls_gs"), starts_on=today, ends_on=today)
     many = count("ls_gs")
     assert many[0] > one[0] and many[1] <= one[1] + 2  # + the delegation and the delegator's grants
+
+
+def test_the_progress_view_and_approval_sheet_carry_countersign_opinions_and_who_acted_for_whom():
+    from webapp import queries
+
+    case = at_review()
+    task = task_of(case, "Task_review")
+    handover.add_countersigner(person("ls_sh"), task.pk, signer="ls_sp", position="before")
+    handover.countersign(person("ls_sp"), task.pk, opinion="同意，请抓紧公示", agree=True)
+    today = timezone.localdate()
+    Delegation.objects.create(delegator=person("ls_sh"), delegate=person("ls_gs"), starts_on=today, ends_on=today)
+    services.complete_task(person("ls_gs"), task.pk, action="approve", data=review_data(), opinion="同意公示")
+
+    steps = queries.progress(refresh(case), person("ls_sh"))["done"]
+    signed = [s for s in steps if s["action"] == HistoryAction.COUNTERSIGN]
+    assert [(s["opinion"], s["decision"], s["role"]) for s in signed] == [("同意，请抓紧公示", "同意", "加签意见")]
+    reviewed = [s for s in steps if s["action"] == HistoryAction.COMPLETE and s["event"].task_bpmn_id == "Task_review"]
+    assert reviewed[0]["actor"].startswith(person("ls_gs").get_full_name()) and "代" in reviewed[0]["actor"]
+    sheet = web("ls_sh").get(f"/cases/{case.pk}/approval-sheet.pdf")
+    assert sheet.status_code == 200 and sheet["Content-Type"] == "application/pdf"

@@ -255,6 +255,9 @@ PROGRESS_ACTIONS = (
     HistoryAction.RETURN,
     HistoryAction.WITHDRAW,
     HistoryAction.TERMINATE,
+    # Opinions given on a step by others than its holder are sign-offs too.
+    HistoryAction.DELEGATE_RETURN,
+    HistoryAction.COUNTERSIGN,
 )
 # A submitted field short enough to stand for an opinion on the sign-off list (when no opinion was written).
 SHORT_FIELD = 40
@@ -319,7 +322,7 @@ def progress(case, user, tasks=None):
     - ``next``: the user task the open steps lead to, where no gateway decides.
     """
     events = presenting.readable_history(
-        case.history.filter(action__in=PROGRESS_ACTIONS).select_related("actor").order_by("at", "id"), user, case
+        case.history.filter(action__in=PROGRESS_ACTIONS).select_related("actor", "on_behalf_of").order_by("at", "id"), user, case
     )
     # Which role and unit each step was done for: the closed task the actor completed, in order.
     closed = {}
@@ -338,6 +341,9 @@ def progress(case, user, tasks=None):
                 role, unit = task.get_role_display(), task.unit.name
         if event.action in (HistoryAction.RETURN, HistoryAction.WITHDRAW, HistoryAction.TERMINATE):
             decision = event.get_action_display()
+        elif event.action in (HistoryAction.COUNTERSIGN, HistoryAction.DELEGATE_RETURN):
+            role = event.get_action_display()  # 加签意见 / 委派交回: not the step's role
+            decision = handover_fields(event)[1] if event.action == HistoryAction.COUNTERSIGN else ""
         elif event.action == HistoryAction.START:
             decision = ""  # the step's name says it
         done.append(
@@ -345,7 +351,7 @@ def progress(case, user, tasks=None):
                 "event": event,
                 "name": event.task_name or event.get_action_display(),
                 "action": event.action,
-                "actor": _name_of(event.actor),
+                "actor": actor_label(event),
                 "role": role,
                 "unit": unit,
                 "at": timezone.localtime(event.at),
