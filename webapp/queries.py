@@ -16,7 +16,7 @@ from permissions import policy
 from permissions.models import Grant, Unit
 from permissions.roles import Role
 from records.models import Cadre
-from workflows import clock, engine, presenting, process_types
+from workflows import clock, engine, names, presenting, process_types
 from workflows.models import (
     CountersignPosition,
     HistoryAction,
@@ -113,10 +113,10 @@ def start_units(user, definition):
 
 
 def process_choices():
-    names = {}
+    found = {}
     for process_id, name in ProcessDefinition.objects.order_by("process_id", "-version").values_list("process_id", "name"):
-        names.setdefault(process_id, name)
-    return sorted(names.items(), key=lambda item: item[1])
+        found.setdefault(process_id, names.process_name(name))
+    return sorted(found.items(), key=lambda item: item[1])
 
 
 # --------------------------------------------------------------------------- engine data
@@ -220,12 +220,12 @@ def cadre_summary(cadre, on=None):
 def case_where(case, tasks=None):
     """Where a case stands, in words: its open steps, or its outcome."""
     if case.status in (InstanceStatus.COMPLETED, InstanceStatus.TERMINATED):
-        return case.outcome_label or case.get_status_display()
+        return names.step_name(case.outcome_label) if case.outcome_label else case.get_status_display()
     if case.status == InstanceStatus.ERROR:
         return _("异常，待管理员处理")
     tasks = tasks if tasks is not None else list(case.tasks.all())
     if tasks:
-        return "、".join(f"{t.name}（{t.unit.short_name or t.unit.name}）" for t in tasks)
+        return "、".join(f"{names.step_name(t.name)}（{t.unit.short_name or t.unit.name}）" for t in tasks)
     if case.next_timer_due:
         return _("等待至%(when)s") % {"when": date_format(timezone.localtime(case.next_timer_due), "DATETIME_FORMAT")}
     return case.get_status_display()

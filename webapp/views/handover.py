@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from permissions.models import Delegation
 from workflows import handover
 from workflows.errors import ActionNotAllowed, InvalidAction, TaskConflict
-from workflows.models import ProcessDefinition
 from workspace import delegations
 
 from .. import queries
@@ -151,7 +150,7 @@ def delegations_page(request):
             return redirect("delegations")
     rows = list(delegations.delegations_of(user).order_by("-starts_on", "-id"))
     today = datetime.date.today()
-    processes = {d.process_id: d.name for d in ProcessDefinition.objects.order_by("process_id", "-version").only("process_id", "name")}
+    processes = dict(queries.process_choices())
     for row in rows:
         row.in_force = row.ended_at is None and row.starts_on <= today <= row.ends_on
         row.can_end = row.ended_at is None and row.ends_on >= today
