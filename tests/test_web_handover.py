@@ -174,3 +174,17 @@ def test_the_progress_view_and_approval_sheet_carry_countersign_opinions_and_who
     assert reviewed[0]["actor"].startswith(person("ls_gs").get_full_name()) and "代" in reviewed[0]["actor"]
     sheet = web("ls_sh").get(f"/cases/{case.pk}/approval-sheet.pdf")
     assert sheet.status_code == 200 and sheet["Content-Type"] == "application/pdf"
+
+
+def test_english_pages_show_process_and_step_names_in_english():
+    """Issue 15 item 12: English mode translates process and step names (workflows.names)."""
+    case = at_review()
+    client = web("ls_sh")
+    client.cookies["django_language"] = "en"
+    inbox = client.get("/").content.decode()
+    row = inbox[inbox.index(case.business_key) :]
+    row = row[: row.index("</tr>")]
+    assert "Award approval (commendations and merits)" in row and "<td>Review" in row, row
+    assert "奖励审批" not in row and "审核" not in row
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Fill in the nomination" in page and "Integrity opinion" in page
