@@ -178,8 +178,8 @@ def _complete_locked(instance, task, user, principal, *, data, opinion, action, 
     if behalf is not None:
         handover.keep_reading(user, instance)  # the delegate may read what they did after the delegation ends
     if chosen.kind == "return":
-        step = _return_step(workflow, task, task.return_targets()[0] if task.return_targets() else None, opinion)
-        workflow, error = _advance(instance, workflow, step)
+        back = _return_step(workflow, task, task.return_targets()[0] if task.return_targets() else None, opinion)
+        workflow, error = _advance(instance, workflow, back)
         _record(
             instance,
             user,
