@@ -188,3 +188,14 @@ def test_english_pages_show_process_and_step_names_in_english():
     assert "奖励审批" not in row and "审核" not in row
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "Fill in the nomination" in page and "Integrity opinion" in page
+
+
+def test_a_decision_held_for_countersigners_after_says_so():
+    case = at_review()
+    task = task_of(case, "Task_review")
+    handover.add_countersigner(person("ls_sh"), task.pk, signer="ls_sp", position="after")
+    response = web("ls_sh").post(
+        f"/cases/{case.pk}/tasks/{task.pk}/", {"action": "approve", "opinion": "同意公示", **review_data()}, follow=True
+    )
+    assert "待加签人签署后生效" in response.content.decode()
+    assert HumanTask.objects.get(pk=task.pk).held_completion is not None

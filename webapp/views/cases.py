@@ -18,8 +18,9 @@ from notices.desk import PUBLISH_STEP
 from permissions import policy
 from permissions.roles import Role
 from workflows import handover, presenting, process_types, services
+from workflows import names as bpmn_names
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction, OutOfScope, TaskConflict
-from workflows.models import OPEN_STATUSES, HistoryAction, InstanceStatus, RuleCheck
+from workflows.models import OPEN_STATUSES, HistoryAction, HumanTask, InstanceStatus, RuleCheck
 
 from .. import diagram as diagrams
 from .. import queries
@@ -114,10 +115,13 @@ def task_page(request, case_id, task_id):
             errors = {"__all__": [str(exc.message)]}
         else:
             case.refresh_from_db()
+            if HumanTask.objects.filter(pk=task.pk, held_completion__isnull=False).exists():
+                messages.success(request, _("已提交“%(step)s”，待加签人签署后生效。") % {"step": bpmn_names.step_name(task.name)})
+                return redirect("home")
             messages.success(
                 request,
                 _("已办理“%(step)s”。%(key)s 当前：%(where)s")
-                % {"step": task.name, "key": case.business_key, "where": queries.case_where(case)},
+                % {"step": bpmn_names.step_name(task.name), "key": case.business_key, "where": queries.case_where(case)},
             )
             return redirect("home")
         form_data = {**form_data, "opinion": opinion}
