@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "secondments",
     "promotions",
     "workspace",
+    "supervision",
+    "quotas",
+    "stats",
     "webapp",
     "demo",
     "axes",  # login lockout (webapp/security.py); its models hold the failed attempts

@@ -16,6 +16,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("documents/", include("documents.urls")),
     path("api/", include("api.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("quotas/", include("quotas.urls")),
+    path("stats/", include("stats.urls")),
     # The web workspace (webapp/views/).
     path("start/", views.start_index, name="start"),
     path("start/candidates/", views.candidates_page, name="candidates"),
