@@ -31,13 +31,16 @@ from .models import (
     ExcellentShareAllowance,
     ExcellentShareLimit,
     FamilyMember,
+    HealthCheck,
     Investigation,
     LevelReduction,
     NoEffectPeriod,
+    PostHistory,
     Promotion,
     Sanction,
     SanctionKind,
     Secondment,
+    Training,
     recompute_effect_ends,
     sniff_photo,
 )
@@ -363,13 +366,17 @@ class CadreAdmin(admin.ModelAdmin):
             gettext_lazy("学历学位"),
             {"fields": [("full_time_education", "full_time_school"), ("in_service_education", "in_service_school"), "professional_title"]},
         ),
-        (gettext_lazy("职务职级"), {"fields": ["unit", "current_post", ("rank_level", "current_rank_since"), "probation_end"]}),
+        (
+            gettext_lazy("职务职级"),
+            {"fields": ["unit", ("current_post", "post_since"), ("rank_level", "current_rank_since"), "probation_end", "hardship_post"]},
+        ),
         (gettext_lazy("照片"), {"fields": ["photo_thumbnail", "photo_file", "photo_clear"]}),
         (gettext_lazy("简历"), {"fields": ["resume"]}),
         (gettext_lazy("其他"), {"fields": ["user", "canvassing_flag", "naked_official_flag"]}),
         (gettext_lazy("年度考核后果"), {"fields": ["assessment_consequences"]}),
+        (gettext_lazy("任职经历、健康体检、教育培训"), {"fields": ["supervision_records"]}),
     ]
-    readonly_fields = ["assessment_consequences", "photo_thumbnail"]
+    readonly_fields = ["assessment_consequences", "photo_thumbnail", "supervision_records"]
     inlines = [
         FamilyMemberInline,
         AnnualAssessmentInline,
@@ -415,6 +422,19 @@ class CadreAdmin(admin.ModelAdmin):
             for first, second in obj.dismissal_years()
         ]
         return "；".join(lines) or "—"
+
+    @admin.display(description=gettext_lazy("记录"))
+    def supervision_records(self, obj):
+        """Links to the cadre's post history, health checks and training (DOMAIN.md §10), kept on
+        their own pages so the cadre form stays one post."""
+        if obj is None or obj.pk is None:
+            return "—"
+        links = []
+        for model, related in ((PostHistory, "post_history"), (HealthCheck, "health_checks"), (Training, "trainings")):
+            url = reverse("admin:records_%s_changelist" % model._meta.model_name) + f"?cadre__id__exact={obj.pk}"
+            links.append(format_html('<a href="{}">{}（{}）</a>', url, model._meta.verbose_name, getattr(obj, related).count()))
+        add = reverse("admin:records_healthcheck_add") + f"?cadre={obj.pk}"
+        return format_html('{} {} {} · <a href="{}">{}</a>', *links, add, _("登记体检"))
 
     @admin.display(description=gettext_lazy("身份证号"), ordering="id_number")
     def masked_id_number(self, obj):
@@ -659,4 +679,34 @@ class SecondmentAdmin(CadreRecordAdmin):
     list_filter = ["assessment_grade", ("ended_on", admin.EmptyFieldListFilter)]
     list_select_related = ["cadre", "cadre__unit", "host_unit"]
     autocomplete_fields = ["cadre", "host_unit"]
+    date_hierarchy = "start"
+
+
+@admin.register(PostHistory)
+class PostHistoryAdmin(CadreRecordAdmin):
+    """任职经历 (DOMAIN.md §10 "Township service": the township years are summed from these rows)."""
+
+    list_display = ["cadre", "start", "end", "unit", "post"]
+    list_filter = ["unit__level", ("end", admin.EmptyFieldListFilter)]
+    list_select_related = ["cadre", "cadre__unit", "unit"]
+    autocomplete_fields = ["cadre", "unit"]
+    date_hierarchy = "start"
+
+
+@admin.register(HealthCheck)
+class HealthCheckAdmin(CadreRecordAdmin):
+    """健康体检 (DOMAIN.md §10 "Health checks"; seed 000 #19; seed 004 art. 11)."""
+
+    list_display = ["cadre", "date", "standard", "result", "institution"]
+    list_filter = ["standard", "result"]
+    date_hierarchy = "date"
+
+
+@admin.register(Training)
+class TrainingAdmin(CadreRecordAdmin):
+    """教育培训 (DOMAIN.md §10 "Training"; seed 000 #13)."""
+
+    list_display = ["cadre", "course", "start", "end", "hours", "professional"]
+    list_filter = ["professional"]
+    search_fields = ["cadre__name", "cadre__id_number", "course"]
     date_hierarchy = "start"

@@ -131,6 +131,14 @@ class Cadre(models.Model):
     rank_level = models.CharField(_("职级层次"), max_length=30, choices=RankLevel.choices, default=RankLevel.NONE)
     unit = models.ForeignKey(Unit, verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="cadres")
     current_rank_since = models.DateField(_("任现职级时间"), null=True, blank=True)
+    # "Time in current post" (DOMAIN.md §10 "Rotation": counted from the date the cadre took the
+    # current post) — the rotation alerts of supervision.alerts read it (seed 000 #15).
+    post_since = models.DateField(_("任现岗位时间"), null=True, blank=True, help_text=_("轮岗年限自此日起算（《规则手册》第10节）"))
+    # DOMAIN.md §10 "Health checks": front-line, hardship and high-risk posts (seed 004 art. 11;
+    # seed 000 #19) at least one check a year with a higher standard and accident insurance.
+    hardship_post = models.BooleanField(
+        _("攻坚一线、艰苦地区或高危岗位"), default=False, help_text=_("每年体检不少于1次，适当提高体检标准（《规则手册》第10节）")
+    )
     probation_end = models.DateField(_("试用期满日期"), null=True, blank=True)
     resume = models.TextField(_("简历"), blank=True)
     user = models.OneToOneField(
@@ -695,3 +703,100 @@ class Secondment(models.Model):
 
     def __str__(self):
         return f"{self.host_unit} {self.position}"
+
+
+class PostHistory(models.Model):
+    """任职经历: one post held in one unit from a date (to a date; open = the current post).
+
+    DOMAIN.md §10 "Township service": the years in township units (seed 000 #20) are summed from
+    these rows; the current post is the row without an end date.
+    """
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="post_history")
+    unit = models.ForeignKey(Unit, verbose_name=_("任职单位"), on_delete=models.PROTECT, related_name="+")
+    post = models.CharField(_("职务（岗位）"), max_length=100)
+    start = models.DateField(_("起始日期"))
+    end = models.DateField(_("截止日期"), null=True, blank=True, help_text=_("现任岗位留空"))
+
+    class Meta:
+        verbose_name = _("任职经历")
+        verbose_name_plural = _("任职经历")
+        ordering = ["cadre", "-start"]
+        indexes = [models.Index(fields=["cadre", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")), name="post_history_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.start} {self.unit} {self.post}"
+
+    def clean(self):
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("截止日期不能早于起始日期")})
+
+
+class HealthCheckResult(models.TextChoices):
+    NORMAL = "normal", _("未见异常")
+    FOLLOW_UP = "follow_up", _("需复查或随访")
+    ABNORMAL = "abnormal", _("异常")
+
+
+class HealthCheckStandard(models.TextChoices):
+    """DOMAIN.md §10 "Health checks": every cadre yearly; front-line, hardship and high-risk posts
+    with a higher standard (seed 004 art. 11; seed 000 #19)."""
+
+    ORDINARY = "ordinary", _("常规体检")
+    HIGHER = "higher", _("提高标准体检")
+
+
+class HealthCheck(models.Model):
+    """An annual health check (DOMAIN.md §10 "Health checks"; seed 000 #19; seed 004 art. 11)."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="health_checks")
+    date = models.DateField(_("体检日期"))
+    standard = models.CharField(_("体检标准"), max_length=20, choices=HealthCheckStandard.choices, default=HealthCheckStandard.ORDINARY)
+    result = models.CharField(_("体检结论"), max_length=20, choices=HealthCheckResult.choices, default=HealthCheckResult.NORMAL)
+    institution = models.CharField(_("体检机构"), max_length=100, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("健康体检")
+        verbose_name_plural = _("健康体检")
+        ordering = ["-date"]
+        indexes = [models.Index(fields=["cadre", "date"])]
+        constraints = [models.UniqueConstraint(fields=["cadre", "date"], name="one_health_check_per_cadre_and_day")]
+
+    def __str__(self):
+        return f"{self.date} {self.get_standard_display()}"
+
+
+class Training(models.Model):
+    """A training course attended (DOMAIN.md §10 "Training": city/county leadership members at least
+    one professional-skills course a year, seed 000 #13)."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="trainings")
+    course = models.CharField(_("培训班次（课程）"), max_length=150)
+    organiser = models.CharField(_("主办单位"), max_length=100, blank=True)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
+    hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
+    professional = models.BooleanField(_("专业能力专题培训"), default=False, help_text=_("强化专业能力的专题培训（《规则手册》第10节）"))
+
+    class Meta:
+        verbose_name = _("教育培训")
+        verbose_name_plural = _("教育培训")
+        ordering = ["-start"]
+        indexes = [models.Index(fields=["cadre", "end"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="training_ends_after_start"),
+            models.UniqueConstraint(fields=["cadre", "course", "start"], name="one_training_per_cadre_course_and_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.start} {self.course}"
+
+    def clean(self):
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("结束日期不能早于开始日期")})
