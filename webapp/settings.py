@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "workspace",
     "supervision",
     "quotas",
+    "talks",
     "stats",
     "webapp",
     "demo",
