@@ -1,9 +1,14 @@
 """The typed case record of an exceptional promotion, written by the service door."""
 
+from collections import Counter
+
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from workflows.errors import InvalidAction
+from records import quotas
+from workflows import clock
+from workflows.errors import FormInvalid, InvalidAction
 from workflows.process_types import CaseRecord
 
 from .models import Proposal, ProposedBy
@@ -66,6 +71,29 @@ def task_binding(instance, bpmn_id, role, unit_id):
     return role, unit_id
 
 
+def open_proposals(unit_ids=None, *, exclude_instance_id=None):
+    """Counter {(unit id, level): open proposals} for the post quotas (DOMAIN.md §10 "Post quotas"):
+    an open case with a target level, counted in its cadre's unit (the appointment keeps the cadre
+    there), until the appointment, after which the cadre's record holds the level itself."""
+    rows = Proposal.objects.filter(is_open=True, promotion__isnull=True).exclude(target_level="")
+    if unit_ids is not None:
+        rows = rows.filter(cadre__unit_id__in=list(unit_ids))
+    if exclude_instance_id is not None:
+        rows = rows.exclude(instance_id=exclude_instance_id)
+    counts = rows.order_by().values("cadre__unit_id", "target_level").annotate(n=Count("pk"))
+    return Counter({(row["cadre__unit_id"], row["target_level"]): row["n"] for row in counts})
+
+
+def refuse_over_quota(instance, cadre, level):
+    """DOMAIN.md §10 "Post quotas": a proposal that would exceed the unit's quota of the target
+    level is refused at 动议, with the count (the check is the quotas app's, through the seam)."""
+    if cadre is None or not level:
+        return
+    message = quotas.refusal(cadre.unit, level, on=clock.today(), exclude_instance_id=instance.pk)
+    if message:
+        raise FormInvalid({"__all__": [message]})
+
+
 class ProposalRecord(CaseRecord):
     model = Proposal
 
@@ -77,6 +105,7 @@ class ProposalRecord(CaseRecord):
         )
         if other is not None:
             raise InvalidAction(self._duplicate(instance, other))
+        refuse_over_quota(instance, instance.subject_cadre, data.get("target_level"))
         proposal = Proposal(instance=instance, cadre=instance.subject_cadre, unit=instance.nominating_unit)
         # 动议 by the unit's party committee or by the organisation department (DOMAIN.md §4.3 step 1).
         proposal.proposed_by_kind, proposal.proposed_by_unit = mover(user, instance.nominating_unit)
@@ -96,6 +125,7 @@ class ProposalRecord(CaseRecord):
             return  # the other steps establish no fact of the proposal
         proposal = Proposal.objects.get(instance=instance)  # covered by the case's row lock
         if task.bpmn_id == "Task_propose":
+            refuse_over_quota(instance, proposal.cadre, data.get("target_level"))
             for name in PROPOSAL_FIELDS:
                 default = [] if name == "broken_items" else {} if name == "broken_reasons" else False if name in FLAGS else ""
                 setattr(proposal, name, data.get(name) if data.get(name) is not None else default)

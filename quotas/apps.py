@@ -8,3 +8,12 @@ class QuotasConfig(AppConfig):
     name = "quotas"
     verbose_name = _("领导职数")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The promotions app asks the cadre records' seam at 动议 (DOMAIN.md §10 "Post quotas");
+        # the check that answers is this app's.
+        from records import quotas as seam
+
+        from . import counting
+
+        seam.register_checker("quotas", counting.refusal)

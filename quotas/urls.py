@@ -1,6 +1,11 @@
 """The quotas pages (mounted at /quotas/ by webapp/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "quotas"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export.xlsx", views.export, name="export"),
+]
