@@ -199,9 +199,8 @@ def test_city_and_county_leaders_need_a_professional_course_each_year(tree):
     Training.objects.create(
         cadre=trained, course="数字经济专题", start=datetime.date(2025, 12, 28), end=datetime.date(2026, 1, 1), hours=30, professional=True
     )
-    Training.objects.create(
-        cadre=last_year, course="乡村振兴专题", start=datetime.date(2025, 12, 1), end=datetime.date(2025, 12, 31), hours=30, professional=True
-    )
+    december = (datetime.date(2025, 12, 1), datetime.date(2025, 12, 31))
+    Training.objects.create(cadre=last_year, course="乡村振兴专题", start=december[0], end=december[1], hours=30, professional=True)
     Training.objects.create(
         cadre=general, course="理论学习", start=datetime.date(2026, 3, 1), end=datetime.date(2026, 3, 5), hours=20, professional=False
     )
@@ -214,11 +213,11 @@ def test_city_and_county_leaders_need_a_professional_course_each_year(tree):
 def test_sanction_effect_period_ending_within_thirty_days(tree):
     """DOMAIN.md §3: ``effect_end`` is the last day in effect; announced 30 days ahead."""
     township = tree["township"]
-    for name, end in (("三十天", TODAY + datetime.timedelta(days=30)), ("三十一天", TODAY + datetime.timedelta(days=31)), ("已过", TODAY - DAY)):
+    decided = TODAY - datetime.timedelta(days=200)
+    for name, days in (("三十天", 30), ("三十一天", 31), ("已过", -1)):
         cadre = factories.cadre(name, township)
-        Sanction.objects.create(
-            cadre=cadre, kind="warning", decision_date=TODAY - datetime.timedelta(days=200), effect_end=end, effect_end_override_reason="测试"
-        )
+        end = TODAY + datetime.timedelta(days=days)
+        Sanction.objects.create(cadre=cadre, kind="warning", decision_date=decided, effect_end=end, effect_end_override_reason="测试")
     assert names(alerts.SANCTION_ENDING) == ["三十天"]
 
 
