@@ -686,10 +686,10 @@ class SecondmentAdmin(CadreRecordAdmin):
 class PostHistoryAdmin(CadreRecordAdmin):
     """任职经历 (DOMAIN.md §10 "Township service": the township years are summed from these rows)."""
 
-    list_display = ["cadre", "start", "end", "unit", "post"]
-    list_filter = ["unit__level", ("end", admin.EmptyFieldListFilter)]
-    list_select_related = ["cadre", "cadre__unit", "unit"]
-    autocomplete_fields = ["cadre", "unit"]
+    list_display = ["cadre", "start", "end", "post_unit", "post"]
+    list_filter = ["post_unit__level", ("end", admin.EmptyFieldListFilter)]
+    list_select_related = ["cadre", "cadre__unit", "post_unit"]
+    autocomplete_fields = ["cadre", "post_unit"]
     date_hierarchy = "start"
 
 

@@ -713,7 +713,9 @@ class PostHistory(models.Model):
     """
 
     cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="post_history")
-    unit = models.ForeignKey(Unit, verbose_name=_("任职单位"), on_delete=models.PROTECT, related_name="+")
+    # Not ``unit``: the import's scope check reads ``unit_id`` as the cadre's own unit, and a
+    # past post may well be in a unit the importing person does not hold a role on.
+    post_unit = models.ForeignKey(Unit, verbose_name=_("任职单位"), on_delete=models.PROTECT, related_name="+")
     post = models.CharField(_("职务（岗位）"), max_length=100)
     start = models.DateField(_("起始日期"))
     end = models.DateField(_("截止日期"), null=True, blank=True, help_text=_("现任岗位留空"))
@@ -730,7 +732,7 @@ class PostHistory(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.start} {self.unit} {self.post}"
+        return f"{self.start} {self.post_unit} {self.post}"
 
     def clean(self):
         if self.start and self.end and self.end < self.start:

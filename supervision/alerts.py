@@ -271,7 +271,7 @@ def _township_days(today):
     an open row runs to today."""
     served = ExpressionWrapper(Coalesce(F("end"), Value(today)) - F("start"), output_field=DurationField())
     return Subquery(
-        PostHistory.objects.filter(cadre=OuterRef("pk"), unit__level=UnitLevel.TOWNSHIP, start__lte=today)
+        PostHistory.objects.filter(cadre=OuterRef("pk"), post_unit__level=UnitLevel.TOWNSHIP, start__lte=today)
         .order_by()
         .values("cadre")
         .annotate(total=Sum(served))

@@ -140,7 +140,7 @@ def test_retirement_ages_are_a_rule_parameter(tree):
 
 
 def _served(cadre, unit, start, end=None):
-    PostHistory.objects.create(cadre=cadre, unit=unit, post="乡镇干部", start=start, end=end)
+    PostHistory.objects.create(cadre=cadre, post_unit=unit, post="乡镇干部", start=start, end=end)
 
 
 def test_township_service_twenty_years_with_excellent_grades(tree):
