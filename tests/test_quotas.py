@@ -14,6 +14,7 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -161,7 +162,7 @@ def expected_line(code, level):
 
 
 def page_lines(username):
-    client = client_for(username)  # any client; log in through the session for the page
+    client = Client()
     client.force_login(person(username))
     response = client.get(reverse("quotas:dashboard"))
     assert response.status_code == 200
@@ -203,7 +204,7 @@ def test_a_user_sees_only_the_units_they_hold_a_role_on(world):
 
 def test_without_any_role_the_page_is_refused(world):
     nobody = get_user_model().objects.create_user("no_role_user", password="x")
-    client = client_for("ls_qt_ld")
+    client = Client()
     client.force_login(nobody)
     assert client.get(reverse("quotas:dashboard")).status_code == 403
     assert client.get(reverse("quotas:export")).status_code == 403
@@ -212,7 +213,7 @@ def test_without_any_role_the_page_is_refused(world):
 def test_the_excel_export_has_the_page_lines(world):
     quota(3)
     quota(2, level=DEPUTY)
-    client = client_for("ls_qt_ld")
+    client = Client()
     client.force_login(person("ls_qt_ld"))
     response = client.get(reverse("quotas:export"))
     assert response.status_code == 200
@@ -224,7 +225,27 @@ def test_the_excel_export_has_the_page_lines(world):
     assert rows[("鲁山县琴台街道", "乡科级副职")][2:8] == (2, 3, 0, 0, 1, 0)
 
 
-# --------------------------------------------------------------------------- the API and the admin
+# --------------------------------------------------------------------------- the web, the API and the admin
+
+
+def posted(data):
+    """The proposal as the page posts it (booleans as 'on' when ticked)."""
+    return {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
+
+
+def test_the_start_page_shows_the_refusal_and_starts_nothing(world):
+    """DOMAIN.md §10 "Post quotas": 发起并提交 on the page is refused with the counts, nothing saved."""
+    quota(2)
+    subject = cadre(QT_CLEAN[0])
+    client = Client()
+    client.force_login(person("ls_qt_ld"))
+    response = client.post(
+        reverse("start_process", args=[PROCESS]),
+        {"unit": unit(QT).pk, "cadre": subject.pk, "action": "submit", "opinion": "动议", **posted(proposal())},
+    )
+    assert response.status_code == 200
+    assert "鲁山县琴台街道乡科级正职职数2名，现有2名，另有在办的提拔动议0件，已无空缺" in response.content.decode()
+    assert not ProcessInstance.objects.filter(subject_cadre=subject).exists()
 
 
 def test_the_api_start_of_a_promotion_over_the_quota_is_refused_with_the_message(world):
@@ -249,7 +270,7 @@ def test_the_admin_keeps_rows_in_force_as_history(world):
     be deleted (a change is a new dated row); a future row can still be corrected."""
     admin = get_user_model().objects.create_superuser("quota_admin", password="x")
     current, future = quota(3), quota(2, valid_from="2027-01-01")
-    client = client_for("ls_qt_ld")
+    client = Client()
     client.force_login(admin)
     listing = client.get(reverse("admin:quotas_postquota_changelist"))
     assert listing.status_code == 200 and "鲁编〔2025〕8号" in listing.content.decode()
