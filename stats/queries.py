@@ -481,11 +481,15 @@ def case_tables(q, folder, now):
         values[0] += row["n"] - row["overdue"]
         values[1] += row["overdue"]
     step_columns = [_("未超期"), _("已超期"), _("合计")]
-    step_rows = [Row(f"{process} · {step}", v + [sum(v)]) for (process, step), v in sorted(by_step.items())]
+    # The step first, so a shortened chart label still names it.
+    step_rows = [
+        Row(_("%(step)s（%(process)s）") % {"step": step, "process": process}, v + [sum(v)])
+        for (process, step), v in sorted(by_step.items())
+    ]
     open_steps = Table(
         "open-steps",
         _("待办环节：按环节（当前）"),
-        _("流程 · 环节"),
+        _("环节（流程）"),
         step_columns,
         step_rows,
         _column_totals(step_rows, 3) if step_rows else None,

@@ -29,7 +29,7 @@
         labels: spec.labels,
         datasets: spec.datasets.map(function (set, i) {
           var colour = PALETTE[i % PALETTE.length];
-          return { label: set.label, data: set.data, backgroundColor: colour, borderColor: colour, borderWidth: 1 };
+          return { label: set.label, data: set.data, backgroundColor: colour, borderColor: colour, borderWidth: 1, maxBarThickness: 36 };
         })
       },
       options: {
