@@ -250,7 +250,7 @@ def award_tables(q, folder, year):
     first = year - TREND_YEARS + 1
 
     by_year = {y: [0] * len(kinds) for y in range(first, year + 1)}
-    rows = _award_rows(q).filter(stat_year__gte=first, stat_year__lte=year).values("stat_year", "kind").annotate(n=Count("pk"))
+    rows = _award_rows(q).filter(awarded_on__range=_years(first, year)).values("stat_year", "kind").annotate(n=Count("pk"))
     for row in rows.order_by():
         if row["kind"] in kinds:
             by_year[row["stat_year"]][kinds.index(row["kind"])] += row["n"]
@@ -267,7 +267,7 @@ def award_tables(q, folder, year):
         stacked=True,
     )
 
-    rows = _award_rows(q).filter(stat_year=year).values("stat_path", "kind").annotate(n=Count("pk")).order_by()
+    rows = _award_rows(q).filter(awarded_on__range=_years(year, year)).values("stat_path", "kind").annotate(n=Count("pk")).order_by()
     found = _by_group(folder, rows, len(kinds), lambda r: [(kinds.index(r["kind"]), r["n"])] if r["kind"] in kinds else [])
     unit_rows = _group_rows(folder, found)
     by_unit = Table(
@@ -351,6 +351,12 @@ def excellent_table(q, folder, year):
     )
 
 
+def _years(first, last):
+    """The dates from 1 January of ``first`` to 31 December of ``last``: a range on the date column
+    (which an index can serve), not a filter on its extracted year."""
+    return datetime.date(first, 1, 1), datetime.date(last, 12, 31)
+
+
 def _percent(part, whole):
     return round(100 * part / whole, 1) if whole else 0
 
@@ -360,7 +366,7 @@ def promotion_tables(q, folder, year):
     base = Promotion.objects.annotate(stat_year=ExtractYear("promoted_on")).filter(q("cadre__unit_id"))
     by_year = {y: [0, 0] for y in range(first, year + 1)}
     for row in (
-        base.filter(stat_year__gte=first, stat_year__lte=year)
+        base.filter(promoted_on__range=_years(first, year))
         .values("stat_year")
         .annotate(n=Count("pk"), exceptional_n=Count("pk", filter=Q(exceptional=True)))
         .order_by()
@@ -380,7 +386,7 @@ def promotion_tables(q, folder, year):
         stacked=True,
     )
     rows = (
-        base.filter(stat_year=year)
+        base.filter(promoted_on__range=_years(year, year))
         .annotate(stat_path=F("cadre__unit__path"))
         .values("stat_path")
         .annotate(n=Count("pk"), exceptional_n=Count("pk", filter=Q(exceptional=True)))
