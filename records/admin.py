@@ -319,10 +319,7 @@ class CadreForm(forms.ModelForm):
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("文件类型"),
-        choices=[
-            (importing.CADRES, gettext_lazy("干部信息（可附“年度考核结果”工作表）")),
-            (importing.ASSESSMENTS, gettext_lazy("年度考核结果")),
-        ],
+        choices=list(importing.KIND_LABELS.items()),
         initial=importing.CADRES,
     )
     file = forms.FileField(
@@ -453,7 +450,13 @@ class CadreAdmin(admin.ModelAdmin):
 
     def has_import_permission(self, request, kind=None):
         """Add and change rights on what the import writes (a cadre workbook may carry assessments)."""
-        models = [AnnualAssessment] if kind == importing.ASSESSMENTS else [Cadre, AnnualAssessment]
+        # DOMAIN.md §10 records: a 任职经历 file also sets the cadre's time in current post.
+        models = {
+            importing.ASSESSMENTS: [AnnualAssessment],
+            importing.HEALTH_CHECKS: [HealthCheck],
+            importing.TRAININGS: [Training],
+            importing.POST_HISTORY: [PostHistory, Cadre],
+        }.get(kind, [Cadre, AnnualAssessment])
         perms = [f"{m._meta.app_label}.{action}_{m._meta.model_name}" for m in models for action in ("add", "change")]
         if kind is None:  # the page itself: either kind will do
             return self.has_import_permission(request, importing.ASSESSMENTS)
@@ -473,7 +476,7 @@ class CadreAdmin(admin.ModelAdmin):
                 kind = form.cleaned_data["kind"]
                 if not self.has_import_permission(request, kind):
                     raise PermissionDenied
-                importer = importing.import_cadres if kind == importing.CADRES else importing.import_assessments
+                importer = importing.IMPORTERS[kind]
                 report = importer(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
                 if report.ok and not report.dry_run:
                     self.log_import(request, report, form.cleaned_data["file"].name)
@@ -512,8 +515,8 @@ class CadreAdmin(admin.ModelAdmin):
     def import_template_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        kind = importing.ASSESSMENTS if request.GET.get("kind") == importing.ASSESSMENTS else importing.CADRES
-        filename = "assessment_import_template.xlsx" if kind == importing.ASSESSMENTS else "cadre_import_template.xlsx"
+        kind = request.GET.get("kind") if request.GET.get("kind") in importing.KIND_LABELS else importing.CADRES
+        filename = {importing.CADRES: "cadre", importing.ASSESSMENTS: "assessment"}.get(kind, kind) + "_import_template.xlsx"
         response = HttpResponse(
             importing.build_template(kind),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -7,7 +7,11 @@ each kind):
   现任职务, 职级层次, 单位代码, 任现职级时间, 试用期满日期 (the 干部任免审批表 fields of DOMAIN.md §8.2 that the
   rules read);
 - 年度考核结果: 身份证号, 年度, 考核等次 (DOMAIN.md §2), optionally 姓名 as a cross-check and
-  重点目标任务未完成 (是/否, seed 004 art. 6).
+  重点目标任务未完成 (是/否, seed 004 art. 6);
+- the records the supervision alerts read (DOMAIN.md §10), each its own file: 健康体检 (身份证号,
+  体检日期, 体检标准, 体检结论 …), 教育培训 (身份证号, 培训班次, 开始日期, 结束日期, 学时,
+  专业能力专题培训) and 任职经历 (身份证号, 任职单位代码, 职务, 起始日期, 截止日期). Their cadres must
+  already be in the system.
 
 The grades pass ``records.rules.check_assessments`` (DOMAIN.md §2: the 优秀 share of each unit's
 graded staff, no 优秀 under a sanction) over the whole file; a refusal, like any error, imports nothing.
@@ -20,6 +24,8 @@ Public API::
 
     import_cadres(source, dry_run=False) -> ImportReport      # 干部信息 (+ 年度考核结果 sheet if present)
     import_assessments(source, dry_run=False) -> ImportReport # 年度考核结果 only
+    import_health_checks / import_trainings / import_post_history(source, dry_run=False)
+                                                              # 健康体检 / 教育培训 / 任职经历 (DOMAIN.md §10)
     build_template(kind=CADRES) -> bytes                      # empty .xlsx with the headers
     parse_date(value), parse_id_number(value)                 # cell parsers, raise CellError
 """
@@ -44,13 +50,32 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from permissions.models import Unit
 
 from . import rules
-from .models import AnnualAssessment, AssessmentGrade, Cadre, RankLevel, Sex
+from .models import (
+    AnnualAssessment,
+    AssessmentGrade,
+    Cadre,
+    HealthCheck,
+    HealthCheckResult,
+    HealthCheckStandard,
+    PostHistory,
+    RankLevel,
+    Sex,
+    Training,
+)
 
 CADRES = "cadres"
 ASSESSMENTS = "assessments"
+# The records the supervision alerts read (DOMAIN.md §10; issue 16 items 4 and 8): each its own file.
+HEALTH_CHECKS = "health_checks"
+TRAININGS = "trainings"
+POST_HISTORY = "post_history"
+RECORD_KINDS = (HEALTH_CHECKS, TRAININGS, POST_HISTORY)
 
 CADRE_SHEET_TITLE = "干部信息"
 ASSESSMENT_SHEET_TITLE = "年度考核结果"
+HEALTH_CHECK_SHEET_TITLE = "健康体检"
+TRAINING_SHEET_TITLE = "教育培训"
+POST_HISTORY_SHEET_TITLE = "任职经历"
 
 # SQLite's bound-parameter limit is the tightest of the supported backends; stay well under it.
 LOOKUP_CHUNK = 900
@@ -124,13 +149,69 @@ ASSESSMENT_COLUMNS = (
     Column("重点目标任务未完成", "key_targets_missed", "yes_no", False, gettext_lazy("是 / 否（空白为否）；无特殊原因的，一年内不得提拔")),
 )
 
+# DOMAIN.md §10 "Health checks" (seed 000 #19; seed 004 art. 11).
+HEALTH_CHECK_COLUMNS = (
+    Column("身份证号", "id_number", "id_number", True),
+    Column("姓名", "name", "name", False, gettext_lazy("可选，用于核对")),
+    Column("体检日期", "date", "date", True),
+    Column("体检标准", "standard", "health_standard", False, gettext_lazy("常规体检 / 提高标准体检（空白为常规体检）")),
+    Column("体检结论", "result", "health_result", False, gettext_lazy("未见异常 / 需复查或随访 / 异常（空白为未见异常）")),
+    Column("体检机构", "institution", "text", False),
+    Column("备注", "note", "text", False),
+)
+# DOMAIN.md §10 "Training" (seed 000 #13).
+TRAINING_COLUMNS = (
+    Column("身份证号", "id_number", "id_number", True),
+    Column("姓名", "name", "name", False, gettext_lazy("可选，用于核对")),
+    Column("培训班次", "course", "text", True),
+    Column("主办单位", "organiser", "text", False),
+    Column("开始日期", "start", "date", True),
+    Column("结束日期", "end", "date", True),
+    Column("学时", "hours", "hours", True, gettext_lazy("如：32 或 7.5")),
+    Column("专业能力专题培训", "professional", "yes_no", False, gettext_lazy("是 / 否（空白为否）；市县领导班子成员每年至少1次")),
+)
+# DOMAIN.md §10 "Township service" (seed 000 #20): the years in township units come from these rows.
+POST_HISTORY_COLUMNS = (
+    Column("身份证号", "id_number", "id_number", True),
+    Column("姓名", "name", "name", False, gettext_lazy("可选，用于核对")),
+    Column("任职单位代码", "post_unit", "unit_code", True, gettext_lazy("系统中“单位”的代码")),
+    Column("职务", "post", "text", True),
+    Column("起始日期", "start", "date", True),
+    Column("截止日期", "end", "date", False, gettext_lazy("现任岗位留空；其起始日期即“任现岗位时间”，轮岗年限自此起算")),
+    # DOMAIN.md §10 "Health checks" (seed 004 art. 11; seed 000 #19): said of the current post.
+    Column("一线艰苦高危岗位", "hardship_post", "yes_no", False, gettext_lazy("现任岗位填写：是 / 否（空白为否）；每年体检不少于1次")),
+)
+
 # Headers that identify a sheet's kind (a subset of its required headers).
 _SIGNATURE = {
     CADRES: {"姓名", "身份证号", "单位代码"},
     ASSESSMENTS: {"身份证号", "年度", "考核等次"},
+    HEALTH_CHECKS: {"身份证号", "体检日期"},
+    TRAININGS: {"身份证号", "培训班次", "学时"},
+    POST_HISTORY: {"身份证号", "任职单位代码", "起始日期"},
 }
-_COLUMNS = {CADRES: CADRE_COLUMNS, ASSESSMENTS: ASSESSMENT_COLUMNS}
-_SHEET_TITLES = {CADRES: CADRE_SHEET_TITLE, ASSESSMENTS: ASSESSMENT_SHEET_TITLE}
+_COLUMNS = {
+    CADRES: CADRE_COLUMNS,
+    ASSESSMENTS: ASSESSMENT_COLUMNS,
+    HEALTH_CHECKS: HEALTH_CHECK_COLUMNS,
+    TRAININGS: TRAINING_COLUMNS,
+    POST_HISTORY: POST_HISTORY_COLUMNS,
+}
+_SHEET_TITLES = {
+    CADRES: CADRE_SHEET_TITLE,
+    ASSESSMENTS: ASSESSMENT_SHEET_TITLE,
+    HEALTH_CHECKS: HEALTH_CHECK_SHEET_TITLE,
+    TRAININGS: TRAINING_SHEET_TITLE,
+    POST_HISTORY: POST_HISTORY_SHEET_TITLE,
+}
+# What each kind of file is called on the import pages.
+KIND_LABELS = {
+    CADRES: gettext_lazy("干部信息（可附“年度考核结果”工作表）"),
+    ASSESSMENTS: gettext_lazy("年度考核结果"),
+    HEALTH_CHECKS: gettext_lazy("健康体检"),
+    TRAININGS: gettext_lazy("教育培训"),
+    POST_HISTORY: gettext_lazy("任职经历"),
+}
 
 # Spellings used in practice besides the official labels of DOMAIN.md §4.4.
 RANK_ALIASES = {
@@ -225,6 +306,12 @@ class ImportReport:
         prefix = _("校验通过（仅校验，未写入数据）：") if self.dry_run else _("导入完成：")
         if self.kind == ASSESSMENTS:
             return prefix + _("年度考核结果新增%(created)s条，更新%(updated)s条。") % {"created": self.created, "updated": self.updated}
+        if self.kind in RECORD_KINDS:
+            return prefix + _("%(kind)s记录新增%(created)s条，更新%(updated)s条。") % {
+                "kind": KIND_LABELS[self.kind],
+                "created": self.created,
+                "updated": self.updated,
+            }
         text = prefix + _("新建干部%(created)s人，更新%(updated)s人（身份证号已存在的按文件内容更新，不重复新建）。") % {
             "created": self.created,
             "updated": self.updated,
@@ -396,6 +483,22 @@ def parse_yes_no(value):
     raise CellError(_("“%(value)s”应填“是”或“否”") % {"value": text})
 
 
+MAX_TRAINING_HOURS = 2000
+
+
+def parse_hours(value):
+    import decimal
+
+    text = _SPACES.sub("", _text(value)).removesuffix("学时")
+    try:
+        hours = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise CellError(_("学时“%(value)s”应为数字，如32或7.5") % {"value": text}) from None
+    if not hours.is_finite() or not 0 < hours <= MAX_TRAINING_HOURS:
+        raise CellError(_("学时%(value)s超出合理范围（0至%(max)s）") % {"value": text, "max": MAX_TRAINING_HOURS})
+    return hours.quantize(decimal.Decimal("0.1"))
+
+
 def _unit_code(value):
     return _SPACES.sub("", _text(value))
 
@@ -412,6 +515,9 @@ _PARSERS = {
     "grade": _choice_parser(AssessmentGrade),
     "yes_no": parse_yes_no,
     "unit_code": _unit_code,  # resolved against the database in one query afterwards
+    "hours": parse_hours,
+    "health_standard": _choice_parser(HealthCheckStandard),
+    "health_result": _choice_parser(HealthCheckResult),
 }
 
 
@@ -476,6 +582,8 @@ def _read_sheets(source, kinds):
             for kind in kinds:
                 if kind in found:
                     continue
+                if worksheet.title in _SHEET_TITLES.values() and worksheet.title != _SHEET_TITLES[kind]:
+                    continue  # a sheet named after another kind is never read as this one
                 header_row, headers = _find_header(worksheet, kind)
                 if header_row is None:
                     continue
@@ -681,6 +789,144 @@ def _plan_assessments(sheet, duplicates, report, file_cadres, file_ids=frozenset
     return new, updated
 
 
+# DOMAIN.md §10 records: the model of each kind, the fields a row sets, and the fields that say
+# which existing row a file row updates (besides the cadre).
+_RECORD_MODELS = {HEALTH_CHECKS: HealthCheck, TRAININGS: Training, POST_HISTORY: PostHistory}
+_RECORD_KEYS = {HEALTH_CHECKS: ("date",), TRAININGS: ("course", "start"), POST_HISTORY: ("start",)}
+_RECORD_DEFAULTS = {"standard": HealthCheckStandard.ORDINARY, "result": HealthCheckResult.NORMAL}
+
+
+def _plan_records(kind, sheet, duplicates, report):
+    """Validate the rows of a health-check, training or post-history sheet; return (new records,
+    updated records, the fields to update). A row whose cadre already has a record with the same
+    key (体检日期; 培训班次 and 开始日期; 起始日期) updates it."""
+    columns = _COLUMNS[kind]
+    headers = {c.field: c.header for c in columns}
+    parsed, present = _parse_rows(sheet, duplicates, columns, report)
+    title = sheet.title
+    model, key_fields = _RECORD_MODELS[kind], _RECORD_KEYS[kind]
+    cadres = _existing_cadres({data["id_number"] for _n, data in parsed if data.get("id_number")})
+    units = {}
+    if kind == POST_HISTORY:
+        codes = {data["post_unit"] for _n, data in parsed if data.get("post_unit")}
+        for chunk in _chunks(codes):
+            units.update(Unit.objects.filter(code__in=chunk).in_bulk(field_name="code"))
+    existing = {}
+    for chunk in _chunks([c.pk for c in cadres.values()]):
+        for record in model.objects.filter(cadre_id__in=chunk):
+            existing[(record.cadre_id, *(getattr(record, f) for f in key_fields))] = record
+
+    fields = [c.field for c in present if c.field not in ("id_number", "name", "hardship_post")]
+    seen, new, updated = {}, [], []
+    current = {}  # cadre pk -> (row number, start) of the file's open post-history row
+    for number, data in parsed:
+        if len(data) != len(present):
+            continue  # a cell error, already reported
+        cadre = cadres.get(data["id_number"])
+        if cadre is None:
+            report.add_error(number, "身份证号", _("系统中没有身份证号为%(id)s的干部，请先导入干部信息") % {"id": data["id_number"]}, title)
+            continue
+        if data.get("name") and data["name"] != cadre.name:
+            report.add_error(
+                number, "姓名", _("姓名“%(name)s”与该身份证号的干部“%(cadre)s”不一致") % {"name": data["name"], "cadre": cadre.name}, title
+            )
+            continue
+        values = {f: data[f] for f in fields}
+        if kind == POST_HISTORY and not values.get("end"):
+            values["end"] = None
+            if cadre.pk in current:
+                message = _("与第%(row)s行都是现任岗位（截止日期留空），只能有一个") % {"row": current[cadre.pk][0]}
+                report.add_error(number, headers["end"], message, title)
+                continue
+            current[cadre.pk] = (number, values["start"], data.get("hardship_post"))
+        for name, default in _RECORD_DEFAULTS.items():
+            if values.get(name) == "":
+                values[name] = default
+        if kind == POST_HISTORY:
+            unit = units.get(values["post_unit"])
+            if unit is None:
+                report.add_error(number, headers["post_unit"], _("单位代码“%(code)s”在系统中不存在") % {"code": values["post_unit"]}, title)
+                continue
+            values["post_unit"] = unit
+        start_field = "date" if kind == HEALTH_CHECKS else "start"
+        if values[start_field] < cadre.birth_date:
+            report.add_error(number, headers[start_field], _("不能早于出生日期"), title)
+            continue
+        if values.get("end") and values["end"] < values[start_field]:
+            report.add_error(number, headers["end"], _("不能早于%(column)s") % {"column": headers[start_field]}, title)
+            continue
+        key = (cadre.pk, *(values[f] for f in key_fields))
+        if key in seen:
+            report.add_error(number, headers[key_fields[-1]], _("与第%(row)s行是同一条记录") % {"row": seen[key]}, title)
+            continue
+        seen[key] = number
+        record = existing.get(key)
+        if record is None:
+            record = model(cadre=cadre, **values)
+            new.append(record)
+        else:
+            for name, value in values.items():
+                setattr(record, name, value)
+            record.cadre = cadre  # loaded: the caller's audit log names it without a query
+            updated.append(record)
+        try:
+            record.full_clean(exclude=["cadre", "post_unit"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                for message in messages:
+                    report.add_error(number, headers.get(field_name, ""), message, title)
+    changes = _current_posts(current, cadres, existing, seen, present, report, title, headers) if kind == POST_HISTORY else ([], [], [])
+    return new, updated, [f for f in fields if f not in key_fields or kind == POST_HISTORY], changes
+
+
+def _current_posts(current, cadres, existing, seen, present, report, title, headers):
+    """The open post-history row of the file is the cadre's current post: its start becomes
+    ``Cadre.post_since`` (DOMAIN.md §10 "Rotation": time in current post) and, when the column is
+    there, its 一线艰苦高危岗位 mark ``Cadre.hardship_post`` (§10 "Health checks"). An open row
+    already in the system that started earlier is closed the day before."""
+    by_pk = {c.pk: c for c in cadres.values()}
+    changed_cadres, closed_rows = [], []
+    cadre_fields = ["post_since"] + (["hardship_post"] if any(c.field == "hardship_post" for c in present) else [])
+    for cadre_pk, (number, start, hardship) in current.items():
+        for key, record in existing.items():
+            if key[0] != cadre_pk or record.end is not None or key in seen:
+                continue
+            if record.start >= start:
+                report.add_error(
+                    number,
+                    headers["start"],
+                    _("系统中该干部已有%(date)s起的现任岗位，不能早于它") % {"date": record.start.isoformat()},
+                    title,
+                )
+                continue
+            record.end = start - datetime.timedelta(days=1)
+            closed_rows.append(record)
+        cadre = by_pk[cadre_pk]
+        cadre.post_since = start
+        if "hardship_post" in cadre_fields:
+            cadre.hardship_post = bool(hardship)
+        changed_cadres.append(cadre)
+    return changed_cadres, cadre_fields, closed_rows
+
+
+def _run_records(kind, sheets, report, dry_run):
+    new, updated, fields, (changed_cadres, cadre_fields, closed_rows) = _plan_records(kind, *sheets[kind], report)
+    if report.errors:
+        return report
+    model = _RECORD_MODELS[kind]
+    with transaction.atomic():
+        model.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        _bulk_update(model, updated, fields)
+        _bulk_update(model, closed_rows, ["end"])
+        _bulk_update(Cadre, changed_cadres, cadre_fields)
+        if dry_run:
+            transaction.set_rollback(True)
+    report.created, report.updated = len(new), len(updated)
+    if not dry_run:
+        report.created_objects, report.updated_objects = new, updated
+    return report
+
+
 # --------------------------------------------------------------------------- import
 
 
@@ -710,7 +956,7 @@ def _bulk_update(model, objects, field_names):
 
 def _run(source, kind, dry_run):
     report = ImportReport(kind=kind, dry_run=dry_run)
-    kinds = (CADRES, ASSESSMENTS) if kind == CADRES else (ASSESSMENTS,)
+    kinds = (CADRES, ASSESSMENTS) if kind == CADRES else (kind,)
     size = _size_of(source)
     if size is not None and size > max_bytes():
         report.add_error(None, "", _too_large_message())
@@ -730,6 +976,8 @@ def _run(source, kind, dry_run):
         )
         return report
     report.rows = sum(len(sheet.rows) for sheet, _d in sheets.values())
+    if kind in RECORD_KINDS:
+        return _run_records(kind, sheets, report, dry_run)
 
     new_cadres, updated_cadres, cadre_fields, file_cadres, file_ids = [], [], [], {}, set()
     if CADRES in sheets:
@@ -796,6 +1044,31 @@ def import_assessments(source, dry_run=False):
     return _run(source, ASSESSMENTS, dry_run)
 
 
+def import_health_checks(source, dry_run=False):
+    """Import a 健康体检 workbook (身份证号, 体检日期, …; DOMAIN.md §10), all or nothing."""
+    return _run(source, HEALTH_CHECKS, dry_run)
+
+
+def import_trainings(source, dry_run=False):
+    """Import a 教育培训 workbook (身份证号, 培训班次, 开始日期, 结束日期, 学时, …; DOMAIN.md §10), all or nothing."""
+    return _run(source, TRAININGS, dry_run)
+
+
+def import_post_history(source, dry_run=False):
+    """Import a 任职经历 workbook (身份证号, 任职单位代码, 职务, 起始日期, 截止日期; DOMAIN.md §10), all or nothing."""
+    return _run(source, POST_HISTORY, dry_run)
+
+
+# The import function of each kind of file (the import pages and the management command).
+IMPORTERS = {
+    CADRES: import_cadres,
+    ASSESSMENTS: import_assessments,
+    HEALTH_CHECKS: import_health_checks,
+    TRAININGS: import_trainings,
+    POST_HISTORY: import_post_history,
+}
+
+
 # --------------------------------------------------------------------------- template
 
 
@@ -811,8 +1084,15 @@ def build_template(kind=CADRES):
     """
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
-    kinds = (CADRES, ASSESSMENTS) if kind == CADRES else (ASSESSMENTS,)
-    choice_lists = {"sex": _labels(Sex), "rank_level": _labels(RankLevel), "grade": _labels(AssessmentGrade), "yes_no": ["是", "否"]}
+    kinds = (CADRES, ASSESSMENTS) if kind == CADRES else (kind,)
+    choice_lists = {
+        "sex": _labels(Sex),
+        "rank_level": _labels(RankLevel),
+        "grade": _labels(AssessmentGrade),
+        "yes_no": ["是", "否"],
+        "health_standard": _labels(HealthCheckStandard),
+        "health_result": _labels(HealthCheckResult),
+    }
     for sheet_kind in kinds:
         sheet = workbook.create_sheet(_SHEET_TITLES[sheet_kind])
         columns = _COLUMNS[sheet_kind]

@@ -1,11 +1,12 @@
-"""``manage.py import_cadres 干部.xlsx [--assessments] [--dry-run]`` and ``--template out.xlsx``."""
+"""``manage.py import_cadres 干部.xlsx [--assessments | --kind health_checks|trainings|post_history] [--dry-run]``
+and ``--template out.xlsx``."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from records.importing import ASSESSMENTS, CADRES, build_template, import_assessments, import_cadres
+from records.importing import ASSESSMENTS, CADRES, IMPORTERS, RECORD_KINDS, build_template
 
 
 class Command(BaseCommand):
@@ -14,11 +15,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help=_("要导入的 .xlsx 文件"))
         parser.add_argument("--assessments", action="store_true", help=_("文件是年度考核结果（身份证号、年度、考核等次）"))
+        parser.add_argument("--kind", choices=RECORD_KINDS, help=_("文件是健康体检、教育培训或任职经历（《规则手册》第10节）"))
         parser.add_argument("--dry-run", action="store_true", help=_("只校验，不写入数据库"))
         parser.add_argument("--template", metavar="OUT.xlsx", help=_("写出空白导入模板后退出"))
 
     def handle(self, *args, **options):
-        kind = ASSESSMENTS if options["assessments"] else CADRES
+        kind = options["kind"] or (ASSESSMENTS if options["assessments"] else CADRES)
         if options["template"]:
             Path(options["template"]).write_bytes(build_template(kind))
             self.stdout.write(_("已写出导入模板：%(path)s") % {"path": options["template"]})
@@ -28,8 +30,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("文件不存在：%(path)s") % {"path": path})
-        importer = import_assessments if kind == ASSESSMENTS else import_cadres
-        report = importer(path, dry_run=options["dry_run"])
+        report = IMPORTERS[kind](path, dry_run=options["dry_run"])
         for line in report.lines()[1:]:
             self.stdout.write(line)
         if not report.ok:
