@@ -19,6 +19,7 @@ from workdays.calendar import CalendarYearMissing, working_period_end
 from workflows import clock, engine, notify, services
 from workflows.errors import ActionNotAllowed, InvalidAction
 from workflows.models import HumanTask, InstanceStatus, ProcessInstance
+from workflows.signals import CLARIFICATION, cadre_event
 
 from . import rules
 from .models import APPROVER_DECIDES_OUTCOMES, CLARIFIED_OUTCOMES, Notice, Objection, ObjectionOutcome
@@ -229,6 +230,14 @@ def conclude_verification(objection, *, outcome, finding, malicious=False, route
     objection.verified_at = clock.now()
     if outcome in CLARIFIED_OUTCOMES:
         objection.clarification = issue_clarification(objection, finding, issuer or issuer_of(route, objection.notice), cadre=cadre)
+        # A talk with the cadre after a false report (seed 000 #18, DOMAIN.md §10).
+        cadre_event.send(
+            Objection,
+            cadre=cadre or objection.instance.subject_cadre,
+            reason=CLARIFICATION,
+            instance=objection.instance,
+            unit=objection.notice.issuer,
+        )
     if objection.malicious:
         refer_to_discipline(objection, route, cadre)
     objection.save()

@@ -12,6 +12,7 @@ from records.models import Promotion
 from workflows import clock
 from workflows.models import HistoryAction
 from workflows.notify import notify
+from workflows.signals import POST_CHANGE, cadre_event
 
 from . import grounds
 from .contexts import appointment_form_context
@@ -212,6 +213,7 @@ def appoint(proposal):
     cadre.rank_level = proposal.target_level
     cadre.current_rank_since, cadre.probation_end = today, probation_end
     cadre.save(update_fields=["current_post", "rank_level", "current_rank_since", "probation_end"])
+    cadre_event.send(sender=Promotion, cadre=cadre, reason=POST_CHANGE, instance=instance, unit=committee)  # a talk (DOMAIN.md §10)
     notify(
         [instance.started_by],
         _("%(key)s：%(name)s同志已任%(post)s（%(number)s）%(probation)s")

@@ -17,6 +17,7 @@ from records.models import Secondment, add_months
 from workdays.calendar import SHANGHAI, working_period_end
 from workflows import clock
 from workflows.notify import notify
+from workflows.signals import POST_CHANGE, cadre_event
 
 from .models import CandidateStatus
 from .plan import PROCESS
@@ -112,6 +113,7 @@ def dispatch(round_, task_data):
         c.secondment = Secondment.objects.create(
             cadre=c.cadre, host_unit=c.position.host_unit, position=c.position.title, start=start, planned_end=end
         )
+        cadre_event.send(sender=Secondment, cadre=c.cadre, reason=POST_CHANGE, instance=round_.instance, unit=issuer)  # a talk (§10)
     homes = list(dict.fromkeys(c.cadre.unit.name for c in selected))
     hosts = list(dict.fromkeys(c.position.host_unit.name for c in selected))
     first = selected[0].cadre.name

@@ -9,3 +9,10 @@ class TalksConfig(AppConfig):
     name = "talks"
     verbose_name = _("谈心谈话")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from workflows.signals import cadre_event
+
+        from . import process, triggers  # noqa: F401  (the process type)
+
+        cadre_event.connect(triggers.on_cadre_event, dispatch_uid="talks.on_cadre_event")
