@@ -33,12 +33,15 @@ from records.models import (
     AnnualAssessment,
     AssessmentGrade,
     Award,
+    Cadre,
     ExcellentShareAllowance,
     ExcellentShareLimit,
     Promotion,
     Secondment,
 )
 from records.rules import excellent_limit
+from supervision import alerts as supervision_alerts
+from workflows import clock
 from workflows.models import OPEN_STATUSES, HumanTask, ProcessInstance
 from workflows.names import process_name, step_name
 
@@ -520,6 +523,35 @@ def case_tables(q, folder, now):
     return [open_cases, open_steps, steps_by_unit]
 
 
+def alert_table(q, folder, today):
+    """预警提醒 by unit and kind, as they stand today (``supervision.alerts``: one query per kind,
+    each counted by the database per unit); the cadres of the person's units."""
+    kinds = supervision_alerts.KINDS
+    found = {}
+    cadres = Cadre.objects.filter(q("unit_id"))
+    for index, kind in enumerate(kinds):
+        matched = supervision_alerts.QUERIES[kind.code](cadres, today)
+        rows = matched.values(stat_path=F("unit__path")).annotate(n=Count("pk", distinct=True)).order_by()
+        for row in rows:
+            group = folder.group_of(row["stat_path"])
+            if group is not None:
+                found.setdefault(group.pk, [0] * len(kinds))[index] += row["n"]
+    unit_rows = _group_rows(folder, found)
+    columns = [str(kind.short or kind.label) for kind in kinds] + [_("合计")]
+    return Table(
+        "alerts",
+        _("预警提醒：按单位和类型（当前）"),
+        _("单位"),
+        columns,
+        unit_rows,
+        _column_totals(unit_rows, len(columns)) if unit_rows else None,
+        note=_("计入干部所在单位；一名干部可有多项预警。各条预警及其处理见“预警提醒”页面。"),
+        series=list(range(len(kinds))),
+        stacked=True,
+        axis="y",
+    )
+
+
 @dataclass
 class Section:
     key: str
@@ -535,11 +567,12 @@ def statistics(user, unit, year, groups):
         return scope & _subtree_q(field, unit) if unit is not None else scope
 
     folder = Folder(groups)
-    now = timezone.now()
+    now = clock.now()  # the engine's clock: a demo's fast-forward moves "overdue" with it
     return [
         Section("awards", _("奖励"), award_tables(q, folder, year)),
         Section("assessment", _("年度考核优秀比例"), [excellent_table(q, folder, year)]),
         Section("promotions", _("提拔任职"), promotion_tables(q, folder, year)),
         Section("secondments", _("挂职锻炼"), [secondment_table(q, folder, year)]),
         Section("cases", _("在办案件与待办环节"), case_tables(q, folder, now)),
+        Section("alerts", _("预警提醒"), [alert_table(q, folder, timezone.localtime(now).date())]),
     ]

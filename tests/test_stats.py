@@ -17,6 +17,7 @@ from permissions.roles import Role
 from records.models import (
     AnnualAssessment,
     Award,
+    Cadre,
     Collective,
     ExcellentShareAllowance,
     ExcellentShareLimit,
@@ -123,6 +124,11 @@ def world():
     )
     Secondment.objects.create(cadre=bf_cadre, host_unit=qt, position="副主任", start=day(THIS, 3), planned_end=day(THIS + 1, 3))
 
+    # Alerts (supervision.alerts): 琴台 one cadre 10+ years in post, one 5+; 宝丰 one 10+.
+    Cadre.objects.filter(pk=qt_cadres[0].pk).update(post_since=day(THIS - 11, 1))
+    Cadre.objects.filter(pk=qt_cadres[1].pk).update(post_since=day(THIS - 6, 1))
+    Cadre.objects.filter(pk=bf_cadre.pk).update(post_since=day(THIS - 12, 1))
+
     definition = _definition()
     now = timezone.now()
     qt_open = [add_case(definition, qt) for _ in range(2)]
@@ -197,6 +203,19 @@ def test_county_page_counts_match_the_database(client, world):
     steps = rows(found["open-steps"])
     assert sorted(steps.values()) == [[1, 0, 1], [1, 1, 2]]  # 审核: 1 in time; 审批: 1 in time, 1 overdue
     assert rows(found["open-steps-by-unit"]) == {county_self: [1, 0, 1], "琴台街道": [1, 1, 2]}
+
+
+def test_alerts_by_unit_and_kind(client, world):
+    from supervision.alerts import KINDS, ROTATION_MUST, ROTATION_SHOULD
+
+    codes = [kind.code for kind in KINDS]
+    found = tables(page(client, world["people"]["ls"], year=THIS))
+    qt_row = rows(found["alerts"])["琴台街道"]
+    assert qt_row[codes.index(ROTATION_MUST)] == 1 and qt_row[codes.index(ROTATION_SHOULD)] == 1
+    assert qt_row[-1] == sum(qt_row[:-1])
+    bf = tables(page(client, world["people"]["bf"], year=THIS))
+    assert rows(bf["alerts"])["城关镇"][codes.index(ROTATION_MUST)] == 1
+    assert "琴台街道" not in rows(bf["alerts"])
 
 
 def test_the_page_shows_the_tables_and_the_chart_data(client, world):
@@ -291,7 +310,7 @@ def test_excel_export_holds_the_same_tables(client, world):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 9
+    assert len(book.sheetnames) == 10
     assert all(len(name) <= 31 for name in book.sheetnames)
     sheet = book[book.sheetnames[1]]  # awards by unit
     values = list(sheet.iter_rows(values_only=True))
@@ -355,4 +374,4 @@ def test_the_page_costs_a_fixed_number_of_queries(client, world, django_assert_n
     _grow(world, 20)
     assert _count(client, user, year=THIS) == small
     assert _count(client, user, year=THIS, unit=qt.pk) == narrowed
-    assert small <= 20, small
+    assert small <= 30, small  # 9 tables, one query per alert kind, the grants, the session
