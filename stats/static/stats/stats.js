@@ -4,6 +4,8 @@
   "use strict";
   // Okabe–Ito: told apart with every common colour-vision deficiency; yellow last (low contrast).
   var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+  // Each bar's outline: its own colour, darker where the fill is light (the yellow on white).
+  var OUTLINE = { "#F0E442": "#8F8500", "#56B4E9": "#2A7FB0", "#E69F00": "#A86F00" };
   var MAX_LABEL = 12;
 
   function shorten(text) {
@@ -29,7 +31,7 @@
         labels: spec.labels,
         datasets: spec.datasets.map(function (set, i) {
           var colour = PALETTE[i % PALETTE.length];
-          return { label: set.label, data: set.data, backgroundColor: colour, borderColor: colour, borderWidth: 1, maxBarThickness: 36 };
+          return { label: set.label, data: set.data, backgroundColor: colour, borderColor: OUTLINE[colour] || colour, borderWidth: 1, maxBarThickness: 36 };
         })
       },
       options: {
