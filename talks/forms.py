@@ -22,6 +22,7 @@ class TalkStartForm(TaskForm):
     request (本人提出), a major setback, early signs of problems, or a trigger the system did not see."""
 
     actions = [SUBMIT]
+    LISTED = 500
     cadre_id = forms.ModelChoiceField(label=_("谈话对象"), queryset=Cadre.objects.none())
     reason = forms.ChoiceField(label=_("谈话事由"), choices=TalkReason.choices, initial=TalkReason.REQUEST)
     note = forms.CharField(label=_("说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -40,8 +41,15 @@ class TalkStartForm(TaskForm):
             if self.user is not None:
                 # Recusal (DOMAIN.md §9): not about oneself or a listed relative.
                 cadres = cadres.exclude(pk__in=policy.related_cadre_ids(self.user))
-        self.fields["cadre_id"].queryset = cadres
-        self.fields["cadre_id"].label_from_instance = lambda c: f"{c.name}（{c.unit.name} {c.current_post}）"
+        field = self.fields["cadre_id"]
+        field.queryset = cadres
+        # A province's department holds talks with a whole province: the page lists the first
+        # LISTED cadres (and the one submitted); any cadre of the area is accepted.
+        listed = list(cadres[: self.LISTED])
+        chosen = self.data.get(self.add_prefix("cadre_id")) if self.is_bound else None
+        if chosen and str(chosen).isdigit() and all(c.pk != int(chosen) for c in listed):
+            listed += list(cadres.filter(pk=int(chosen)))
+        field.widget.choices = [("", "---------"), *((c.pk, f"{c.name}（{c.unit.name} {c.current_post}）") for c in listed)]
 
     def clean(self):
         cleaned = super().clean()

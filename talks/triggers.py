@@ -89,25 +89,31 @@ def request_talk(user, note=""):
 
 
 def _starter(definition, department, cadre, source):
-    """Who starts an automatic talk: the person whose action caused it; when no one acts (a timer
-    fired by the worker), the person who last completed a step of the causing case, then its
-    starter — whoever of them may start a talk for the department (its reviewer, or the approver of
-    its party committee, which decided the post change) and is not the cadre or a relative."""
+    """Who starts an automatic talk: the person whose action caused it. When no one acts (a timer
+    fired by the worker), someone who completed a step of the causing case — the department's own
+    reviewers first, so the record stays within the department —, then the case's starter. Each
+    must be allowed to start a talk for the department (its reviewer, or the approver of its party
+    committee, which decided the post change) and be neither the cadre nor a relative (§9)."""
     users = get_user_model().objects
-    candidates = []
-    acting = signals.acting_user_id()
-    if acting is not None:
-        candidates.append(acting)
-    if source is not None:
-        done = HumanTask.all_objects.filter(instance=source, completed_by__isnull=False).order_by("-closed_at", "-id")
-        candidates += list(done.values_list("completed_by_id", flat=True)[:20])
-        candidates.append(source.started_by_id)
-    for user_id in dict.fromkeys(candidates):
-        user = users.filter(pk=user_id, is_active=True).first()
+
+    def allowed(user_id, own_role_only=False):
+        user = users.filter(pk=user_id, is_active=True).first() if user_id else None
         if user is None or cadre.pk in policy.related_cadre_ids(user):
-            continue
-        if services.may_start(user, definition, department):
-            return user
+            return None
+        if own_role_only:
+            return user if policy.holds_role(user, definition.start_role, department) else None
+        return user if services.may_start(user, definition, department) else None
+
+    acting = allowed(signals.acting_user_id())
+    if acting is not None or source is None:
+        return acting
+    done = HumanTask.all_objects.filter(instance=source, completed_by__isnull=False).order_by("-closed_at", "-id")
+    candidates = list(dict.fromkeys([*done.values_list("completed_by_id", flat=True)[:20], source.started_by_id]))
+    for own_role_only in (True, False):
+        for user_id in candidates:
+            user = allowed(user_id, own_role_only)
+            if user is not None:
+                return user
     return None
 
 

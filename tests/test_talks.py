@@ -70,9 +70,9 @@ def test_a_promotion_s_appointment_starts_one_talk_held_by_the_county_organisati
     talk = only_talk(subject, "post_change")
     assert_held_by(talk, COUNTY_DEPT)
     assert talk.automatic and talk.source == case and case.business_key in talk.note
-    # Started by the person whose decision made it due (the committee's approver, ls_sp), not by the
+    # Nobody acted: started by the department's reviewer who worked on the case (ls_sh), not by the
     # proposing unit's leadership (ls_qt_ld), who never sees it.
-    assert talk.instance.started_by == person("ls_sp")
+    assert talk.instance.started_by == person("ls_sh")
     # A retried trigger starts nothing new.
     signals.cadre_event.send(None, cadre=subject, reason=signals.POST_CHANGE, instance=case, unit=unit("HA-PDS-LS"))
     assert len(talks_of(subject)) == 1
