@@ -324,3 +324,17 @@ def test_one_query_per_alert_kind(county_world, django_assert_max_num_queries):
     with django_assert_max_num_queries(len(alerts.KINDS) + 2):
         rows = alerts.alerts(Cadre.objects.all(), TODAY)
     assert len(rows) > 60
+
+
+def test_the_cadre_page_sections(tree, frozen):
+    """The partial the cadre page includes: post history, health checks, training and the alerts."""
+    from django.template import Context, Template
+
+    cadre = factories.cadre("鲁山甲", tree["township"], post_since=add_years(TODAY, -11), hardship_post=True)
+    PostHistory.objects.create(cadre=cadre, post_unit=tree["township"], post="副镇长", start=add_years(TODAY, -11))
+    Training.objects.create(cadre=cadre, course="乡村振兴专题", start=TODAY, end=TODAY, hours=8, professional=True)
+    html = Template("{% load supervision_records %}{% cadre_supervision_records cadre %}").render(Context({"cadre": cadre}))
+    assert "任职经历" in html and "副镇长" in html and "至今" in html
+    assert "乡村振兴专题" in html and "专业能力" in html
+    assert 'data-kind="rotation_must"' in html and 'data-kind="health_check"' in html
+    assert "无体检记录" in html
