@@ -1,0 +1,62 @@
+"""On PostgreSQL: two proposals for the last vacancy of a post quota, moved at the same moment —
+exactly one passes (DOMAIN.md §10 "Post quotas"; the quota row in force is locked at the check,
+so the second proposal is counted after the first has committed)."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+
+from promotions.models import Proposal
+from quotas.models import PostQuota
+from tests import factories as f
+from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, task_of, unit
+from tests.promotion_helpers import PROCESS, proposal
+from workflows import clock, services
+from workflows.errors import FormInvalid
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+MONDAY = at("2026-09-28 09:00")
+
+
+def run_together(*calls):
+    barrier = threading.Barrier(len(calls))
+    results, errors = [], []
+
+    def run(call):
+        try:
+            barrier.wait()
+            with clock.frozen_at(MONDAY):
+                results.append(call())
+        except Exception as exc:  # noqa: BLE001 - collected and asserted by the caller
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, errors
+
+
+@pytest.fixture
+def world():
+    f.ensure_reference_data()
+    load_world()
+
+
+def test_two_proposals_for_the_last_vacancy_cannot_both_pass(world):
+    qt = unit("HA-PDS-LS-QT")
+    PostQuota.objects.create(unit=qt, level="township_principal", posts=3, valid_from=datetime.date(2026, 1, 1), basis="鲁编〔2025〕8号")
+    with clock.frozen_at(MONDAY):
+        cases = [services.start_process(person("ls_qt_ld"), PROCESS, unit=qt, subject_cadre=cadre(id_number)) for id_number in QT_CLEAN[:2]]
+    tasks = [task_of(case, "Task_propose").pk for case in cases]
+    results, errors = run_together(
+        *[lambda task=task: services.complete_task(person("ls_qt_ld"), task, data=proposal(), opinion="动议") for task in tasks]
+    )
+    assert len(results) == 1 and len(errors) == 1, (results, errors)
+    assert isinstance(errors[0], FormInvalid) and "另有在办的提拔动议1件" in str(errors[0].message)
+    assert Proposal.objects.filter(is_open=True, target_level="township_principal").count() == 1
