@@ -191,3 +191,21 @@ def test_without_javascript_the_tables_are_all_there(browser, live_server, world
     awards = _cells(page, "awards-by-unit-table", "鲁山县琴台街道")
     assert int(awards[-1]) == expected["awards"]
     context.close()
+
+
+def test_a_superuser_sees_the_whole_province_by_city(browser, live_server, world, screenshots):  # noqa: F811
+    from records.models import Award
+    from workflows.models import OPEN_STATUSES, ProcessInstance
+
+    _county_reviewer()
+    context, page, foreign = _login(browser, live_server.url, "admin", {"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/stats/?year={YEAR}")
+    page.wait_for_function("() => window.Chart && document.querySelectorAll('figure[data-chart]:not([hidden])').length > 0")
+    total = page.locator("#awards-by-unit-table tfoot td").all_inner_texts()
+    assert int(total[-1]) == Award.objects.filter(revoked=False, awarded_on__year=YEAR).count()
+    cases = page.locator("#open-cases-table tfoot td").all_inner_texts()
+    assert int(cases[-1]) == ProcessInstance.objects.filter(status__in=OPEN_STATUSES).count()
+    assert "awards-by-unit" in _charts_drawn(page)
+    page.screenshot(path=str(screenshots / "stats-province.png"), full_page=True)
+    assert foreign == [], foreign
+    context.close()
