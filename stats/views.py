@@ -22,11 +22,11 @@ class StatsFilterForm(forms.Form):
     year = forms.TypedChoiceField(label=gettext_lazy("年度"), coerce=int, required=False)
     unit = forms.TypedChoiceField(label=gettext_lazy("单位"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args, units=(), this_year=None, **kwargs):
+    def __init__(self, *args, units=(), this_year=None, everything=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, _("%(year)s年") % {"year": y}) for y in range(this_year, this_year - YEARS_OFFERED, -1)]
         base = min((u.path.count("/") for u in units), default=0)
-        self.fields["unit"].choices = [("", _("本人所任角色的全部单位"))] + [
+        self.fields["unit"].choices = [("", _("全部单位") if everything else _("本人所任角色的全部单位"))] + [
             (u.pk, "\u3000" * (u.path.count("/") - base) + u.name) for u in units
         ]
 
@@ -50,7 +50,9 @@ def _filters(request):
         unit = queries.unit_in_scope(user, request.GET["unit"])
     if unit is not None and all(u.pk != unit.pk for u in choices):
         choices = sorted([*choices, unit], key=lambda u: u.path)  # reached by following a table's unit
-    form = StatsFilterForm({"year": year, "unit": unit.pk if unit else ""}, units=choices, this_year=this_year)
+    form = StatsFilterForm(
+        {"year": year, "unit": unit.pk if unit else ""}, units=choices, this_year=this_year, everything=user.is_superuser
+    )
     focus, groups = queries.groups_for(user, unit, choices)
     return form, year, unit, focus, groups
 
@@ -91,7 +93,7 @@ def stats_export(request):
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
-    scope = unit.name if unit else _("本人所任角色的全部单位")
+    scope = unit.name if unit else _("全部单位") if request.user.is_superuser else _("本人所任角色的全部单位")
     for number, table in enumerate((t for s in sections for t in s.tables), start=1):
         sheet = book.create_sheet(_sheet_title(number, table.title))
         sheet.append([table.title])
