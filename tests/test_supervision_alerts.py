@@ -338,3 +338,19 @@ def test_the_cadre_page_sections(tree, frozen):
     assert "乡村振兴专题" in html and "专业能力" in html
     assert 'data-kind="rotation_must"' in html and 'data-kind="health_check"' in html
     assert "无体检记录" in html
+
+
+def test_the_record_keeper_can_record_the_missing_check_from_the_alert(client, county_world, frozen):
+    """The alert links to what it calls for: the cadre's record, and for whoever keeps the records
+    the form that records the missing health check."""
+    from django.contrib.auth.models import Permission
+
+    from records.models import Cadre
+
+    supervisor = county_world["supervisor"]
+    client.force_login(supervisor)
+    cadre = Cadre.objects.get(name="鲁山乙")
+    add_url = f"/admin/records/healthcheck/add/?cadre={cadre.pk}"
+    assert add_url not in client.get("/supervision/alerts/").content.decode()
+    supervisor.user_permissions.add(Permission.objects.get(codename="add_healthcheck"))
+    assert add_url in client.get("/supervision/alerts/").content.decode()
