@@ -354,3 +354,16 @@ def test_the_record_keeper_can_record_the_missing_check_from_the_alert(client, c
     assert add_url not in client.get("/supervision/alerts/").content.decode()
     supervisor.user_permissions.add(Permission.objects.get(codename="add_healthcheck"))
     assert add_url in client.get("/supervision/alerts/").content.decode()
+
+
+def test_what_counts_as_excellent_township_service_is_a_rule_parameter(tree):
+    """DOMAIN.md §10 "Township service" [default]: 表现优秀 as a rule parameter an administrator edits."""
+    from rulebook.models import RuleParameter
+
+    township = tree["township"]
+    cadre = factories.cadre("满二十年", township)
+    _served(cadre, township, add_years(TODAY, -21))
+    AnnualAssessment.objects.create(cadre=cadre, year=TODAY.year - 1, grade="excellent")
+    assert names(alerts.TOWNSHIP) == ["满二十年"]
+    RuleParameter.objects.create(key=alerts.TOWNSHIP_EXCELLENT.key, value={"years": 5, "grades": 2}, effective_from=TODAY)
+    assert names(alerts.TOWNSHIP) == []
