@@ -37,6 +37,7 @@ PRINCIPAL, DEPUTY = "township_principal", "township_deputy"
 @pytest.fixture
 def world():
     load_world()
+    PostQuota.objects.all().delete()  # each test sets the quotas it counts against (not the demo's, if any)
     with clock.frozen_at(MONDAY):
         yield
 

@@ -50,6 +50,7 @@ def world():
 
 def test_two_proposals_for_the_last_vacancy_cannot_both_pass(world):
     qt = unit("HA-PDS-LS-QT")
+    PostQuota.objects.all().delete()  # not the demo's quotas, if any
     PostQuota.objects.create(unit=qt, level="township_principal", posts=3, valid_from=datetime.date(2026, 1, 1), basis="鲁编〔2025〕8号")
     with clock.frozen_at(MONDAY):
         cases = [services.start_process(person("ls_qt_ld"), PROCESS, unit=qt, subject_cadre=cadre(id_number)) for id_number in QT_CLEAN[:2]]

@@ -33,6 +33,7 @@ def _quotas_and_a_proposal():
     from workflows import services
 
     qt = Unit.objects.get(code=QT)
+    PostQuota.objects.all().delete()  # not the demo's quotas, if any
     for level, posts in (("township_principal", 4), ("township_deputy", 2)):
         PostQuota.objects.create(unit=qt, level=level, posts=posts, valid_from=datetime.date(2026, 1, 1), basis="鲁编〔2025〕8号")
     subject = Cadre.objects.filter(unit=qt, rank_level="township_deputy").order_by("pk").first()
