@@ -8,6 +8,7 @@ date, so the earlier figures stay on record; a row already in force is not edite
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,18 @@ class PostQuota(models.Model):
             "posts": self.posts,
             "date": self.valid_from.isoformat(),
         }
+
+    def clean(self):
+        """The figures in force on past days stay as they were: only the first row of a unit and
+        level may be dated back (to record the staffing plan already in force when it is entered);
+        any later row, and a correction of a row not yet in force, takes effect today or later."""
+        from workflows import clock
+
+        if not (self.unit_id and self.level and self.valid_from) or self.valid_from >= clock.today():
+            return
+        others = PostQuota.objects.filter(unit_id=self.unit_id, level=self.level).exclude(pk=self.pk)
+        if self.pk is not None or others.exists():
+            raise ValidationError({"valid_from": _("该单位该职级已有职数记录，变更自今天或以后生效，不能追溯更改已执行的职数")})
 
     @classmethod
     def row_in_force(cls, unit_id, level, on):

@@ -286,6 +286,14 @@ def test_the_admin_keeps_rows_in_force_as_history(world):
         {"unit": unit(QT).pk, "level": DEPUTY, "posts": "-1", "valid_from": "2026-10-01", "basis": "x"},
     )
     assert added.status_code == 200 and not PostQuota.objects.filter(level=DEPUTY).exists()  # refused, nothing saved
+    # A change is dated today or later; the first row of a unit and level may record the plan already in force.
+    backdated = {"unit": unit(QT).pk, "level": PRINCIPAL, "posts": "5", "valid_from": "2026-06-01", "basis": "x"}
+    refused = client.post(reverse("admin:quotas_postquota_add"), backdated)
+    assert "不能追溯更改已执行的职数" in refused.content.decode()
+    assert PostQuota.objects.filter(unit=unit(QT), level=PRINCIPAL).count() == 2
+    first = client.post(reverse("admin:quotas_postquota_add"), {**backdated, "level": DEPUTY, "posts": "3"})
+    assert first.status_code == 302
+    assert PostQuota.objects.get(level=DEPUTY).recorded_by == admin
 
 
 def test_levels_are_the_promotion_levels():
