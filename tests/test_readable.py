@@ -18,7 +18,7 @@ from records.models import Award
 from tests.merit_helpers import QT_CLEAN, REVIEW, at, cadre, load_world, nomination, person, refresh, unit
 from tests.promotion_helpers import proposal
 from tests.walk_helpers import Walk, last_document_id
-from workflows import clock, services
+from workflows import clock, process_types, services
 from workflows.attachments import add_attachment
 from workflows.models import HumanTask, InstanceStatus
 
@@ -372,6 +372,27 @@ def secondment_selection(walk):
 
 # (walk, who opens the case page and the API case detail, how the case ends, the user steps it takes,
 #  what the history then shows — on the case page and as the API's ``display`` of the submitted fields)
+# --------------------------------------------------------------------------- talk
+
+
+def talk(walk):
+    """A talk the organisation department starts on the cadre's request, held and recorded (DOMAIN.md §10)."""
+    with clock.frozen_at(at("2026-10-12 09:00")):
+        data = {"cadre_id": cadre(QT_CLEAN[2]).pk, "reason": "request", "note": "本人电话提出"}
+        case = services.start_process(person("ls_sh"), "talk", unit=unit("HA-PDS-LS-ZZB"), data=data)
+        talked = {
+            "talked_on": "2026-10-12",
+            "talkers": "鲁山县委组织部副部长李明",
+            "place": "鲁山县委组织部谈话室",
+            "topics": "新岗位的职责和要求，廉洁自律",
+            "response": "表示服从组织安排",
+            "follow_up": "三个月后回访",
+            "outcome": "follow_up",
+        }
+        case = walk.act("ls_sh", case, "Task_talk", data=talked, opinion="已谈话")
+    return case
+
+
 WALKS = {
     "merit_citation": (
         merit_citation,
@@ -404,6 +425,7 @@ WALKS = {
         {"Task_apply", "Task_review", "Task_approve"},
         ["记三等功 鲁组〔2026〕3号 2026年3月1日", "弄虚作假，骗取奖励"],
     ),
+    "talk": (talk, "ls_sh", "End_talked", {"Task_talk"}, ["本人提出谈话要求", "2026年10月12日", "需跟踪了解"]),
     "exceptional_promotion": (
         exceptional_promotion,
         "ls_qt_ld",
@@ -469,6 +491,7 @@ DECISIONS = {
     "merit_citation": {"提交", "同意", "退回", "同意公示", "暂缓", "恢复办理", "降低奖励等次"},
     "merit_citation_branches": {"提交", "同意", "涉密，报请免予公示", "同意免予公示"},
     "award_revocation": {"提交", "同意"},
+    "talk": {"提交"},
     "exceptional_promotion": {"提交", "同意", "胜任，正式任职"},
     "exceptional_promotion_branches": {"提交", "同意", "复议一次", "暂缓任用", "恢复任用程序"},
     "secondment_selection": {"提交", "退回修改", "同意报送", "提交选派方案", "取消该同志人选，其余继续", "同意"},
@@ -490,7 +513,8 @@ def test_every_page_api_answer_and_document_of_a_case_is_readable(world, name):
     if outcome:
         assert (case.status, case.outcome) == (InstanceStatus.COMPLETED, outcome), (case.status, case.outcome)
     assert set(walk.steps) == steps
-    assert walk.read_documents(since), "no document was issued"
+    if process_types.get(case.definition.process_id).documents:  # a talk issues none (DOMAIN.md §10)
+        assert walk.read_documents(since), "no document was issued"
     # Labels and names are there (not only codes and ids absent) …
     displays = {row["display"] for event in walk.last_api["history"] for row in event["submitted"]}
     for text in shown:

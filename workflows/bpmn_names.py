@@ -13,6 +13,7 @@ PROCESS_NAMES = [
     pgettext_lazy("BPMN process", "破格提拔"),  # exceptional_promotion.bpmn exceptional_promotion
     pgettext_lazy("BPMN process", "奖励审批（嘉奖、记功）"),  # merit_citation.bpmn merit_citation
     pgettext_lazy("BPMN process", "挂职锻炼选派"),  # secondment_selection.bpmn secondment_selection
+    pgettext_lazy("BPMN process", "谈心谈话"),  # talk.bpmn talk
 ]
 
 STEP_NAMES = [
@@ -129,4 +130,8 @@ STEP_NAMES = [
     pgettext_lazy("BPMN step", "逐人复核"),  # secondment_selection.bpmn Start_check
     pgettext_lazy("BPMN step", "登记复核结果"),  # secondment_selection.bpmn Service_record_check
     pgettext_lazy("BPMN step", "复核完毕"),  # secondment_selection.bpmn End_check
+    pgettext_lazy("BPMN step", "发起谈话"),  # talk.bpmn StartEvent_talk
+    pgettext_lazy("BPMN step", "谈心谈话"),  # talk.bpmn Task_talk
+    pgettext_lazy("BPMN step", "已谈话并记录"),  # talk.bpmn End_talked
+    pgettext_lazy("BPMN step", "无需谈话"),  # talk.bpmn End_cancelled
 ]
