@@ -77,7 +77,7 @@ def open_proposals(unit_ids=None, *, exclude_instance_id=None):
     there), until the appointment, after which the cadre's record holds the level itself."""
     rows = Proposal.objects.filter(is_open=True, promotion__isnull=True).exclude(target_level="")
     if unit_ids is not None:
-        rows = rows.filter(cadre__unit_id__in=list(unit_ids))
+        rows = rows.filter(cadre__unit_id__in=quotas.unit_filter(unit_ids))
     if exclude_instance_id is not None:
         rows = rows.exclude(instance_id=exclude_instance_id)
     counts = rows.order_by().values("cadre__unit_id", "target_level").annotate(n=Count("pk"))

@@ -88,17 +88,19 @@ def refusal(unit, level, *, on, exclude_instance_id=None):
 
 def lines(units, *, on):
     """One :class:`QuotaLine` per unit and level with a quota in force on ``on`` or with cadres
-    holding or proposed to it, in the units' tree order and the levels' order (DOMAIN.md §4.4)."""
-    units = {unit.pk: unit for unit in units}
-    if not units:
-        return []
-    rows = {(q.unit_id, q.level): q for q in PostQuota.objects.in_force(on).filter(unit_id__in=list(units))}
-    filled = seam.holders(units)
-    pending = seam.pending(units)
-    keys = set(rows) | {key for key, n in filled.items() if n} | {key for key, n in pending.items() if n}
+    holding or proposed to it, among ``units`` (a queryset of units), in the units' tree order and
+    the levels' order (DOMAIN.md §4.4). The units are read by subquery: a province's tree is not
+    loaded to list the few with leadership posts."""
+    ids = units.order_by().values("pk")
+    rows = {(q.unit_id, q.level): q for q in PostQuota.objects.in_force(on).filter(unit_id__in=ids)}
+    filled = seam.holders(ids)
+    pending = seam.pending(ids)
+    keys = {key for key in set(rows) | set(filled) | set(pending) if key[1] in RANK_ORDER}
+    keys = {key for key in keys if key in rows or filled[key] or pending[key]}
+    by_id = Unit.objects.in_bulk({unit_id for unit_id, _level in keys})
     result = [
         QuotaLine(
-            unit=units[unit_id],
+            unit=by_id[unit_id],
             level=level,
             quota=rows[(unit_id, level)].posts if (unit_id, level) in rows else None,
             filled=filled[(unit_id, level)],
@@ -106,7 +108,7 @@ def lines(units, *, on):
             row=rows.get((unit_id, level)),
         )
         for unit_id, level in keys
-        if unit_id in units and level in RANK_ORDER
+        if unit_id in by_id
     ]
     result.sort(key=lambda line: (line.unit.path, RANK_ORDER.index(line.level)))
     return result

@@ -18,9 +18,9 @@ Without a registered checker (the quotas app not installed) nothing is refused.
 from collections import Counter
 from collections.abc import Callable
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
-# callable(unit_ids or None, *, exclude_instance_id=None) -> Counter {(unit_id, level): open cases}
+# callable(unit_ids (ids or a queryset of them) or None, *, exclude_instance_id=None) -> Counter {(unit_id, level): open cases}
 _pending: dict[str, Callable] = {}
 # callable(unit, level, *, on, exclude_instance_id) -> a translated refusal text, or None
 _checkers: dict[str, Callable] = {}
@@ -38,6 +38,11 @@ def register_checker(name, func):
     return func
 
 
+def unit_filter(unit_ids):
+    """``unit_ids`` as the right-hand side of an ``__in`` lookup: a queryset stays a subquery."""
+    return unit_ids if isinstance(unit_ids, QuerySet) else list(unit_ids)
+
+
 def holders(unit_ids=None):
     """Counter {(unit_id, level): cadres of that unit holding that level now} (DOMAIN.md §10 "Post
     quotas": a post is filled by the cadre whose record carries its level in that unit)."""
@@ -45,7 +50,7 @@ def holders(unit_ids=None):
 
     rows = Cadre.objects.filter(rank_level__in=RANK_ORDER)
     if unit_ids is not None:
-        rows = rows.filter(unit_id__in=list(unit_ids))
+        rows = rows.filter(unit_id__in=unit_filter(unit_ids))
     counts = rows.order_by().values("unit_id", "rank_level").annotate(n=Count("pk"))
     return Counter({(row["unit_id"], row["rank_level"]): row["n"] for row in counts})
 
