@@ -256,3 +256,19 @@ def test_a_talk_no_longer_needed_ends_with_the_reason(talk_case):
     record = TalkRecord.objects.get(instance=case)
     assert not record.is_open and record.talked_on is None
     assert ProcessInstance.objects.filter(definition__process_id="talk").count() == 1
+
+
+def test_the_api_starts_a_talk_from_its_start_form(world):
+    from tests.test_api_helpers import client_for
+
+    reviewer = client_for("ls_sh")
+    subject = cadre(QT_CLEAN[3])
+    body = {"process_type": "talk", "unit": unit(COUNTY_DEPT).pk, "cadre_id": subject.pk, "reason": "early_signs"}
+    refused = reviewer.post("/api/v1/processes/", {**body, "reason": "gossip"}, format="json")
+    assert refused.status_code == 400 and "reason" in refused.json()["errors"]
+    assert client_for("ls_qt_jbr").post("/api/v1/processes/", body, format="json").status_code == 403
+    started = reviewer.post("/api/v1/processes/", body, format="json")
+    assert started.status_code == 201, started.json()
+    talk = only_talk(subject, "early_signs")
+    assert started.json()["id"] == talk.instance.pk
+    assert_held_by(talk, COUNTY_DEPT)
