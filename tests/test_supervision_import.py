@@ -200,3 +200,25 @@ def test_admin_import_of_training(client, people):
 def test_township_units_from_the_tree(people):
     """The township alert reads post history in township-level units (permissions.models.UnitLevel)."""
     assert people["township"].level == UnitLevel.TOWNSHIP and people["township"].kind == UnitKind.TOWNSHIP
+
+
+def test_the_records_pages_import_and_show_the_supervision_records(people, client):
+    """Issue 16 items 4 and 8: the web import page offers the new kinds with their templates, and
+    the cadre page shows the post history, health checks and training it reads back."""
+    from permissions.roles import Role
+
+    officer = factories.user("officer", (Role.NOMINATOR, people["township"]))
+    client.force_login(officer)
+    page = client.get(reverse("records_import")).content.decode()
+    assert 'value="health_checks"' in page and "?kind=trainings" in page
+    template = client.get(reverse("records_import_template") + "?kind=health_checks")
+    assert template.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(template.content)).active
+    assert [c.value for c in sheet[1]][:3] == HEALTH[:3]
+    upload = workbook("健康体检", HEALTH, [[valid_id(1), "张三", "2025-05-10", "提高标准体检", "未见异常", "市人民医院"]])
+    upload.name = "health.xlsx"
+    response = client.post(reverse("records_import"), {"kind": "health_checks", "file": upload}, follow=True)
+    assert response.status_code == 200 and HealthCheck.objects.filter(cadre=people["zhang"]).exists()
+    cadre_page = client.get(reverse("cadre", args=[people["zhang"].pk])).content.decode()
+    section = cadre_page[cadre_page.index("cadre-health-checks") :]
+    assert "未见异常" in section[: section.index("</section>")]

@@ -119,10 +119,7 @@ class TerminateForm(forms.Form):
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("导入内容"),
-        choices=[
-            (importing.CADRES, _("干部信息（可附“年度考核结果”工作表）")),
-            (importing.ASSESSMENTS, _("年度考核结果")),
-        ],
+        choices=list(importing.KIND_LABELS.items()),
         initial=importing.CADRES,
     )
     file = forms.FileField(label=_("Excel 文件（.xlsx）"), validators=[FileExtensionValidator(["xlsx"])])

@@ -107,7 +107,7 @@ def _outside(user, report):
 
 def _previous_units(report_kind, source):
     """Units the cadres named in the file (by 身份证号) belong to now, before the import changes them."""
-    report = (importing.import_cadres if report_kind == importing.CADRES else importing.import_assessments)(source, dry_run=True)
+    report = importing.IMPORTERS[report_kind](source, dry_run=True)
     source.seek(0)
     ids = [row.id_number for row in report.updated_rows]
     return report, set(Cadre.objects.filter(id_number__in=ids).values_list("unit_id", flat=True))
@@ -123,7 +123,7 @@ def import_page(request):
     refused = []
     if request.method == "POST" and form.is_valid():
         kind, upload, dry_run = form.cleaned_data["kind"], form.cleaned_data["file"], form.cleaned_data["dry_run"]
-        importer = importing.import_cadres if kind == importing.CADRES else importing.import_assessments
+        importer = importing.IMPORTERS[kind]
         allowed = None if user.is_superuser else set(import_units(user).values_list("pk", flat=True))
         # An update may move a cadre out of another unit: the cadre's unit before the import counts too.
         preview, before = _previous_units(kind, upload)
@@ -153,10 +153,10 @@ def import_page(request):
 def import_template(request):
     if not can_import(request.user):
         raise PermissionDenied
-    kind = importing.ASSESSMENTS if request.GET.get("kind") == importing.ASSESSMENTS else importing.CADRES
+    kind = request.GET.get("kind") if request.GET.get("kind") in importing.KIND_LABELS else importing.CADRES
     response = HttpResponse(
         importing.build_template(kind), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    name = _("年度考核结果导入模板.xlsx") if kind == importing.ASSESSMENTS else _("干部信息导入模板.xlsx")
+    name = _("干部信息导入模板.xlsx") if kind == importing.CADRES else _("%(kind)s导入模板.xlsx") % {"kind": importing.KIND_LABELS[kind]}
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
