@@ -1025,6 +1025,7 @@ class Builder:
                 "assessment_grade": "",
             }
         ]
+        post_history, health_checks, trainings = self.supervision_records()
         cadres = []
         for p in self.people:
             p.fields["resume"] = self.resume(p)
@@ -1042,7 +1043,75 @@ class Builder:
             awards=awards,
             promotions=promotions,
             secondments=secondments,
+            post_history=post_history,
+            health_checks=health_checks,
+            trainings=trainings,
+            post_quotas=POST_QUOTAS,
         )
+
+    def supervision_records(self):
+        """What the alerts dashboard reads (DOMAIN.md §10): each cadre's posts (the current one
+        since reaching their rank, before it one post in the same unit since they started work —
+        so long-serving township cadres reach 20 township years), the time in current post,
+        front-line posts with their health checks in 张官营镇, and professional courses for some
+        county leaders."""
+        rng = random.Random(16)
+        posts, checks, courses = [], [], []
+        for p in self.people:
+            since, start = p.fields["current_rank_since"], p.fields["work_start_date"]
+            p.fields["post_since"] = since
+            p.fields["hardship_post"] = False
+            if since > start:
+                posts.append(
+                    {"cadre": p.key, "post_unit": p.unit.code, "post": "科员", "start": start, "end": since - datetime.timedelta(days=1)}
+                )
+            posts.append({"cadre": p.key, "post_unit": p.unit.code, "post": p.post, "start": since, "end": None})
+            if p.unit.code == "HA-PDS-LS-ZGY":
+                p.fields["hardship_post"] = True  # 张官营镇: flood-control front line
+                months_ago = 14 if rng.random() < 0.5 else 3  # half of them overdue for their yearly check
+                checks.append(
+                    {
+                        "cadre": p.key,
+                        "date": add_months(REFERENCE_DATE, -months_ago),
+                        "standard": "higher",
+                        "result": "normal",
+                        "institution": "鲁山县人民医院",
+                    }
+                )
+            if p.unit.level == UnitLevel.COUNTY and p.rank in (RankLevel.COUNTY_DEPUTY, RankLevel.COUNTY_PRINCIPAL) and rng.random() < 0.5:
+                courses.append(
+                    {
+                        "cadre": p.key,
+                        "course": "县处级领导干部应急管理专题培训班",
+                        "organiser": "中共平顶山市委党校",
+                        "start": datetime.date(REFERENCE_DATE.year, 5, 11),
+                        "end": datetime.date(REFERENCE_DATE.year, 5, 15),
+                        "hours": 40,
+                        "professional": True,
+                    }
+                )
+        return posts, checks, courses
+
+
+# Leadership post quotas (职数, DOMAIN.md §10) of 琴台街道: its deputies' posts are all held (the
+# quotas page shows 已无空缺 and a proposal to that level is refused at 动议); its principals' leave
+# room for the demo's promotions.
+POST_QUOTAS = [
+    {
+        "unit": "HA-PDS-LS-QT",
+        "level": RankLevel.TOWNSHIP_DEPUTY,
+        "posts": 3,
+        "valid_from": datetime.date(2025, 1, 1),
+        "basis": "鲁编〔2025〕8号",
+    },
+    {
+        "unit": "HA-PDS-LS-QT",
+        "level": RankLevel.TOWNSHIP_PRINCIPAL,
+        "posts": 4,
+        "valid_from": datetime.date(2025, 1, 1),
+        "basis": "鲁编〔2025〕8号",
+    },
+]
 
 
 # (kind, decision date, excuse, excuse decision, description, grade forced in the decision year
@@ -1106,6 +1175,10 @@ class DemoData:
     awards: list
     promotions: list
     secondments: list
+    post_history: list = field(default_factory=list)
+    health_checks: list = field(default_factory=list)
+    trainings: list = field(default_factory=list)
+    post_quotas: list = field(default_factory=list)
 
 
 def build():

@@ -20,10 +20,13 @@ from records.models import (
     Award,
     Cadre,
     FamilyMember,
+    HealthCheck,
     Investigation,
+    PostHistory,
     Promotion,
     Sanction,
     Secondment,
+    Training,
 )
 
 from . import data as demo_data
@@ -223,4 +226,30 @@ def load():
         existing(Secondment),
         stats,
     )
+    # What the alerts dashboard reads (issue 16): posts, health checks, courses; the quotas.
+    _sync(
+        PostHistory,
+        _rows(data.post_history, cadres, units, post_unit=("post_unit_id", "unit")),
+        ["cadre_id", "start"],
+        existing(PostHistory),
+        stats,
+    )
+    _sync(HealthCheck, _rows(data.health_checks, cadres, units), ["cadre_id", "date"], existing(HealthCheck), stats)
+    _sync(Training, _rows(data.trainings, cadres, units), ["cadre_id", "course", "start"], existing(Training), stats)
+    _sync_quotas(data.post_quotas, units, stats)
     return stats
+
+
+def _sync_quotas(rows, units, stats):
+    from quotas.models import PostQuota
+
+    created = 0
+    for row in rows:
+        _quota, made = PostQuota.objects.get_or_create(
+            unit_id=units[row["unit"]].pk,
+            level=row["level"],
+            valid_from=row["valid_from"],
+            defaults={"posts": row["posts"], "basis": row["basis"]},
+        )
+        created += made
+    stats.add(str(PostQuota._meta.verbose_name), created, 0)

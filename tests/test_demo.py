@@ -280,3 +280,32 @@ def test_rerun_repairs_a_damaged_demo(demo):
     assert Unit.objects.get(code="HA-PDS-ZZB").short_name == "平组"
     assert authenticate(username="pds_sh", password="demo12345") is not None
     assert "已加载" in out.getvalue()
+
+
+def test_the_demo_shows_every_alert_kind_it_is_meant_to_and_a_full_quota(demo):
+    """Issue 16: the demo's cadre records reach the alerts dashboard (time in post, township
+    years, health checks on the front line, courses of county leaders) and 琴台街道's deputies'
+    quota is full."""
+    from django.contrib.auth import get_user_model
+
+    from records.models import Cadre, HealthCheck, PostHistory
+    from supervision import alerts
+
+    admin = get_user_model().objects.get(username="admin")
+    found = {}
+    for row in alerts.alerts(Cadre.objects.visible_to(admin), demo_data_reference()):
+        found[row.kind.code] = found.get(row.kind.code, 0) + 1
+    for code in (alerts.HEALTH_CHECK, alerts.TRAINING, alerts.TOWNSHIP, alerts.RETIREMENT_DUE):
+        assert found.get(code), (code, found)
+    assert found.get(alerts.ROTATION_SHOULD) or found.get(alerts.ROTATION_MUST), found
+    assert PostHistory.objects.filter(end__isnull=True).count() == Cadre.objects.count()
+    assert HealthCheck.objects.filter(cadre__hardship_post=True).exists()
+    from quotas.models import PostQuota
+
+    assert PostQuota.objects.filter(unit__code="HA-PDS-LS-QT").count() == 2
+
+
+def demo_data_reference():
+    from demo.data import REFERENCE_DATE
+
+    return REFERENCE_DATE
