@@ -789,3 +789,118 @@ class InboxMarksMixin(serializers.Serializer):
 
 class InboxTaskSerializer(InboxMarksMixin, TaskSerializer):
     pass
+
+
+# --------------------------------------------------------------------------- 预警提醒, 领导职数, 统计分析 (issue 16)
+
+
+def _alert_kinds():
+    from supervision.alerts import KINDS
+
+    return [(kind.code, kind.label) for kind in KINDS]
+
+
+class AlertQuerySerializer(serializers.Serializer):
+    """Query of GET /alerts/ and /alerts/counts/: the page's filters (``supervision.views``)."""
+
+    kind = serializers.ChoiceField(choices=_alert_kinds(), required=False, help_text=_("预警类型"))
+    unit = serializers.IntegerField(required=False, help_text=_("单位编号：该单位及其下级单位的干部（限本人可见的单位）"), **ID)
+
+
+class AlertSerializer(serializers.Serializer):
+    """One row of the 预警提醒 page (``supervision.alerts.Alert``)."""
+
+    cadre = CadreRefSerializer(read_only=True)
+    unit = UnitRefSerializer(read_only=True)
+    kind = serializers.CharField(source="kind.code", read_only=True, help_text=_("预警类型代码"))
+    kind_label = serializers.CharField(source="kind.label", read_only=True)
+    detail = serializers.CharField(read_only=True, help_text=_("情况"))
+    date = serializers.DateField(read_only=True, allow_null=True, help_text=_("预警所依据的日期（任现职、试用期届满、退休、上次体检……）"))
+    due = serializers.DateField(read_only=True, allow_null=True, help_text=_("到期日期；为空表示现在即应办理"))
+    action = serializers.CharField(source="kind.action", read_only=True, help_text=_("应办事项"))
+    source = serializers.CharField(source="kind.source", read_only=True, help_text=_("依据"))
+
+
+class AlertKindSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    short = serializers.CharField(read_only=True, help_text=_("统计表的列名"))
+
+
+class AlertUnitCountSerializer(serializers.Serializer):
+    unit = UnitRefSerializer(read_only=True)
+    counts = serializers.DictField(child=serializers.IntegerField(), read_only=True, help_text=_("预警类型代码 → 条数"))
+    total = serializers.IntegerField(read_only=True)
+
+
+class AlertCountsSerializer(serializers.Serializer):
+    date = serializers.DateField(read_only=True, help_text=_("统计日期（今天）"))
+    kinds = AlertKindSerializer(many=True, read_only=True)
+    units = AlertUnitCountSerializer(many=True, read_only=True, help_text=_("有预警的单位，按单位顺序"))
+    totals = serializers.DictField(child=serializers.IntegerField(), read_only=True, help_text=_("预警类型代码 → 合计条数"))
+    total = serializers.IntegerField(read_only=True)
+
+
+class PostQuotaLineSerializer(serializers.Serializer):
+    """One line of the 领导职数 page (``quotas.counting.QuotaLine``)."""
+
+    unit = UnitRefSerializer(read_only=True)
+    level = serializers.CharField(read_only=True, help_text=_("职级层次代码"))
+    level_label = serializers.CharField(read_only=True)
+    quota = serializers.IntegerField(read_only=True, allow_null=True, help_text=_("核定职数；为空表示未核定"))
+    filled = serializers.IntegerField(read_only=True, help_text=_("实有"))
+    pending = serializers.IntegerField(read_only=True, help_text=_("在办提拔动议"))
+    vacancies = serializers.IntegerField(read_only=True, allow_null=True, help_text=_("空缺"))
+    excess = serializers.IntegerField(read_only=True, allow_null=True, help_text=_("超职数"))
+    available = serializers.IntegerField(read_only=True, allow_null=True, help_text=_("尚可动议"))
+    full = serializers.BooleanField(read_only=True, help_text=_("已无空缺，不能再提出动议"))
+    basis = serializers.CharField(source="row.basis", read_only=True, allow_null=True, default=None, help_text=_("职数依据"))
+    valid_from = serializers.DateField(source="row.valid_from", read_only=True, allow_null=True, default=None, help_text=_("生效日期"))
+
+
+class StatisticsQuerySerializer(serializers.Serializer):
+    """Query of GET /statistics/: the page's filters (``stats.views``)."""
+
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100, help_text=_("年度（近10年，默认今年）"))
+    unit = serializers.IntegerField(required=False, help_text=_("单位编号（限本人可见的单位）：该单位本级及各下级单位"), **ID)
+
+
+@extend_schema_field({"type": "number"})
+class NumberField(serializers.Field):
+    """A count or a percentage, as it is (an integer stays an integer)."""
+
+    def to_representation(self, value):
+        return value
+
+
+class StatisticsRowSerializer(serializers.Serializer):
+    label = serializers.CharField(read_only=True)
+    unit = serializers.IntegerField(
+        source="unit_id", read_only=True, allow_null=True, help_text=_("单位行：该单位的编号（可作 unit 筛选）")
+    )
+    values = serializers.ListField(child=NumberField(), read_only=True)
+
+
+class StatisticsTableSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    head = serializers.CharField(read_only=True, help_text=_("第一列的列名"))
+    columns = serializers.ListField(child=serializers.CharField(), read_only=True)
+    rows = StatisticsRowSerializer(many=True, read_only=True)
+    total = serializers.ListField(child=NumberField(), read_only=True, allow_null=True, help_text=_("合计行；为空表示无合计"))
+    note = serializers.CharField(read_only=True)
+    percent_columns = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, help_text=_("存放百分比的列（columns 中的序号）")
+    )
+
+
+class StatisticsSectionSerializer(serializers.Serializer):
+    key = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    tables = StatisticsTableSerializer(many=True, read_only=True)
+
+
+class StatisticsSerializer(serializers.Serializer):
+    year = serializers.IntegerField(read_only=True)
+    unit = UnitRefSerializer(read_only=True, allow_null=True, help_text=_("所选单位；为空表示本人所任角色的全部单位"))
+    sections = StatisticsSectionSerializer(many=True, read_only=True)

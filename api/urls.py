@@ -18,9 +18,12 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 router.register("award-candidates", views.CandidateViewSet, basename="award-candidate")
 router.register("opinions", views.CommonOpinionViewSet, basename="opinion")
 router.register("delegations", views.DelegationViewSet, basename="delegation")
+router.register("alerts", views.AlertViewSet, basename="alert")
+router.register("post-quotas", views.PostQuotaViewSet, basename="post-quota")
 
 urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),
+    path("v1/statistics/", views.StatisticsView.as_view(), name="statistics"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

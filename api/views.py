@@ -7,6 +7,7 @@ import datetime
 import decimal
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
@@ -37,7 +38,12 @@ from notices.models import Notice, Objection
 from permissions import policy
 from permissions.models import Delegation, Grant, Unit
 from permissions.roles import Role
+from quotas import views as quota_pages
 from records.models import Cadre
+from stats import queries as stats_queries
+from stats import views as stats_pages
+from supervision import alerts as alert_rules
+from supervision import views as alert_pages
 from workflows import attachments as case_attachments
 from workflows import engine, handover, process_types, services
 from workflows.errors import FormInvalid
@@ -1208,3 +1214,124 @@ class DelegationViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVie
             raise exceptions.NotFound()
         delegation = delegations.end_delegation(request.user, pk)
         return Response(s.DelegationSerializer(delegation).data)
+
+
+# --------------------------------------------------------------------------- 预警提醒, 领导职数, 统计分析 (issue 16)
+
+
+def _query(request):
+    """The query string as a dict for a query serializer; an empty value is no filter (as on the pages)."""
+    return {key: value for key, value in request.query_params.items() if value != ""}
+
+
+def _as_page(page_function, *args):
+    """Calls a page's own scope function; its refusal (no role on any unit) is the API's 403 with the page's message."""
+    try:
+        return page_function(*args)
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc) or None) from exc
+
+
+ALERT_QUERY = [s.AlertQuerySerializer]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["supervision"],
+        summary=gettext_lazy("预警提醒：我的单位范围内干部的预警（轮岗、试用期满、退休、体检、培训……）"),
+        parameters=ALERT_QUERY,
+    ),
+    counts=extend_schema(
+        tags=["supervision"],
+        summary=gettext_lazy("预警提醒：按单位和类型统计"),
+        parameters=ALERT_QUERY,
+        responses={200: s.AlertCountsSerializer},
+    ),
+)
+class AlertViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """预警提醒 (DOMAIN.md §10): the rows and counts of /supervision/alerts/, through the page's own
+    scope and filters (``supervision.views``) and alert queries (``supervision.alerts``)."""
+
+    serializer_class = s.AlertSerializer
+    queryset = Cadre.objects.none()
+    filter_backends = []
+    error_statuses = {"list": (400,), "counts": (400,)}
+
+    def _alerts(self, request):
+        """(today, the alerts the filters select, the chosen kind or None)."""
+        query = s.AlertQuerySerializer(data=_query(request))
+        query.is_valid(raise_exception=True)
+        cadres, _units, form, _unit, kind = _as_page(alert_pages._scope, request)
+        if form.is_bound and not form.is_valid():
+            # The page offers only the units of the cadres the person may see.
+            raise exceptions.ValidationError({"unit": [_("没有这个单位，或该单位没有您可以查看的干部")]})
+        day = alert_pages.today()
+        return day, alert_rules.alerts(cadres, day, kinds=[kind] if kind else None), kind
+
+    def list(self, request):
+        _day, rows, _kind = self._alerts(request)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.AlertSerializer(page, many=True).data)
+
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def counts(self, request):
+        day, rows, kind = self._alerts(request)
+        table, units = alert_rules.counts(rows)
+        kinds = [k for k in alert_rules.KINDS if kind is None or k.code == kind]
+        per_unit = []
+        for unit in units:
+            cells = {k.code: table.get((unit.pk, k.code), 0) for k in kinds}
+            per_unit.append({"unit": unit, "counts": cells, "total": sum(cells.values())})
+        totals = {k.code: sum(1 for row in rows if row.kind.code == k.code) for k in kinds}
+        data = {"date": day, "kinds": kinds, "units": per_unit, "totals": totals, "total": len(rows)}
+        return Response(s.AlertCountsSerializer(data).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["supervision"],
+        summary=gettext_lazy("领导职数：按单位和职级层次的核定职数、实有、在办动议、空缺、超职数"),
+    ),
+)
+class PostQuotaViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """职数 (DOMAIN.md §10 "Post quotas"): the lines of /quotas/ for the units the caller holds a
+    role on (``quotas.views`` and ``quotas.counting``)."""
+
+    serializer_class = s.PostQuotaLineSerializer
+    queryset = Unit.objects.none()
+    filter_backends = []
+
+    def list(self, request):
+        _today, lines = _as_page(quota_pages._lines, request)
+        page = self.paginate_queryset(lines)
+        return self.get_paginated_response(s.PostQuotaLineSerializer(page, many=True).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["supervision"],
+        summary=gettext_lazy("统计分析：与统计页面相同的各表（奖励、考核优秀比例、提拔、挂职、在办案件、预警）"),
+        parameters=[s.StatisticsQuerySerializer],
+        responses={200: s.StatisticsSerializer},
+    ),
+)
+class StatisticsView(ApiViewMixin, APIView):
+    """统计分析: the tables of /stats/ with the page's filters (``stats.views``) and counts
+    (``stats.queries.statistics``). A year outside the years the page offers, or a unit outside
+    the caller's, is a 400 (the page quietly shows the nearest year, or all units)."""
+
+    error_statuses = {"get": (400,)}
+
+    def get(self, request):
+        query = s.StatisticsQuerySerializer(data=_query(request))
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        _form, year, unit, _focus, groups = _as_page(stats_pages._filters, request)
+        if "year" in wanted and wanted["year"] != year:
+            last = timezone.localdate().year
+            first = last - stats_pages.YEARS_OFFERED + 1
+            raise exceptions.ValidationError({"year": [_("年度须在%(first)s年至%(last)s年之间") % {"first": first, "last": last}]})
+        if "unit" in wanted and (unit is None or unit.pk != wanted["unit"]):
+            raise exceptions.ValidationError({"unit": [_("没有这个单位，或不在您的单位范围内")]})
+        sections = stats_queries.statistics(request.user, unit, year, groups)
+        return Response(s.StatisticsSerializer({"year": year, "unit": unit, "sections": sections}).data)
