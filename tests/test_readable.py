@@ -393,6 +393,31 @@ def talk(walk):
     return case
 
 
+# --------------------------------------------------------------------------- rotation
+
+
+def rotation(walk):
+    """琴台街道's rotation plan (DOMAIN.md §10 "Rotation"): one cadre rotated, one deferred; returned
+    once by the organisation department, then approved (the record updated, a talk opened)."""
+    from records.models import Cadre
+
+    rotated, deferred, *others = Cadre.objects.filter(unit__code="HA-PDS-LS-QT").order_by("pk")
+    Cadre.objects.filter(pk=rotated.pk).update(post_since=datetime.date(2015, 6, 1))
+    Cadre.objects.filter(pk=deferred.pk).update(post_since=datetime.date(2021, 6, 1))
+    Cadre.objects.filter(pk__in=[c.pk for c in others]).update(post_since=datetime.date(2024, 1, 1))
+    plan = [
+        {"cadre_id": rotated.pk, "outcome": "rotated", "new_post": "副镇长", "new_unit": "HA-PDS-LS-ZGY", "rotated_on": "2027-04-01"},
+        {"cadre_id": deferred.pk, "outcome": "deferred", "reason": "承担防汛重点任务，明年轮岗"},
+    ]
+    with clock.frozen_at(at("2027-03-01 09:00")):
+        case = services.start_process(person("ls_sh"), "rotation", unit=unit("HA-PDS-LS-QT"), data={"year": 2027})
+        case = walk.act("ls_qt_ld", case, "Task_plan", data={"entries": plan})
+        case = walk.act("ls_sh", case, "Task_review", action="return", opinion="请补充暂缓轮岗的依据")
+        case = walk.act("ls_qt_ld", case, "Task_plan", data={"entries": plan}, opinion="已补充")
+        case = walk.act("ls_sh", case, "Task_review", action="approve", opinion="同意")
+    return case
+
+
 WALKS = {
     "merit_citation": (
         merit_citation,
@@ -426,6 +451,13 @@ WALKS = {
         ["记三等功 鲁组〔2026〕3号 2026年3月1日", "弄虚作假，骗取奖励"],
     ),
     "talk": (talk, "ls_sh", "End_talked", {"Task_talk"}, ["本人提出谈话要求", "2026年10月12日", "需跟踪了解"]),
+    "rotation": (
+        rotation,
+        "ls_sh",
+        "End_approved",
+        {"Task_plan", "Task_review"},
+        ["2027", "轮岗至鲁山县张官营镇，任副镇长（2027年4月1日起）", "暂缓轮岗（承担防汛重点任务，明年轮岗）"],
+    ),
     "exceptional_promotion": (
         exceptional_promotion,
         "ls_qt_ld",
@@ -492,6 +524,7 @@ DECISIONS = {
     "merit_citation_branches": {"提交", "同意", "涉密，报请免予公示", "同意免予公示"},
     "award_revocation": {"提交", "同意"},
     "talk": {"提交"},
+    "rotation": {"提交", "退回", "同意"},
     "exceptional_promotion": {"提交", "同意", "胜任，正式任职"},
     "exceptional_promotion_branches": {"提交", "同意", "复议一次", "暂缓任用", "恢复任用程序"},
     "secondment_selection": {"提交", "退回修改", "同意报送", "提交选派方案", "取消该同志人选，其余继续", "同意"},

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "supervision",
     "quotas",
     "talks",
+    "rotation",
     "stats",
     "webapp",
     "demo",

@@ -12,6 +12,7 @@ PROCESS_NAMES = [
     pgettext_lazy("BPMN process", "撤销奖励"),  # award_revocation.bpmn award_revocation
     pgettext_lazy("BPMN process", "破格提拔"),  # exceptional_promotion.bpmn exceptional_promotion
     pgettext_lazy("BPMN process", "奖励审批（嘉奖、记功）"),  # merit_citation.bpmn merit_citation
+    pgettext_lazy("BPMN process", "干部轮岗"),  # rotation.bpmn rotation
     pgettext_lazy("BPMN process", "挂职锻炼选派"),  # secondment_selection.bpmn secondment_selection
     pgettext_lazy("BPMN process", "谈心谈话"),  # talk.bpmn talk
 ]
@@ -93,6 +94,10 @@ STEP_NAMES = [
     pgettext_lazy("BPMN step", "记录发文前复核结果"),  # merit_citation.bpmn Service_check_issue
     pgettext_lazy("BPMN step", "发文并记入档案"),  # merit_citation.bpmn Service_issue
     pgettext_lazy("BPMN step", "已奖励"),  # merit_citation.bpmn End_awarded
+    pgettext_lazy("BPMN step", "开启年度轮岗计划"),  # rotation.bpmn StartEvent_rotation
+    pgettext_lazy("BPMN step", "制定轮岗计划"),  # rotation.bpmn Task_plan
+    pgettext_lazy("BPMN step", "审核轮岗计划"),  # rotation.bpmn Task_review
+    pgettext_lazy("BPMN step", "轮岗计划已批准"),  # rotation.bpmn End_approved
     pgettext_lazy("BPMN step", "开启选派计划"),  # secondment_selection.bpmn StartEvent_plan
     pgettext_lazy("BPMN step", "登记计划并发出推荐通知"),  # secondment_selection.bpmn Service_open
     pgettext_lazy("BPMN step", "各单位推荐人选（每个受邀单位一个实例）"),  # secondment_selection.bpmn Sub_nominations
