@@ -1,6 +1,7 @@
 """Benchmark 3b — the inbox and the case list at 1,000,000 cases, before and after issue 15 item 3.
 
-    python bench/bench_inbox_issue15.py --before /tmp/mf_before [--scale 1000000] [--rounds 8] [--runs 10]
+    python bench/bench_inbox_issue15.py --before /tmp/mf_before [--after /tmp/mf_after] [--scale 1000000]
+        [--rounds 8] [--runs 10] [--tag after-fix]
 
 Issue 15 item 3 (910f766..HEAD) widened the two visibility filters: ``permissions.policy.inbox_filter``
 ORs in the tasks of the delegators of every 委托 in force (``permissions.models.Delegation``) and its
@@ -41,7 +42,14 @@ the workbench's select_related, large columns deferred), inbox count, case list 
 ``GET /api/v1/processes/``), case list count. EXPLAIN (ANALYZE, BUFFERS) of the slowest statement of
 each AFTER query is saved in bench/results/inbox-plans-<N>-issue15.txt (the BEFORE plans with
 ``--before-plans PATH``); a sequential scan of a large table is flagged.
-Writes bench/results/inbox-issue15.txt.
+Writes bench/results/inbox-issue15.txt (``--tag T``: inbox-issue15-T.txt and inbox-plans-<N>-issue15-T.txt,
+e.g. for a re-run after a fix without overwriting the first run's files).
+
+JIT: PostgreSQL's JIT compilation (on by default, ``jit_above_cost`` 100,000) is reported from the
+saved plans ("jit" columns: JIT time in the plan of the slowest statement, ms, or "no"); the
+diagnostic "jit off" rows time the AFTER inbox with ``SET jit = off``. Both sides' plans are taken in
+the last round (the BEFORE ones written to a temporary file unless ``--before-plans``). The 1-minute
+load average is sampled after every child process and reported.
 """
 
 import argparse
@@ -84,12 +92,12 @@ def setup_people(scale):
     common.django_setup(migrate=False)
     import datetime
 
+    import bench_inbox
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
     from django.db import connection, transaction
     from django.utils import timezone
 
-    import bench_inbox
     from permissions.models import Delegation
     from workflows.models import CaseUserObjectPermission, HumanTask, ProcessInstance, TaskUserObjectPermission
 
@@ -99,9 +107,7 @@ def setup_people(scale):
     county = reviewer.rsplit("_", 1)[0]  # lower-case county code, e.g. ha-c04-k3
     approver_county = people[1][0].rsplit("_", 1)[0]
     with connection.cursor() as cursor:  # another county than the two measured ones, same city if possible
-        cursor.execute(
-            "SELECT lower(code) FROM permissions_unit WHERE kind = 'party_committee' AND level = 'county' ORDER BY code"
-        )
+        cursor.execute("SELECT lower(code) FROM permissions_unit WHERE kind = 'party_committee' AND level = 'county' ORDER BY code")
         counties = [row[0] for row in cursor.fetchall()]
     other = next(c for c in counties[counties.index(county) + 1 :] + counties if c not in (county, approver_county))
     today = timezone.localdate()
@@ -136,9 +142,7 @@ def setup_people(scale):
             CaseUserObjectPermission.objects.create(user=nominator, permission=read, content_object=case)
         granted = (len(tasks), len(cases))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "ANALYZE permissions_delegation, workflows_taskuserobjectpermission, workflows_caseuserobjectpermission"
-        )
+        cursor.execute("ANALYZE permissions_delegation, workflows_taskuserobjectpermission, workflows_caseuserobjectpermission")
     return people + [
         (f"{county}_reviewer1", "delegate: colleague reviewer ← reviewer0, all processes"),
         (f"{other}_approver0", "delegate: county approver ← reviewer0, merit_citation"),
@@ -199,7 +203,9 @@ def diagnostics(base):
         return HumanTask.objects.filter(closed_at__isnull=True).filter(policy.inbox_filter(user, HumanTask))
 
     def page_policy_only(user):
-        qs = policy_only(user).select_related("instance__definition", "instance__subject_cadre", "instance__started_by", "unit", "claimed_by")
+        qs = policy_only(user).select_related(
+            "instance__definition", "instance__subject_cadre", "instance__started_by", "unit", "claimed_by"
+        )
         return list(qs.order_by("created_at", "id").defer(*(f"instance__{name}" for name in BLOBS_OF_INSTANCE))[:20])
 
     return dict(
@@ -213,6 +219,12 @@ def diagnostics(base):
             ),
         )
     )
+
+
+def jit_ms(plan):
+    """JIT time (ms) in an EXPLAIN ANALYZE plan, or None when the statement was not JIT-compiled."""
+    match = re.search(r"JIT:.*?Timing:.*?Total ([0-9.]+) ms", plan, re.S)
+    return float(match.group(1)) if match else None
 
 
 def measure_round(scale, people, runs, plans_path, variant):
@@ -258,7 +270,10 @@ def measure_round(scale, people, runs, plans_path, variant):
                     cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
                     plan = "\n".join(row[0] for row in cursor.fetchall())
                 result["seq"] = sorted({m for m in re.findall(r"Seq Scan on (\w+)", plan) if m in BIG_TABLES})
-                statements = "\n".join(f"-- statement {i + 1} ({float(q['time']) * 1000:.1f} ms): {q['sql']}" for i, q in enumerate(captured.captured_queries))
+                result["jit"] = jit_ms(plan)
+                statements = "\n".join(
+                    f"-- statement {i + 1} ({float(q['time']) * 1000:.1f} ms): {q['sql']}" for i, q in enumerate(captured.captured_queries)
+                )
                 s = common.summary(times)
                 plans.append(
                     f"===== {label} ({username}) — {name} — {variant}: this round median {s['median']:.1f} ms, p95 {s['p95']:.1f} ms\n"
@@ -268,7 +283,9 @@ def measure_round(scale, people, runs, plans_path, variant):
             results.append(result)
     if plans_path:
         Path(plans_path).write_text(
-            "\n".join(common.header(f"EXPLAIN (ANALYZE, BUFFERS) at {scale:,} cases — {variant} (code: {code})")) + "\n\n" + "\n".join(plans)
+            "\n".join(common.header(f"EXPLAIN (ANALYZE, BUFFERS) at {scale:,} cases — {variant} (code: {code})"))
+            + "\n\n"
+            + "\n".join(plans)
         )
     print(json.dumps({"code": code, "results": results}))
 
@@ -294,7 +311,8 @@ def main():
     parser.add_argument("--scale", type=int, default=1000000)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--before-plans", help="where to write the BEFORE plans (not written by default)")
+    parser.add_argument("--before-plans", help="where to write the BEFORE plans (default: a temporary file)")
+    parser.add_argument("--tag", help="suffix of the result files' names (inbox-issue15-TAG.txt, inbox-plans-N-issue15-TAG.txt)")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--round", metavar="VARIANT", help=argparse.SUPPRESS)
     parser.add_argument("--people", help=argparse.SUPPRESS)
@@ -320,7 +338,11 @@ def main():
         shutil.copyfile(__file__, after_script)
     after_label = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=after_root, capture_output=True, text=True).stdout.strip()
 
-    report = common.Report("inbox-issue15", f"inbox and case list before/after issue 15 item 3 at {args.scale:,} cases (PostgreSQL)")
+    suffix = f"-{args.tag}" if args.tag else ""
+    report = common.Report(
+        f"inbox-issue15{suffix}",
+        f"inbox and case list before/after issue 15 item 3{f' ({args.tag})' if args.tag else ''} at {args.scale:,} cases (PostgreSQL)",
+    )
     _url, info = gen_scale.ensure(args.scale)
     counts = ", ".join(f"{k} {v:,}" for k, v in info["counts"].items())
     how = "generated earlier, reused" if info.get("reused") else f"generated in {info['seconds']:.0f} s"
@@ -329,14 +351,16 @@ def main():
     people_file = Path(os.environ["MERITFLOW_VAR_DIR"]) / "issue15-people.json"
     people_file.write_text(json.dumps(people))
 
-    after_plans = common.RESULTS / f"inbox-plans-{args.scale}-issue15.txt"
+    after_plans = common.RESULTS / f"inbox-plans-{args.scale}-issue15{suffix}.txt"
+    before_plans = args.before_plans or str(Path(os.environ["MERITFLOW_VAR_DIR"]) / f"inbox-plans-{args.scale}-issue15-before.txt")
     common.RESULTS.mkdir(parents=True, exist_ok=True)
     variants = {
-        "before": (before_script, before_root, args.before_plans),
+        "before": (before_script, before_root, before_plans),
         "after": (after_script, after_root, str(after_plans)),
     }
     collected = {"before": {}, "after": {}}
-    codes, order_log = {}, []
+    codes, order_log, loads = {}, [], []
+    rounds_started = time.monotonic()
     for r in range(args.rounds):
         order = ("before", "after") if r % 2 == 0 else ("after", "before")
         for variant in order:
@@ -344,32 +368,47 @@ def main():
             last = r == args.rounds - 1
             extra = ["--plans", plans] if (plans and last) else []
             started = time.monotonic()
-            out = child(script, cwd, ["--round", variant, "--scale", str(args.scale), "--people", str(people_file), "--runs", str(args.runs), *extra])
+            out = child(
+                script,
+                cwd,
+                ["--round", variant, "--scale", str(args.scale), "--people", str(people_file), "--runs", str(args.runs), *extra],
+            )
             order_log.append(f"{variant} {time.monotonic() - started:.0f} s")
+            loads.append(os.getloadavg()[0])
             codes[variant] = out["code"]
             for row in out["results"]:
                 key = (row["user"], row["query"])
-                slot = collected[variant].setdefault(key, {**row, "times": [], "seq": None})
+                slot = collected[variant].setdefault(key, {**row, "times": [], "seq": None, "jit": "?"})
                 slot["times"].extend(row["times"])
                 if "seq" in row:
                     slot["seq"] = row["seq"]
+                    slot["jit"] = row["jit"]
                 assert slot["rows"] == row["rows"], (variant, key, slot["rows"], row["rows"])
                 slot["statements"] = row["statements"]  # the last round's (steady state: per-process caches warm)
-        print(f"round {r + 1}/{args.rounds}: {', '.join(order_log[-2:])}", flush=True)
+        print(f"round {r + 1}/{args.rounds}: {', '.join(order_log[-2:])}; load {loads[-2]:.2f}, {loads[-1]:.2f}", flush=True)
+    rounds_took = time.monotonic() - rounds_started
 
     report.emit(
         f"BEFORE: {args.before_label} (code in {codes['before']}); AFTER: {after_label} (code in {codes['after']})",
         f"{args.rounds} rounds alternating (before/after, after/before, …), {args.runs} timed calls per query per round after "
         f"3 warm-ups: {args.rounds * args.runs} calls per query and side; each call with a freshly loaded user (as a request)",
+        f"load average (1 min) after each of the {len(loads)} child processes: min {min(loads):.2f}, median "
+        f"{sorted(loads)[len(loads) // 2]:.2f}, max {max(loads):.2f} (rounds took {rounds_took / 60:.1f} min; "
+        f"{os.cpu_count()} logical CPUs)",
     )
-    table, worst = [], {"before": 0.0, "after": 0.0}
+
+    def jit_cell(slot):
+        return "?" if slot["jit"] == "?" else ("no" if slot["jit"] is None else f"{slot['jit']:.0f}")
+
+    table, worst, worst_other = [], {"before": 0.0, "after": 0.0}, {"before": 0.0, "after": 0.0}
     for username, label in people:
         for name in QUERIES:
             b, a = collected["before"][(username, name)], collected["after"][(username, name)]
             sb, sa = common.summary(b["times"]), common.summary(a["times"])
-            if label in TYPICAL and name.startswith("inbox"):
-                worst["before"] = max(worst["before"], sb["p95"])
-                worst["after"] = max(worst["after"], sa["p95"])
+            if name.startswith("inbox"):
+                group = worst if label in TYPICAL else worst_other
+                group["before"] = max(group["before"], sb["p95"])
+                group["after"] = max(group["after"], sa["p95"])
             table.append(
                 (
                     label,
@@ -383,6 +422,8 @@ def main():
                     sa["median"],
                     sa["p95"],
                     sa["p95"] - sb["p95"],
+                    jit_cell(b),
+                    jit_cell(a),
                     ",".join(t.split("_", 1)[1] for t in (a["seq"] or [])) or "none",
                 )
             )
@@ -399,23 +440,46 @@ def main():
             ("median", 7, ".1f"),
             ("p95", 7, ".1f"),
             ("Δp95", 6, "+.1f"),
+            ("jit B", 5, ""),
+            ("jit A", 5, ""),
             ("seq scans", 16, ""),
         ],
         table,
         title=f"{args.scale:,} cases; ms; left: BEFORE ({args.before_label}) │ right: AFTER ({after_label}); "
-        "seq scans: large tables read sequentially in the AFTER plan of the slowest statement",
+        "seq scans: large tables read sequentially in the AFTER plan of the slowest statement; jit B/A: JIT ms in the "
+        "BEFORE/AFTER plan of the slowest statement (no: not JIT-compiled)",
     )
     diag = []
     for username, label in people:
         for name in DIAGNOSTICS:
             a = collected["after"][(username, name)]
             sa = common.summary(a["times"])
-            diag.append((label, name, a["rows"], a["statements"], sa["median"], sa["p95"], ",".join(t.split("_", 1)[1] for t in (a["seq"] or [])) or "none"))
+            diag.append(
+                (
+                    label,
+                    name,
+                    a["rows"],
+                    a["statements"],
+                    sa["median"],
+                    sa["p95"],
+                    jit_cell(a),
+                    ",".join(t.split("_", 1)[1] for t in (a["seq"] or [])) or "none",
+                )
+            )
     report.table(
-        [("who", 56, ""), ("AFTER, diagnostic variant", 34, ""), ("rows", 6, ""), ("SQL", 3, ""), ("median", 7, ".1f"), ("p95", 7, ".1f"), ("seq scans", 16, "")],
+        [
+            ("who", 56, ""),
+            ("AFTER, diagnostic variant", 34, ""),
+            ("rows", 6, ""),
+            ("SQL", 3, ""),
+            ("median", 7, ".1f"),
+            ("p95", 7, ".1f"),
+            ("jit", 5, ""),
+            ("seq scans", 16, ""),
+        ],
         diag,
         title="AFTER only, where the time goes: jit off = the same query with SET jit = off; no task-grant OR = "
-        "permissions.policy.inbox_filter alone, without inbox_for's OR pk IN (TaskUserObjectPermission) (not what the app runs)",
+        "permissions.policy.inbox_filter alone, without inbox_for's task grants (not what the app runs for a person holding task grants)",
     )
     report.emit(
         "",
@@ -424,6 +488,8 @@ def main():
         "The extra people's rows exist in the database during both sides; the BEFORE code ignores them "
         "(its column is that person's own inbox and case list).",
         f"Typical users' inbox (page and count), worst p95: BEFORE {worst['before']:.1f} ms, AFTER {worst['after']:.1f} ms.",
+        f"Delegates' and the task-grant holder's inbox (page and count), worst p95: BEFORE {worst_other['before']:.1f} ms, "
+        f"AFTER {worst_other['after']:.1f} ms.",
         f"AFTER plans: bench/results/{after_plans.name}",
     )
     report.save()
