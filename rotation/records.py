@@ -7,10 +7,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from permissions import policy
 from permissions.models import Unit
 from records.models import Cadre, PostHistory
 from workflows import clock, signals
-from workflows.errors import FormInvalid, InvalidAction
+from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction
 from workflows.process_types import CaseRecord
 
 from . import rules
@@ -77,6 +78,10 @@ class RotationCaseRecord(CaseRecord):
 
     def step_submitted(self, instance, task, form, *, user):
         action = form.get_action().code
+        related = policy.related_cadre_ids(user)
+        if related and RotationEntry.objects.filter(plan__instance=instance, cadre_id__in=related).exists():
+            # DOMAIN.md §9: nobody decides about themselves or a listed relative (the plan lists several cadres).
+            raise ActionNotAllowed(_("本轮岗计划涉及您本人或亲属，请由其他人员办理"))
         if task.bpmn_id == PLAN_STEP and action == "submit":
             self._record_outcomes(instance, form.cleaned_data["entries"])
         elif task.bpmn_id == REVIEW_STEP and action == "approve":

@@ -399,9 +399,12 @@ def talk(walk):
 def rotation(walk):
     """琴台街道's rotation plan (DOMAIN.md §10 "Rotation"): one cadre rotated, one deferred; returned
     once by the organisation department, then approved (the record updated, a talk opened)."""
+    from permissions import policy
     from records.models import Cadre
 
-    rotated, deferred, *others = Cadre.objects.filter(unit__code="HA-PDS-LS-QT").order_by("pk")
+    related = policy.related_cadre_ids(person("ls_qt_ld")) | policy.related_cadre_ids(person("ls_sh"))
+    rotated, deferred, *others = Cadre.objects.filter(unit__code="HA-PDS-LS-QT").exclude(pk__in=related).order_by("pk")
+    others += list(Cadre.objects.filter(unit__code="HA-PDS-LS-QT", pk__in=related))
     Cadre.objects.filter(pk=rotated.pk).update(post_since=datetime.date(2015, 6, 1))
     Cadre.objects.filter(pk=deferred.pk).update(post_since=datetime.date(2021, 6, 1))
     Cadre.objects.filter(pk__in=[c.pk for c in others]).update(post_since=datetime.date(2024, 1, 1))

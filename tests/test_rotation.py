@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 
+from permissions import policy
 from records.models import Cadre, PostHistory
 from rotation import opening, rules
 from rotation.models import Outcome, RotationEntry, RotationPlan
@@ -16,7 +17,7 @@ from rotation.routing import department_for as rotation_department
 from talks.models import TalkReason, TalkRecord
 from tests.merit_helpers import at, load_world, person, refresh, task_of, unit
 from workflows import clock, services
-from workflows.errors import FormInvalid
+from workflows.errors import ActionNotAllowed, FormInvalid
 from workflows.models import HumanTask, InstanceStatus, ProcessInstance
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,10 @@ def world():
 
 
 def qt_cadres():
-    return list(Cadre.objects.filter(unit__code=QT).order_by("pk"))
+    """琴台街道's cadres, those related to the people acting below (DOMAIN.md §9) last."""
+    related = policy.related_cadre_ids(person("ls_qt_ld")) | policy.related_cadre_ids(person("ls_sh"))
+    cadres = Cadre.objects.filter(unit__code=QT).order_by("pk")
+    return [c for c in cadres if c.pk not in related] + [c for c in cadres if c.pk in related]
 
 
 @pytest.fixture
@@ -202,3 +206,35 @@ def test_only_the_unit_and_the_organisation_department_see_the_plan(qt_plan):
 def test_one_plan_per_unit_and_year(qt_plan):
     with pytest.raises(FormInvalid):
         services.start_process(person("ls_sh"), "rotation", unit=unit(QT), data={"year": 2027})
+
+
+def test_nobody_decides_a_plan_that_lists_themselves(qt_plan):
+    """DOMAIN.md §9: the unit leader whose own rotation is on the plan may not submit it."""
+    case, must, should = qt_plan
+    Cadre.objects.filter(user=person("ls_qt_ld")).update(user=None)
+    Cadre.objects.filter(pk=must.pk).update(user=person("ls_qt_ld"))
+    with pytest.raises(ActionNotAllowed):
+        services.complete_task(person("ls_qt_ld"), task_of(case, "Task_plan").pk, data={"entries": plan_rows(must, should)})
+    assert set(RotationEntry.objects.filter(plan__instance=case).values_list("outcome", flat=True)) == {""}
+
+
+def test_the_pages_start_show_and_take_a_plan(world):
+    """The start page opens a unit's plan for a year; the plan step's page lists the cadres; the case
+    page shows the plan."""
+    from django.test import Client
+
+    Cadre.objects.filter(unit__code=QT).update(post_since=datetime.date(2016, 1, 1))
+    client = Client()
+    client.force_login(person("ls_sh"))
+    page = client.get("/start/rotation/", {"unit": unit(QT).pk})
+    assert page.status_code == 200 and "年度" in page.content.decode()
+    with clock.frozen_at(at("2027-03-01 09:00")):
+        case = services.start_process(person("ls_sh"), "rotation", unit=unit(QT), data={"year": 2027})
+    leader = Client()
+    leader.force_login(person("ls_qt_ld"))
+    task = task_of(case, "Task_plan")
+    text = leader.get(f"/cases/{case.pk}/tasks/{task.pk}/").content.decode()
+    names = [e.cadre.name for e in RotationEntry.objects.filter(plan__instance=case)]
+    assert all(f"{name}｜" in text for name in names)
+    shown = leader.get(f"/cases/{case.pk}/").content.decode()
+    assert "2027年度轮岗计划" in shown and "必须轮岗" in shown
