@@ -260,9 +260,10 @@ def inbox_filter(user, task_model):
     to them (委托, for the processes delegated); recusal and separation of duties are applied in
     the same query, to both people of a delegation.
     """
-    q = _tasks_for(user, user, task_model)
+    relatives: dict = {}  # each person's relatives read once, however many delegations name them
+    q = _tasks_for(user, user, task_model, relatives=relatives)
     for delegation in delegations_in_force(user):
-        part = _tasks_for(delegation.delegator, user, task_model)
+        part = _tasks_for(delegation.delegator, user, task_model, relatives=relatives)
         if delegation.process_ids:
             part &= Q(instance__definition__process_id__in=sorted(delegation.process_ids))
         q |= part
@@ -300,18 +301,19 @@ def _grants_cached(user):
     return user.__dict__["_grant_rows"]
 
 
-def _tasks_for(holder, actor, task_model, *, light=False):
+def _tasks_for(holder, actor, task_model, *, relatives=None):
     """Q on HumanTask: the open tasks of ``holder``'s grants that ``actor`` may act on for them."""
     grants = _grant_rows(holder)
     roles = sorted({g[0] for g in grants})
     q = NOTHING
     for role in roles:
         q |= Q(role=role) & _units_q([g for g in grants if g[0] == role])
-    if light:
-        return q
     q &= Q(claimed_by__isnull=True) | Q(claimed_by__in=sorted({holder.pk, actor.pk}))
+    relatives = {} if relatives is None else relatives
     for person in _people(holder, actor):
-        related = related_cadre_ids(person)
+        if person.pk not in relatives:
+            relatives[person.pk] = related_cadre_ids(person)
+        related = relatives[person.pk]
         if related:
             q &= ~Q(instance__subject_cadre_id__in=related)
         q &= _duty_q(person, roles, task_model)

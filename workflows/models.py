@@ -91,7 +91,8 @@ class ProcessInstanceQuerySet(models.QuerySet):
             if delegated is not None:
                 cases = CaseUnit.objects.filter(delegated)
                 if delegation.process_ids:
-                    cases = cases.filter(instance__definition__process_id__in=sorted(delegation.process_ids))
+                    versions = ProcessDefinition.objects.filter(process_id__in=sorted(delegation.process_ids)).values_list("pk", flat=True)
+                    cases = cases.filter(instance__definition_id__in=sorted(versions))
                 parts.append(cases.order_by().values("instance_id"))
         return self.filter(pk__in=started.union(*parts))
 
@@ -168,7 +169,10 @@ class HumanTaskQuerySet(models.QuerySet):
         # when there are any. An ``OR pk IN (subquery)`` would keep PostgreSQL from starting at
         # the open-task indexes: it read the whole task table at 1,000,000 cases
         # (bench/results/inbox-issue15.txt).
-        granted = list(TaskUserObjectPermission.objects.filter(user=user).values_list("content_object_id", flat=True)[:1000])
+        granted = user.__dict__.get("_granted_task_ids")
+        if granted is None:  # read once per request: a page asks for its inbox and its count
+            granted = list(TaskUserObjectPermission.objects.filter(user=user).values_list("content_object_id", flat=True)[:1000])
+            user.__dict__["_granted_task_ids"] = granted
         if granted:
             q |= models.Q(pk__in=sorted(granted))
         return self.filter(closed_at__isnull=True).filter(q)
