@@ -56,7 +56,7 @@ def entry_lines(entries):
         name = names.get(e.get("cadre_id"), "")
         if e.get("outcome") == Outcome.ROTATED:
             day = _date(e.get("rotated_on"))
-            when = date_format(day, "DATE_FORMAT") if day else ""
+            when = f"{day.year}年{day.month}月{day.day}日" if day else ""  # what the parser reads back, in every language
             lines.append(f"{name}｜轮岗｜{e.get('new_post', '')}｜{units.get(e.get('new_unit_id'), '')}｜{when}")
         elif e.get("outcome") == Outcome.DEFERRED:
             lines.append(f"{name}｜暂缓｜{e.get('reason', '')}")
@@ -65,7 +65,54 @@ def entry_lines(entries):
     return "\n".join(lines)
 
 
+def plan_rows(plan, *, outcomes=False):
+    """The plan's due cadres for the step pages: name, post, since, years, must (and the outcome)."""
+    rows = []
+    for e in plan.entries.select_related("cadre", "new_unit").order_by("post_since", "pk"):
+        row = {"name": e.cadre.name, "post": e.post, "since": e.post_since, "years": e.years, "must": e.must}
+        if outcomes and e.outcome:
+            row["outcome"] = entries_text(
+                [
+                    {
+                        "cadre_id": e.cadre_id,
+                        "outcome": e.outcome,
+                        "new_post": e.new_post,
+                        "new_unit_id": e.new_unit_id,
+                        "rotated_on": e.rotated_on.isoformat() if e.rotated_on else "",
+                        "reason": e.reason,
+                    }
+                ]
+            ).partition("：")[2]
+        rows.append(row)
+    return rows
+
+
+class PlanTableWidget(forms.Widget):
+    """Shows the plan's cadres; submits nothing."""
+
+    template_name = "rotation/widgets/plan_table.html"
+    plan_rows: list = []
+    outcomes = False
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(plan_rows=self.plan_rows, outcomes=self.outcomes)
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        return None
+
+
 class EntriesWidget(forms.Textarea):
+    template_name = "rotation/widgets/entries.html"
+    plan_rows: list = []
+    outcomes = False
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(plan_rows=self.plan_rows, outcomes=False)
+        return context
+
     def format_value(self, value):
         if isinstance(value, list | tuple):
             return entry_lines(value)
@@ -129,17 +176,15 @@ class RotationPlanForm(TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         plan = self.plan()
+        if plan is not None:
+            self.fields["entries"].widget.plan_rows = plan_rows(plan)
         if plan is not None and not self.is_bound:
             self.fields["entries"].initial = "\n".join(
                 f"{e.cadre.name}｜" for e in plan.entries.select_related("cadre").order_by("post_since", "pk")
             )
 
     def plan(self):
-        from .models import RotationPlan
-
-        if self.instance is None or self.instance.pk is None:
-            return None
-        return RotationPlan.objects.filter(instance=self.instance).select_related("unit", "department").first()
+        return _plan_of(self.instance)
 
     def clean_entries(self):
         rows = self.cleaned_data.get("entries") or []
@@ -231,11 +276,31 @@ class RotationPlanForm(TaskForm):
         return [cleaned[e.cadre_id] for e in entries if e.cadre_id in cleaned]
 
 
+def _plan_of(instance):
+    from .models import RotationPlan
+
+    if instance is None or instance.pk is None:
+        return None
+    return RotationPlan.objects.filter(instance=instance).select_related("unit", "department").first()
+
+
 class RotationReviewForm(TaskForm):
     """审核轮岗计划: the organisation department approves (the rotations are recorded, talks open) or
     returns the plan to the unit."""
 
     actions = [APPROVE, RETURN]
+    plan_table = forms.Field(label=_("轮岗计划"), required=False, disabled=True, widget=PlanTableWidget)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = _plan_of(self.instance)
+        widget = self.fields["plan_table"].widget
+        widget.plan_rows, widget.outcomes = (plan_rows(plan, outcomes=True) if plan is not None else []), True
+
+    def task_payload(self):
+        payload = super().task_payload()
+        payload.pop("plan_table", None)
+        return payload
 
 
 def entries_text(value):

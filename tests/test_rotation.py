@@ -223,7 +223,9 @@ def test_the_pages_start_show_and_take_a_plan(world):
     page shows the plan."""
     from django.test import Client
 
-    Cadre.objects.filter(unit__code=QT).update(post_since=datetime.date(2016, 1, 1))
+    first, second, *others = qt_cadres()
+    Cadre.objects.filter(pk__in=[first.pk, second.pk]).update(post_since=datetime.date(2016, 1, 1))
+    Cadre.objects.filter(pk__in=[c.pk for c in others]).update(post_since=datetime.date(2024, 1, 1))
     client = Client()
     client.force_login(person("ls_sh"))
     page = client.get("/start/rotation/", {"unit": unit(QT).pk})
@@ -236,5 +238,14 @@ def test_the_pages_start_show_and_take_a_plan(world):
     text = leader.get(f"/cases/{case.pk}/tasks/{task.pk}/").content.decode()
     names = [e.cadre.name for e in RotationEntry.objects.filter(plan__instance=case)]
     assert all(f"{name}｜" in text for name in names)
+    assert "必须轮岗，不能暂缓" in text  # the plan's table above the field
     shown = leader.get(f"/cases/{case.pk}/").content.decode()
     assert "2027年度轮岗计划" in shown and "必须轮岗" in shown
+    lines = "\n".join(f"{name}｜轮岗｜{name}新岗位｜{ZGY}｜2027年4月1日" for name in names)
+    response = leader.post(f"/cases/{case.pk}/tasks/{task.pk}/", {"entries": lines, "action": "submit"})
+    assert response.status_code in (302, 303), response.content.decode()[:2000]
+    review = task_of(case, "Task_review")
+    reviewer = Client()
+    reviewer.force_login(person("ls_sh"))
+    text = reviewer.get(f"/cases/{case.pk}/tasks/{review.pk}/").content.decode()
+    assert f"轮岗至鲁山县张官营镇，任{names[0]}新岗位（2027年4月1日起）" in text
