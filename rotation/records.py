@@ -5,6 +5,7 @@ import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from permissions import policy
@@ -51,7 +52,11 @@ class RotationCaseRecord(CaseRecord):
         due = list(rules.due_cadres(counted_on, unit))
         if not due:
             raise FormInvalid(
-                {"year": [_("%(unit)s没有到%(date)s任现岗位满5年的干部") % {"unit": unit.name, "date": counted_on.isoformat()}]}
+                {
+                    "year": [
+                        _("%(unit)s没有到%(date)s任现岗位满5年的干部") % {"unit": unit.name, "date": date_format(counted_on, "DATE_FORMAT")}
+                    ]
+                }
             )
         plan = RotationPlan(instance=instance, unit=unit, department=department, year=year, counted_on=counted_on)
         try:
