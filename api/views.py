@@ -1261,7 +1261,7 @@ class AlertViewSet(ApiViewMixin, viewsets.GenericViewSet):
         """(today, the alerts the filters select, the chosen kind or None)."""
         query = s.AlertQuerySerializer(data=_query(request))
         query.is_valid(raise_exception=True)
-        cadres, _units, form, _unit, kind = _as_page(alert_pages._scope, request)
+        cadres, _units, form, _unit, kind = _as_page(alert_pages.scope, request)
         if form.is_bound and not form.is_valid():
             # The page offers only the units of the cadres the person may see.
             raise exceptions.ValidationError({"unit": [_("没有这个单位，或该单位没有您可以查看的干部")]})
@@ -1302,7 +1302,7 @@ class PostQuotaViewSet(ApiViewMixin, viewsets.GenericViewSet):
     filter_backends = []
 
     def list(self, request):
-        _today, lines = _as_page(quota_pages._lines, request)
+        _today, lines = _as_page(quota_pages.quota_lines, request)
         page = self.paginate_queryset(lines)
         return self.get_paginated_response(s.PostQuotaLineSerializer(page, many=True).data)
 
@@ -1326,7 +1326,7 @@ class StatisticsView(ApiViewMixin, APIView):
         query = s.StatisticsQuerySerializer(data=_query(request))
         query.is_valid(raise_exception=True)
         wanted = query.validated_data
-        _form, year, unit, _focus, groups = _as_page(stats_pages._filters, request)
+        _form, year, unit, _focus, groups = _as_page(stats_pages.filters, request)
         if "year" in wanted and wanted["year"] != year:
             last = timezone.localdate().year
             first = last - stats_pages.YEARS_OFFERED + 1

@@ -31,14 +31,15 @@ def units_of(user):
     return Unit.objects.filter(q)
 
 
-def _lines(request):
+def quota_lines(request):
+    """The day and the quota lines of the units the user holds a role on (the page, its export and the API)."""
     today = clock.today()
     return today, counting.lines(units_of(request.user).order_by("path"), on=today)
 
 
 @login_required
 def dashboard(request):
-    today, lines = _lines(request)
+    today, lines = quota_lines(request)
     totals = {
         "quota": sum(line.quota or 0 for line in lines),
         "filled": sum(line.filled for line in lines if line.quota is not None),
@@ -71,7 +72,7 @@ def export(request):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    today, lines = _lines(request)
+    today, lines = quota_lines(request)
     book = Workbook()
     sheet = book.active
     sheet.title = _("领导职数")

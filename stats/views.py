@@ -31,7 +31,7 @@ class StatsFilterForm(forms.Form):
         ]
 
 
-def _filters(request):
+def filters(request):
     """(form, year, unit, focus, groups): the page's filters, read and checked."""
     user = request.user
     try:
@@ -60,7 +60,7 @@ def _filters(request):
 @login_required
 @require_GET
 def stats_page(request):
-    form, year, unit, focus, groups = _filters(request)
+    form, year, unit, focus, groups = filters(request)
     sections = queries.statistics(request.user, unit, year, groups)
     charts = [table.chart() for section in sections for table in section.tables]
     query = request.GET.copy()
@@ -88,7 +88,7 @@ def stats_export(request):
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    _form, year, unit, focus, groups = _filters(request)
+    _form, year, unit, focus, groups = filters(request)
     sections = queries.statistics(request.user, unit, year, groups)
     book = Workbook()
     book.remove(book.active)

@@ -41,7 +41,7 @@ def today():
     return timezone.localtime(clock.now()).date()
 
 
-def _scope(request):
+def scope(request):
     """(visible cadres, units they are in, filter form, chosen unit, chosen kind)."""
     user = request.user
     if not (user.is_superuser or user.grants.exists()):
@@ -61,7 +61,7 @@ def _scope(request):
 
 @login_required
 def alerts_page(request):
-    cadres, _units, form, unit, kind = _scope(request)
+    cadres, _units, form, unit, kind = scope(request)
     day = today()
     rows = alert_rules.alerts(cadres, day)
     table, count_units = alert_rules.counts(rows)
@@ -119,7 +119,7 @@ def export_rows(rows):
 
 @login_required
 def alerts_export(request):
-    cadres, _units, _form, _unit, kind = _scope(request)
+    cadres, _units, _form, _unit, kind = scope(request)
     day = today()
     rows = alert_rules.alerts(cadres, day, kinds=[kind] if kind else None)
     workbook = openpyxl.Workbook()
