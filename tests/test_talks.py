@@ -272,3 +272,27 @@ def test_the_api_starts_a_talk_from_its_start_form(world):
     talk = only_talk(subject, "early_signs")
     assert started.json()["id"] == talk.instance.pk
     assert_held_by(talk, COUNTY_DEPT)
+
+
+def test_a_cadre_asks_for_a_talk_from_the_page_and_the_department_is_told(world):
+    """DOMAIN.md §10 (四必谈: at the cadre's request): the page tells the organisation department's
+    reviewers; a second request while one is open, and a user without a cadre record, are refused."""
+    from django.test import Client
+
+    from workflows.models import Notification
+
+    user = person("ls_qt_jbr")  # has a cadre record in the demo
+    client = Client()
+    client.force_login(user)
+    assert "提出谈心谈话要求" in client.get("/notifications/").content.decode()
+    before = Notification.objects.filter(user=person("ls_sh")).count()
+    response = client.post("/talk-request/", {"note": "想谈谈工作调整"}, follow=True)
+    assert "将安排谈心谈话" in response.content.decode()
+    told = Notification.objects.filter(user=person("ls_sh")).order_by("-id").first()
+    assert Notification.objects.filter(user=person("ls_sh")).count() == before + 1 and "想谈谈工作调整" in told.text
+    admin = Client()
+    admin.force_login(person("admin"))
+    refused = admin.post("/talk-request/", {"note": ""})
+    assert refused.status_code == 400 and "没有关联干部档案" in refused.content.decode()
+    bad = client.post("/talk-request/", {"note": "a\x00b"})
+    assert bad.status_code == 400

@@ -5,6 +5,7 @@ from . import views
 from .views import handover
 from .views.diagram import case_diagram_json, case_diagram_xml
 from .views.opinions import opinions_page
+from .views.talk_request import talk_request
 from .views.workbench import batch_approve
 
 admin.site.site_header = admin.site.site_title = "MeritFlow 干部人事审批"
@@ -52,6 +53,7 @@ urlpatterns = [
     path("records/import/template/", views.import_template, name="records_import_template"),
     path("records/<int:cadre_id>/", views.cadre_detail, name="cadre"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("talk-request/", talk_request, name="talk_request"),
     path("notifications/read/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
 ]
