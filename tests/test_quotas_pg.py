@@ -3,52 +3,21 @@ exactly one passes (DOMAIN.md §10 "Post quotas"; the quota row in force is lock
 so the second proposal is counted after the first has committed)."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from promotions.models import Proposal
 from quotas.models import PostQuota
-from tests import factories as f
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, task_of, unit
+from tests.merit_helpers import QT_CLEAN, cadre, person, task_of, unit
 from tests.promotion_helpers import PROCESS, proposal
+from tests.test_case_records_pg import MONDAY, run_together, world  # noqa: F401  (world: the fixture)
 from workflows import clock, services
 from workflows.errors import FormInvalid
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-MONDAY = at("2026-09-28 09:00")
 
 
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def run(call):
-        try:
-            barrier.wait()
-            with clock.frozen_at(MONDAY):
-                results.append(call())
-        except Exception as exc:  # noqa: BLE001 - collected and asserted by the caller
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
-
-
-@pytest.fixture
-def world():
-    f.ensure_reference_data()
-    load_world()
-
-
-def test_two_proposals_for_the_last_vacancy_cannot_both_pass(world):
+def test_two_proposals_for_the_last_vacancy_cannot_both_pass(world):  # noqa: F811  (the fixture)
     qt = unit("HA-PDS-LS-QT")
     PostQuota.objects.all().delete()  # not the demo's quotas, if any
     PostQuota.objects.create(unit=qt, level="township_principal", posts=3, valid_from=datetime.date(2026, 1, 1), basis="鲁编〔2025〕8号")
