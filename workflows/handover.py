@@ -18,6 +18,8 @@ their roles is a django-guardian object permission (``TaskUserObjectPermission``
   case page records when each first read it (read receipts).
 """
 
+import contextlib
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -72,45 +74,50 @@ def _person(value, field="to"):
     return person
 
 
+@contextlib.contextmanager
+def _handing_on(user, task_id, *, allow_before=False):
+    """The part every hand-over by the task's holder shares: under the case's lock, the person may
+    act on the task (themselves or for a delegator) and it is not waiting for someone else;
+    yields (case, task, the person acted for or None), then bumps the case's version."""
+    services = _services()
+    with notify.acting(user), transaction.atomic():
+        instance, task = services._lock_task(task_id)
+        principal = services._require_can_act(user, task, instance)
+        services._require_task_free(task, allow_before=allow_before)
+        yield instance, task, (principal if principal.pk != user.pk else None)
+        services._bump_version(instance)
+
+
+def _not_oneself(target, user, behalf, message, field):
+    if target.pk == user.pk or (behalf is not None and target.pk == behalf.pk):
+        raise InvalidAction(message, field=field)
+
+
 # --------------------------------------------------------------------------- 转办
 
 
 def transfer_task(user, task_id, *, to, opinion=""):
     """转办: give the task to another holder of its role on its unit; it is claimed for them."""
-    services = _services()
     target = _person(to)
-    with notify.acting(user), transaction.atomic():
-        instance, task = services._lock_task(task_id)
-        principal = services._require_can_act(user, task, instance)
-        services._require_task_free(task)
-        if target.pk in (user.pk, principal.pk):
-            raise InvalidAction(_("不能转办给自己"), field="to")
+    with _handing_on(user, task_id) as (instance, task, behalf):
+        _not_oneself(target, user, behalf, _("不能转办给自己"), "to")
         refusal = policy.holder_refusal(target, task, instance)
         if refusal:
             raise InvalidAction(refusal, field="to")
         HumanTask.objects.filter(pk=task.pk).update(claimed_by=target)
         # The 待办 notices the others had for it are settled: it is the target's now.
         Notification.objects.filter(task_id=task.pk, read_at__isnull=True).update(read_at=timezone.now())
-        services._record(
+        _services()._record(
             instance,
             user,
             HistoryAction.TRANSFER,
             task=task,
             opinion=opinion,
             changed_fields={"to": _name(target), "to_id": target.pk},
-            on_behalf_of=principal if principal.pk != user.pk else None,
+            on_behalf_of=behalf,
         )
-        notify.send(
-            [
-                (
-                    target,
-                    _("%(key)s 转办给您：%(step)s（%(who)s转办）") % {"key": instance.business_key, "step": task.name, "who": _name(user)},
-                    task,
-                )
-            ],
-            instance,
-        )
-        services._bump_version(instance)
+        text = _("%(key)s 转办给您：%(step)s（%(who)s转办）") % {"key": instance.business_key, "step": task.name, "who": _name(user)}
+        notify.send([(target, text, task)], instance)
     return task
 
 
@@ -119,14 +126,9 @@ def transfer_task(user, task_id, *, to, opinion=""):
 
 def delegate_task(user, task_id, *, to, note=""):
     """委派: ask a colleague of the task's unit to handle the task and give it back."""
-    services = _services()
     target = _person(to)
-    with notify.acting(user), transaction.atomic():
-        instance, task = services._lock_task(task_id)
-        principal = services._require_can_act(user, task, instance)
-        services._require_task_free(task)
-        if target.pk in (user.pk, principal.pk):
-            raise InvalidAction(_("不能委派给自己"), field="to")
+    with _handing_on(user, task_id) as (instance, task, behalf):
+        _not_oneself(target, user, behalf, _("不能委派给自己"), "to")
         if not policy.works_on(target, task.unit):
             raise InvalidAction(_("委派对象须为“%(unit)s”的工作人员") % {"unit": task.unit.name}, field="to")
         refusal = policy.personal_refusal(target, task, instance)
@@ -134,26 +136,17 @@ def delegate_task(user, task_id, *, to, note=""):
             raise InvalidAction(refusal, field="to")
         HumanTask.objects.filter(pk=task.pk).update(claimed_by=user)  # it comes back to the one who sent it
         assign_perm(HANDLE, target, task)
-        services._record(
+        _services()._record(
             instance,
             user,
             HistoryAction.DELEGATE,
             task=task,
             opinion=note,
             changed_fields={"to": _name(target), "to_id": target.pk},
-            on_behalf_of=principal if principal.pk != user.pk else None,
+            on_behalf_of=behalf,
         )
-        notify.send(
-            [
-                (
-                    target,
-                    _("%(key)s %(who)s委派您办理：%(step)s") % {"key": instance.business_key, "who": _name(user), "step": task.name},
-                    task,
-                )
-            ],
-            instance,
-        )
-        services._bump_version(instance)
+        text = _("%(key)s %(who)s委派您办理：%(step)s") % {"key": instance.business_key, "who": _name(user), "step": task.name}
+        notify.send([(target, text, task)], instance)
     return task
 
 
@@ -190,16 +183,11 @@ def return_delegated_task(user, task_id, *, opinion):
 
 def add_countersigner(user, task_id, *, signer, position, note=""):
     """加签: ask ``signer`` to sign this step before (``before``) or after (``after``) its holder."""
-    services = _services()
     person = _person(signer, "signer")
     if position not in CountersignPosition.values:
         raise InvalidAction(_("加签位置应为“在我之前”或“在我之后”"), field="position")
-    with notify.acting(user), transaction.atomic():
-        instance, task = services._lock_task(task_id)
-        principal = services._require_can_act(user, task, instance)
-        services._require_task_free(task, allow_before=True)
-        if person.pk in (user.pk, principal.pk):
-            raise InvalidAction(_("不能给自己加签"), field="signer")
+    with _handing_on(user, task_id, allow_before=True) as (instance, task, behalf):
+        _not_oneself(person, user, behalf, _("不能给自己加签"), "signer")
         if not person.grants.exists():
             raise InvalidAction(_("%(name)s不担任任何单位的角色，不能加签") % {"name": _name(person)}, field="signer")
         if task.countersigns.filter(signer=person, signed_at__isnull=True).exists():
@@ -213,16 +201,15 @@ def add_countersigner(user, task_id, *, signer, position, note=""):
             # An "after" countersigner is given the task when the holder has decided.
             assign_perm(COUNTERSIGN, person, task)
             _tell_countersigner(person, user, instance, task)
-        services._record(
+        _services()._record(
             instance,
             user,
             HistoryAction.COUNTERSIGN_ADD,
             task=task,
             opinion=note,
             changed_fields={"signer": _name(person), "signer_id": person.pk, "position": position},
-            on_behalf_of=principal if principal.pk != user.pk else None,
+            on_behalf_of=behalf,
         )
-        services._bump_version(instance)
     return task
 
 
