@@ -405,15 +405,15 @@ def colleagues(unit, *, exclude=None, levels_up=1):
     return list(people[:300])
 
 
-def handover_context(user, case, task, refusal):
+def handover_context(user, case, task, refusal, principal):
     """What the task page offers around the step: the person's own 委派 or 加签 on it, why its
-    holder must wait, and the people it may be handed to."""
+    holder must wait, and the people it may be handed to. ``principal``: whom the user acts for
+    (``policy.acting_for``, already asked by the page)."""
     from workflows import handover
 
     grants = set(
         TaskUserObjectPermission.objects.filter(user=user, content_object_id=task.pk).values_list("permission__codename", flat=True)
     )
-    principal, _refusal = policy.acting_for(user, task, case)
     context = {
         "handling": "handle_task" in grants,
         "countersigning": "countersign_task" in grants,

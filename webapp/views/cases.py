@@ -71,7 +71,7 @@ def task_page(request, case_id, task_id):
     task = _task_or_redirect(request, case, task_id, posting=posting)
     if task is None:
         return redirect("case", case.pk)
-    refusal = policy.act_refusal(user, task, case)
+    principal, refusal = policy.acting_for(user, task, case)
     data = queries.task_data(case, task)
     process_id = case.definition.process_id
     on_notice_desk = task.bpmn_id == PUBLISH_STEP and queries.has_notice_desk(process_id)
@@ -162,7 +162,7 @@ def task_page(request, case_id, task_id):
         "extras": _step_extras(case, task),
         "attachments": _attachments(case),
         "can_attach": not refusal,
-        "handover": queries.handover_context(user, case, task, refusal),
+        "handover": queries.handover_context(user, case, task, refusal, principal),
     }
     return render(request, "webapp/task.html", context, status=status)
 
@@ -241,8 +241,10 @@ def case_page(request, case_id):
     case = queries.case_or_404(user, case_id)
     tasks = list(case.tasks.select_related("unit", "claimed_by"))
     mine = set(queries.inbox(user).filter(instance=case).values_list("pk", flat=True))
-    handover.mark_copy_read(user, case)  # the read receipt of a cc reader's first visit
     copies = list(case.copies.select_related("recipient", "copied_by"))
+    if any(c.recipient_id == user.pk and c.read_at is None for c in copies):
+        handover.mark_copy_read(user, case)  # the read receipt of a cc reader's first visit
+        copies = list(case.copies.select_related("recipient", "copied_by"))
     svg, diagram_text = diagrams.case_diagram(case)
     documents = list(case.documents.select_related("issuer").order_by("created_at", "id"))
     for document in documents:
