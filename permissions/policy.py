@@ -4,7 +4,10 @@ DOMAIN.md §9: nobody acts on a task about themselves or a listed relative; the 
 nominated may not also review or approve the same case.
 """
 
-from django.db.models import Exists, F, OuterRef, Q
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -139,9 +142,64 @@ def delegations_in_force(user, process_id=None):
         return []
     cached = user.__dict__.get("_delegations_in_force")
     if cached is None:  # read once per request: the inbox and each act check ask
-        cached = list(Delegation.objects.in_force().filter(delegate=user, delegator__is_active=True).select_related("delegator"))
-        user.__dict__["_delegations_in_force"] = cached
+        cached = _delegations(Delegation.objects.in_force().filter(delegate=user, delegator__is_active=True))
     return [d for d in cached if process_id is None or d.covers(process_id)]
+
+
+def _delegations(queryset):
+    return list(queryset.select_related("delegator").order_by("pk"))
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the visibility filters need to know of one person, read in one statement."""
+
+    grants: list  # (role, unit id, covers subordinates, unit path), as ``_grant_rows``
+    delegation_ids: list  # the 委托 in force naming them as delegate
+    task_ids: list  # tasks granted to them alone (委派, 加签)
+    relatives: set  # their own cadre record and their relatives' (``related_cadre_ids``)
+
+
+def person_facts(user, task_grants=None):
+    """The person's grants, 委托 in force, individual task grants (``task_grants``: the model of
+    those grants, e.g. ``HumanTask.user_grants``'s) and relatives, in one UNION ALL statement.
+
+    An inbox needs all four on every call; one round trip instead of four keeps the delegation
+    features from costing every person's inbox (issue 15: "p95 not worse than before";
+    bench/results/inbox-issue15-final.txt). The relatives are read through the user's cadre
+    record (``cadre``, ``family``, ``relative_of``), so the policy imports nothing above it.
+    """
+    if not user.is_authenticated:
+        return PersonFacts([], [], [], set())
+
+    def number(kind, queryset, field):
+        return queryset.order_by().values_list(Value(kind), Value(""), F(field), Value(False), Value(""))
+
+    me = get_user_model()._base_manager.filter(pk=user.pk)
+    parts = [
+        number("d", Delegation.objects.in_force().filter(delegate=user, delegator__is_active=True), "pk"),
+        number("c", me.filter(cadre__isnull=False), "cadre__id"),
+        number("r", me.filter(cadre__family__relative_cadre__isnull=False), "cadre__family__relative_cadre_id"),
+        number("r", me.filter(cadre__relative_of__isnull=False), "cadre__relative_of__cadre_id"),
+    ]
+    if task_grants is not None:
+        parts.append(number("t", task_grants.objects.filter(user=user), "content_object_id"))
+    grants = Grant.objects.filter(user=user).order_by().values_list(Value("g"), "role", "unit_id", "include_subordinates", "unit__path")
+    facts = PersonFacts([], [], [], set())
+    for kind, role, number_, subs, path in grants.union(*parts, all=True):
+        if kind == "g":
+            facts.grants.append((role, number_, subs, path))
+        elif kind == "d":
+            facts.delegation_ids.append(number_)
+        elif kind == "t":
+            facts.task_ids.append(number_)
+        else:
+            facts.relatives.add(number_)
+    if "_delegations_in_force" not in user.__dict__:
+        # The acting checks of the same request ask again; a person without 委托 costs nothing more.
+        ids = facts.delegation_ids
+        user.__dict__["_delegations_in_force"] = _delegations(Delegation.objects.filter(pk__in=ids)) if ids else []
+    return facts
 
 
 def _refusal(holder, actor, task, instance):
@@ -254,19 +312,25 @@ def _units_q(grants, field="unit_id"):
 
 def inbox_filter(user, task_model):
     """Q on HumanTask (``task_model``) for the tasks the user may act on — one indexed query,
-    no per-row checks.
+    no per-row checks, after one statement reading the person's facts (``person_facts``).
 
     Role and unit come from the grants — the user's own, and those of each person who delegated
     to them (委托, for the processes delegated); recusal and separation of duties are applied in
-    the same query, to both people of a delegation.
+    the same query, to both people of a delegation. Tasks granted to the person alone (委派,
+    加签) are a handful of ids, named outright: an ``OR pk IN (subquery)`` would keep PostgreSQL
+    from starting at the open-task indexes (it read the whole task table at 1,000,000 cases,
+    bench/results/inbox-issue15.txt).
     """
-    relatives: dict = {}  # each person's relatives read once, however many delegations name them
-    q = _tasks_for(user, user, task_model, relatives=relatives)
+    facts = person_facts(user, task_model._meta.get_field("user_grants").related_model)
+    relatives = {user.pk: facts.relatives}  # each person's relatives read once
+    q = _tasks_for(user, user, task_model, grants=facts.grants, relatives=relatives)
     for delegation in delegations_in_force(user):
         part = _tasks_for(delegation.delegator, user, task_model, relatives=relatives)
         if delegation.process_ids:
             part &= Q(instance__definition__process_id__in=sorted(delegation.process_ids))
         q |= part
+    if facts.task_ids:
+        q |= Q(pk__in=sorted(facts.task_ids))
     return q
 
 
@@ -301,9 +365,9 @@ def _grants_cached(user):
     return user.__dict__["_grant_rows"]
 
 
-def _tasks_for(holder, actor, task_model, *, relatives=None):
+def _tasks_for(holder, actor, task_model, *, grants=None, relatives=None):
     """Q on HumanTask: the open tasks of ``holder``'s grants that ``actor`` may act on for them."""
-    grants = _grant_rows(holder)
+    grants = _grant_rows(holder) if grants is None else grants
     roles = sorted({g[0] for g in grants})
     q = NOTHING
     for role in roles:
@@ -315,7 +379,7 @@ def _tasks_for(holder, actor, task_model, *, relatives=None):
             relatives[person.pk] = related_cadre_ids(person)
         related = relatives[person.pk]
         if related:
-            q &= ~Q(instance__subject_cadre_id__in=related)
+            q &= ~Q(instance__subject_cadre_id__in=sorted(related))
         q &= _duty_q(person, roles, task_model)
     return q
 
@@ -346,10 +410,10 @@ def _lane_names(roles):
     return sorted({str(role) for role in roles} | {alias for alias, role in LANE_ALIASES.items() if role in roles})
 
 
-def granted_units_q(user, field="unit_id"):
+def granted_units_q(user, field="unit_id", *, grants=None):
     """Q on ``field`` naming the units of all the user's grants (and granted subtrees), or None
-    when the user holds no grant at all."""
-    grants = _grant_rows(user)
+    when the user holds no grant at all. ``grants``: the user's, already read (``person_facts``)."""
+    grants = _grant_rows(user) if grants is None else grants
     return _units_q(grants, field) if grants else None
 
 
@@ -375,7 +439,5 @@ def visible_cadres_filter(user):
 
 def holders_of(role, unit):
     """The active users who hold ``role`` on ``unit`` (directly or through an ancestor's grant)."""
-    from django.contrib.auth import get_user_model
-
     grants = Grant.objects.filter(_grant_covers(unit.pk, _value(unit.path)), role=role)
     return list(get_user_model().objects.filter(is_active=True, grants__in=grants).distinct())

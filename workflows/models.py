@@ -82,7 +82,8 @@ class ProcessInstanceQuerySet(models.QuerySet):
             CaseUserObjectPermission.objects.filter(user=user).order_by().values("content_object_id"),
             TaskUserObjectPermission.objects.filter(user=user).order_by().values("content_object__instance_id"),
         ]
-        units = policy.granted_units_q(user, "unit_id")
+        facts = policy.person_facts(user)  # grants and 委托 in one statement
+        units = policy.granted_units_q(user, "unit_id", grants=facts.grants)
         if units is not None:
             parts.append(CaseUnit.objects.filter(units).order_by().values("instance_id"))
         for delegation in policy.delegations_in_force(user):
@@ -161,21 +162,11 @@ class BusinessKeySequence(models.Model):
 
 class HumanTaskQuerySet(models.QuerySet):
     def inbox_for(self, user):
-        """The open tasks ``user`` may act on: one indexed query (``permissions.policy.inbox_filter``)."""
+        """The open tasks ``user`` may act on: one indexed query (``permissions.policy.inbox_filter``),
+        their own, their delegators' (委托) and those granted to them alone (委派, 加签)."""
         from permissions import policy
 
-        q = policy.inbox_filter(user, self.model)
-        # Tasks granted to the person alone (委派, 加签): a handful of ids, named outright and only
-        # when there are any. An ``OR pk IN (subquery)`` would keep PostgreSQL from starting at
-        # the open-task indexes: it read the whole task table at 1,000,000 cases
-        # (bench/results/inbox-issue15.txt).
-        granted = user.__dict__.get("_granted_task_ids")
-        if granted is None:  # read once per request: a page asks for its inbox and its count
-            granted = list(TaskUserObjectPermission.objects.filter(user=user).values_list("content_object_id", flat=True)[:1000])
-            user.__dict__["_granted_task_ids"] = granted
-        if granted:
-            q |= models.Q(pk__in=sorted(granted))
-        return self.filter(closed_at__isnull=True).filter(q)
+        return self.filter(closed_at__isnull=True).filter(policy.inbox_filter(user, self.model))
 
     def visible_to(self, user):
         """Tasks (open or closed) of the cases ``user`` may see."""
