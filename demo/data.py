@@ -1053,9 +1053,10 @@ class Builder:
         """What the alerts dashboard reads (DOMAIN.md §10): each cadre's posts (the current one
         since reaching their rank, before it one post in the same unit since they started work —
         so long-serving township cadres reach 20 township years), the time in current post,
-        front-line posts with their health checks in 张官营镇, and professional courses for some
-        county leaders."""
+        front-line posts with their health checks in 张官营镇, every other cadre's yearly check,
+        and professional courses for some county leaders."""
         rng = random.Random(16)
+        checkups = random.Random(19)  # its own sequence: the draws above stay as they were
         posts, checks, courses = [], [], []
         for p in self.people:
             since, start = p.fields["current_rank_since"], p.fields["work_start_date"]
@@ -1078,6 +1079,8 @@ class Builder:
                         "institution": "鲁山县人民医院",
                     }
                 )
+            else:
+                checks.append(self.yearly_check(p, checkups))
             if p.unit.level == UnitLevel.COUNTY and p.rank in (RankLevel.COUNTY_DEPUTY, RankLevel.COUNTY_PRINCIPAL) and rng.random() < 0.5:
                 courses.append(
                     {
@@ -1091,6 +1094,20 @@ class Builder:
                     }
                 )
         return posts, checks, courses
+
+    @staticmethod
+    def yearly_check(p, rng):
+        """Every other cadre's yearly check (DOMAIN.md §10 "Health checks", seed 000 #19), in the
+        spring round of the reference year; 鲁山县农业农村局 missed this year's round, so the
+        dashboard shows its three cadres, not hundreds."""
+        year = REFERENCE_DATE.year - (1 if p.unit.code == "HA-PDS-LS-NYJ" else 0)
+        return {
+            "cadre": p.key,
+            "date": datetime.date(year, 4, 1) + datetime.timedelta(days=rng.randrange(60)),
+            "standard": "ordinary",
+            "result": "normal",
+            "institution": "平顶山市第一人民医院",
+        }
 
 
 # Leadership post quotas (职数, DOMAIN.md §10) of 琴台街道: its deputies' posts are all held (the

@@ -62,6 +62,8 @@ RETIREMENT_NOTICE_MONTHS = 12
 TOWNSHIP_YEARS = 20
 # DOMAIN.md §10 "Health checks" (seed 004 art. 11: 每年体检不少于1次; seed 000 #19): at most 12 months apart.
 HEALTH_CHECK_MONTHS = 12
+# DOMAIN.md §10 "Health checks: every cadre yearly (seed 000 #19)" — the same 12 months for every other post.
+YEARLY_HEALTH_CHECK_MONTHS = 12
 # DOMAIN.md §3: the sanction effect period's end is announced this many days ahead (issue 16 item 1).
 SANCTION_NOTICE_DAYS = 30
 
@@ -135,6 +137,7 @@ PROBATION = "probation"
 RETIREMENT_DUE = "retirement"
 TOWNSHIP = "township"
 HEALTH_CHECK = "health_check"
+HEALTH_CHECK_YEARLY = "health_check_yearly"
 TRAINING = "training"
 SANCTION_ENDING = "sanction_ending"
 
@@ -179,7 +182,16 @@ KINDS = [
         gettext_lazy("一线、艰苦、高危岗位12个月内未体检"),
         "DOMAIN.md §10 Health checks; seed 004 art. 11; seed 000 #19",
         gettext_lazy("安排体检"),
-        gettext_lazy("未体检"),
+        gettext_lazy("一线岗位未体检"),
+    ),
+    # Its own kind, not a wider one: the front line's check is the stricter duty (a higher
+    # standard, seed 004 art. 11), so the dashboard counts it apart from the yearly check of all.
+    Kind(
+        HEALTH_CHECK_YEARLY,
+        gettext_lazy("12个月内未进行年度体检"),
+        "DOMAIN.md §10 Health checks; seed 000 #19",
+        gettext_lazy("安排年度体检"),
+        gettext_lazy("年度未体检"),
     ),
     Kind(
         TRAINING,
@@ -309,6 +321,15 @@ def health_check_missing(cadres, today):
     return cadres.filter(hardship_post=True).exclude(Exists(recent)).annotate(alert_date=Subquery(last, output_field=DateField()))
 
 
+def yearly_health_check_missing(cadres, today):
+    """Every other cadre without a health check in the last 12 months (DOMAIN.md §10 "Health
+    checks: every cadre yearly", seed 000 #19); front-line posts are ``health_check_missing``'s."""
+    since = add_months(today, -YEARLY_HEALTH_CHECK_MONTHS)
+    recent = HealthCheck.objects.filter(cadre=OuterRef("pk"), date__gte=since, date__lte=today)
+    last = HealthCheck.objects.filter(cadre=OuterRef("pk"), date__lte=today).order_by("-date").values("date")[:1]
+    return cadres.filter(hardship_post=False).exclude(Exists(recent)).annotate(alert_date=Subquery(last, output_field=DateField()))
+
+
 def _leadership_q():
     q = Q(pk__in=[])
     for level, ranks in LEADERSHIP_RANKS.items():
@@ -339,6 +360,7 @@ QUERIES = {
     RETIREMENT_DUE: retirement_due,
     TOWNSHIP: township_service,
     HEALTH_CHECK: health_check_missing,
+    HEALTH_CHECK_YEARLY: yearly_health_check_missing,
     TRAINING: training_missing,
     SANCTION_ENDING: sanction_ending,
 }
@@ -388,9 +410,10 @@ def _row(kind_code, cadre, today):
         served = cadre.township_served.days
         detail = _("乡镇工作累计约%(years)s年，近年度优秀%(n)s次") % {"years": served // 365, "n": cadre.excellent_grades}
         return Alert(kind, cadre, None, detail, None)
-    if kind_code == HEALTH_CHECK:
+    if kind_code in (HEALTH_CHECK, HEALTH_CHECK_YEARLY):
+        months = HEALTH_CHECK_MONTHS if kind_code == HEALTH_CHECK else YEARLY_HEALTH_CHECK_MONTHS
         detail = _("最近一次体检：%(date)s") % {"date": day.isoformat()} if day else _("无体检记录")
-        return Alert(kind, cadre, day, detail, add_months(day, HEALTH_CHECK_MONTHS) if day else None)
+        return Alert(kind, cadre, day, detail, add_months(day, months) if day else None)
     if kind_code == TRAINING:
         return Alert(kind, cadre, day, _("%(year)s年度尚无专业能力专题培训记录") % {"year": today.year}, day)
     return Alert(kind, cadre, day, _("影响期%(date)s届满") % {"date": day.isoformat()}, day)

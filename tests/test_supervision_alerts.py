@@ -232,6 +232,10 @@ def county_world(tree):
     factories.cadre("鲁山乙", township, post_since=add_years(TODAY, -6), hardship_post=True)
     factories.cadre("鲁山县领导", county, rank_level=RankLevel.COUNTY_DEPUTY)
     factories.cadre("宝丰丙", other, post_since=add_years(TODAY, -12))
+    # This year's check for every post but the front line's (its own alert above; the yearly one
+    # of every cadre is tests/test_supervision_health.py's).
+    for cadre in factories.Cadre.objects.filter(hardship_post=False):
+        HealthCheck.objects.create(cadre=cadre, date=TODAY - datetime.timedelta(days=30))
     supervisor = factories.user("ls_supervisor", (Role.REVIEWER, county, True))
     outsider = factories.user("bf_supervisor", (Role.REVIEWER, tree["other_county"], True))
     return {**tree, "supervisor": supervisor, "outsider": outsider}
