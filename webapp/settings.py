@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "quotas",
     "talks",
     "rotation",
+    "grassroots",
     "stats",
     "webapp",
     "demo",

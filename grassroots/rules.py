@@ -1,0 +1,99 @@
+"""Who may be ranked for grassroots priority promotion, and the share of county leaders with
+township-principal experience (DOMAIN.md §4.4: seed 004 art. 8(四), seed 000 #5).
+
+- Seed 004 art. 8(四) [law for this city]: each year **10** 乡（镇、街道）党政正职 and 县（市、区）直部门
+  主要负责人 are ranked — from the annual target, party-building and key-work assessments — for
+  priority promotion; the members of county party and government teams with township-principal
+  experience should reach **about 50%**.
+- Who counts [default]: a township principal is a cadre of 乡科级正职 in a township-level unit; a
+  county department head is a cadre of 乡科级正职 in a county-level department. A past post is a
+  township principal post when it was held in a township-level unit and names a 书记, 乡长, 镇长
+  or 主任 that is not a deputy's (副) — ``PRINCIPAL_POST``.
+- Not rankable [default]: a cadre barred from promotion (``records.rules.promotion_bars``, DOMAIN.md
+  §2) — the list is a list for promotion.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from permissions.models import Unit, UnitKind, UnitLevel
+from records.models import Cadre, PostHistory, RankLevel
+from records.rules import promotion_bars
+
+LIST_SIZE = 10  # seed 004 art. 8(四): "综合评定10名"
+SHARE_AIM = 50  # per cent, seed 004 art. 8(四): "逐步达到50%左右"
+PRINCIPAL_WORDS = ("书记", "乡长", "镇长", "主任")
+COUNTY_LEADER_RANKS = (RankLevel.COUNTY_PRINCIPAL, RankLevel.COUNTY_DEPUTY)
+
+
+def candidates(area):
+    """Cadres of ``area`` (a party committee's tree) who may be ranked: township principals and
+    county department heads."""
+    township = Q(unit__level=UnitLevel.TOWNSHIP)
+    county_department = Q(unit__level=UnitLevel.COUNTY, unit__kind=UnitKind.DEPARTMENT)
+    return (
+        Cadre.objects.filter(unit__path__startswith=area.path, rank_level=RankLevel.TOWNSHIP_PRINCIPAL)
+        .filter(township | county_department)
+        .select_related("unit")
+        .order_by("unit__path", "name")
+    )
+
+
+def bars(cadre, on):
+    """[(code, reason)]: why ``cadre`` may not be ranked on ``on`` (the promotion bars)."""
+    return promotion_bars(cadre, on)
+
+
+# A principal's title not preceded by 副: "党委书记", "党委副书记、镇长" (the township head is a
+# principal, though also the deputy party secretary) and "街道办事处主任" count; "党委副书记" and
+# "副镇长" do not. The same pattern in Python's re (SQLite) and PostgreSQL's regular expressions.
+PRINCIPAL_POST = "(^|[^副])(" + "|".join(PRINCIPAL_WORDS) + ")"
+
+
+def township_principal_experience():
+    """Exists(...) on Cadre: a township principal post in the cadre's post history."""
+    return Exists(PostHistory.objects.filter(post__regex=PRINCIPAL_POST, cadre=OuterRef("pk"), post_unit__level=UnitLevel.TOWNSHIP))
+
+
+def county_leaders(county):
+    """Members of a county's party and government teams: cadres of 县处级 rank in the county's
+    party committee or government."""
+    return Cadre.objects.filter(
+        unit__path__startswith=county.path,
+        unit__level=UnitLevel.COUNTY,
+        unit__kind__in=(UnitKind.PARTY_COMMITTEE, UnitKind.GOVERNMENT),
+        rank_level__in=COUNTY_LEADER_RANKS,
+    )
+
+
+def counties_of(area):
+    """The county party committees in ``area`` (the area itself when it is one)."""
+    return Unit.objects.filter(path__startswith=area.path, level=UnitLevel.COUNTY, kind=UnitKind.PARTY_COMMITTEE).order_by("path")
+
+
+def leader_shares(area):
+    """Per county of ``area``: its team members and how many have township-principal experience
+    (one counting query per county), and the total row (``county`` None)."""
+    counties = list(counties_of(area))
+    rows = []
+    total_leaders = total_with = 0
+    for county in counties:
+        counted = county_leaders(county).aggregate(leaders=Count("pk"), experienced=Count("pk", filter=township_principal_experience()))
+        leaders, experienced = counted["leaders"], counted["experienced"]
+        total_leaders += leaders
+        total_with += experienced
+        rows.append(ShareRow(county, leaders, experienced))
+    return rows, ShareRow(None, total_leaders, total_with)
+
+
+class ShareRow:
+    def __init__(self, county, leaders, experienced):
+        self.county, self.leaders, self.experienced = county, leaders, experienced
+
+    @property
+    def share(self):
+        return round(100 * self.experienced / self.leaders, 1) if self.leaders else None
+
+    @property
+    def short(self):
+        """True when the share is below the aim (seed 004 art. 8(四): about 50%)."""
+        return self.share is not None and self.share < SHARE_AIM
