@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from permissions.models import Unit
 
-from . import importing
+from . import importing, signals
 from .models import (
     PHOTO_MAX_BYTES,
     AnnualAssessment,
@@ -319,7 +319,8 @@ class CadreForm(forms.ModelForm):
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("文件类型"),
-        choices=list(importing.KIND_LABELS.items()),
+        # Sanctions are imported here only, by whoever may add them (not on the records page).
+        choices=[*importing.KIND_LABELS.items(), (importing.SANCTIONS, importing.SANCTION_LABEL)],
         initial=importing.CADRES,
     )
     file = forms.FileField(
@@ -383,6 +384,12 @@ class CadreAdmin(admin.ModelAdmin):
         PromotionInline,
         SecondmentInline,
     ]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Sanction:
+            # A sanction added on the cadre's page: a talk with the cadre, in the page's transaction.
+            signals.sanctions_recorded(formset.new_objects, user=request.user)
 
     def get_queryset(self, request):
         # __str__ shows the unit; this also serves the cadre autocomplete of other admins.
@@ -456,6 +463,7 @@ class CadreAdmin(admin.ModelAdmin):
             importing.HEALTH_CHECKS: [HealthCheck],
             importing.TRAININGS: [Training],
             importing.POST_HISTORY: [PostHistory, Cadre],
+            importing.SANCTIONS: [Sanction],
         }.get(kind, [Cadre, AnnualAssessment])
         perms = [f"{m._meta.app_label}.{action}_{m._meta.model_name}" for m in models for action in ("add", "change")]
         if kind is None:  # the page itself: either kind will do
@@ -477,7 +485,9 @@ class CadreAdmin(admin.ModelAdmin):
                 if not self.has_import_permission(request, kind):
                     raise PermissionDenied
                 importer = importing.IMPORTERS[kind]
-                report = importer(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"])
+                # Who records a sanction starts the talk it makes due, when they may (DOMAIN.md §10 "Talks").
+                by = {"user": request.user} if kind == importing.SANCTIONS else {}
+                report = importer(form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"], **by)
                 if report.ok and not report.dry_run:
                     self.log_import(request, report, form.cleaned_data["file"].name)
                     self.message_user(request, report.summary(), messages.SUCCESS)
@@ -515,7 +525,8 @@ class CadreAdmin(admin.ModelAdmin):
     def import_template_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        kind = request.GET.get("kind") if request.GET.get("kind") in importing.KIND_LABELS else importing.CADRES
+        kinds = [*importing.KIND_LABELS, importing.SANCTIONS]
+        kind = request.GET.get("kind") if request.GET.get("kind") in kinds else importing.CADRES
         filename = {importing.CADRES: "cadre", importing.ASSESSMENTS: "assessment"}.get(kind, kind) + "_import_template.xlsx"
         response = HttpResponse(
             importing.build_template(kind),
@@ -631,6 +642,13 @@ class SanctionAdmin(CadreRecordAdmin):
         ),
         (gettext_lazy("容错免责"), {"fields": ["excuse", "excuse_decision"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A newly recorded accountability decision: a talk with the cadre (DOMAIN.md §10
+            # "Talks", seed 000 #18), in the admin page's transaction. An edit starts nothing.
+            signals.sanctions_recorded([obj], user=request.user)
 
 
 @admin.register(Investigation)

@@ -12,6 +12,10 @@ each kind):
   体检日期, 体检标准, 体检结论 …), 教育培训 (身份证号, 培训班次, 开始日期, 结束日期, 学时,
   专业能力专题培训) and 任职经历 (身份证号, 任职单位代码, 职务, 起始日期, 截止日期). Their cadres must
   already be in the system.
+- 处分与组织处理 (身份证号, 处分或处理种类, 决定日期, …; DOMAIN.md §3), offered in the admin only:
+  a newly recorded sanction still in effect makes a talk due (DOMAIN.md §10 "Talks", seed 000
+  #18), started in the import's transaction through ``records.signals``; a re-imported row updates
+  its sanction and starts nothing.
 
 The grades pass ``records.rules.check_assessments`` (DOMAIN.md §2: the 优秀 share of each unit's
 graded staff, no 优秀 under a sanction) over the whole file; a refusal, like any error, imports nothing.
@@ -26,6 +30,7 @@ Public API::
     import_assessments(source, dry_run=False) -> ImportReport # 年度考核结果 only
     import_health_checks / import_trainings / import_post_history(source, dry_run=False)
                                                               # 健康体检 / 教育培训 / 任职经历 (DOMAIN.md §10)
+    import_sanctions(source, dry_run=False, user=None)        # 处分与组织处理 (DOMAIN.md §3, §10 "Talks")
     build_template(kind=CADRES) -> bytes                      # empty .xlsx with the headers
     parse_date(value), parse_id_number(value)                 # cell parsers, raise CellError
 """
@@ -49,16 +54,19 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from permissions.models import Unit
 
-from . import rules
+from . import rules, signals
 from .models import (
     AnnualAssessment,
     AssessmentGrade,
     Cadre,
+    FaultToleranceExcuse,
     HealthCheck,
     HealthCheckResult,
     HealthCheckStandard,
     PostHistory,
     RankLevel,
+    Sanction,
+    SanctionKind,
     Sex,
     Training,
 )
@@ -69,13 +77,17 @@ ASSESSMENTS = "assessments"
 HEALTH_CHECKS = "health_checks"
 TRAININGS = "trainings"
 POST_HISTORY = "post_history"
-RECORD_KINDS = (HEALTH_CHECKS, TRAININGS, POST_HISTORY)
+# Accountability decisions (DOMAIN.md §3): imported in the admin only (``KIND_LABELS`` lists what
+# the records page offers its nominators; recording a sanction is the department's).
+SANCTIONS = "sanctions"
+RECORD_KINDS = (HEALTH_CHECKS, TRAININGS, POST_HISTORY, SANCTIONS)
 
 CADRE_SHEET_TITLE = "干部信息"
 ASSESSMENT_SHEET_TITLE = "年度考核结果"
 HEALTH_CHECK_SHEET_TITLE = "健康体检"
 TRAINING_SHEET_TITLE = "教育培训"
 POST_HISTORY_SHEET_TITLE = "任职经历"
+SANCTION_SHEET_TITLE = "处分与组织处理"
 
 # SQLite's bound-parameter limit is the tightest of the supported backends; stay well under it.
 LOOKUP_CHUNK = 900
@@ -182,6 +194,20 @@ POST_HISTORY_COLUMNS = (
     Column("一线艰苦高危岗位", "hardship_post", "yes_no", False, gettext_lazy("现任岗位填写：是 / 否（空白为否）；每年体检不少于1次")),
 )
 
+# DOMAIN.md §3: the effect period is computed from the table in force on the decision date unless
+# the file gives another end with its reason; §1.4: an excuse names its decision.
+SANCTION_COLUMNS = (
+    Column("身份证号", "id_number", "id_number", True),
+    Column("姓名", "name", "name", False, gettext_lazy("可选，用于核对")),
+    Column("处分或处理种类", "kind", "sanction_kind", True, gettext_lazy("警告 / 记过 / 记大过 / 降级 / 撤职 / 诫勉 / 组织处理（…）")),
+    Column("决定日期", "decision_date", "date", True),
+    Column("事由", "description", "text", False),
+    Column("影响期截止日期", "effect_end", "end_date", False, gettext_lazy("留空则按规定期限自动计算；与规定期限不同时须填写调整理由")),
+    Column("调整影响期的理由", "effect_end_override_reason", "text", False),
+    Column("容错免责认定", "excuse", "excuse", False, gettext_lazy("从轻追究 / 减轻追究 / 免予追究（空白为无）")),
+    Column("容错认定文件", "excuse_decision", "text", False, gettext_lazy("认定容错免责的必填")),
+)
+
 # Headers that identify a sheet's kind (a subset of its required headers).
 _SIGNATURE = {
     CADRES: {"姓名", "身份证号", "单位代码"},
@@ -189,6 +215,7 @@ _SIGNATURE = {
     HEALTH_CHECKS: {"身份证号", "体检日期"},
     TRAININGS: {"身份证号", "培训班次", "学时"},
     POST_HISTORY: {"身份证号", "任职单位代码", "起始日期"},
+    SANCTIONS: {"身份证号", "处分或处理种类", "决定日期"},
 }
 _COLUMNS = {
     CADRES: CADRE_COLUMNS,
@@ -196,6 +223,7 @@ _COLUMNS = {
     HEALTH_CHECKS: HEALTH_CHECK_COLUMNS,
     TRAININGS: TRAINING_COLUMNS,
     POST_HISTORY: POST_HISTORY_COLUMNS,
+    SANCTIONS: SANCTION_COLUMNS,
 }
 _SHEET_TITLES = {
     CADRES: CADRE_SHEET_TITLE,
@@ -203,6 +231,7 @@ _SHEET_TITLES = {
     HEALTH_CHECKS: HEALTH_CHECK_SHEET_TITLE,
     TRAININGS: TRAINING_SHEET_TITLE,
     POST_HISTORY: POST_HISTORY_SHEET_TITLE,
+    SANCTIONS: SANCTION_SHEET_TITLE,
 }
 # What each kind of file is called on the import pages.
 KIND_LABELS = {
@@ -212,6 +241,7 @@ KIND_LABELS = {
     TRAININGS: gettext_lazy("教育培训"),
     POST_HISTORY: gettext_lazy("任职经历"),
 }
+SANCTION_LABEL = gettext_lazy("处分与组织处理")
 
 # Spellings used in practice besides the official labels of DOMAIN.md §4.4.
 RANK_ALIASES = {
@@ -308,7 +338,7 @@ class ImportReport:
             return prefix + _("年度考核结果新增%(created)s条，更新%(updated)s条。") % {"created": self.created, "updated": self.updated}
         if self.kind in RECORD_KINDS:
             return prefix + _("%(kind)s记录新增%(created)s条，更新%(updated)s条。") % {
-                "kind": KIND_LABELS[self.kind],
+                "kind": KIND_LABELS.get(self.kind, SANCTION_LABEL),
                 "created": self.created,
                 "updated": self.updated,
             }
@@ -518,6 +548,8 @@ _PARSERS = {
     "hours": parse_hours,
     "health_standard": _choice_parser(HealthCheckStandard),
     "health_result": _choice_parser(HealthCheckResult),
+    "sanction_kind": _choice_parser(SanctionKind),
+    "excuse": _choice_parser(FaultToleranceExcuse),
 }
 
 
@@ -791,9 +823,11 @@ def _plan_assessments(sheet, duplicates, report, file_cadres, file_ids=frozenset
 
 # DOMAIN.md §10 records: the model of each kind, the fields a row sets, and the fields that say
 # which existing row a file row updates (besides the cadre).
-_RECORD_MODELS = {HEALTH_CHECKS: HealthCheck, TRAININGS: Training, POST_HISTORY: PostHistory}
-_RECORD_KEYS = {HEALTH_CHECKS: ("date",), TRAININGS: ("course", "start"), POST_HISTORY: ("start",)}
-_RECORD_DEFAULTS = {"standard": HealthCheckStandard.ORDINARY, "result": HealthCheckResult.NORMAL}
+_RECORD_MODELS = {HEALTH_CHECKS: HealthCheck, TRAININGS: Training, POST_HISTORY: PostHistory, SANCTIONS: Sanction}
+_RECORD_KEYS = {HEALTH_CHECKS: ("date",), TRAININGS: ("course", "start"), POST_HISTORY: ("start",), SANCTIONS: ("kind", "decision_date")}
+_RECORD_DEFAULTS = {"standard": HealthCheckStandard.ORDINARY, "result": HealthCheckResult.NORMAL, "excuse": FaultToleranceExcuse.NONE}
+# Each kind's first date (not before the cadre's birth) and its end date (not before the first).
+_RECORD_DATES = {HEALTH_CHECKS: ("date", None), SANCTIONS: ("decision_date", "effect_end")}
 
 
 def _plan_records(kind, sheet, duplicates, report):
@@ -848,12 +882,12 @@ def _plan_records(kind, sheet, duplicates, report):
                 report.add_error(number, headers["post_unit"], _("单位代码“%(code)s”在系统中不存在") % {"code": values["post_unit"]}, title)
                 continue
             values["post_unit"] = unit
-        start_field = "date" if kind == HEALTH_CHECKS else "start"
+        start_field, end_field = _RECORD_DATES.get(kind, ("start", "end"))
         if values[start_field] < cadre.birth_date:
             report.add_error(number, headers[start_field], _("不能早于出生日期"), title)
             continue
-        if values.get("end") and values["end"] < values[start_field]:
-            report.add_error(number, headers["end"], _("不能早于%(column)s") % {"column": headers[start_field]}, title)
+        if end_field and values.get(end_field) and values[end_field] < values[start_field]:
+            report.add_error(number, headers[end_field], _("不能早于%(column)s") % {"column": headers[start_field]}, title)
             continue
         key = (cadre.pk, *(values[f] for f in key_fields))
         if key in seen:
@@ -875,6 +909,10 @@ def _plan_records(kind, sheet, duplicates, report):
             for field_name, messages in exc.message_dict.items():
                 for message in messages:
                     report.add_error(number, headers.get(field_name, ""), message, title)
+        else:
+            if kind == SANCTIONS and not record.effect_end:
+                # Sanction.save() would; bulk_create does not call it (DOMAIN.md §3).
+                record.effect_end = record.computed_effect_end()
     changes = _current_posts(current, cadres, existing, seen, present, report, title, headers) if kind == POST_HISTORY else ([], [], [])
     return new, updated, [f for f in fields if f not in key_fields or kind == POST_HISTORY], changes
 
@@ -909,7 +947,7 @@ def _current_posts(current, cadres, existing, seen, present, report, title, head
     return changed_cadres, cadre_fields, closed_rows
 
 
-def _run_records(kind, sheets, report, dry_run):
+def _run_records(kind, sheets, report, dry_run, user=None):
     new, updated, fields, (changed_cadres, cadre_fields, closed_rows) = _plan_records(kind, *sheets[kind], report)
     if report.errors:
         return report
@@ -919,6 +957,10 @@ def _run_records(kind, sheets, report, dry_run):
         _bulk_update(model, updated, fields)
         _bulk_update(model, closed_rows, ["end"])
         _bulk_update(Cadre, changed_cadres, cadre_fields)
+        if kind == SANCTIONS and not dry_run:
+            # Only the newly recorded ones: an updated row is a decision already known (its talk,
+            # if any, was started when it was first recorded).
+            signals.sanctions_recorded(new, user=user)
         if dry_run:
             transaction.set_rollback(True)
     report.created, report.updated = len(new), len(updated)
@@ -954,7 +996,7 @@ def _bulk_update(model, objects, field_names):
             cursor.executemany(sql, params[start : start + BATCH_SIZE])
 
 
-def _run(source, kind, dry_run):
+def _run(source, kind, dry_run, user=None):
     report = ImportReport(kind=kind, dry_run=dry_run)
     kinds = (CADRES, ASSESSMENTS) if kind == CADRES else (kind,)
     size = _size_of(source)
@@ -977,7 +1019,7 @@ def _run(source, kind, dry_run):
         return report
     report.rows = sum(len(sheet.rows) for sheet, _d in sheets.values())
     if kind in RECORD_KINDS:
-        return _run_records(kind, sheets, report, dry_run)
+        return _run_records(kind, sheets, report, dry_run, user)
 
     new_cadres, updated_cadres, cadre_fields, file_cadres, file_ids = [], [], [], {}, set()
     if CADRES in sheets:
@@ -1059,6 +1101,13 @@ def import_post_history(source, dry_run=False):
     return _run(source, POST_HISTORY, dry_run)
 
 
+def import_sanctions(source, dry_run=False, user=None):
+    """Import a 处分与组织处理 workbook (身份证号, 处分或处理种类, 决定日期, …; DOMAIN.md §3), all or
+    nothing. A row whose cadre already has a sanction of that kind decided that day updates it; a
+    new one still in effect starts a talk (DOMAIN.md §10 "Talks"), ``user`` being who recorded it."""
+    return _run(source, SANCTIONS, dry_run, user)
+
+
 # The import function of each kind of file (the import pages and the management command).
 IMPORTERS = {
     CADRES: import_cadres,
@@ -1066,6 +1115,7 @@ IMPORTERS = {
     HEALTH_CHECKS: import_health_checks,
     TRAININGS: import_trainings,
     POST_HISTORY: import_post_history,
+    SANCTIONS: import_sanctions,
 }
 
 
@@ -1092,6 +1142,8 @@ def build_template(kind=CADRES):
         "yes_no": ["是", "否"],
         "health_standard": _labels(HealthCheckStandard),
         "health_result": _labels(HealthCheckResult),
+        "sanction_kind": _labels(SanctionKind),
+        "excuse": _labels(FaultToleranceExcuse),
     }
     for sheet_kind in kinds:
         sheet = workbook.create_sheet(_SHEET_TITLES[sheet_kind])

@@ -1,16 +1,18 @@
 """When a talk becomes due (DOMAIN.md §10 "Talks": seed 004 art. 11 "四必谈", seed 000 #18).
 
 - Automatic: the process apps send ``workflows.signals.cadre_event`` when a post changes (a
-  promotion's appointment, a secondment's dispatch; rotation, when it exists, sends the same), after
-  a clarification letter (the notice desk) and after an accountability decision (no process records
-  one yet: ``after_accountability`` is the entry point). The receiver starts the talk case through
-  the service door inside the sender's transaction, so the trigger and its talk commit together.
+  promotion's appointment, a secondment's dispatch, a rotation), after a clarification letter (the
+  notice desk), and the cadre records send it when a sanction — an accountability decision — is
+  newly recorded (the admin or the Excel import, ``records.signals.sanctions_recorded``). The
+  receiver starts the talk case through the service door inside the sender's transaction, so the
+  trigger and its talk commit together.
 - By the organisation department: the start page (``talks.forms.TalkStartForm``).
 - On the cadre's request: ``request_talk`` tells the department's reviewers, who start the talk
   with the reason "本人提出" — the cadre does not start the case, so the confidential record never
   becomes readable to them by being its starter.
 """
 
+import contextlib
 import logging
 
 from django.contrib.auth import get_user_model
@@ -88,11 +90,13 @@ def request_talk(user, note=""):
     return department
 
 
-def _starter(definition, department, cadre, source):
-    """Who starts an automatic talk: the person whose action caused it. When no one acts (a timer
-    fired by the worker), someone who completed a step of the causing case — the department's own
-    reviewers first, so the record stays within the department —, then the case's starter. Each
-    must be allowed to start a talk for the department (its reviewer, or the approver of its party
+def _starter(definition, department, cadre, source, user=None):
+    """Who starts an automatic talk: the person whose action caused it (``user``, who recorded a
+    sanction, or the one acting in a case). When no one acts (a timer fired by the worker), someone
+    who completed a step of the causing case — the department's own reviewers first, so the record
+    stays within the department —, then the case's starter; with no causing case (a sanction
+    recorded by an administrator or imported), the department's own reviewers. Each must be
+    allowed to start a talk for the department (its reviewer, or the approver of its party
     committee, which decided the post change) and be neither the cadre nor a relative (§9)."""
     users = get_user_model().objects
 
@@ -104,9 +108,12 @@ def _starter(definition, department, cadre, source):
             return user if policy.holds_role(user, definition.start_role, department) else None
         return user if services.may_start(user, definition, department) else None
 
-    acting = allowed(signals.acting_user_id())
-    if acting is not None or source is None:
+    acting = allowed(user.pk if user is not None else signals.acting_user_id())
+    if acting is not None:
         return acting
+    if source is None:
+        holders = sorted(policy.holders_of(definition.start_role, department), key=lambda u: u.pk)
+        return next((u for u in holders if allowed(u.pk, own_role_only=True) is not None), None)
     done = HumanTask.all_objects.filter(instance=source, completed_by__isnull=False).order_by("-closed_at", "-id")
     candidates = list(dict.fromkeys([*done.values_list("completed_by_id", flat=True)[:20], source.started_by_id]))
     for own_role_only in (True, False):
@@ -117,8 +124,9 @@ def _starter(definition, department, cadre, source):
     return None
 
 
-def on_cadre_event(sender, *, cadre, reason, instance=None, unit=None, note="", **kwargs):
-    """``workflows.signals.cadre_event`` → a talk case, in the sender's transaction."""
+def on_cadre_event(sender, *, cadre, reason, instance=None, unit=None, note="", user=None, **kwargs):
+    """``workflows.signals.cadre_event`` → a talk case, in the sender's transaction. ``user``: who
+    recorded the event outside a case action (a sanction in the admin or an import)."""
     talk_reason = REASONS.get(reason)
     if cadre is None or talk_reason is None:
         return None
@@ -133,14 +141,17 @@ def on_cadre_event(sender, *, cadre, reason, instance=None, unit=None, note="", 
     existing = existing_talk(cadre, talk_reason, instance)
     if existing is not None:
         return existing.instance
-    starter = _starter(definition, department, cadre, instance)
+    starter = _starter(definition, department, cadre, instance, user)
     if starter is None:
         logger.warning("talk not started for cadre %s (%s): nobody may start it for %s", cadre.pk, reason, department)
         return None
     if not note:
         note = f"{talk_reason.label}：{instance.business_key}" if instance is not None else str(talk_reason.label)
     try:
-        with transaction.atomic():  # a savepoint: a refused start leaves the sender's action whole
+        # A savepoint: a refused start leaves the sender's action whole. Whoever recorded the event
+        # is the one acting: the notices of the new talk reach the department, not them.
+        acting = notify.acting(user) if user is not None else contextlib.nullcontext()
+        with acting, transaction.atomic():
             return open_talk(starter, cadre, talk_reason, department=department, source=instance, note=note, automatic=True)
     except WorkflowError as exc:
         logger.warning("talk not started for cadre %s (%s): %s", cadre.pk, reason, exc)

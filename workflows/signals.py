@@ -6,24 +6,20 @@ whoever cares listens: the talks app (谈心谈话, DOMAIN.md §10 "Talks"; seed
 seed 000 #18) opens a talk when a post changes, after an accountability decision and after a
 clarification letter.
 
+``cadre_event`` itself is defined in ``records.signals``, the layer below, because recording a
+sanction in the cadre records sends it too; it is the same signal, re-exported here.
+
 Receivers run in the sender's transaction (Django signals are synchronous): what they write
 commits or rolls back with the action that caused it.
 """
 
 from __future__ import annotations
 
-from django.dispatch import Signal
+from records.signals import ACCOUNTABILITY, CLARIFICATION, POST_CHANGE, cadre_event
 
 from . import notify
 
-# Sent with: cadre (records.Cadre), reason (a code: "post_change", "accountability",
-# "clarification", …), instance (the case that caused it, or None), unit (a unit the event
-# belongs to — e.g. the deciding committee or the organisation department —, or None), note (text).
-cadre_event = Signal()
-
-POST_CHANGE = "post_change"  # appointed to a post (a promotion), sent on a secondment, rotated
-ACCOUNTABILITY = "accountability"  # an accountability decision (问责) was taken
-CLARIFICATION = "clarification"  # a clarification letter (澄清反馈函) after a false report
+__all__ = ["ACCOUNTABILITY", "CLARIFICATION", "POST_CHANGE", "acting_user_id", "cadre_event"]
 
 
 def acting_user_id() -> int | None:
