@@ -1057,12 +1057,16 @@ class Builder:
         and professional courses for some county leaders."""
         rng = random.Random(16)
         checkups = random.Random(19)  # its own sequence: the draws above stay as they were
+        grassroots = random.Random(86)  # rule #86: which county team members were township principals
         posts, checks, courses = [], [], []
         for p in self.people:
             since, start = p.fields["current_rank_since"], p.fields["work_start_date"]
             p.fields["post_since"] = since
             p.fields["hardship_post"] = False
-            if since > start:
+            township = self.township_principal_post(p, since, start, grassroots)
+            if township is not None:
+                posts.append(township)
+            elif since > start:
                 posts.append(
                     {"cadre": p.key, "post_unit": p.unit.code, "post": "科员", "start": start, "end": since - datetime.timedelta(days=1)}
                 )
@@ -1094,6 +1098,24 @@ class Builder:
                     }
                 )
         return posts, checks, courses
+
+    def township_principal_post(self, p, since, start, rng):
+        """For about half of the county party and government team members (县处级), the township
+        principal post they held before the current one, so the grassroots share (seed 004 art.
+        8(四), ~50%) has something to count; None for everyone else."""
+        county_team = p.unit.level == UnitLevel.COUNTY and p.unit.role in ("committee", "government")
+        if not county_team or p.rank not in (RankLevel.COUNTY_DEPUTY, RankLevel.COUNTY_PRINCIPAL) or since <= start:
+            return None
+        if rng.random() >= 0.5:
+            return None
+        area = p.unit.parent_code if p.unit.role == "government" else p.unit.code
+        townships = [u for u in self.units if u.role == "township" and u.parent_code == area]
+        if not townships:
+            return None
+        township = rng.choice(townships)
+        title = "党工委书记" if township.name.endswith("街道") else "党委书记"
+        end = since - datetime.timedelta(days=1)
+        return {"cadre": p.key, "post_unit": township.code, "post": f"{township.name}{title}", "start": start, "end": end}
 
     @staticmethod
     def yearly_check(p, rng):
