@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 PROCESS_NAMES = [
     pgettext_lazy("BPMN process", "撤销奖励"),  # award_revocation.bpmn award_revocation
     pgettext_lazy("BPMN process", "破格提拔"),  # exceptional_promotion.bpmn exceptional_promotion
+    pgettext_lazy("BPMN process", "基层优先提拔名单"),  # grassroots_priority.bpmn grassroots_priority
     pgettext_lazy("BPMN process", "奖励审批（嘉奖、记功）"),  # merit_citation.bpmn merit_citation
     pgettext_lazy("BPMN process", "干部轮岗"),  # rotation.bpmn rotation
     pgettext_lazy("BPMN process", "挂职锻炼选派"),  # secondment_selection.bpmn secondment_selection
@@ -74,6 +75,11 @@ STEP_NAMES = [
     pgettext_lazy("BPMN step", "记录考核结果"),  # exceptional_promotion.bpmn Service_probation
     pgettext_lazy("BPMN step", "正式任职"),  # exceptional_promotion.bpmn End_confirmed
     pgettext_lazy("BPMN step", "免去试任职务"),  # exceptional_promotion.bpmn End_reverted
+    pgettext_lazy("BPMN step", "拟定年度名单"),  # grassroots_priority.bpmn StartEvent_priority
+    pgettext_lazy("BPMN step", "拟定名单"),  # grassroots_priority.bpmn Task_propose
+    pgettext_lazy("BPMN step", "公示"),  # grassroots_priority.bpmn Task_notice
+    pgettext_lazy("BPMN step", "审批名单"),  # grassroots_priority.bpmn Task_approve
+    pgettext_lazy("BPMN step", "名单已批准"),  # grassroots_priority.bpmn End_approved
     pgettext_lazy("BPMN step", "发起推荐"),  # merit_citation.bpmn StartEvent_nominate
     pgettext_lazy("BPMN step", "填报推荐材料"),  # merit_citation.bpmn Task_nominate
     pgettext_lazy("BPMN step", "已撤销推荐"),  # merit_citation.bpmn End_cancelled
