@@ -5,16 +5,28 @@ Every element of the format is written; those the records have no data for stay 
 (ShuXiZhuanYeYouHeZhuanChang, the *_XueWei degrees: the records keep 学历学位 in one field).
 An import fills the cadre record (``parse_lrmx``; ZhaoPian, the base64 photo, into ``Cadre.photo``)
 and leaves the per-case elements — 拟任/拟免职务, 任免理由, 奖惩情况, 年度考核结果, 呈报单位,
-填表人 and the dates — to ``parse_case``: they belong to a proposal, not to the record."""
+填表人 and the dates — to ``parse_case``: they belong to a proposal, not to the record.
+
+JianLi (简历) is kept as written in ``Cadre.resume`` and, line by line ("2010.07--2015.03  XX镇党委
+副书记"; the current post "2015.03--  …"), becomes the cadre's post history (``records.PostHistory``,
+issue 16 item 8; DOMAIN.md §10 "Rotation": the current line's start is the time in current post).
+A line's unit is found by name among the units; a line whose unit is not one of them (a school, a
+unit of another region or an old name) stays text only — a unit is never made up. The export writes
+JianLi from the post history, keeping the lines the official wrote where they agree with it."""
 
 import base64
 import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from records.models import PHOTO_MAX_BYTES, Cadre, FamilyMember, Sex, sniff_photo
+from permissions.models import Unit
+from records.models import PHOTO_MAX_BYTES, Cadre, FamilyMember, PostHistory, Sex, sniff_photo
 
 from .contexts import appointment_form_context
 
@@ -67,7 +79,7 @@ def export_lrmx(cadre, *, proposed_post="", proposed_removal="", reason="", repo
         ("XianRenZhiWu", cadre.current_post),
         ("NiRenZhiWu", proposed_post),
         ("NiMianZhiWu", proposed_removal),
-        ("JianLi", cadre.resume),
+        ("JianLi", resume_text(cadre)),
         ("JiangChengQingKuang", ctx["rewards_and_sanctions"]),
         ("NianDuKaoHeJieGuo", ctx["assessments"]),
         ("RenMianLiYou", reason),
@@ -159,6 +171,11 @@ def parse_case(content):
 
 def parse_lrmx(content):
     """Parse and validate; return (cadre fields, family rows). Raises LrmxError."""
+    fields, family, _lines = _parse(content)
+    return fields, family
+
+
+def _parse(content):
     root = _root(content)
     text = lambda tag: (root.findtext(tag) or "").strip()  # noqa: E731
     name = text("XingMing")
@@ -216,12 +233,14 @@ def parse_lrmx(content):
                 "work_unit_and_post": get("GongZuoDanWeiJiZhiWu"),
             }
         )
-    return fields, family
+    lines = parse_resume(fields["resume"], birth_date=fields["birth_date"])
+    return fields, family, lines
 
 
 def import_lrmx(content, *, unit):
-    """Create or update (by ID number) a cadre of ``unit`` from an .lrmx file; all or nothing."""
-    fields, family = parse_lrmx(content)
+    """Create or update (by ID number) a cadre of ``unit`` from an .lrmx file; all or nothing.
+    The resume's lines rebuild the cadre's post history (``post_history_from_resume``)."""
+    fields, family, lines = _parse(content)
     with transaction.atomic():
         cadre = Cadre.objects.filter(id_number=fields["id_number"]).first() if fields["id_number"] else None
         if cadre is not None and cadre.unit_id != unit.pk and not cadre.unit.is_within(unit):
@@ -233,4 +252,223 @@ def import_lrmx(content, *, unit):
         cadre.save()
         cadre.family.all().delete()
         FamilyMember.objects.bulk_create([FamilyMember(cadre=cadre, **row) for row in family])
+        if any(line.start for line in lines):  # a file without a dated resume keeps the post history
+            post_history_from_resume(cadre, lines)
     return cadre
+
+
+# --------------------------------------------------------------------------- 简历 (JianLi)
+
+# "2010.07--2015.03  text", "2010.7—2015.3 text", "2010年7月至2015年3月 text", "2015.03--  text" and
+# "2015.03--至今 text" (the current post: no end).
+_SEPARATOR = r"(?:-{1,2}|－{1,2}|—{1,2}|–{1,2}|~|～|至(?!今))"
+_RANGE = re.compile(
+    r"(?P<sy>\d{4})\s*[.．/年]?\s*(?P<sm>\d{1,2})\s*月?\s*"
+    r"(?:至今|" + _SEPARATOR + r"\s*(?:至今|(?P<ey>\d{4})\s*[.．/年]?\s*(?P<em>\d{1,2})\s*月?)?)(?P<text>.*)"
+)
+_REMARK = ("（", "(")  # "（其间：…）" under a line: a remark, not part of the post
+POST_MAX = PostHistory._meta.get_field("post").max_length
+
+
+@dataclass
+class ResumeLine:
+    """One entry of JianLi: from ``start`` (the first of the month) to ``end`` (None: the current
+    post), ``text`` what follows the dates (continuation lines joined); ``raw`` the lines as written.
+    A line before the first dated one has no start."""
+
+    number: int  # 1-based, in JianLi
+    start: datetime.date | None
+    end: datetime.date | None
+    text: str
+    raw: list = field(default_factory=list)
+
+
+def _resume_error(number, message):
+    return LrmxError(_("JianLi（简历）第%(line)s行：%(message)s") % {"line": number, "message": message})
+
+
+def _month_of(year, month, number, written):
+    try:
+        return datetime.date(int(year), int(month), 1)
+    except ValueError:
+        raise _resume_error(number, _("日期“%(text)s”不存在") % {"text": written}) from None
+
+
+def parse_resume(text, *, birth_date=None, today=None):
+    """The dated entries of a 简历 text, checked: every line that begins with a year is a range that
+    exists, ends after it starts, starts no earlier than the birth month and no later than today;
+    one current post at most. Raises LrmxError naming the line."""
+    today = today or timezone.localdate()
+    lines, current = [], None
+    for number, written in enumerate((text or "").splitlines(), start=1):
+        stripped = written.strip()
+        if not stripped:
+            continue
+        if not re.match(r"\d{4}", stripped):  # a continuation line, or text before the first entry
+            if lines and lines[-1].start is not None:
+                lines[-1].raw.append(written)
+                if not stripped.startswith(_REMARK):
+                    lines[-1].text += stripped
+            else:
+                lines.append(ResumeLine(number, None, None, stripped, [written]))
+            continue
+        match = _RANGE.fullmatch(stripped)
+        if match is None:
+            raise _resume_error(
+                number,
+                _("无法识别“%(text)s”的起止时间，应写作“2010.07--2015.03  单位职务”，现任的写作“2015.03--  单位职务”") % {"text": stripped},
+            )
+        start = _month_of(match["sy"], match["sm"], number, f"{match['sy']}.{match['sm']}")
+        end = _month_of(match["ey"], match["em"], number, f"{match['ey']}.{match['em']}") if match["ey"] else None
+        if end is not None and end < start:
+            raise _resume_error(number, _("截止时间早于起始时间"))
+        if birth_date is not None and start < birth_date.replace(day=1):
+            raise _resume_error(number, _("起始时间早于出生年月"))
+        if (end or start) > today:
+            raise _resume_error(number, _("时间晚于今天"))
+        if end is None:
+            if current is not None:
+                raise _resume_error(number, _("与第%(other)s行都没有截止时间，现任职务只能有一行") % {"other": current.number})
+            current = ResumeLine(number, start, None, "", [written])
+            line = current
+        else:
+            line = ResumeLine(number, start, end, "", [written])
+        line.text = match["text"].strip(" \t\u3000:：，,")
+        lines.append(line)
+    return lines
+
+
+def _nearest(units, home):
+    """Of the units of one name, the one nearest ``home`` in the tree (the longest common path);
+    None when two are as near: a unit is never guessed."""
+    if home is None:
+        return units[0] if len(units) == 1 else None
+    ranked = sorted(((_common(unit.path, home.path), unit) for unit in units), key=lambda pair: -pair[0])
+    if len(ranked) > 1 and ranked[0][0] == ranked[1][0]:
+        return None
+    return ranked[0][1]
+
+
+def _common(path, other):
+    n = 0
+    for a, b in zip(path.strip("/").split("/"), other.strip("/").split("/")):
+        if a != b:
+            break
+        n += 1
+    return n
+
+
+def match_units(lines, home=None):
+    """{line number: (unit, post)} for the dated lines whose text begins with a unit's name (the
+    longest one) followed by the post; by name among all units, in one query per 900 names."""
+    names = {line.text[:k] for line in lines if line.start for k in range(2, len(line.text))}
+    by_name = defaultdict(list)
+    names = sorted(names)
+    for first in range(0, len(names), 900):
+        for unit in Unit.objects.filter(name__in=names[first : first + 900]).only("pk", "name", "path"):
+            by_name[unit.name].append(unit)
+    found = {}
+    for line in lines:
+        if not line.start:
+            continue
+        for k in range(len(line.text) - 1, 1, -1):
+            units = by_name.get(line.text[:k])
+            if units:
+                unit, post = _nearest(units, home), line.text[k:].strip(" \t\u3000、，,")
+                if unit is not None and post:
+                    found[line.number] = (unit, post)
+                break  # the longest name decides: an ambiguous one is not matched by a shorter
+    return found
+
+
+def post_history_from_resume(cadre, lines):
+    """Rebuild ``cadre``'s post history from the resume's dated lines, in the caller's transaction.
+
+    A line whose unit is found becomes a row; one whose unit is not keeps the row the record
+    already has from that month (its unit is known there), or else stays text only. The current
+    line's start is ``Cadre.post_since``. A record with posts later than the file's current post
+    is newer than the file: refused, nothing changed. Returns the lines kept as text only."""
+    existing = list(PostHistory.objects.filter(cadre=cadre).order_by("start", "pk"))
+    current = next((line for line in lines if line.start and line.end is None), None)
+    if current is not None:
+        later = [row for row in existing if row.start > current.start]
+        if later:
+            raise _resume_error(
+                current.number,
+                _("系统中该干部已有%(date)s起的任职经历，晚于简历中的现任职务，请核对简历是否为最新")
+                % {"date": later[-1].start.isoformat()},
+            )
+    matched = match_units(lines, cadre.unit)
+    known = {}
+    for row in existing:
+        known.setdefault((row.start.year, row.start.month), row)
+    rows, text_only = [], []
+    for line in lines:
+        if not line.start:
+            continue
+        if line.number in matched:
+            unit, post = matched[line.number]
+        elif (line.start.year, line.start.month) in known:
+            row = known[(line.start.year, line.start.month)]
+            unit, post = row.post_unit, row.post
+        else:
+            text_only.append(line)
+            continue
+        if len(post) > POST_MAX:
+            raise _resume_error(line.number, _("职务超过%(n)s个字") % {"n": POST_MAX})
+        rows.append(PostHistory(cadre=cadre, post_unit=unit, post=post, start=line.start, end=line.end))
+    PostHistory.objects.filter(cadre=cadre).delete()
+    PostHistory.objects.bulk_create(rows)
+    if current is not None:
+        cadre.post_since = current.start
+        cadre.save(update_fields=["post_since"])
+    return text_only
+
+
+def _post_text(row):
+    name = row.post_unit.name
+    return row.post if row.post.startswith(name) else name + row.post
+
+
+def _render(row):
+    if row.end is None:
+        return f"{row.start:%Y.%m}--\u3000\u3000\u3000\u3000{_post_text(row)}"
+    return f"{row.start:%Y.%m}--{row.end:%Y.%m}\u3000{_post_text(row)}"
+
+
+def _agrees(line, row):
+    same_end = (line.end is None) == (row.end is None) and (
+        row.end is None or (line.end.year, line.end.month) == (row.end.year, row.end.month)
+    )
+    return same_end and line.text in (_post_text(row), row.post)
+
+
+def resume_text(cadre):
+    """JianLi for the export: the post history, each row in its month; where the resume has a line
+    for the row that says the same, that line as written; the resume's other lines (study, units
+    not in the system, remarks) where they were. Without post history: the resume as it is."""
+    rows = list(PostHistory.objects.filter(cadre=cadre).select_related("post_unit").order_by("start", "pk")) if cadre.pk else []
+    if not rows:
+        return cadre.resume
+    try:
+        lines = parse_resume(cadre.resume, today=datetime.date.max)
+    except LrmxError:
+        lines = []  # an unreadable resume: the rows are the facts
+    unused = {row.pk: row for row in rows}
+    entries = []  # (sort key, order, lines of text)
+    key = datetime.date.min
+    for order, line in enumerate(lines):
+        if line.start is None:
+            entries.append((key, order, line.raw))
+            continue
+        key = line.start
+        row = next((r for r in unused.values() if (r.start.year, r.start.month) == (line.start.year, line.start.month)), None)
+        if row is None:
+            entries.append((key, order, line.raw))
+            continue
+        del unused[row.pk]
+        entries.append((key, order, line.raw if _agrees(line, row) else [_render(row)]))
+    for order, row in enumerate(unused.values(), start=len(lines)):
+        entries.append((row.start.replace(day=1), order, [_render(row)]))
+    entries.sort(key=lambda entry: (entry[0], entry[1]))
+    return "\n".join(text for _key, _order, raw in entries for text in raw)
