@@ -172,3 +172,28 @@ def test_recording_a_sanction_in_the_admin_starts_one_talk_and_an_edit_none(worl
     edited = client.post(f"/admin/records/sanction/{sanction.pk}/change/", {**form, "description": "落实安全生产监管责任不力（更正）"})
     assert edited.status_code == 302
     assert talks_of(subject) == [talk]
+
+
+def test_a_sanction_added_on_the_cadre_s_admin_page_starts_one_talk(world, client):
+    from tests.merit_helpers import unit
+    from tests.test_cadre_photo import cadre_form_data
+
+    client.force_login(person("admin"))
+    data = cadre_form_data(unit("HA-PDS-LS-QT"), name="赵六")
+    data.update(
+        {
+            "sanctions-TOTAL_FORMS": 1,
+            "sanctions-0-kind": "warning",
+            "sanctions-0-decision_date": recent().isoformat(),
+            "sanctions-0-effect_end": "",
+            "sanctions-0-effect_end_override_reason": "",
+            "sanctions-0-excuse": "none",
+            "sanctions-0-excuse_decision": "",
+            "sanctions-0-description": "违反工作纪律",
+        }
+    )
+    response = client.post("/admin/records/cadre/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    subject = Sanction.objects.get(description="违反工作纪律").cadre
+    assert subject.name == "赵六"
+    assert_held_by(only_talk(subject, "accountability"), COUNTY_DEPT)
