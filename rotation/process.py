@@ -3,7 +3,7 @@
 from workflows import process_types
 from workflows.presenting import unit_names
 
-from . import forms
+from . import forms, opening
 from .records import RotationCaseRecord
 from .routing import department_for
 
@@ -31,5 +31,6 @@ ROTATION = process_types.register(
         field_texts={"entries": forms.entries_text},
         extra_starters=rotation_starters,
         extra_start_roles=frozenset({"reviewer"}),
+        daily=opening.open_plans,
     )
 )

@@ -5,6 +5,7 @@ organisation department approves or returns it; a cadre ≥ 10 years in the post
 On approval the rotated cadres' records take the new post and a post-change talk opens."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
@@ -19,6 +20,7 @@ from tests.merit_helpers import at, load_world, person, refresh, task_of, unit
 from workflows import clock, services
 from workflows.errors import ActionNotAllowed, FormInvalid
 from workflows.models import HumanTask, InstanceStatus, ProcessInstance
+from workflows.scheduling import DailyJobs
 
 pytestmark = pytest.mark.django_db
 OPENING = datetime.date(2027, 3, 1)
@@ -113,6 +115,23 @@ def test_the_annual_opening_starts_one_case_per_unit_with_due_cadres(world):
     # Idempotent: running it again (the daily cron) opens nothing more.
     call_command("open_rotation_plans", "--on", "2027-03-02", verbosity=0)
     assert ProcessInstance.objects.filter(definition__process_id="rotation").count() == len(result.opened)
+
+
+def test_the_worker_opens_the_plans_on_its_first_round_of_the_opening_day(world):
+    """The annual opening is the rotation process's daily job (``ProcessType.daily``): the worker runs
+    it on its first round of each day — no cron entry of its own — and it opens each plan once."""
+    jobs = DailyJobs()
+    with clock.frozen_at(at("2027-02-28 23:00")):
+        assert jobs.run()["rotation"].opened == []  # the day before: nothing
+    with clock.frozen_at(at("2027-03-01 00:05")):
+        call_command("run_worker", "--once", stdout=io.StringIO())  # a worker round runs the day's jobs
+        opened = ProcessInstance.objects.filter(definition__process_id="rotation").count()
+        assert opened > 0 and RotationPlan.objects.filter(unit=unit(QT), year=2027).exists()
+        assert opening.open_plans(OPENING).opened == []  # all opened already
+        assert "rotation" in jobs.run() and "rotation" not in jobs.run()  # once a day per worker
+    with clock.frozen_at(at("2027-03-02 00:05")):
+        assert jobs.run()["rotation"].opened == []  # idempotent across days, workers and servers
+    assert ProcessInstance.objects.filter(definition__process_id="rotation").count() == opened
 
 
 def test_a_unit_without_due_cadres_cannot_open_a_plan(world):

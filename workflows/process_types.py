@@ -79,6 +79,9 @@ class ProcessType:
     # bpmn_id, role, unit_id) → (role, unit_id) (e.g. the 动议 step of a case the organisation
     # department started goes to it, not to the unit's party committee).
     task_binding: Callable | None = None
+    # A job the worker runs once a day, callable(day) (e.g. the annual opening of the rotation
+    # plans on 1 March). It must be idempotent: every worker of every server runs it.
+    daily: Callable | None = None
 
     def starters(self, unit):
         return list(self.extra_starters(unit)) if self.extra_starters else []

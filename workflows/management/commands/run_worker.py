@@ -6,11 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from workflows.scheduling import DailyJobs
 from workflows.services import fire_due_timers, resume_errored
 
 
 class Command(BaseCommand):
-    help = "Fire due BPMN timers (and retry instances parked in the error state), in a loop or once."
+    help = "Fire due BPMN timers, retry instances parked in the error state and run the processes' daily jobs, in a loop or once."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
@@ -33,7 +34,9 @@ class Command(BaseCommand):
             # Finish the current round, then stop: a round is a series of short transactions.
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._stop)
+        daily = DailyJobs()
         while not self.stopping:
+            daily.run(now=moment)
             fired = fire_due_timers(now=moment)
             resumed = resume_errored(now=moment)
             if fired or resumed or once:
