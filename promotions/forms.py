@@ -4,6 +4,8 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from permissions import routing
+from permissions.models import Unit
 from records.models import RANK_ORDER, RankLevel
 from workflows.forms import SUBMIT, Action, TaskForm
 
@@ -21,6 +23,12 @@ class ProposalForm(TaskForm):
     actions = [SUBMIT, WITHDRAW]
     target_post = forms.CharField(label=_("拟任职务"), max_length=100)
     target_level = forms.ChoiceField(label=_("拟任职级"), choices=[(c, RankLevel(c).label) for c in RANK_ORDER])
+    target_unit = forms.ModelChoiceField(
+        label=_("拟任单位"),
+        queryset=Unit.objects.order_by("path"),
+        required=False,
+        help_text=_("留空为现所在单位；领导职数按拟任单位计算"),
+    )
     # Grounds and qualifications are rows an administrator edits (promotions.grounds, issue 12 "Rules as data").
     # The class holds the default rows' choices; each form instance reads the rows in force.
     ground = forms.ChoiceField(label=_("破格理由"), choices=[(c, _(label)) for c, label, *_rest in grounds.DEFAULT_GROUNDS])
@@ -52,6 +60,12 @@ class ProposalForm(TaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ground"].choices = grounds.ground_choices()
+        if self.instance is not None and self.instance.nominating_unit_id:
+            # The posts this case's deciders fill: the area one level above the cadre's own (a
+            # county cadre may go to the city's team or a city department), not the whole province.
+            area = routing.area_of(self.instance.nominating_unit)
+            reach = routing.area_of(area.parent) if area.parent_id else area
+            self.fields["target_unit"].queryset = Unit.objects.filter(path__startswith=reach.path).order_by("path")
         self.fields["broken_items"].choices = grounds.qualification_choices()
         for code, label in grounds.qualification_choices():
             if code in self._breakable:

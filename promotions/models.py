@@ -27,6 +27,10 @@ class Proposal(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("动议单位"), on_delete=models.PROTECT, related_name="promotion_proposals")
     target_post = models.CharField(_("拟任职务"), max_length=100, blank=True)
     target_level = models.CharField(_("拟任职级"), max_length=30, choices=RankLevel.choices, blank=True)
+    # The unit of the post proposed; blank = the cadre's own unit. The post quotas are counted
+    # there (DOMAIN.md §10 "Post quotas"), and a team post in the cadre's own area calls for
+    # exchange (交流任职, seed 000 #15).
+    target_unit = models.ForeignKey(Unit, verbose_name=_("拟任单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     ground = models.CharField(_("破格理由"), max_length=20, blank=True)
     facts = models.TextField(_("主要事实"), blank=True)
     broken_items = models.JSONField(_("突破的任职资格条件"), default=list, blank=True)
@@ -69,6 +73,35 @@ class Proposal(models.Model):
 
     def __str__(self):
         return f"{self.instance} {self.cadre} {self.target_post}"
+
+    @property
+    def quota_unit(self):
+        """Where the post quotas count this proposal: the target unit, else the cadre's own."""
+        return self.target_unit or self.cadre.unit
+
+    @property
+    def exchange_warning(self):
+        """DOMAIN.md §10 "Exchange on promotion" (seed 000 #15) [default: a warning, not a block]:
+        someone promoted into a city or county party or government team should in principle serve
+        in another area. The message when the target is such a team within the cadre's own area
+        (unless the cadre keeps the original post, seed 000 #4), else ""."""
+        from django.utils.translation import gettext
+
+        from permissions.models import UnitKind, UnitLevel
+        from permissions.routing import area_of
+
+        target = self.target_unit
+        team = target is not None and target.kind in (UnitKind.PARTY_COMMITTEE, UnitKind.GOVERNMENT)
+        if not team or target.level not in (UnitLevel.CITY, UnitLevel.COUNTY) or self.keeps_post:
+            return ""
+        area = area_of(target)
+        if not self.cadre.unit.path.startswith(area.path):
+            return ""
+        return gettext("拟任%(unit)s领导班子成员，%(name)s同志现在%(area)s范围内工作，原则上应异地交流任职（省实施意见第15条）") % {
+            "unit": target.name,
+            "name": self.cadre.name,
+            "area": area.name,
+        }
 
     @property
     def ground_label(self):

@@ -4,6 +4,7 @@ from collections import Counter
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from records import quotas
@@ -73,25 +74,41 @@ def task_binding(instance, bpmn_id, role, unit_id):
 
 def open_proposals(unit_ids=None, *, exclude_instance_id=None):
     """Counter {(unit id, level): open proposals} for the post quotas (DOMAIN.md §10 "Post quotas"):
-    an open case with a target level, counted in its cadre's unit (the appointment keeps the cadre
-    there), until the appointment, after which the cadre's record holds the level itself."""
+    an open case with a target level, counted in its target unit (else its cadre's own) until the
+    appointment, after which the cadre's record holds the level itself."""
     rows = Proposal.objects.filter(is_open=True, promotion__isnull=True).exclude(target_level="")
+    rows = rows.annotate(quota_unit_id=Coalesce("target_unit_id", "cadre__unit_id"))
     if unit_ids is not None:
-        rows = rows.filter(cadre__unit_id__in=quotas.unit_filter(unit_ids))
+        rows = rows.filter(quota_unit_id__in=quotas.unit_filter(unit_ids))
     if exclude_instance_id is not None:
         rows = rows.exclude(instance_id=exclude_instance_id)
-    counts = rows.order_by().values("cadre__unit_id", "target_level").annotate(n=Count("pk"))
-    return Counter({(row["cadre__unit_id"], row["target_level"]): row["n"] for row in counts})
+    counts = rows.order_by().values("quota_unit_id", "target_level").annotate(n=Count("pk"))
+    return Counter({(row["quota_unit_id"], row["target_level"]): row["n"] for row in counts})
 
 
-def refuse_over_quota(instance, cadre, level):
-    """DOMAIN.md §10 "Post quotas": a proposal that would exceed the unit's quota of the target
-    level is refused at 动议, with the count (the check is the quotas app's, through the seam)."""
+def refuse_over_quota(instance, cadre, level, target_unit=None):
+    """DOMAIN.md §10 "Post quotas": a proposal that would exceed the target unit's (else the
+    cadre's own unit's) quota of the target level is refused at 动议, with the count (the check is
+    the quotas app's, through the seam)."""
     if cadre is None or not level:
         return
-    message = quotas.refusal(cadre.unit, level, on=clock.today(), exclude_instance_id=instance.pk)
+    message = quotas.refusal(target_unit or cadre.unit, level, on=clock.today(), exclude_instance_id=instance.pk)
     if message:
         raise FormInvalid({"__all__": [message]})
+
+
+def _target_unit(value):
+    """The start data's target unit (its id, as the start form's payload holds it), or None."""
+    from permissions.models import Unit
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, Unit):
+        return value
+    try:
+        return Unit.objects.get(pk=int(value))
+    except (Unit.DoesNotExist, TypeError, ValueError):
+        raise FormInvalid({"target_unit": [_("没有找到该拟任单位")]}) from None
 
 
 class ProposalRecord(CaseRecord):
@@ -105,8 +122,9 @@ class ProposalRecord(CaseRecord):
         )
         if other is not None:
             raise InvalidAction(self._duplicate(instance, other))
-        refuse_over_quota(instance, instance.subject_cadre, data.get("target_level"))
-        proposal = Proposal(instance=instance, cadre=instance.subject_cadre, unit=instance.nominating_unit)
+        target_unit = _target_unit(data.get("target_unit"))
+        refuse_over_quota(instance, instance.subject_cadre, data.get("target_level"), target_unit)
+        proposal = Proposal(instance=instance, cadre=instance.subject_cadre, unit=instance.nominating_unit, target_unit=target_unit)
         # 动议 by the unit's party committee or by the organisation department (DOMAIN.md §4.3 step 1).
         proposal.proposed_by_kind, proposal.proposed_by_unit = mover(user, instance.nominating_unit)
         for name in PROPOSAL_FIELDS:
@@ -125,7 +143,8 @@ class ProposalRecord(CaseRecord):
             return  # the other steps establish no fact of the proposal
         proposal = Proposal.objects.get(instance=instance)  # covered by the case's row lock
         if task.bpmn_id == "Task_propose":
-            refuse_over_quota(instance, proposal.cadre, data.get("target_level"))
+            refuse_over_quota(instance, proposal.cadre, data.get("target_level"), data.get("target_unit"))
+            proposal.target_unit = data.get("target_unit")
             for name in PROPOSAL_FIELDS:
                 default = [] if name == "broken_items" else {} if name == "broken_reasons" else False if name in FLAGS else ""
                 setattr(proposal, name, data.get(name) if data.get(name) is not None else default)

@@ -299,3 +299,50 @@ def test_the_admin_keeps_rows_in_force_as_history(world):
 def test_levels_are_the_promotion_levels():
     """The quota levels are the rank levels a proposal targets (DOMAIN.md §4.4)."""
     assert [code for code, _label in PostQuota._meta.get_field("level").choices] == RANK_ORDER
+
+
+def test_a_proposal_to_another_units_post_counts_against_that_units_quota(world):
+    """DOMAIN.md §10 "Post quotas": the quota of the unit where the post is (the proposal's target
+    unit), not of the cadre's own unit: 张官营镇 full refuses; 琴台街道's own full quota does not."""
+    zgy = "HA-PDS-LS-ZGY"
+    quota(2)  # 琴台街道: full (2 holding)
+    quota(holding(zgy, PRINCIPAL), code=zgy)  # 张官营镇: full too
+    subject = cadre(QT_CLEAN[0])
+    with pytest.raises(FormInvalid) as refused:
+        propose(subject, target_unit=unit(zgy).pk, target_post="鲁山县张官营镇党委书记")
+    assert "鲁山县张官营镇乡科级正职职数" in str(refused.value.message)
+
+    PostQuota.objects.filter(unit=unit(zgy)).update(posts=holding(zgy, PRINCIPAL) + 1)  # one vacancy there
+    case = propose(cadre(QT_CLEAN[1]), target_unit=unit(zgy).pk, target_post="鲁山县张官营镇党委书记")
+    record = Proposal.objects.get(instance=case)
+    assert record.target_unit == unit(zgy) and record.quota_unit == unit(zgy)
+    line = next(q for q in quota_lines(unit(zgy)) if q.level == PRINCIPAL)
+    assert (line.pending, line.vacancies) == (1, 0)  # counted there, not in 琴台街道
+    assert next(q for q in quota_lines(unit(QT)) if q.level == PRINCIPAL).pending == 0
+
+
+def test_a_team_post_in_the_cadres_own_area_warns_of_exchange(world):
+    """DOMAIN.md §10 "Exchange on promotion" (seed 000 #15) [default: a warning, not a block]: a
+    鲁山县 cadre proposed into 鲁山县's own government team should in principle serve elsewhere; into
+    宝丰县's team, or keeping the original post (seed 000 #4), no warning."""
+    own_team = unit("HA-PDS-LS-GOV")
+    case = propose(cadre(QT_CLEAN[0]), target_unit=own_team.pk, target_post="鲁山县人民政府副县长", target_level="county_deputy")
+    record = Proposal.objects.get(instance=case)
+    assert "原则上应异地交流任职" in record.exchange_warning and own_team.name in record.exchange_warning
+    client = Client()
+    client.force_login(person("ls_qt_ld"))
+    assert "原则上应异地交流任职" in client.get(reverse("case", args=[case.pk])).content.decode()
+
+    record.target_unit = unit("HA-PDS-BF-GOV")
+    assert record.exchange_warning == ""
+    record.target_unit, record.keeps_post = own_team, True
+    assert record.exchange_warning == ""
+    record.keeps_post, record.target_unit = False, unit("HA-PDS-LS-ZGY")  # a township: not a county team
+    assert record.exchange_warning == ""
+
+
+def quota_lines(one_unit):
+    from permissions.models import Unit
+    from quotas.counting import lines
+
+    return lines(Unit.objects.filter(pk=one_unit.pk), on=datetime.date(2026, 9, 28))
