@@ -317,7 +317,7 @@ def test_a_proposal_to_another_units_post_counts_against_that_units_quota(world)
     record = Proposal.objects.get(instance=case)
     assert record.target_unit == unit(zgy) and record.quota_unit == unit(zgy)
     line = next(q for q in quota_lines(unit(zgy)) if q.level == PRINCIPAL)
-    assert (line.pending, line.vacancies) == (1, 0)  # counted there, not in 琴台街道
+    assert (line.pending, line.vacancies, line.available) == (1, 1, 0)  # counted there, not in 琴台街道
     assert next(q for q in quota_lines(unit(QT)) if q.level == PRINCIPAL).pending == 0
 
 
@@ -346,3 +346,23 @@ def quota_lines(one_unit):
     from quotas.counting import lines
 
     return lines(Unit.objects.filter(pk=one_unit.pk), on=datetime.date(2026, 9, 28))
+
+
+def test_a_secondee_uses_no_post_of_the_host_units_quota(world):
+    """DOMAIN.md §5 plan parameter "the host unit does not use its own staffing quota" (公务员法 art.
+    72: the home-unit relationship does not change): a 琴台街道 principal seconded to 张官营镇 still
+    fills 琴台街道's post and none of 张官营镇's."""
+    from records.models import Secondment
+
+    zgy = "HA-PDS-LS-ZGY"
+    before = {code: next(q for q in quota_lines(unit(code)) if q.level == PRINCIPAL).filled for code in (QT, zgy)}
+    principal = Cadre.objects.filter(unit__code=QT, rank_level=PRINCIPAL).first()
+    Secondment.objects.create(
+        cadre=principal,
+        host_unit=unit(zgy),
+        position="挂职党委副书记",
+        start=datetime.date(2026, 3, 1),
+        planned_end=datetime.date(2027, 2, 28),
+    )
+    after = {code: next(q for q in quota_lines(unit(code)) if q.level == PRINCIPAL).filled for code in (QT, zgy)}
+    assert after == before and before[QT] == holding(QT, PRINCIPAL)
