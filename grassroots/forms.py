@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from permissions.models import UnitKind
 from records.models import Cadre
-from workdays.calendar import is_working_day, working_days_between
+from workdays.calendar import CalendarYearMissing, is_working_day, working_days_between
 from workflows import clock
 from workflows.forms import APPROVE, RETURN, SUBMIT, TaskForm
 
@@ -37,6 +38,11 @@ class PriorityStartForm(TaskForm):
 
     actions = [SUBMIT]
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+
+    @classmethod
+    def preferred_unit(cls, units):
+        """The start page opens at the user's organisation department, the unit that draws up the list."""
+        return units.filter(kind=UnitKind.ORGANISATION_DEPT).order_by("path").first()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,7 +218,11 @@ class NoticeForm(TaskForm):
         start, end = cleaned.get("notice_start"), cleaned.get("notice_end")
         if action is None or action.kind == "return" or start is None or end is None:
             return cleaned
-        days = int(is_working_day(start)) + working_days_between(start, end)
+        try:
+            days = int(is_working_day(start)) + working_days_between(start, end)
+        except CalendarYearMissing as exc:  # the year's holidays are not in the calendar yet: say so
+            self.add_error("notice_end", str(exc))
+            return cleaned
         if end < start:
             self.add_error("notice_end", gettext("公示结束日期不能早于开始日期"))
         elif days < NOTICE_WORKING_DAYS:

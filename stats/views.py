@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from permissions.models import UnitKind, UnitLevel
+
 from . import queries
 
 YEARS_OFFERED = 10
@@ -65,6 +67,9 @@ def stats_page(request):
     charts = [table.chart() for section in sections for table in section.tables]
     query = request.GET.copy()
     query["year"], query["unit"] = year, unit.pk if unit else ""
+    # Seed 004 art. 8(四): the county teams' township-principal share, for a city's or county's committee.
+    area = focus if focus is not None else unit
+    share_area = area if area is not None and area.kind == UnitKind.PARTY_COMMITTEE and area.level != UnitLevel.TOWNSHIP else None
     return render(
         request,
         "stats/stats.html",
@@ -76,6 +81,7 @@ def stats_page(request):
             "sections": sections,
             "charts": charts,
             "export_query": query.urlencode(),
+            "share_area": share_area,
         },
     )
 

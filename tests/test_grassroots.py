@@ -122,6 +122,9 @@ def test_a_notice_shorter_than_five_working_days_or_not_over_is_refused():
         with pytest.raises(FormInvalid) as running:
             services.complete_task(person("ls_gs"), notice.pk, data={"notice_start": "2026-11-12", "notice_end": "2026-11-19"})
         assert running.value.errors["notice_end"] == ["公示期尚未结束，结束后再登记公示结果"]
+        with pytest.raises(FormInvalid) as no_calendar:  # a year whose holidays are not entered yet
+            services.complete_task(person("ls_gs"), notice.pk, data={"notice_start": "2031-01-06", "notice_end": "2031-01-13"})
+        assert "2031年的节假日安排尚未录入工作日历" in no_calendar.value.errors["notice_end"][0]
     assert PriorityList.objects.get(instance=case).notice_start is None
 
 

@@ -375,3 +375,23 @@ def test_the_page_costs_a_fixed_number_of_queries(client, world, django_assert_n
     assert _count(client, user, year=THIS) == small
     assert _count(client, user, year=THIS, unit=qt.pk) == narrowed
     assert small <= 30, small  # 9 tables, one query per alert kind, the grants, the session
+
+
+def test_the_county_teams_township_principal_share_against_the_aim(client, world):
+    """Seed 004 art. 8(四) (DOMAIN.md §4.4): members of the county team (县处级 in the county
+    committee) with township-principal experience, against ~50%: one of three here."""
+    from records.models import PostHistory
+
+    t = world["tree"]
+    members = [f.cadre(f"班子{i}", t["county"], id_number=f"41042319750101{i:04d}", rank_level="county_deputy") for i in range(3)]
+    PostHistory.objects.create(
+        cadre=members[0], post_unit=t["township"], post="琴台街道党工委书记", start=day(THIS - 9, 1), end=day(THIS - 4, 1)
+    )
+    PostHistory.objects.create(
+        cadre=members[1], post_unit=t["township"], post="琴台街道党工委副书记", start=day(THIS - 9, 1), end=day(THIS - 4, 1)
+    )
+    response = page(client, world["people"]["ls"], year=THIS)
+    html = response.content.decode()
+    assert response.context["share_area"] == t["county"]
+    assert "县级党政班子成员具有乡（镇、街道）党政正职经历的比例（目标50%左右）" in html
+    assert "<td>鲁山县委</td><td>3</td><td>1</td><td>33.3%（未达目标）</td>" in html
