@@ -187,7 +187,7 @@ def candidate_rows(plan):
                 "name": cadre.name,
                 "unit": cadre.unit.name,
                 "post": cadre.current_post,
-                "grades": "，".join(f"{a.year}{a.get_grade_display()}" for a in grades),
+                "grades": "，".join(f"{a.year}年{a.get_grade_display()}" for a in grades),
             }
         )
     return rows
