@@ -76,13 +76,15 @@ class ProcessInstanceQuerySet(models.QuerySet):
             return self
         # order_by(): no default ordering inside the UNION (SQLite refuses ORDER BY there)
         started = ProcessInstance.objects.filter(started_by=user).order_by().values("pk")
-        parts = [
-            # Granted to the person alone (django-guardian object permissions): a cc reader's
-            # case, and the case of a task 委派 to them or that they are to countersign.
-            CaseUserObjectPermission.objects.filter(user=user).order_by().values("content_object_id"),
-            TaskUserObjectPermission.objects.filter(user=user).order_by().values("content_object__instance_id"),
-        ]
-        facts = policy.person_facts(user)  # grants and 委托 in one statement
+        # Grants, 委托 and the person's own grants in one statement (``person_facts``); the cases
+        # granted to the person alone (a cc reader's, a 委派 or countersigned task's) are named
+        # outright, and only when there are any, so a typical person's list is the UNION of two.
+        facts = policy.person_facts(user, TaskUserObjectPermission, CaseUserObjectPermission)
+        parts = []
+        if facts.case_ids:
+            parts.append(ProcessInstance.objects.filter(pk__in=sorted(facts.case_ids)).order_by().values("pk"))
+        if facts.task_ids:
+            parts.append(HumanTask.all_objects.filter(pk__in=sorted(facts.task_ids)).order_by().values("instance_id"))
         units = policy.granted_units_q(user, "unit_id", grants=facts.grants)
         if units is not None:
             parts.append(CaseUnit.objects.filter(units).order_by().values("instance_id"))
@@ -95,7 +97,7 @@ class ProcessInstanceQuerySet(models.QuerySet):
                     versions = ProcessDefinition.objects.filter(process_id__in=sorted(delegation.process_ids)).values_list("pk", flat=True)
                     cases = cases.filter(instance__definition_id__in=sorted(versions))
                 parts.append(cases.order_by().values("instance_id"))
-        return self.filter(pk__in=started.union(*parts))
+        return self.filter(pk__in=started.union(*parts)) if parts else self.filter(pk__in=started)
 
 
 class ProcessInstance(models.Model):
