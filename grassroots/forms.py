@@ -1,7 +1,6 @@
 """The grassroots priority list's forms (DOMAIN.md §4.4; seed 004 art. 8(四)): the start (which
 year), the ranked list, the discipline body's integrity opinion, the notice and the approval."""
 
-import json
 import re
 
 from django import forms
@@ -12,7 +11,7 @@ from permissions.models import UnitKind
 from records.models import Cadre
 from workdays.calendar import CalendarYearMissing, is_working_day, working_days_between
 from workflows import clock
-from workflows.forms import APPROVE, RETURN, SUBMIT, TaskForm
+from workflows.forms import APPROVE, RETURN, SUBMIT, RowsField, TaskForm
 
 from . import rules
 
@@ -67,30 +66,16 @@ class CandidatesWidget(forms.Textarea):
         return super().format_value(value)
 
 
-class EntriesField(forms.Field):
+class EntriesField(RowsField):
     """The ranked list, best first: text lines ``姓名（或身份证号）｜综合评定依据``, or (through the
     API) a JSON list of ``{cadre_id, basis}``."""
 
     widget = CandidatesWidget(attrs={"rows": 10})
+    invalid_json = _("无法读取名单：JSON 格式有误")
 
-    def to_python(self, value):
-        if value in (None, ""):
-            return []
-        if isinstance(value, list | tuple):
-            return list(value)
-        text = str(value).strip()
-        if text.startswith("["):
-            try:
-                parsed = json.loads(text)
-            except ValueError:
-                raise forms.ValidationError(gettext("无法读取名单：JSON 格式有误"), code="invalid") from None
-            return parsed if isinstance(parsed, list) else [parsed]
-        rows = []
-        for line in text.splitlines():
-            if line.strip():
-                parts = [part.strip() for part in SEPARATOR.split(line, maxsplit=1)]
-                rows.append({"cadre": parts[0], "basis": parts[1] if len(parts) > 1 else ""})
-        return rows
+    def parse_line(self, line):
+        parts = [part.strip() for part in SEPARATOR.split(line, maxsplit=1)]
+        return {"cadre": parts[0], "basis": parts[1] if len(parts) > 1 else ""}
 
 
 class ProposeForm(TaskForm):

@@ -2,7 +2,6 @@
 plan (each due cadre's outcome) and the organisation department's review."""
 
 import datetime
-import json
 import re
 
 from django import forms
@@ -13,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from permissions import routing
 from permissions.models import Unit
 from workflows import clock
-from workflows.forms import APPROVE, RETURN, SUBMIT, TaskForm
+from workflows.forms import APPROVE, RETURN, SUBMIT, RowsField, TaskForm
 
 from . import rules
 from .models import Outcome
@@ -119,37 +118,22 @@ class EntriesWidget(forms.Textarea):
         return super().format_value(value)
 
 
-class EntriesField(forms.Field):
+class EntriesField(RowsField):
     """The plan's rows: text lines ``姓名｜轮岗｜拟任岗位｜拟任单位（代码或名称，留空为本单位）｜轮岗日期``
     or ``姓名｜暂缓｜理由``, or (through the API) a JSON list of
     ``{cadre_id, outcome, new_post, new_unit, rotated_on, reason}``."""
 
     widget = EntriesWidget(attrs={"rows": 8})
+    invalid_json = _("无法读取轮岗计划：JSON 格式有误")
 
-    def to_python(self, value):
-        if value in (None, ""):
-            return []
-        if isinstance(value, list | tuple):
-            return [dict(v) if isinstance(v, dict) else v for v in value]
-        text = str(value).strip()
-        if text.startswith("["):
-            try:
-                parsed = json.loads(text)
-            except ValueError:
-                raise forms.ValidationError(gettext("无法读取轮岗计划：JSON 格式有误"), code="invalid") from None
-            return parsed if isinstance(parsed, list) else [parsed]
-        rows = []
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in SEPARATOR.split(line)]
-            row = {"cadre": parts[0], "outcome": OUTCOME_WORDS.get(parts[1], parts[1]) if len(parts) > 1 else ""}
-            if row["outcome"] == Outcome.DEFERRED:
-                row["reason"] = "｜".join(parts[2:])
-            else:
-                row.update(dict(zip(("new_post", "new_unit", "rotated_on"), parts[2:5], strict=False)))
-            rows.append(row)
-        return rows
+    def parse_line(self, line):
+        parts = [p.strip() for p in SEPARATOR.split(line)]
+        row = {"cadre": parts[0], "outcome": OUTCOME_WORDS.get(parts[1], parts[1]) if len(parts) > 1 else ""}
+        if row["outcome"] == Outcome.DEFERRED:
+            row["reason"] = "｜".join(parts[2:])
+        else:
+            row.update(dict(zip(("new_post", "new_unit", "rotated_on"), parts[2:5], strict=False)))
+        return row
 
 
 def _date(value):

@@ -9,6 +9,7 @@ not declare at all is an error (``UnboundStep``), never a form that accepts anyt
 
 import datetime
 import decimal
+import json
 import re
 
 from django import forms
@@ -125,3 +126,27 @@ def form_class_for(process_id, bpmn_id):
 def undeclared_fields(form, data):
     """Keys of submitted ``data`` that the step's form does not declare (refused by the door)."""
     return sorted(set(data) - set(form.fields) - {"action", "csrfmiddlewaretoken"})
+
+
+class RowsField(forms.Field):
+    """A field of rows (a plan's or a list's entries): through the API a JSON list of objects, in
+    the page's textarea one line per row (``parse_line``), or a JSON array typed there."""
+
+    invalid_json = _("无法读取：JSON 格式有误")
+
+    def parse_line(self, line):
+        raise NotImplementedError
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return []
+        if isinstance(value, list | tuple):
+            return [dict(v) if isinstance(v, dict) else v for v in value]
+        text = str(value).strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                raise forms.ValidationError(self.invalid_json, code="invalid") from None
+            return parsed if isinstance(parsed, list) else [parsed]
+        return [self.parse_line(line) for line in text.splitlines() if line.strip()]
