@@ -20,13 +20,25 @@ Creates (or reuses, when it already holds the same generation) the PostgreSQL da
   last 60 days), 2 % waiting for a notice period's timer; each with its history (start, one
   event per step done, the timer; ~7 per case), the units it involved (CaseUnit), its open
   task (HumanTask) bound to the unit the diagram routes it to;
-* ``state``: a representative ~3 KB JSON text (the benchmark's queries never read it).
+* ``state``: a representative ~3 KB JSON text (the benchmark's queries never read it);
+* the supervision facts the alerts dashboard (``supervision.alerts``) and the statistics page
+  (``stats.queries``) read, for every cadre: the time in the current post (``post_since``,
+  exponential with a 5-year mean: ~35 % at ≥ 5 years, ~12 % at ≥ 10), sex and birth date (ages
+  23–61, so some reach retirement within the year), a rank by unit level, hardship posts (15 % in
+  townships, 3 % elsewhere), the post history (the current post and up to three earlier ones,
+  township cadres mostly in the county's townships), yearly health checks and trainings
+  2024–2026 (each ~85 % / ~55 % of years), annual grades 2021–2025 (15 % 优秀), sanctions (2 %,
+  and 0.2 % ending within 30 days), promotions with open probations (half of the ranked cadres
+  whose post began after 2022), secondments (1 %); an award for every 已奖励 case; post quotas
+  (职数) for every unit; and per area a cadre supervisor (the reviewer role on the area's party
+  committee with its subordinates, like the tests' supervisors) for the statistics page.
 
 Secondary indexes are dropped during the load and re-created after it, then ANALYZE.
 Prints the row counts, the time taken and the database size.
 """
 
 import argparse
+import bisect
 import datetime
 import json
 import os
@@ -39,7 +51,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-GENERATION = 1  # bump when the generated data changes
+GENERATION = 2  # bump when the generated data changes (2: the supervision facts of issue 16)
 REFERENCE = datetime.datetime(2026, 11, 21, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 START = datetime.datetime(2022, 1, 1, 9, 0, tzinfo=REFERENCE.tzinfo)
 PASSWORD = "md5$bench$0123456789abcdef0123456789abcdef"  # unusable login: the benchmark never logs in
@@ -173,7 +185,8 @@ class Copier:
         if "id" in defaults and "id" not in self.columns:
             pass  # serial ids
         names = self.columns + [name for name, _ in self.extra]
-        self.copy_cm = cursor.copy(f'COPY "{table}" ({", ".join(names)}) FROM STDIN')
+        quoted = ", ".join(f'"{name}"' for name in names)
+        self.copy_cm = cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN')
         self.copy = self.copy_cm.__enter__()
         self.extra_values = tuple(value for _, value in self.extra)
         self.count = 0
@@ -198,6 +211,15 @@ TABLES = [
     "workflows_humantask",
     "workflows_caseunit",
     "workflows_historyevent",
+    "records_posthistory",
+    "records_healthcheck",
+    "records_training",
+    "records_annualassessment",
+    "records_sanction",
+    "records_promotion",
+    "records_secondment",
+    "records_award",
+    "quotas_postquota",
 ]
 
 
@@ -209,6 +231,228 @@ def secondary_indexes(cursor):
         [TABLES],
     )
     return cursor.fetchall()
+
+
+# --------------------------------------------------------------------------- supervision facts
+
+TODAY = REFERENCE.date()
+YEAR = 365.25
+# The cadres' rank levels by their unit's level (weights).
+RANKS_BY_LEVEL = {
+    "province": [("bureau_principal", 1), ("bureau_deputy", 3), ("county_principal", 6), ("county_deputy", 10), ("none", 80)],
+    "city": [("bureau_principal", 1), ("bureau_deputy", 3), ("county_principal", 6), ("county_deputy", 10), ("none", 80)],
+    "county": [("county_principal", 1), ("county_deputy", 4), ("township_principal", 8), ("township_deputy", 12), ("none", 75)],
+    "township": [("township_principal", 5), ("township_deputy", 15), ("none", 80)],
+}
+RANK_BELOW = {
+    "township_deputy": "none",
+    "township_principal": "township_deputy",
+    "county_deputy": "township_principal",
+    "county_principal": "county_deputy",
+    "bureau_deputy": "county_principal",
+    "bureau_principal": "bureau_deputy",
+}
+# Post quotas (职数) of a unit by its level: (level, posts) for principals and deputies.
+QUOTAS_BY_LEVEL = {
+    "province": [("bureau_principal", 1), ("bureau_deputy", 4)],
+    "city": [("county_principal", 1), ("county_deputy", 4)],
+    "county": [("township_principal", 1), ("township_deputy", 3)],
+    "township": [("township_principal", 2), ("township_deputy", 4)],
+}
+GRADES = [("excellent", 15), ("competent", 80), ("basic", 2.5), ("incompetent", 0.5), ("not_graded", 2)]
+ASSESSMENT_YEARS = range(2021, 2026)  # graded after the year ends: 2026's grades are not in yet
+CHECK_YEARS = TRAINING_YEARS = (2024, 2025, 2026)
+SANCTIONS = [  # kind, months of effect (DOMAIN.md §3), weight
+    ("warning", 6, 6),
+    ("demerit", 12, 4),
+    ("major_demerit", 18, 2),
+    ("demotion", 24, 1),
+    ("admonishment", 6, 10),
+    ("org_adjustment", 12, 2),
+]
+AWARD_KINDS = [("commendation", 70), ("merit_3", 25), ("merit_2", 4), ("merit_1", 0.8), ("title", 0.2)]
+
+
+def _add_months(day, months):
+    from records.models import add_months
+
+    return add_months(day, months)
+
+
+def _cumulative(pairs):
+    total, cum = 0, []
+    for _value, weight in pairs:
+        total += weight
+        cum.append(total)
+    return [value for value, _weight in pairs], cum
+
+
+class Facts:
+    """The records of each cadre that supervision and the statistics read, COPYed alongside the
+    cadres (own random generator: the cases come out exactly as before)."""
+
+    def __init__(self, url, tree, seed):
+        self.rng = random.Random(seed * 1000 + 16)
+        self.tree = tree
+        self.ranks = {level: _cumulative(pairs) for level, pairs in RANKS_BY_LEVEL.items()}
+        self.grades = _cumulative(GRADES)
+        self.sanction_kinds = _cumulative([((kind, months), weight) for kind, months, weight in SANCTIONS])
+        self.award_kinds = _cumulative(AWARD_KINDS)
+        self.area_of = {}
+        for area in tree.areas:
+            for unit in [area["committee"], area["gov"], area["zzb"], area["jw"], area["hr"], *area["depts"], *area["townships"]]:
+                self.area_of[unit["id"]] = area
+        self.county_units = [unit for unit, area in tree.nominating if area["level"] == "county"]
+        self.posts = Copier(url, "records_posthistory", ["cadre_id", "post_unit_id", "post", "start", "end"])
+        self.checks = Copier(url, "records_healthcheck", ["cadre_id", "date", "standard", "result", "institution", "note"])
+        self.trainings = Copier(url, "records_training", ["cadre_id", "course", "organiser", "start", "end", "hours", "professional"])
+        self.assessments = Copier(url, "records_annualassessment", ["cadre_id", "year", "grade", "unit_id", "key_targets_missed"])
+        self.sanctions = Copier(
+            url, "records_sanction", ["cadre_id", "kind", "decision_date", "effect_end", "effect_end_override_reason", "description"]
+        )
+        self.promotions = Copier(
+            url,
+            "records_promotion",
+            [
+                "cadre_id",
+                "promoted_on",
+                "from_level",
+                "to_level",
+                "post",
+                "exceptional",
+                "probation_end",
+                "probation_result",
+                "broken_items",
+            ],
+        )
+        self.secondments = Copier(
+            url, "records_secondment", ["cadre_id", "host_unit_id", "position", "start", "planned_end", "ended_on", "assessment_grade"]
+        )
+        self.awards = Copier(
+            url,
+            "records_award",
+            [
+                "cadre_id",
+                "kind",
+                "awarded_on",
+                "decision_number",
+                "approving_unit_id",
+                "deed_reference",
+                "approving_level",
+                "nominating_unit_id",
+                "medal",
+                "revoked",
+                "revoked_on",
+            ],
+        )
+
+    def pick(self, table):
+        values, cum = table
+        return values[bisect.bisect(cum, self.rng.random() * cum[-1])]
+
+    def cadre(self, cadre_id, unit):
+        """The cadre's own columns (sex, birth date, work start, post, rank, rank since, post since,
+        hardship post, probation end); writes the cadre's records."""
+        r = self.rng
+        level = unit["level"]
+        area = self.area_of[unit["id"]]
+        sex = "female" if r.random() < 0.4 else "male"
+        birth = TODAY - datetime.timedelta(days=r.uniform(23, 61 if sex == "male" else 58) * YEAR)
+        work_start = min(birth + datetime.timedelta(days=(22 + r.uniform(0, 3)) * YEAR), TODAY - datetime.timedelta(days=200))
+        career = (TODAY - work_start).days
+        post_since = TODAY - datetime.timedelta(days=min(int(r.expovariate(1 / 5) * YEAR), career))
+        rank = self.pick(self.ranks[level])
+        post = "科员" if rank == "none" else "副职" if rank.endswith("deputy") else "正职"
+        hardship = r.random() < (0.15 if level == "township" else 0.03)
+        probation_end = None
+        if rank != "none" and post_since >= datetime.date(2022, 1, 1) and r.random() < 0.5:
+            ends = _add_months(post_since, 12) - datetime.timedelta(days=1)
+            result = "confirmed" if ends < TODAY else ""
+            probation_end = ends if not result else None
+            exceptional = r.random() < 0.03
+            self.promotions.row(cadre_id, post_since, RANK_BELOW[rank], rank, post, exceptional, ends, result, "[]")
+        # the post history: the current post and up to three before it since the work start
+        self.posts.row(cadre_id, unit["id"], post, post_since, None)
+        span = (post_since - work_start).days
+        if span >= 180:
+            parts = 1 + (span > 6 * YEAR) + (span > 12 * YEAR)
+            edges = [work_start + datetime.timedelta(days=span * i // parts) for i in range(parts + 1)]
+            for start, end in zip(edges, edges[1:]):
+                where = unit
+                if area["townships"] and (r.random() < (0.8 if level == "township" else 0.3)):
+                    where = r.choice(area["townships"])
+                elif level == "township" or r.random() < 0.3:
+                    where = r.choice(area["depts"])
+                self.posts.row(cadre_id, where["id"], "科员", start, end - datetime.timedelta(days=1))
+        for year in CHECK_YEARS:
+            if r.random() < 0.85:
+                day = datetime.date(year, 1, 1) + datetime.timedelta(days=r.randrange(324 if year == TODAY.year else 365))
+                standard = "higher" if hardship else "ordinary"
+                self.checks.row(cadre_id, day, standard, "normal", "县人民医院", "")
+        for year in TRAINING_YEARS:
+            if r.random() < 0.55:
+                start = datetime.date(year, 1, 1) + datetime.timedelta(days=r.randrange(300))
+                professional = r.random() < (0.6 if rank != "none" else 0.3)
+                course = f"{year}年{'专业能力专题' if professional else '理论'}培训班"
+                self.trainings.row(cadre_id, course, "党校", start, start + datetime.timedelta(days=4), 40, professional)
+        for year in ASSESSMENT_YEARS:
+            if work_start.year <= year:
+                self.assessments.row(cadre_id, year, self.pick(self.grades), unit["id"], False)
+        roll = r.random()
+        if roll < 0.022:
+            kind, months = self.pick(self.sanction_kinds)
+            if roll < 0.002:  # ends within 30 days
+                effect_end = TODAY + datetime.timedelta(days=r.randrange(31))
+                decision = _add_months(effect_end + datetime.timedelta(days=1), -months)
+            else:
+                decision = TODAY - datetime.timedelta(days=r.randrange(3 * 365))
+                effect_end = _add_months(decision, months) - datetime.timedelta(days=1)
+            self.sanctions.row(cadre_id, kind, decision, effect_end, "", "违反工作纪律")
+        if r.random() < 0.01:
+            start = TODAY - datetime.timedelta(days=r.randrange(4 * 365))
+            planned = _add_months(start, 12 * r.choice((1, 2))) - datetime.timedelta(days=1)
+            ended = planned if planned < TODAY else None
+            grade = ("excellent" if r.random() < 0.3 else "competent") if ended else ""
+            host = r.choice(self.county_units)
+            self.secondments.row(cadre_id, host["id"], "挂职副镇长", start, planned, ended, grade)
+        return sex, birth, work_start, post, rank, post_since, post_since, hardship, probation_end
+
+    def award(self, case_id, cadre_id, unit, area, business_key, at):
+        r = self.rng
+        kind = self.pick(self.award_kinds)
+        day = at.date()
+        revoked = r.random() < 0.003
+        self.awards.row(
+            cadre_id,
+            kind,
+            day,
+            f"{area['committee']['prefix']}〔{day.year}〕{case_id}号",
+            area["committee"]["id"],
+            business_key,
+            area["level"],
+            unit["id"],
+            kind.startswith("merit"),
+            revoked,
+            day + datetime.timedelta(days=90) if revoked else None,
+        )
+
+    def quotas(self, url):
+        quotas = Copier(url, "quotas_postquota", ["unit_id", "level", "posts", "valid_from", "basis"])
+        for unit in self.tree.units:
+            for level, posts in QUOTAS_BY_LEVEL[unit["level"]]:
+                quotas.row(unit["id"], level, posts, datetime.date(2024, 1, 1), f"{unit['code']}编〔2024〕1号")
+        return quotas.close()
+
+    def close(self):
+        return {
+            "post history": self.posts.close(),
+            "health checks": self.checks.close(),
+            "trainings": self.trainings.close(),
+            "annual grades": self.assessments.close(),
+            "sanctions": self.sanctions.close(),
+            "promotions": self.promotions.close(),
+            "secondments": self.secondments.close(),
+        }
 
 
 # --------------------------------------------------------------------------- generation
@@ -286,12 +530,12 @@ def generate(cases, seed=8):
         area_users = {}  # committee id → {role: [uid, ...]}
         review_cadres = []  # (user id, unit)
 
-        def user(username, grants_of):
+        def user(username, grants_of, subordinates=False):
             next_user[0] += 1
             uid = next_user[0]
             users.row(uid, username, PASSWORD, username, "", "", False, False, True, REFERENCE)
             for role, unit_id in grants_of:
-                grants.row(uid, unit_id, role, False, REFERENCE)
+                grants.row(uid, unit_id, role, subordinates, REFERENCE)
             return uid
 
         for unit, _area in tree.nominating:
@@ -317,47 +561,48 @@ def generate(cases, seed=8):
                     roles[role].append(uid)
                     review_cadres.append((uid, area[office]))
             area_users[committee] = roles
+        # Cadre supervisors (干部监督): the reviewer role on the area's committee with everything
+        # below it, as the tests' supervisors hold it — the alerts and statistics of a whole area.
+        # Made after everybody else, so the other users' ids are those of generation 1.
+        for area in tree.areas:
+            user(f"{area['code']}_supervisor".lower(), [("reviewer", area["committee"]["id"])], subordinates=True)
         user_count, grant_count = users.close(), grants.close()
 
         # cadres: a quarter as many as cases over the nominating units, then the review users' own
         per_unit = max(1, cases // 4 // len(tree.nominating))
+        facts = Facts(url, tree, seed)
         cadres = Copier(
             url,
             "records_cadre",
-            ["id", "name", "id_number", "sex", "birth_date", "work_start_date", "current_post", "rank_level", "unit_id", "user_id"],
+            [
+                "id",
+                "name",
+                "id_number",
+                "unit_id",
+                "user_id",
+                "sex",
+                "birth_date",
+                "work_start_date",
+                "current_post",
+                "rank_level",
+                "current_rank_since",
+                "post_since",
+                "hardship_post",
+                "probation_end",
+            ],
         )
         cadre_id = 0
         for unit, _area in tree.nominating:
             for _ in range(per_unit):
                 cadre_id += 1
-                cadres.row(
-                    cadre_id,
-                    f"干部{cadre_id}",
-                    None,
-                    "male",
-                    datetime.date(1985, 5, 1),
-                    datetime.date(2008, 7, 1),
-                    "科员",
-                    "none",
-                    unit["id"],
-                    None,
-                )
+                cadres.row(cadre_id, f"干部{cadre_id}", None, unit["id"], None, *facts.cadre(cadre_id, unit))
         for uid, unit in review_cadres:
             cadre_id += 1
-            cadres.row(
-                cadre_id,
-                f"审核干部{uid}",
-                None,
-                "female",
-                datetime.date(1980, 3, 1),
-                datetime.date(2003, 7, 1),
-                "干部",
-                "none",
-                unit["id"],
-                uid,
-            )
+            cadres.row(cadre_id, f"审核干部{uid}", None, unit["id"], uid, *facts.cadre(cadre_id, unit))
         cadre_count = cadres.close()
-        timings["tree, users, grants, cadres"] = time.monotonic() - t0
+        fact_counts = facts.close()
+        fact_counts["post quotas"] = facts.quotas(url)
+        timings["tree, users, grants, cadres and their records"] = time.monotonic() - t0
 
         # cases
         t1 = time.monotonic()
@@ -472,6 +717,8 @@ def generate(cases, seed=8):
             )
             for actor, when, action, bpmn_id, name, opinion in events:
                 history.row(case_id, actor, when, action, bpmn_id, name, opinion, "{}")
+            if outcome == "End_awarded":
+                facts.award(case_id, subject, unit, area, f"JL-{year}-{keys[year]:06d}", at)
             reached = {"unit"} | {STEPS[i][3] for i in range(min(done + (0 if finished else 1), len(STEPS)))}
             for where in ("unit", "jw", "zzb", "committee"):
                 if where in reached:
@@ -505,6 +752,8 @@ def generate(cases, seed=8):
             "open tasks": tasks.close(),
             "case units": involved.close(),
             "history events": history.close(),
+            "awards": facts.awards.close(),
+            **fact_counts,
         }
         timings["cases, tasks, case units, history (COPY)"] = time.monotonic() - t1
 
