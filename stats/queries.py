@@ -21,7 +21,7 @@ fact belongs to:
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q
+from django.db.models import BigIntegerField, Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from records.models import (
     AssessmentGrade,
     Award,
     Cadre,
+    Collective,
     ExcellentShareAllowance,
     ExcellentShareLimit,
     Promotion,
@@ -101,19 +102,45 @@ class Table:
 # --------------------------------------------------------------------------- scope
 
 
+# Up to this many units in scope are named outright in every table's query; a wider scope (a
+# province's whole tree) stays a subquery on the unit table.
+NAMED_UNITS = 2000
+
+
 def _scope_q(user, field):
     """Q on ``field`` (a unit id): the person's units; Q() for a superuser; NoScope without grants.
-    The grants are read once per request (kept on the user object) and named in a subquery on
-    the unit table, so each table's query carries the scope without another round trip."""
+    The units are read once per request (kept on the user object) and named outright, so that
+    PostgreSQL starts each table's query from the unit columns' indexes (a subquery there read
+    every award and joined every cadre: bench/results/supervision.txt); beyond ``NAMED_UNITS``
+    they stay a subquery on the unit table."""
     if user.is_superuser:
         return Q()
     units = user.__dict__.get("_stats_scope_units")
     if units is None:
-        q = policy.granted_units_q(user, "pk")
+        grants = _grants(user)
+        q = policy.granted_units_q(user, "pk", grants=grants)
         if q is None:
             raise NoScope
-        units = user.__dict__["_stats_scope_units"] = Unit.objects.filter(q).order_by().values("pk")
+        if not any(subordinates for _role, _unit, subordinates, _path in grants):
+            units = sorted({unit_id for _role, unit_id, _subordinates, _path in grants})
+        else:
+            subquery = Unit.objects.filter(q).order_by().values("pk")
+            named = list(subquery.values_list("pk", flat=True)[: NAMED_UNITS + 1])
+            units = named if len(named) <= NAMED_UNITS else subquery
+        user.__dict__["_stats_scope_units"] = units
+    if isinstance(units, list):  # one array parameter on PostgreSQL, not a placeholder per unit
+        return Q(supervision_alerts.IdsIn(F(field), units))
     return Q(**{f"{field}__in": units})
+
+
+def _grants(user):
+    """The person's grants as (role, unit id, covers subordinates, unit path), read once per
+    request (kept on the user object)."""
+    grants = user.__dict__.get("_stats_grants")
+    if grants is None:
+        rows = Grant.objects.filter(user=user).values_list("role", "unit_id", "include_subordinates", "unit__path")
+        grants = user.__dict__["_stats_grants"] = list(rows)
+    return grants
 
 
 def unit_choices(user):
@@ -123,8 +150,10 @@ def unit_choices(user):
     if user.is_superuser:
         q = Q(parent__isnull=True) | Q(parent__parent__isnull=True) | Q(parent__parent__parent__isnull=True)
     else:
-        q = Q(grants__user=user) | Q(parent__grants__user=user, parent__grants__include_subordinates=True)
-    return list(Unit.objects.filter(q).distinct().order_by("path").only("pk", "name", "path"))
+        # Two subqueries on the person's grants, not joins through every grant with DISTINCT.
+        grants = Grant.objects.filter(user=user).order_by()
+        q = Q(pk__in=grants.values("unit_id")) | Q(parent_id__in=grants.filter(include_subordinates=True).values("unit_id"))
+    return list(Unit.objects.filter(q).order_by("path").only("pk", "name", "path"))
 
 
 def unit_in_scope(user, unit_id):
@@ -165,7 +194,7 @@ def _top_units(user, choices):
     """[(unit, covers subordinates)] of the person's outermost units."""
     if user.is_superuser:
         return [(u, True) for u in choices if u.path.count("/") == 2]
-    grants = list(Grant.objects.filter(user=user).values_list("role", "unit_id", "include_subordinates", "unit__path"))
+    grants = _grants(user)
     whole = {unit_id for _role, unit_id, subs, _path in grants if subs}
     granted = {unit_id for _role, unit_id, _subs, _path in grants}
     covering = [path for _role, _unit, subs, path in grants if subs]
@@ -209,14 +238,26 @@ def _kind_labels():
 
 
 def _award_rows(q):
-    return (
-        Award.objects.filter(revoked=False)
-        .annotate(
-            stat_unit=Coalesce("nominating_unit_id", "cadre__unit_id", "collective__unit_id"),
-            stat_path=Coalesce("nominating_unit__path", "cadre__unit__path", "collective__unit__path"),
-            stat_year=ExtractYear("awarded_on"),
-        )
-        .filter(q("stat_unit"))
+    """The awards counted for the scope ``q``: by the nominating unit, else the cadre's, else the
+    collective's. Tested branch by branch on the award's own columns — the same rows as a test
+    on the COALESCE of the three units, but PostgreSQL starts from the nominating unit's index
+    instead of reading every award and joining every cadre (bench/results/supervision.txt); the
+    cadre's and the collective's unit are looked up only for an award without a nominating unit."""
+    cadre_path = Cadre.objects.filter(pk=OuterRef("cadre_id")).values("unit__path")[:1]
+    collective_path = Collective.objects.filter(pk=OuterRef("collective_id")).values("unit__path")[:1]
+    rows = Award.objects.filter(revoked=False).annotate(
+        stat_path=Coalesce("nominating_unit__path", Subquery(cadre_path), Subquery(collective_path)),
+        stat_year=ExtractYear("awarded_on"),
+    )
+    scope = q("nominating_unit_id")
+    if not scope:  # everything: a superuser without a unit chosen
+        return rows
+    cadres = Cadre.objects.filter(q("unit_id")).values("pk")
+    collectives = Collective.objects.filter(q("unit_id")).values("pk")
+    return rows.filter(
+        scope
+        | Q(nominating_unit__isnull=True, cadre_id__in=cadres)
+        | Q(nominating_unit__isnull=True, cadre__isnull=True, collective_id__in=collectives)
     )
 
 
@@ -293,11 +334,15 @@ def excellent_table(q, folder, year):
     per unit and year — the special-case allowance when one is set, else the general share in
     force — of the unit's graded staff (不定等次 left out), rounded down; a group's cap is the
     sum of its units' caps."""
+    cadre = Cadre.objects.filter(pk=OuterRef("cadre_id"))
+    rows = AnnualAssessment.objects.filter(year=year).annotate(
+        stat_unit=Coalesce("unit_id", Subquery(cadre.values("unit_id")[:1]), output_field=BigIntegerField()),
+        stat_path=Coalesce("unit__path", Subquery(cadre.values("unit__path")[:1])),
+    )
+    if q("unit_id"):  # the assessed unit, else the cadre's: branch by branch, as for the awards
+        rows = rows.filter(q("unit_id") | Q(unit__isnull=True, cadre_id__in=Cadre.objects.filter(q("unit_id")).values("pk")))
     rows = (
-        AnnualAssessment.objects.filter(year=year)
-        .annotate(stat_unit=Coalesce("unit_id", "cadre__unit_id"), stat_path=Coalesce("unit__path", "cadre__unit__path"))
-        .filter(q("stat_unit"))
-        .values("stat_unit", "stat_path")
+        rows.values("stat_unit", "stat_path")
         .annotate(
             graded=Count("pk", filter=~Q(grade=AssessmentGrade.NOT_GRADED)),
             excellent=Count("pk", filter=Q(grade=AssessmentGrade.EXCELLENT)),
