@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from documents.permissions import can_download
+from documents.permissions import downloadable_ids
 from notices.desk import PUBLISH_STEP
 from permissions import policy
 from permissions.roles import Role
@@ -247,8 +247,9 @@ def case_page(request, case_id):
         copies = list(case.copies.select_related("recipient", "copied_by"))
     svg, diagram_text = diagrams.case_diagram(case)
     documents = list(case.documents.select_related("issuer").order_by("created_at", "id"))
+    downloadable = downloadable_ids(user, documents)
     for document in documents:
-        document.downloadable = can_download(user, document)
+        document.downloadable = document.pk in downloadable
     notices = list(case.notices.select_related("document").all()) if hasattr(case, "notices") else []
     objections = list(case.objections.select_related("clarification").all()) if hasattr(case, "objections") else []
     if objections and presenting.restricted_for(user, case):

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from documents.permissions import can_download
+from documents.permissions import downloadable_ids
 from notices import desk
 from notices.models import Notice, Objection
 from workflows import clock
@@ -59,6 +59,7 @@ def _desk(request, *, groups=None, objection_forms=None, status=200):
     notices = list(
         Notice.objects.filter(issuer__in=units)
         .select_related("issuer", "document")
+        .defer("document__pdf")  # the desk links to the PDF; it never reads the bytes
         .prefetch_related("cases__subject_cadre", "cases__tasks")
         .order_by("-start_date", "-id")[:50]
     )
@@ -67,10 +68,11 @@ def _desk(request, *, groups=None, objection_forms=None, status=200):
     for objection in Objection.objects.filter(notice__in=notices).select_related("recorded_by", "clarification"):
         objections.setdefault(objection.instance_id, []).append(objection)
     inbox_ids = set(queries.inbox(user).filter(instance__notices__in=notices).values_list("pk", flat=True))
+    downloadable = downloadable_ids(user, [notice.document for notice in notices])
     for notice in notices:
         notice.running = notice.start_date <= today <= notice.end_date
         notice.upcoming = today < notice.start_date
-        notice.document_downloadable = bool(notice.document_id) and can_download(user, notice.document)
+        notice.document_downloadable = notice.document_id in downloadable
         notice.rows = []
         for case in notice.cases.all():
             notice.rows.append(
