@@ -1,0 +1,289 @@
+"""Every list page and API list costs the same number of queries for 1 row as for 50 (issue 17
+item 3): no per-row query (N+1) on the workbench tabs, the notice desk, the case page's
+documents, the cadre records, the delegations, notifications, common opinions, candidates,
+alerts and quota pages, nor on the API's lists.
+
+The demo world gives the deployed processes, calendars and rule tables; the rows are made
+straight through the ORM on a fresh township (新区街道) whose people see nothing else, so a page
+shows exactly the rows made here: one, then fifty (twenty on a paginated page).
+"""
+
+import datetime
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from documents.models import IssuedDocument
+from documents.permissions import can_download, downloadable_ids
+from notices.models import Notice
+from permissions.models import Delegation, Unit, UnitKind, UnitLevel
+from permissions.roles import Role
+from quotas.models import PostQuota
+from records.models import AnnualAssessment, AssessmentGrade
+from tests import factories as f
+from tests.merit_helpers import QT_CLEAN, cadre, load_world, person, start_and_nominate
+from tests.test_api_helpers import client_for
+from workflows import clock
+from workflows.models import (
+    CaseUnit,
+    HistoryAction,
+    HistoryEvent,
+    HumanTask,
+    Notification,
+    ProcessDefinition,
+    ProcessInstance,
+)
+from workspace.models import CommonOpinion
+
+pytestmark = pytest.mark.django_db
+
+ALL_ROLES = [Role.NOMINATOR, Role.UNIT_LEADER, Role.DISCIPLINE, Role.REVIEWER, Role.PUBLICITY_OFFICER, Role.APPROVER]
+
+
+class World:
+    """A new township under 鲁山县委 with a person holding every role on it (``boss``), a
+    nominator starting its cases (``starter``) and counters so each ``grow`` adds new rows."""
+
+    def __init__(self):
+        parent = Unit.objects.get(code="HA-PDS-LS")
+        self.unit = f.unit("HA-PDS-LS-XQ", "新区街道", UnitLevel.TOWNSHIP, UnitKind.TOWNSHIP, parent)
+        # The nominator's grant covers the township's offices (their quota lines).
+        self.boss = f.user("xq_boss", *[(role, self.unit, role == Role.NOMINATOR) for role in ALL_ROLES])
+        self.starter = f.user("xq_jbr", (Role.NOMINATOR, self.unit))
+        self.definition = ProcessDefinition.objects.filter(process_id="merit_citation").order_by("-version").first()
+        self.made = 0
+        self.cases = []
+
+    def grow(self, n):
+        """``n`` more of every kind of row the lists show."""
+        now, today = timezone.now(), clock.today()
+        for i in range(self.made, self.made + n):
+            subject = f.cadre(
+                f"新区干部{i:03d}",
+                self.unit,
+                id_number=f"41042319{60 + i % 5:02d}0101{i:04d}",
+                birth_date=datetime.date(1966, 1, 1),  # near retirement: an alert row each
+                current_post=f"新区街道科员{i}",
+            )
+            AnnualAssessment.objects.create(cadre=subject, year=today.year - 1, grade=AssessmentGrade.EXCELLENT)
+            case = ProcessInstance.objects.create(
+                definition=self.definition,
+                business_key=f"XQ{uuid.uuid4().hex[:10]}",
+                state="{}",
+                nominating_unit=self.unit,
+                subject_cadre=subject,
+                started_by=self.starter,
+            )
+            CaseUnit.objects.create(instance=case, unit=self.unit, unit_path=self.unit.path)
+            for bpmn_id, role in (("Task_review", Role.REVIEWER), ("Task_publish", Role.PUBLICITY_OFFICER)):
+                HumanTask.all_objects.create(
+                    instance=case,
+                    task_uuid=uuid.uuid4(),
+                    bpmn_id=bpmn_id,
+                    name=bpmn_id,
+                    lane=role,
+                    role=role,
+                    unit=self.unit,
+                    unit_path=self.unit.path,
+                    created_at=now,
+                    due_at=now + datetime.timedelta(days=3),
+                )
+            HistoryEvent.objects.create(
+                instance=case, actor=self.boss, action=HistoryAction.COMPLETE, task_bpmn_id="Task_x", task_name="环节"
+            )
+            # Every other notice's document is the unit's own, on no case: its download right
+            # comes from the grants, not from seeing the case.
+            document = _document(self.unit, case if i % 2 == 0 else None, self.boss)
+            notice = Notice.objects.create(
+                issuer=self.unit,
+                title=f"公示{i}",
+                start_date=today,
+                working_days=5,
+                end_date=today + datetime.timedelta(days=7),
+                contact="电话 0375-1234567",
+                process_id="merit_citation",
+                document=document,
+                created_by=self.boss,
+            )
+            notice.cases.add(case)
+            Notification.objects.create(user=self.boss, instance=case, text=f"通知{i}")
+            CommonOpinion.objects.create(owner=self.boss, text=f"同意{i}")
+            Delegation.objects.create(
+                delegator=self.boss,
+                delegate=self.starter,
+                starts_on=today + datetime.timedelta(days=10 + i),
+                ends_on=today + datetime.timedelta(days=10 + i),
+            )
+            sub = f.unit(f"HA-PDS-LS-XQ-{i:03d}", f"新区街道{i}办", UnitLevel.TOWNSHIP, UnitKind.DEPARTMENT, self.unit)
+            PostQuota.objects.create(unit=sub, level="township_deputy", posts=2, valid_from=datetime.date(2020, 1, 1), basis="三定方案")
+            self.cases.append(case)
+        self.made += n
+
+
+def _document(issuer, case, by):
+    return IssuedDocument.objects.create(
+        kind="notice",
+        title="公示",
+        issuer=issuer,
+        year=timezone.localdate().year,
+        template="notice",
+        pdf=b"%PDF-1.4 x",
+        sha256="0" * 64,
+        size=10,
+        page_count=1,
+        created_by=by,
+        instance=case,
+    )
+
+
+@pytest.fixture
+def world():
+    load_world()
+    return World()
+
+
+def _web(client, user, url, params=None):
+    client.force_login(user)
+    client.get(url, params or {})  # the first request after logging in also saves the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200, response.status_code
+    return len(queries), response
+
+
+def _api(user, url, params=None):
+    client = client_for(user.username)
+    client.get(url, params or {})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200, (response.status_code, response.content[:500])
+    return len(queries), response
+
+
+def _rows(response):
+    body = response.json()
+    return len(body["results"]) if isinstance(body, dict) and "results" in body else len(body)
+
+
+def _compare(world, measure, shown):
+    """The count for 1 row, then for 50; ``shown(response)`` is how many rows the page showed."""
+    world.grow(1)
+    one, response = measure()
+    assert shown(response) >= 1
+    world.grow(49)
+    many, response = measure()
+    assert shown(response) >= 20, shown(response)  # a whole page at least
+    assert many <= one, f"{one} queries for 1 row, {many} for 50"
+    return one, many
+
+
+def _count_in(text):
+    return lambda response: response.content.decode().count(text)
+
+
+# --------------------------------------------------------------------------- web pages
+
+WEB = [
+    ("workbench todo", "home", {"tab": "todo"}, "XQ"),
+    ("workbench done", "home", {"tab": "done"}, "XQ"),
+    ("notifications", "notifications", {}, "通知"),
+    ("delegations", "delegations", {}, "xq_jbr"),
+    ("opinions", "opinions", {}, "同意"),
+    ("cadre records", "records", {}, "新区街道科员"),
+    ("quotas", "quotas:dashboard", {}, "新区街道"),
+    ("alerts", "supervision:alerts", {}, "新区街道科员"),
+    ("notice desk", "notices", {}, "公示文件 PDF"),  # each notice's PDF link: its download right
+]
+
+
+@pytest.mark.parametrize("name,url_name,params,marker", WEB, ids=[w[0] for w in WEB])
+def test_a_list_page_costs_the_same_queries_for_one_row_and_for_fifty(client, world, name, url_name, params, marker):
+    _compare(world, lambda: _web(client, world.boss, reverse(url_name), params), _count_in(marker))
+
+
+def test_the_started_tab_costs_the_same_queries_for_one_case_and_for_fifty(client, world):
+    _compare(world, lambda: _web(client, world.starter, reverse("home"), {"tab": "started"}), _count_in("XQ"))
+
+
+def test_the_candidates_page_costs_the_same_queries_for_one_candidate_and_for_fifty(client, world):
+    def measure():
+        return _web(client, world.boss, reverse("candidates"), {"unit": world.unit.pk, "year": clock.today().year - 1})
+
+    _compare(world, measure, _count_in("新区干部"))
+
+
+def test_the_case_page_checks_its_documents_in_a_fixed_number_of_queries(client, world):
+    """A case page with 1 issued document and with 50: each document's download right is not
+    checked with its own queries (issue 17: 2 queries a document)."""
+    case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0]))
+    issuer = Unit.objects.get(code="HA-PDS-LS")
+    viewer = person("ls_qt_jbr")  # started the case; holds no role on the issuer
+    url = reverse("case", args=[case.pk])
+
+    def add(n):
+        for _ in range(n):
+            _document(issuer, case, None)
+
+    add(1)
+    one, response = _web(client, viewer, url)
+    assert response.content.decode().count("/download/") == 1
+    add(49)
+    many, response = _web(client, viewer, url)
+    assert response.content.decode().count("/download/") == 50
+    assert many <= one, f"{one} queries for 1 document, {many} for 50"
+
+
+# --------------------------------------------------------------------------- API lists
+
+API = [
+    ("tasks", "/api/v1/tasks/", {}, "boss"),
+    ("processes", "/api/v1/processes/", {}, "starter"),
+    ("processes as reviewer", "/api/v1/processes/", {}, "boss"),
+    ("cadres", "/api/v1/cadres/", {}, "boss"),
+    ("notifications", "/api/v1/notifications/", {}, "boss"),
+    ("opinions", "/api/v1/opinions/", {}, "boss"),
+    ("delegations", "/api/v1/delegations/", {}, "boss"),
+    ("alerts", "/api/v1/alerts/", {}, "boss"),
+    ("post-quotas", "/api/v1/post-quotas/", {}, "boss"),
+]
+
+
+@pytest.mark.parametrize("name,url,params,who", API, ids=[a[0] for a in API])
+def test_an_api_list_costs_the_same_queries_for_one_row_and_for_fifty(world, name, url, params, who):
+    _compare(world, lambda: _api(getattr(world, who), url, params), _rows)
+
+
+def test_the_api_candidates_cost_the_same_queries_for_one_and_for_fifty(world):
+    def measure():
+        return _api(world.boss, "/api/v1/award-candidates/", {"unit": world.unit.pk, "year": clock.today().year - 1})
+
+    _compare(world, measure, _rows)
+
+
+def test_the_download_rights_of_a_page_are_those_of_each_document(world):
+    """``downloadable_ids`` (one query for a page's documents) answers as ``can_download`` does
+    for each: through the case, through a grant on the issuer or on an ancestor covering it."""
+    world.grow(4)
+    qt_case = ProcessInstance.objects.create(
+        definition=world.definition,
+        business_key="XQ-QT",
+        state="{}",
+        nominating_unit=Unit.objects.get(code="HA-PDS-LS-QT"),
+        started_by=person("ls_qt_jbr"),
+    )
+    CaseUnit.objects.create(instance=qt_case, unit=qt_case.nominating_unit, unit_path=qt_case.nominating_unit.path)
+    for code, case in (("HA-PDS-LS", qt_case), ("HA-PDS", None), ("HA-PDS-BF", None), ("HA-PDS-LS-XQ", None)):
+        _document(Unit.objects.get(code=code), case, None)
+    documents = list(IssuedDocument.objects.select_related("issuer"))
+    city = f.user("xq_city", (Role.REVIEWER, Unit.objects.get(code="HA-PDS"), True))
+    inactive = f.user("xq_gone", (Role.REVIEWER, world.unit), is_active=False)
+    people = [world.boss, world.starter, city, inactive, *(person(u) for u in ("ls_qt_jbr", "ls_sh", "bf_sh", "pds_sh", "ha_sh", "admin"))]
+    for viewer in people:
+        expected = {d.pk for d in documents if can_download(viewer, d)}
+        assert downloadable_ids(viewer, documents) == expected, viewer.username
+    assert downloadable_ids(city, documents) and downloadable_ids(world.starter, documents)
+    assert not downloadable_ids(inactive, documents) and downloadable_ids(world.boss, []) == set()
