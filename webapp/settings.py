@@ -116,15 +116,32 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers wait for each other instead of failing at once; IMMEDIATE takes the write lock
-    # at BEGIN so two completions serialise cleanly (the version check catches the loser).
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # Writers wait for each other instead of failing at once (timeout: SQLite's busy timeout,
+    # 20 s); IMMEDIATE takes the write lock at BEGIN so two completions serialise cleanly (the
+    # version check catches the loser). Every connection runs in WAL mode (readers and the one
+    # writer do not block each other; a commit appends to the -wal file) with synchronous=FULL:
+    # the WAL is fsynced at every commit, so a committed step (a document number, an approval)
+    # survives a power loss; NORMAL would fsync at checkpoints only and could lose the last
+    # commits (README, "SQLite"; tests/test_sqlite_settings.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
     # A runaway query is cancelled by the server instead of holding a worker and its locks.
-    _statement_timeout_ms = int(float(os.environ.get("DB_STATEMENT_TIMEOUT", "30")) * 1000)
+    # Sent as a startup option; DB_STATEMENT_TIMEOUT=0 sends none (behind PgBouncer in
+    # transaction mode, which refuses it: set it on the role instead, README "Connection pooling").
+    _statement_timeout_ms = int(float(os.environ.get("DB_STATEMENT_TIMEOUT") or "30") * 1000)
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
+    if _statement_timeout_ms > 0:
+        _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
+    # Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) cannot
+    # outlive its transaction's server connection: DB_DISABLE_SERVER_SIDE_CURSORS=1 there.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
 
 # Shared by every application server (the API throttle counters live here): a table in the
 # database, made by `manage.py createcachetable` (scripts/run; the test database gets it from
