@@ -5,7 +5,8 @@ under gunicorn with PostgreSQL.
 
 Set-up: a fresh database with the demo world; 30 cases waiting at 审核 for the county reviewer
 ``ls_sh`` (their inbox) and ``--tasks`` cases waiting at 填报推荐材料 for ``ls_qt_jbr``. The app
-runs under gunicorn (sync workers, production profile, DEBUG off) on 127.0.0.1 at a free port.
+runs under gunicorn with deploy/gunicorn.conf.py (sync workers, preload + gc.freeze(); production
+profile, DEBUG off) on 127.0.0.1 at a free port.
 Three scenarios, one after the other, each ``--users`` simulated users with no think time for
 ``--seconds`` (the completion scenario also ends when its tasks run out):
 
@@ -133,28 +134,29 @@ def main():
         "LOG_LEVEL": "WARNING",
         "DB_CONN_MAX_AGE": "60",
     }
+    work = Path(tempfile.mkdtemp(prefix="meritflow-bench-http-"))
     gunicorn = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "webapp.wsgi:application",
+            # The production config (preload, gc.freeze() before each fork, timeouts, recycling,
+            # access log), with this run's address, worker count and log level.
+            "-c",
+            str(common.ROOT / "deploy" / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
             str(args.workers),
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "60",
             "--log-level",
             "warning",
+            "--access-logfile",
+            str(work / "access.log"),
         ],
         cwd=common.ROOT,
         env=env,
         start_new_session=True,
     )
-    work = Path(tempfile.mkdtemp(prefix="meritflow-bench-http-"))
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -249,7 +251,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     report.emit(
-        f"gunicorn {args.workers} sync workers, production profile (DEBUG off), 127.0.0.1; Locust {args.users} users, "
+        f"gunicorn {args.workers} sync workers (deploy/gunicorn.conf.py), production profile (DEBUG off), 127.0.0.1; "
+        f"Locust {args.users} users, "
         f"no think time, {args.seconds} s per scenario; all on the same 2 cores with PostgreSQL",
         f"reviewer ls_sh has 30 tasks in the inbox; {len(tasks)} nomination tasks were available, "
         f"{done} completed (each exactly once, checked in the database)",
