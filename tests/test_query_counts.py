@@ -19,16 +19,18 @@ from django.utils import timezone
 
 from documents.models import IssuedDocument
 from documents.permissions import can_download, downloadable_ids
-from notices.models import Notice
+from notices.models import Notice, Objection
 from permissions.models import Delegation, Unit, UnitKind, UnitLevel
 from permissions.roles import Role
 from quotas.models import PostQuota
 from records.models import AnnualAssessment, AssessmentGrade
 from tests import factories as f
-from tests.merit_helpers import QT_CLEAN, cadre, load_world, person, start_and_nominate
+from tests.merit_helpers import QT_CLEAN, cadre, load_world, person, start_and_nominate, to_publish
 from tests.test_api_helpers import client_for
 from workflows import clock
 from workflows.models import (
+    Attachment,
+    CaseCopy,
     CaseUnit,
     HistoryAction,
     HistoryEvent,
@@ -110,6 +112,7 @@ class World:
                 created_by=self.boss,
             )
             notice.cases.add(case)
+            Objection.objects.create(instance=case, notice=notice, content="反映问题", received_on=today, recorded_by=self.boss)
             Notification.objects.create(user=self.boss, instance=case, text=f"通知{i}")
             CommonOpinion.objects.create(owner=self.boss, text=f"同意{i}")
             Delegation.objects.create(
@@ -235,6 +238,95 @@ def test_the_case_page_checks_its_documents_in_a_fixed_number_of_queries(client,
     many, response = _web(client, viewer, url)
     assert response.content.decode().count("/download/") == 50
     assert many <= one, f"{one} queries for 1 document, {many} for 50"
+
+
+def _case_lists(case, n, start):
+    """``n`` more history steps, attachments, copies and notices (each with an objection) on ``case``."""
+    from django.contrib.auth import get_user_model
+
+    today = clock.today()
+    for i in range(start, start + n):
+        someone = get_user_model().objects.create(username=f"xq_reader{i}", first_name=f"读者{i}")
+        HistoryEvent.objects.create(
+            instance=case,
+            actor=someone,
+            action=HistoryAction.COMPLETE,
+            task_bpmn_id="Task_unit_decision",
+            task_name="单位党组织研究",
+            opinion=f"同意{i}",
+        )
+        Attachment.objects.create(
+            instance=case,
+            uploaded_by=someone,
+            file_name=f"材料{i}.pdf",
+            content_type="application/pdf",
+            size=3,
+            sha256="0" * 64,
+            content=b"pdf",
+        )
+        CaseCopy.objects.create(instance=case, recipient=someone, copied_by=case.started_by)
+        notice = Notice.objects.create(
+            issuer=case.nominating_unit,
+            title=f"公示{i}",
+            start_date=today,
+            end_date=today + datetime.timedelta(days=7),
+            contact="电话",
+            process_id=case.definition.process_id,
+            created_by=case.started_by,
+        )
+        notice.cases.add(case)
+        Objection.objects.create(instance=case, notice=notice, content=f"反映{i}", received_on=today, recorded_by=case.started_by)
+
+
+def _at_publish():
+    """A case through the demo's steps up to 发布公示: its reviewer (ls_sh) sees it."""
+    return to_publish(cadre(QT_CLEAN[1]))
+
+
+def test_the_case_page_costs_the_same_queries_for_one_step_attachment_copy_and_notice_as_for_fifty(client, world):
+    case = _at_publish()
+    viewer, url = person("ls_sh"), reverse("case", args=[case.pk])  # the reviewer sees the objections too
+    _case_lists(case, 1, 0)
+    one, response = _web(client, viewer, url)
+    assert response.content.decode().count("材料") >= 1
+    _case_lists(case, 49, 1)
+    many, response = _web(client, viewer, url)
+    assert response.content.decode().count("材料") >= 50 and response.content.decode().count("读者") >= 50
+    assert many <= one, f"{one} queries for 1 of each, {many} for 50"
+
+
+def test_the_api_case_and_notice_cost_the_same_queries_for_one_of_their_rows_as_for_fifty(world):
+    case = _at_publish()
+    viewer = person("ls_sh")
+    _case_lists(case, 1, 0)
+    one, response = _api(viewer, f"/api/v1/processes/{case.pk}/")
+    assert len(response.json()["history"]) >= 2
+    _case_lists(case, 49, 1)
+    many, response = _api(viewer, f"/api/v1/processes/{case.pk}/")
+    assert len(response.json()["history"]) >= 51
+    assert many <= one, f"{one} queries for 1 of each, {many} for 50"
+
+
+def test_the_api_notice_costs_the_same_queries_for_one_case_as_for_fifty(world):
+    world.grow(50)
+    notice = Notice.objects.filter(issuer=world.unit).order_by("pk").first()
+    one, response = _api(world.boss, f"/api/v1/notices/{notice.pk}/")
+    assert len(response.json()["cases"]) == 1
+    notice.cases.add(*world.cases[1:])
+    many, response = _api(world.boss, f"/api/v1/notices/{notice.pk}/")
+    assert len(response.json()["cases"]) == 50
+    assert many <= one, f"{one} queries for 1 case, {many} for 50"
+
+
+def test_a_cadre_record_costs_the_same_queries_for_one_case_as_for_fifty(client, world):
+    world.grow(50)
+    subject = world.cases[0].subject_cadre
+    url = reverse("cadre", args=[subject.pk])
+    one, response = _web(client, world.boss, url)
+    ProcessInstance.objects.filter(pk__in=[c.pk for c in world.cases[1:]]).update(subject_cadre=subject)
+    many, response = _web(client, world.boss, url)
+    assert response.content.decode().count("XQ") >= 50
+    assert many <= one, f"{one} queries for 1 case, {many} for 50"
 
 
 # --------------------------------------------------------------------------- API lists
