@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
-sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite settings (the PostgreSQL part has its own)")
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite connections only")
 ROOT = Path(__file__).resolve().parent.parent
 
 FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
