@@ -24,7 +24,7 @@ def workspace_nav(context):
     roles = set(user.grants.values_list("role", flat=True))
     nav = {
         "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
-        "can_start": bool(queries.startable_definitions(user)),
+        "can_start": bool(queries.startable_definitions(user, roles)),
         "notice_desk": bool(roles & {Role.PUBLICITY_OFFICER, Role.REVIEWER}),
         "records": bool(roles) or user.is_superuser,
     }

@@ -91,7 +91,11 @@ def home(request):
             .prefetch_related(Prefetch("tasks", queryset=HumanTask.objects.select_related("unit")))
             .order_by("-created_at", "-id")
         )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = any(data.get(k) for k in ("q", "process", "unit", "step", "date_from", "date_to"))
+    paginator = Paginator(qs, PAGE_SIZE)
+    if not filtered:
+        paginator.count = counts[tab]  # the same rows as the tab's count above: not counted twice
+    page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     if tab == "done":
         for event in rows:
@@ -108,7 +112,6 @@ def home(request):
             task.batchable = steps[key]
             task.step_key = f"{key[0]}:{key[1]}"
         inbox.mark(user, rows)
-    filtered = any(data.get(k) for k in ("q", "process", "unit", "step", "date_from", "date_to"))
     return render(
         request,
         "webapp/workbench.html",
