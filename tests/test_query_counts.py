@@ -378,4 +378,8 @@ def test_the_download_rights_of_a_page_are_those_of_each_document(world):
         expected = {d.pk for d in documents if can_download(viewer, d)}
         assert downloadable_ids(viewer, documents) == expected, viewer.username
     assert downloadable_ids(city, documents) and downloadable_ids(world.starter, documents)
+    # The cases a page knows its viewer sees (the case page's own) need no query and change nothing.
+    seen = [c.pk for c in world.cases]
+    for viewer in (world.starter, world.boss):
+        assert downloadable_ids(viewer, documents, visible_cases=seen) == downloadable_ids(viewer, documents), viewer.username
     assert not downloadable_ids(inactive, documents) and downloadable_ids(world.boss, []) == set()

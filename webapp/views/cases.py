@@ -247,7 +247,7 @@ def case_page(request, case_id):
         copies = list(case.copies.select_related("recipient", "copied_by"))
     svg, diagram_text = diagrams.case_diagram(case)
     documents = list(case.documents.select_related("issuer").order_by("created_at", "id"))
-    downloadable = downloadable_ids(user, documents)
+    downloadable = downloadable_ids(user, documents, visible_cases=[case.pk])  # case_or_404: the user sees the case
     for document in documents:
         document.downloadable = document.pk in downloadable
     notices = list(case.notices.select_related("document").all()) if hasattr(case, "notices") else []
