@@ -169,6 +169,8 @@ def _api(user, url, params=None):
 
 def _rows(response):
     body = response.json()
+    if isinstance(body, dict) and "total" in body:  # /alerts/counts/: the alerts counted
+        return body["total"]
     return len(body["results"]) if isinstance(body, dict) and "results" in body else len(body)
 
 
@@ -210,6 +212,11 @@ def test_a_list_page_costs_the_same_queries_for_one_row_and_for_fifty(client, wo
 
 def test_the_started_tab_costs_the_same_queries_for_one_case_and_for_fifty(client, world):
     _compare(world, lambda: _web(client, world.starter, reverse("home"), {"tab": "started"}), _count_in("XQ"))
+
+
+def test_the_start_page_lists_a_units_cadres_in_the_same_queries_for_one_and_for_fifty(client, world):
+    url = reverse("start_process", args=["merit_citation"])
+    _compare(world, lambda: _web(client, world.boss, url, {"unit": world.unit.pk}), _count_in("新区干部"))
 
 
 def test_the_candidates_page_costs_the_same_queries_for_one_candidate_and_for_fifty(client, world):
@@ -341,6 +348,7 @@ API = [
     ("delegations", "/api/v1/delegations/", {}, "boss"),
     ("alerts", "/api/v1/alerts/", {}, "boss"),
     ("post-quotas", "/api/v1/post-quotas/", {}, "boss"),
+    ("alert counts", "/api/v1/alerts/counts/", {}, "boss"),
 ]
 
 
