@@ -28,10 +28,17 @@ def _require_desk(user):
         raise PermissionDenied(_("只有公示经办人或审核人可以使用公示管理"))
 
 
+def _inbox(user):
+    """The user's inbox, its filter built once per request (reading the person's facts is a query)."""
+    if "_desk_inbox" not in user.__dict__:
+        user.__dict__["_desk_inbox"] = queries.inbox(user)
+    return user.__dict__["_desk_inbox"]
+
+
 def _publish_groups(user, bound=None):
     """The 发布公示 steps in the user's inbox, one group (and one form) per process type."""
     tasks = (
-        queries.inbox(user)
+        _inbox(user)
         .filter(bpmn_id=desk.PUBLISH_STEP)
         .select_related("instance__definition", "instance__subject_cadre__unit", "instance__nominating_unit", "unit")
         .order_by("unit__path", "created_at")
@@ -67,7 +74,7 @@ def _desk(request, *, groups=None, objection_forms=None, status=200):
     objections = {}
     for objection in Objection.objects.filter(notice__in=notices).select_related("recorded_by", "clarification"):
         objections.setdefault(objection.instance_id, []).append(objection)
-    inbox_ids = set(queries.inbox(user).filter(instance__notices__in=notices).values_list("pk", flat=True))
+    inbox_ids = set(_inbox(user).filter(instance__notices__in=notices).values_list("pk", flat=True))
     downloadable = downloadable_ids(user, [notice.document for notice in notices])
     for notice in notices:
         notice.running = notice.start_date <= today <= notice.end_date
