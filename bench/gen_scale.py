@@ -23,7 +23,7 @@ Creates (or reuses, when it already holds the same generation) the PostgreSQL da
 * ``state``: a representative ~3 KB JSON text (the benchmark's queries never read it);
 * the supervision facts the alerts dashboard (``supervision.alerts``) and the statistics page
   (``stats.queries``) read, for every cadre: the time in the current post (``post_since``,
-  exponential with a 5-year mean: ~35 % at ≥ 5 years, ~12 % at ≥ 10), sex and birth date (ages
+  exponential with a 5-year mean, capped by the career: 31 % at ≥ 5 years, 10 % at ≥ 10), sex and birth date (ages
   23–61, so some reach retirement within the year), a rank by unit level, hardship posts (15 % in
   townships, 3 % elsewhere), the post history (the current post and up to three earlier ones,
   township cadres mostly in the county's townships), yearly health checks and trainings
