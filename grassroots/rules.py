@@ -13,7 +13,7 @@ township-principal experience (DOMAIN.md §4.4: seed 004 art. 8(四), seed 000 #
   §2) — the list is a list for promotion.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
 
 from permissions.models import Unit, UnitKind, UnitLevel
 from records.models import Cadre, PostHistory, RankLevel
@@ -54,35 +54,32 @@ def township_principal_experience():
     return Exists(PostHistory.objects.filter(post__regex=PRINCIPAL_POST, cadre=OuterRef("pk"), post_unit__level=UnitLevel.TOWNSHIP))
 
 
-def county_leaders(county):
-    """Members of a county's party and government teams: cadres of 县处级 rank in the county's
-    party committee or government."""
-    return Cadre.objects.filter(
-        unit__path__startswith=county.path,
+def leader_shares(area):
+    """Per county of ``area``: its team members and how many have township-principal experience,
+    and the total row (``county`` None) — one grouped query, however many counties the area has.
+
+    A member's county is their unit when it is the county committee, else the unit's parent (the
+    county government sits under its committee)."""
+    county = Case(When(unit__kind=UnitKind.PARTY_COMMITTEE, then=F("unit_id")), default=F("unit__parent_id"))
+    leaders = Cadre.objects.filter(
+        unit__path__startswith=area.path,
         unit__level=UnitLevel.COUNTY,
         unit__kind__in=(UnitKind.PARTY_COMMITTEE, UnitKind.GOVERNMENT),
         rank_level__in=COUNTY_LEADER_RANKS,
     )
-
-
-def counties_of(area):
-    """The county party committees in ``area`` (the area itself when it is one)."""
-    return Unit.objects.filter(path__startswith=area.path, level=UnitLevel.COUNTY, kind=UnitKind.PARTY_COMMITTEE).order_by("path")
-
-
-def leader_shares(area):
-    """Per county of ``area``: its team members and how many have township-principal experience
-    (one counting query per county), and the total row (``county`` None)."""
-    counties = list(counties_of(area))
-    rows = []
-    total_leaders = total_with = 0
-    for county in counties:
-        counted = county_leaders(county).aggregate(leaders=Count("pk"), experienced=Count("pk", filter=township_principal_experience()))
-        leaders, experienced = counted["leaders"], counted["experienced"]
-        total_leaders += leaders
-        total_with += experienced
-        rows.append(ShareRow(county, leaders, experienced))
-    return rows, ShareRow(None, total_leaders, total_with)
+    counted = (
+        leaders.annotate(county_id=county)
+        .values("county_id")
+        .annotate(leaders=Count("pk"), experienced=Count("pk", filter=township_principal_experience()))
+        .order_by()
+    )
+    by_county = {row["county_id"]: row for row in counted}
+    counties = Unit.objects.in_bulk(list(by_county)) if by_county else {}
+    rows = sorted(
+        (ShareRow(counties[pk], row["leaders"], row["experienced"]) for pk, row in by_county.items() if pk in counties),
+        key=lambda row: row.county.path,
+    )
+    return rows, ShareRow(None, sum(r.leaders for r in rows), sum(r.experienced for r in rows))
 
 
 class ShareRow:
