@@ -120,12 +120,16 @@ def test_proxy_ssl_header_and_lockout_settings_come_from_the_environment(tmp_pat
     assert defaults["MERITFLOW_SCRIPT_TIME_LIMIT"] == 1.0 and defaults["MERITFLOW_SCRIPT_SIZE_LIMIT"] == 10_000_000
 
 
-def test_postgresql_statements_time_out(tmp_path):
+def test_postgresql_statements_time_out_and_are_not_jit_compiled(tmp_path):
     url = "postgres://meritflow:secret@db.example:5432/meritflow"
-    assert settings_in(production_env(tmp_path, DATABASE_URL=url))["DB_OPTIONS"]["options"] == "-c statement_timeout=30000"
+    options = settings_in(production_env(tmp_path, DATABASE_URL=url))["DB_OPTIONS"]["options"]
+    assert options == "-c statement_timeout=30000 -c jit=off"
     assert settings_in(production_env(tmp_path, DATABASE_URL=url, DB_STATEMENT_TIMEOUT="5"))["DB_OPTIONS"]["options"] == (
-        "-c statement_timeout=5000"
+        "-c statement_timeout=5000 -c jit=off"
     )
+    # Behind PgBouncer in transaction mode no startup option may be sent (README "Connection pooling").
+    pooled = settings_in(production_env(tmp_path, DATABASE_URL=url, DB_STATEMENT_TIMEOUT="0", DB_JIT="server"))
+    assert "options" not in pooled["DB_OPTIONS"]
     assert "options" not in settings_in(production_env(tmp_path))["DB_OPTIONS"]  # SQLite: no such option
 
 

@@ -139,6 +139,11 @@ elif DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     if _statement_timeout_ms > 0:
         _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
+    # JIT compilation pays off for long analytic queries, not for these pages: at 1,000,000 cases it
+    # cost 30–650 ms per statement of the alerts and statistics pages (bench/results/supervision.txt).
+    # DB_JIT=server leaves it to the role or server (behind PgBouncer: ALTER ROLE … SET jit = off).
+    if os.environ.get("DB_JIT", "off") != "server":
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
     # Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) cannot
     # outlive its transaction's server connection: DB_DISABLE_SERVER_SIDE_CURSORS=1 there.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
