@@ -55,6 +55,7 @@ out = {name: getattr(s, name, None) for name in names}
 out["AXES_COOLOFF_MINUTES"] = s.AXES_COOLOFF_TIME.total_seconds() / 60
 out["NUM_PROXIES"] = s.REST_FRAMEWORK["NUM_PROXIES"]
 out["DB_OPTIONS"] = s.DATABASES["default"].get("OPTIONS", {})
+out["DB_HEALTH_CHECKS"] = s.DATABASES["default"].get("CONN_HEALTH_CHECKS")
 print(json.dumps(out))
 """
 
@@ -127,6 +128,7 @@ def test_postgresql_statements_time_out_and_are_not_jit_compiled(tmp_path):
     assert settings_in(production_env(tmp_path, DATABASE_URL=url, DB_STATEMENT_TIMEOUT="5"))["DB_OPTIONS"]["options"] == (
         "-c statement_timeout=5000 -c jit=off"
     )
+    assert settings_in(production_env(tmp_path, DATABASE_URL=url))["DB_HEALTH_CHECKS"] is True
     # Behind PgBouncer in transaction mode no startup option may be sent (README "Connection pooling").
     pooled = settings_in(production_env(tmp_path, DATABASE_URL=url, DB_STATEMENT_TIMEOUT="0", DB_JIT="server"))
     assert "options" not in pooled["DB_OPTIONS"]

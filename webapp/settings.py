@@ -147,6 +147,9 @@ elif DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django
     # Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) cannot
     # outlive its transaction's server connection: DB_DISABLE_SERVER_SIDE_CURSORS=1 there.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
+    # A persistent connection is checked before a request reuses it, so a database restart or a
+    # failover costs no worker a failed request (one cheap round trip per request).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Shared by every application server (the API throttle counters live here): a table in the
 # database, made by `manage.py createcachetable` (scripts/run; the test database gets it from
