@@ -455,10 +455,17 @@ def visible_cadres_filter(user):
     granted), and — for a reviewer or approver — of the units whose cases they handle (the
     nominating units of the cases that involved a unit they hold that role on).
 
-    One ``unit_id IN (… UNION …)``: PostgreSQL hashes the few units and reads the cadres by the
-    unit index. An OR of the three sets could not use the index and read every cadre of the
-    province (120–180 ms per statement at 1,000,000 cases, bench/results/supervision.txt).
+    One ``unit_id IN (… UNION …)`` (``visible_units``): PostgreSQL hashes the few units and reads
+    the cadres by the unit index. An OR of the three sets could not use the index and read every
+    cadre of the province (120–180 ms per statement at 1,000,000 cases, bench/results/supervision.txt).
     """
+    return Q(unit_id__in=visible_units(user))
+
+
+def visible_units(user):
+    """The ids of the units whose cadres the user sees (``visible_cadres_filter``), as one query
+    (a UNION of the granted units, the granted subtrees and the handled units): a page that asks
+    several times reads it once as a list."""
     grants = _grant_rows(user)
     units = [Unit.objects.filter(pk__in=sorted({unit for _role, unit, subs, _path in grants if not subs}))]
     units += [Unit.objects.filter(path__startswith=path) for path in sorted({path for _role, _unit, subs, path in grants if subs})]
@@ -467,8 +474,8 @@ def visible_cadres_filter(user):
         # Through the reverse relations (Unit ← case's nominating unit ← its involved units), so
         # the policy needs no import from the workflows app above it.
         units.append(Unit.objects.filter(_units_q(handling, "started_cases__involved_units__unit_id")))
-    first, *others = [part.order_by().values("pk") for part in units]
-    return Q(unit_id__in=first.union(*others)) if others else Q(unit_id__in=first)
+    first, *others = [part.order_by().values_list("pk", flat=True) for part in units]
+    return first.union(*others) if others else first
 
 
 def holders_of(role, unit):

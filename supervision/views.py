@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from permissions import policy
 from permissions.models import Unit
 from records.models import Cadre
 from workflows import clock
@@ -46,7 +48,12 @@ def scope(request):
     user = request.user
     if not (user.is_superuser or user.grants.exists()):
         raise PermissionDenied(_("您没有任何单位的角色，不能查看预警提醒"))
-    cadres = Cadre.objects.visible_to(user)
+    if user.is_superuser:
+        cadres = Cadre.objects.all()
+    else:
+        # The visible units read once (the handled units join every case of the person's units:
+        # ~90 ms at 1,000,000 cases), then the page's queries name them (bench/results/supervision.txt).
+        cadres = Cadre.objects.filter(alert_rules.IdsIn(F("unit_id"), sorted(policy.visible_units(user))))
     units = Unit.objects.filter(pk__in=cadres.order_by().values("unit_id")).order_by("path")
     form = AlertFilterForm(request.GET or None, units=units)
     unit = kind = None
