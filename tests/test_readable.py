@@ -421,6 +421,35 @@ def rotation(walk):
     return case
 
 
+# --------------------------------------------------------------------------- grassroots priority
+
+
+def grassroots_priority(walk):
+    """鲁山县委组织部's list for 2026 (seed 004 art. 8(四)): two principals ranked, returned once at
+    the approval, ranked again, the integrity opinion, the notice, approved."""
+    from grassroots import rules
+    from permissions import policy
+
+    related = set()
+    for username in ("ls_sh", "ls_jw", "ls_gs", "ls_sp"):
+        related |= policy.related_cadre_ids(person(username))
+    first, second = [c for c in rules.candidates(unit("HA-PDS-LS")) if c.pk not in related][:2]
+    entries = [{"cadre_id": first.pk, "basis": "2025年度目标责任考核第一名"}, {"cadre_id": second.pk, "basis": "党建考核优秀"}]
+    notice = {"notice_start": "2026-11-03", "notice_end": "2026-11-09", "notice_result": "公示期间未收到反映"}
+    with clock.frozen_at(at("2026-11-02 09:00")):
+        case = services.start_process(person("ls_sh"), "grassroots_priority", unit=unit("HA-PDS-LS-ZZB"), data={"year": 2026})
+        case = walk.act("ls_sh", case, "Task_propose", data={"entries": entries})
+    with clock.frozen_at(at("2026-11-16 09:00")):
+        case = walk.act("ls_jw", case, "Task_integrity", opinion="未发现影响列入的廉政问题")
+        case = walk.act("ls_gs", case, "Task_notice", data=notice)
+        case = walk.act("ls_sp", case, "Task_approve", action="return", opinion="请核实排序依据")
+        case = walk.act("ls_sh", case, "Task_propose", data={"entries": entries}, opinion="已核实")
+        case = walk.act("ls_jw", case, "Task_integrity", opinion="未发现影响列入的廉政问题")
+        case = walk.act("ls_gs", case, "Task_notice", data=notice)
+        case = walk.act("ls_sp", case, "Task_approve", action="approve", opinion="同意")
+    return case
+
+
 WALKS = {
     "merit_citation": (
         merit_citation,
@@ -460,6 +489,13 @@ WALKS = {
         "End_approved",
         {"Task_plan", "Task_review"},
         ["2027", "轮岗至鲁山县张官营镇，任副镇长（2027年4月1日起）", "暂缓轮岗（承担防汛重点任务，明年轮岗）"],
+    ),
+    "grassroots_priority": (
+        grassroots_priority,
+        "ls_sh",
+        "End_approved",
+        {"Task_propose", "Task_integrity", "Task_notice", "Task_approve"},
+        ["2025年度目标责任考核第一名", "2026年11月3日", "公示期间未收到反映"],
     ),
     "exceptional_promotion": (
         exceptional_promotion,
@@ -528,6 +564,7 @@ DECISIONS = {
     "award_revocation": {"提交", "同意"},
     "talk": {"提交"},
     "rotation": {"提交", "退回", "同意"},
+    "grassroots_priority": {"提交", "退回", "同意"},
     "exceptional_promotion": {"提交", "同意", "胜任，正式任职"},
     "exceptional_promotion_branches": {"提交", "同意", "复议一次", "暂缓任用", "恢复任用程序"},
     "secondment_selection": {"提交", "退回修改", "同意报送", "提交选派方案", "取消该同志人选，其余继续", "同意"},

@@ -25,14 +25,15 @@ USER = "ls_sh"  # 鲁山县委组织部干部股股长: reviewer on the county's
 
 
 def _records(today):
-    """Time in current post on two of 鲁山县委's cadres (one of them in a hardship post), and a
-    professional course this year for one county leader."""
-    from records.models import Cadre, Training, add_years
+    """Time in current post on two of 鲁山县委's cadres (one of them in a hardship post, without a
+    health check), and a professional course this year for one county leader."""
+    from records.models import Cadre, HealthCheck, Training, add_years
 
     cadres = list(Cadre.objects.filter(unit__code=LS).order_by("pk"))
     must, should = cadres[0], cadres[1]
     Cadre.objects.filter(pk=must.pk).update(post_since=add_years(today, -11))
     Cadre.objects.filter(pk=should.pk).update(post_since=add_years(today, -6), hardship_post=True)
+    HealthCheck.objects.filter(cadre=should).delete()  # the demo's yearly round checked everyone: this one missed it
     leader = Cadre.objects.filter(unit__code=LS, rank_level__in=["county_deputy", "county_principal"]).order_by("pk").first()
     Training.objects.create(cadre=leader, course="数字经济专题研讨班", start=today, end=today, hours=8, professional=True)
     return must, should
