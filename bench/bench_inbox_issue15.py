@@ -270,14 +270,6 @@ def measure_round(scale, people, runs, plans_path, variant):
 # --------------------------------------------------------------------------- driver
 
 
-def child(script, cwd, args):
-    result = subprocess.run([sys.executable, str(script), *args], cwd=cwd, capture_output=True, text=True, env=os.environ.copy())
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit(f"child {script} {' '.join(args)} failed with exit code {result.returncode}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", help="work tree of the older commit (git worktree add DIR 910f766)")
@@ -324,7 +316,7 @@ def main():
     counts = ", ".join(f"{k} {v:,}" for k, v in info["counts"].items())
     how = "generated earlier, reused" if info.get("reused") else f"generated in {info['seconds']:.0f} s"
     report.emit(f"database bench_scale_{args.scale} ({how}, with the migrations of {after_label}): {counts}")
-    people = child(after_script, after_root, ["--setup", "--scale", str(args.scale)])
+    people = common.run_child([str(after_script), "--setup", "--scale", str(args.scale)], cwd=after_root)
     people_file = Path(os.environ["MERITFLOW_VAR_DIR"]) / "issue15-people.json"
     people_file.write_text(json.dumps(people))
 
@@ -345,11 +337,8 @@ def main():
             last = r == args.rounds - 1
             extra = ["--plans", plans] if (plans and last) else []
             started = time.monotonic()
-            out = child(
-                script,
-                cwd,
-                ["--round", variant, "--scale", str(args.scale), "--people", str(people_file), "--runs", str(args.runs), *extra],
-            )
+            round_args = ["--round", variant, "--scale", str(args.scale), "--people", str(people_file), "--runs", str(args.runs)]
+            out = common.run_child([str(script), *round_args, *extra], cwd=cwd)
             order_log.append(f"{variant} {time.monotonic() - started:.0f} s")
             loads.append(os.getloadavg()[0])
             codes[variant] = out["code"]

@@ -225,14 +225,6 @@ def measure(scale, runs, plans_path, variant):
 # --------------------------------------------------------------------------- the parent (runs, reports)
 
 
-def child(script, cwd, args):
-    result = subprocess.run([sys.executable, str(script), *args], cwd=cwd, capture_output=True, text=True, env=os.environ.copy())
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit(f"child {script} {' '.join(args)} failed with exit code {result.returncode}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def last_migrations(root):
     """{app: its last migration's name} in the checkout at ``root``."""
     found = {}
@@ -307,7 +299,7 @@ def main():
             child_args = ["--child", variant, "--scale", str(args.scale), "--runs", str(args.runs)]
             if last:
                 child_args += ["--plans", str(plans)]
-            out = child(Path(root) / "bench" / Path(__file__).name, root, child_args)
+            out = common.run_child([str(Path(root) / "bench" / Path(__file__).name), *child_args], cwd=root)
             loads.append(os.getloadavg()[0])
             for r in out["results"]:
                 key = (r["who"], r["page"], r["how"])

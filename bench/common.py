@@ -205,9 +205,10 @@ def load_world():
     call_command("load_demo", verbosity=0)
 
 
-def run_child(args, env=None):
-    """Run ``python <args>`` and return the JSON it prints on its last stdout line."""
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+def run_child(args, env=None, cwd=None):
+    """Run ``python <args>`` (in ``cwd``, default this checkout: another one for a before/after
+    comparison) and return the JSON it prints on its last stdout line."""
+    result = subprocess.run([sys.executable, *args], cwd=cwd or ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
         raise SystemExit(f"child {' '.join(args)} failed with exit code {result.returncode}")
