@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from permissions.models import UnitKind
 from records.models import Cadre
+from records.rules import promotion_bars
 from workdays.calendar import CalendarYearMissing, is_working_day, working_days_between
 from workflows import clock
 from workflows.forms import APPROVE, RETURN, SUBMIT, RowsField, TaskForm
@@ -146,7 +147,7 @@ class ProposeForm(TaskForm):
                 errors.append(gettext("%(name)s同志填写了不止一行") % {"name": cadre.name})
                 continue
             seen.add(cadre.pk)
-            barred = rules.bars(cadre, today)
+            barred = promotion_bars(cadre, today)
             if barred:
                 errors.append(
                     gettext("%(name)s同志不能列入：%(reason)s") % {"name": cadre.name, "reason": "；".join(r for _c, r in barred)}

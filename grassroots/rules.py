@@ -17,7 +17,6 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
 
 from permissions.models import Unit, UnitKind, UnitLevel
 from records.models import Cadre, PostHistory, RankLevel
-from records.rules import promotion_bars
 
 LIST_SIZE = 10  # seed 004 art. 8(四): "综合评定10名"
 SHARE_AIM = 50  # per cent, seed 004 art. 8(四): "逐步达到50%左右"
@@ -36,11 +35,6 @@ def candidates(area):
         .select_related("unit")
         .order_by("unit__path", "name")
     )
-
-
-def bars(cadre, on):
-    """[(code, reason)]: why ``cadre`` may not be ranked on ``on`` (the promotion bars)."""
-    return promotion_bars(cadre, on)
 
 
 # A principal's title not preceded by 副: "党委书记", "党委副书记、镇长" (the township head is a
