@@ -384,8 +384,8 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ProcessInstance.objects.none()
-        # A case row never needs the engine state, nor its definition's spec and BPMN sources.
-        qs = _case_queryset(self.request.user).defer("state", "definition__spec_json", "definition__source_files")
+        # A case row never needs the engine state (tens of kB).
+        qs = _case_queryset(self.request.user).defer("state")
         if self.action == "list":
             qs = qs.prefetch_related(Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")))
         return qs
@@ -609,10 +609,10 @@ class _Obj:
 
 
 def _task_queryset():
-    # The engine state and the spec/BPMN sources are tens of kB a row: loaded only where needed.
+    # The engine state is tens of kB a row: loaded only where needed.
     return HumanTask.objects.select_related(
         "instance__definition", "instance__subject_cadre", "instance__nominating_unit", "instance__started_by", "unit", "claimed_by"
-    ).defer("instance__state", "instance__definition__spec_json", "instance__definition__source_files")
+    ).defer("instance__state")
 
 
 TASK_DETAIL = {200: s.TaskDetailSerializer}

@@ -88,9 +88,9 @@ def pick_users():
     ]
 
 
-# Large columns the list pages never show: the instance's engine state and, through
-# select_related("definition"), the definition's spec and BPMN sources (~270 KB per row today).
-BLOBS_OF_INSTANCE = ("state", "definition__spec_json", "definition__source_files")
+# Large columns the list pages never show: the instance's engine state (the definition's spec and
+# BPMN sources are stored apart from the definition row since issue 17).
+BLOBS_OF_INSTANCE = ("state",)
 
 
 def queries(user, policy, proposed=False):

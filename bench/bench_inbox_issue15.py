@@ -77,7 +77,7 @@ BIG_TABLES = (
     "auth_user",
     "permissions_unit",
 )
-BLOBS_OF_INSTANCE = ("state", "definition__spec_json", "definition__source_files")
+BLOBS_OF_INSTANCE = ("state",)
 TYPICAL = ("county reviewer", "county approver", "city reviewer", "township nominator")  # bench/bench_inbox.py's people
 QUERIES = ("inbox page (20)", "inbox count", "case list page (20)", "case list count")
 

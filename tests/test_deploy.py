@@ -10,7 +10,7 @@ from permissions.roles import Role
 from tests import factories as f
 from workflows import services
 from workflows.deploy import DeployError, deploy_directory
-from workflows.models import HumanTask, InstanceStatus, ProcessDefinition, ProcessInstance
+from workflows.models import HumanTask, InstanceStatus, ProcessDefinition, ProcessDefinitionSource, ProcessInstance
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,10 @@ def test_unchanged_files_make_no_new_version(folder):
     assert ProcessDefinition.objects.count() == 1
     definition = ProcessDefinition.objects.get()
     assert definition.start_role == Role.NOMINATOR and len(definition.content_hash) == 64
-    assert "two_lanes_timer.bpmn" in definition.source_files
+    assert "two_lanes_timer.bpmn" in definition.deployed_files()
+    # The spec and files are stored once per version, apart from the definition row lists join.
+    assert ProcessDefinitionSource.objects.get().definition == definition
+    assert definition.spec_json()["spec"]["name"] == "test_two_lanes"
 
 
 def test_changed_file_makes_a_new_version_and_running_instances_keep_theirs(folder):

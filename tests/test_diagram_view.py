@@ -51,7 +51,7 @@ def test_the_bpmn_file_as_deployed(client, case):
     client.force_login(person("ls_qt_jbr"))
     answer = client.get(reverse("case_diagram_xml", args=[case.pk]))
     assert answer.status_code == 200 and answer["Content-Type"].startswith("application/xml")
-    assert answer.content.decode() in case.definition.source_files.values()
+    assert answer.content.decode() in case.definition.deployed_files().values()
 
 
 def test_a_user_who_cannot_see_the_case_gets_404(client, case):

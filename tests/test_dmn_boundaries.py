@@ -22,9 +22,8 @@ NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
 def evaluate(table, **data):
     """Run ``bpmn/dmn/<table>.dmn`` (decision id = file name) against ``data``."""
     text = (DMN_DIR / f"{table}.dmn").read_text(encoding="utf-8")
-    definition = SimpleNamespace(
-        pk=f"file:{table}", content_hash=str(hash(text)), source_files={f"dmn/{table}.dmn": text}, process_id=table
-    )
+    files = {f"dmn/{table}.dmn": text}
+    definition = SimpleNamespace(pk=f"file:{table}", content_hash=str(hash(text)), deployed_files=lambda: files, process_id=table)
     return decisions.evaluate(definition, table, data)
 
 

@@ -149,7 +149,7 @@ def test_the_table_cites_the_rule_book_and_ends_with_a_catch_all():
 def test_the_decision_is_read_from_the_deployed_version(world):
     """workflows.decisions: a running round keeps the rules of the version it started with."""
     definition = ProcessDefinition.latest(PROCESS)
-    assert "dmn/secondment_eligibility.dmn" in definition.source_files
+    assert "dmn/secondment_eligibility.dmn" in definition.deployed_files()
     engine_a, file_name = decisions.decision_engine(definition, "secondment_eligibility")
     assert file_name == "dmn/secondment_eligibility.dmn" and decisions.decision_engine(definition, "secondment_eligibility")[0] is engine_a
     with pytest.raises(decisions.DecisionNotFound):

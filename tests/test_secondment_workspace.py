@@ -112,7 +112,7 @@ def test_the_diagram_deploys_with_the_reviewer_as_starter():
     call_command("deploy_processes", verbosity=0)
     definition = ProcessDefinition.latest("secondment_selection")
     assert (definition.start_role, definition.key_prefix, definition.name) == ("reviewer", "GZ", "挂职锻炼选派")
-    assert "dmn/secondment_eligibility.dmn" in definition.source_files
+    assert "dmn/secondment_eligibility.dmn" in definition.deployed_files()
 
 
 def test_every_shape_and_edge_has_layout_and_every_human_step_a_role():

@@ -1,7 +1,7 @@
 """The process diagram as inline SVG, drawn from the BPMN file's own layout (BPMN DI).
 
 No JavaScript library and no CDN: the deployed definition keeps its source files
-(``ProcessDefinition.source_files``); this module reads the shapes, lanes and edges of the
+(``ProcessDefinition.deployed_files()``); this module reads the shapes, lanes and edges of the
 diagram with lxml and writes plain SVG. A case's progress is laid on top:
 
 - *done*: flow nodes with a completed task in the workflow state;
@@ -95,7 +95,7 @@ def diagram_for(definition):
     key = (definition.pk, definition.content_hash)
     diagram = _cache.get(key)
     if diagram is None:
-        diagram = parse(definition.source_files or {}, definition.process_id)
+        diagram = parse(definition.deployed_files() or {}, definition.process_id)
         with _cache_lock:
             _cache[key] = diagram
     return diagram

@@ -84,7 +84,7 @@ def startable_definitions(user, roles=None):
     ``roles``: the roles the user holds, when the caller has read them already."""
     roles = set(Grant.objects.filter(user=user).values_list("role", flat=True)) if roles is None else set(roles)
     latest = {}
-    for definition in ProcessDefinition.objects.order_by("process_id", "-version").defer("spec_json", "source_files"):
+    for definition in ProcessDefinition.objects.order_by("process_id", "-version"):
         latest.setdefault(definition.process_id, definition)
     return [d for d in latest.values() if d.start_role in roles or _extra_start_roles(d) & roles]
 

@@ -10,7 +10,6 @@ class ProcessDefinitionAdmin(admin.ModelAdmin):
     list_display = ["process_id", "name", "version", "start_role", "key_prefix", "deployed_at", "short_hash"]
     list_filter = ["process_id"]
     readonly_fields = [f.name for f in ProcessDefinition._meta.fields]
-    exclude = ["spec_json", "source_files"]
 
     @admin.display(description=_("内容摘要"))
     def short_hash(self, obj):

@@ -48,7 +48,7 @@ def decision_engine(definition, decision_id):
         return cached
     parser = engine.new_parser()
     file_name = None
-    for name, text in sorted((definition.source_files or {}).items()):
+    for name, text in sorted((definition.deployed_files() or {}).items()):
         if name.endswith(".dmn"):
             parser.add_dmn_str(text.encode("utf-8"), filename=name)
             if decision_id in parser.dmn_parsers and file_name is None:

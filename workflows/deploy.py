@@ -23,7 +23,7 @@ from permissions.roles import UnknownLane, role_for_lane
 
 from . import engine, process_types
 from .contracts import check_spec
-from .models import ProcessDefinition
+from .models import ProcessDefinition, ProcessDefinitionSource
 from .sandbox import UnsafeExpression, check_spec_expressions, compile_sandboxed
 
 
@@ -94,18 +94,16 @@ def deploy_files(paths, base=None):
             if latest is not None and latest.content_hash == digest:
                 result.unchanged.append(process_id)
                 continue
-            result.created.append(
-                ProcessDefinition.objects.create(
-                    process_id=process_id,
-                    name=name,
-                    version=(latest.version + 1) if latest else 1,
-                    content_hash=digest,
-                    spec_json=spec_json,
-                    source_files=sources,
-                    start_role=start_role,
-                    key_prefix=_key_prefix(process_id),
-                )
+            definition = ProcessDefinition.objects.create(
+                process_id=process_id,
+                name=name,
+                version=(latest.version + 1) if latest else 1,
+                content_hash=digest,
+                start_role=start_role,
+                key_prefix=_key_prefix(process_id),
             )
+            ProcessDefinitionSource.objects.create(definition=definition, spec_json=spec_json, source_files=sources)
+            result.created.append(definition)
     return result
 
 

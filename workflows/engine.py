@@ -1,7 +1,8 @@
 """SpiffWorkflow plumbing: parsing, (de)serialising specs and instance state, reading tasks.
 
-Instance state is stored without its spec: the spec JSON lives once on the ProcessDefinition
-and the restored spec objects are cached per definition (definitions never change).
+Instance state is stored without its spec: the spec JSON lives once per deployed version (in
+its ProcessDefinitionSource) and the restored spec objects are cached per definition
+(definitions never change).
 """
 
 import datetime
@@ -79,8 +80,10 @@ def specs_for(definition):
     key = (definition.pk, definition.content_hash)
     cached = _spec_cache.get(key)
     if cached is None:
-        spec = REGISTRY.restore(definition.spec_json["spec"])
-        subs = {name: REGISTRY.restore(sub) for name, sub in definition.spec_json["subprocess_specs"].items()}
+        # Only here is the stored spec read (its own query): rows joining the definition never carry it.
+        spec_json = definition.spec_json()
+        spec = REGISTRY.restore(spec_json["spec"])
+        subs = {name: REGISTRY.restore(sub) for name, sub in spec_json["subprocess_specs"].items()}
         cached = (spec, subs)
         with _spec_cache_lock:
             _spec_cache[key] = cached

@@ -9,14 +9,14 @@ from permissions.roles import Role
 
 
 class ProcessDefinition(models.Model):
-    """One deployed version of a process: the parsed spec is stored once, here, not per instance."""
+    """One deployed version of a process: the parsed spec is stored once per version, not per
+    instance, in the version's ``ProcessDefinitionSource`` — this row is what every list and case
+    joins, so it carries only the small facts they read."""
 
     process_id = models.CharField(_("流程标识"), max_length=100)
     name = models.CharField(_("流程名称"), max_length=200)
     version = models.PositiveIntegerField(_("版本"))
     content_hash = models.CharField(_("内容摘要"), max_length=64)
-    spec_json = models.JSONField(_("流程规格"))
-    source_files = models.JSONField(_("源文件"), default=dict, help_text=_("文件名 → BPMN/DMN 原文"))
     start_role = models.CharField(_("发起角色"), max_length=30, choices=Role.choices)
     key_prefix = models.CharField(_("业务编号前缀"), max_length=10)
     deployed_at = models.DateTimeField(_("部署时间"), auto_now_add=True)
@@ -36,6 +36,32 @@ class ProcessDefinition(models.Model):
     @classmethod
     def latest(cls, process_id):
         return cls.objects.filter(process_id=process_id).order_by("-version").first()
+
+    def deployed_files(self):
+        """File name → BPMN/DMN text deployed with this version: one query for the files alone
+        (callers cache what they parse from them per (pk, content_hash))."""
+        return ProcessDefinitionSource.objects.filter(pk=self.pk).values_list("source_files", flat=True).get()
+
+    def spec_json(self):
+        """The serialised spec of this version (read by ``engine.specs_for`` on a cache miss only)."""
+        return ProcessDefinitionSource.objects.filter(pk=self.pk).values_list("spec_json", flat=True).get()
+
+
+class ProcessDefinitionSource(models.Model):
+    """The heavy part of a deployed version — its serialised spec (~30 KB) and the BPMN/DMN files
+    (~240 KB) — apart from ``ProcessDefinition``, so that rows joining the definition never decode
+    it. Written once at deployment, read on a cache miss (spec, diagram, decision table)."""
+
+    definition = models.OneToOneField(ProcessDefinition, on_delete=models.CASCADE, primary_key=True, related_name="source")
+    spec_json = models.JSONField(_("流程规格"))
+    source_files = models.JSONField(_("源文件"), default=dict, help_text=_("文件名 → BPMN/DMN 原文"))
+
+    class Meta:
+        verbose_name = _("流程定义原文")
+        verbose_name_plural = _("流程定义原文")
+
+    def __str__(self):
+        return str(self.definition_id)
 
 
 class InstanceStatus(models.TextChoices):

@@ -506,9 +506,9 @@ def _clean_form_data(data):
 
 
 def _lock_instance(instance_id, skip_locked=False):
-    # The definition's spec and BPMN sources are tens of kB of JSON: the spec is read only when
-    # the per-version cache misses (engine.specs_for), the sources never on this path.
-    qs = ProcessInstance.objects.select_related("definition", "subject_cadre").defer("definition__spec_json", "definition__source_files")
+    # The definition row is small (its spec and sources live apart, read by engine.specs_for only
+    # when its per-version cache misses).
+    qs = ProcessInstance.objects.select_related("definition", "subject_cadre")
     if connection.features.has_select_for_update:
         qs = qs.select_for_update(skip_locked=skip_locked and connection.features.has_select_for_update_skip_locked, of=("self",))
     return qs.filter(pk=instance_id).first() if skip_locked else qs.get(pk=instance_id)

@@ -34,7 +34,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 def main_source(definition):
     """(file name, XML text) of the BPMN file defining the definition's process, or Http404."""
     process_id = definition.process_id
-    for name, text in sorted((definition.source_files or {}).items()):
+    for name, text in sorted((definition.deployed_files() or {}).items()):
         if not name.lower().endswith(".bpmn"):
             continue
         raw = text.encode("utf-8") if isinstance(text, str) else text

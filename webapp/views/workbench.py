@@ -69,8 +69,8 @@ def home(request):
     form = WorkbenchFilterForm(request.GET or None, processes=queries.process_choices(), units=units, steps=_steps(tab, bases[tab]))
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = _filter(tab, bases[tab], data)
-    # A list never needs the engine state or the spec and BPMN sources (tens of kB a row).
-    heavy = ("state", "definition__spec_json", "definition__source_files")
+    # A list never needs the engine state (tens of kB a row).
+    heavy = ("state",)
     if tab == "todo":
         qs = (
             qs.select_related("instance__definition", "instance__subject_cadre", "instance__started_by", "unit", "claimed_by")
