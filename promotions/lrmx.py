@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from permissions.models import Unit
+from records import signals as records_signals
 from records.models import PHOTO_MAX_BYTES, Cadre, FamilyMember, PostHistory, Sex, sniff_photo
 
 from .contexts import appointment_form_context
@@ -419,6 +420,7 @@ def post_history_from_resume(cadre, lines):
         rows.append(PostHistory(cadre=cadre, post_unit=unit, post=post, start=line.start, end=line.end))
     PostHistory.objects.filter(cadre=cadre).delete()
     PostHistory.objects.bulk_create(rows)
+    records_signals.records_written.send(sender=PostHistory, cadre_ids=[cadre.pk])
     if current is not None:
         cadre.post_since = current.start
         cadre.save(update_fields=["post_since"])

@@ -957,6 +957,10 @@ def _run_records(kind, sheets, report, dry_run, user=None):
         _bulk_update(model, updated, fields)
         _bulk_update(model, closed_rows, ["end"])
         _bulk_update(Cadre, changed_cadres, cadre_fields)
+        # Bulk writes send no model signal: say whose records changed (the alert register listens).
+        signals.records_written.send(
+            sender=model, cadre_ids=[r.cadre_id for r in (*new, *updated, *closed_rows)] + [c.pk for c in changed_cadres]
+        )
         if kind == SANCTIONS and not dry_run:
             # Only the newly recorded ones: an updated row is a decision already known (its talk,
             # if any, was started when it was first recorded).
@@ -1056,6 +1060,8 @@ def _run(source, kind, dry_run, user=None):
                             keys[(cadre_id, year)].pk = pk
             # 不称职 → the level-reduction fact on the cadre (DOMAIN.md §2 line 94).
             rules.record_consequences(assessments + updated_assessments)
+            changed = [c.pk for c in (*new_cadres, *updated_cadres)] + [a.cadre_id for a in (*assessments, *updated_assessments)]
+            signals.records_written.send(sender=Cadre, cadre_ids=changed)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError:

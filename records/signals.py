@@ -19,6 +19,11 @@ from django.utils.translation import gettext as _
 # action is running — the admin, an import).
 cadre_event = Signal()
 
+# Sent with: cadre_ids — records of these cadres were written in bulk (``bulk_create``,
+# ``bulk_update``), which sends no model signal. Send inside the writing transaction; the alert
+# register (``supervision.register``) marks the cadres for recomputing.
+records_written = Signal()
+
 POST_CHANGE = "post_change"  # appointed to a post (a promotion), sent on a secondment, rotated
 ACCOUNTABILITY = "accountability"  # an accountability decision (问责) was taken
 CLARIFICATION = "clarification"  # a clarification letter (澄清反馈函) after a false report

@@ -237,28 +237,36 @@ def _kind_labels():
     return {kind.value: str(kind.label) for kind in AWARD_ORDER}
 
 
-def _award_rows(q):
-    """The awards counted for the scope ``q``: by the nominating unit, else the cadre's, else the
-    collective's. Tested branch by branch on the award's own columns — the same rows as a test
-    on the COALESCE of the three units, but PostgreSQL starts from the nominating unit's index
-    instead of reading every award and joining every cadre (bench/results/supervision.txt); the
-    cadre's and the collective's unit are looked up only for an award without a nominating unit."""
-    cadre_path = Cadre.objects.filter(pk=OuterRef("cadre_id")).values("unit__path")[:1]
-    collective_path = Collective.objects.filter(pk=OuterRef("collective_id")).values("unit__path")[:1]
-    rows = Award.objects.filter(revoked=False).annotate(
-        stat_path=Coalesce("nominating_unit__path", Subquery(cadre_path), Subquery(collective_path)),
-        stat_year=ExtractYear("awarded_on"),
+def _award_counts(q, first, last, by_year):
+    """The awards counted for the scope ``q`` from 1 January ``first`` to 31 December ``last``, as
+    aggregate rows {"stat_path": the unit's path, "kind", "n"} (or {"stat_year", "kind", "n"} when
+    ``by_year``): counted for
+    the nominating unit, else the cadre's, else the collective's; revoked awards left out.
+
+    Two statements, one per branch: the awards with a nominating unit are counted from the
+    partial index on (nominating unit, date) alone — an index-only scan (69 → 17 ms for a city's
+    five years at 1,000,000 cases; with the branches ORed in one statement PostgreSQL read every
+    award row from the heap, bench/results/supervision.txt); the few without one are looked up
+    by the recipient's unit."""
+    span = {"awarded_on__range": _years(first, last)}
+    group = ["stat_year" if by_year else "stat_path", "kind"]
+    nominated = Award.objects.filter(revoked=False, nominating_unit__isnull=False, **span).annotate(
+        stat_year=ExtractYear("awarded_on"), stat_path=F("nominating_unit__path")
+    )
+    fallback = Award.objects.filter(revoked=False, nominating_unit__isnull=True, **span).annotate(
+        stat_year=ExtractYear("awarded_on"), stat_path=Coalesce("cadre__unit__path", "collective__unit__path")
     )
     scope = q("nominating_unit_id")
-    if not scope:  # everything: a superuser without a unit chosen
-        return rows
-    cadres = Cadre.objects.filter(q("unit_id")).values("pk")
-    collectives = Collective.objects.filter(q("unit_id")).values("pk")
-    return rows.filter(
-        scope
-        | Q(nominating_unit__isnull=True, cadre_id__in=cadres)
-        | Q(nominating_unit__isnull=True, cadre__isnull=True, collective_id__in=collectives)
-    )
+    if scope:  # else everything: a superuser without a unit chosen
+        nominated = nominated.filter(scope)
+        fallback = fallback.filter(
+            Q(cadre_id__in=Cadre.objects.filter(q("unit_id")).values("pk"))
+            | Q(cadre__isnull=True, collective_id__in=Collective.objects.filter(q("unit_id")).values("pk"))
+        )
+    rows = []
+    for part in (nominated, fallback):
+        rows += part.values(*group).annotate(n=Count("pk")).order_by()
+    return rows
 
 
 def _by_group(folder, rows, width, cell):
@@ -294,8 +302,7 @@ def award_tables(q, folder, year):
     first = year - TREND_YEARS + 1
 
     by_year = {y: [0] * len(kinds) for y in range(first, year + 1)}
-    rows = _award_rows(q).filter(awarded_on__range=_years(first, year)).values("stat_year", "kind").annotate(n=Count("pk"))
-    for row in rows.order_by():
+    for row in _award_counts(q, first, year, by_year=True):
         if row["kind"] in kinds:
             by_year[row["stat_year"]][kinds.index(row["kind"])] += row["n"]
     year_rows = [Row(str(y), values + [sum(values)]) for y, values in sorted(by_year.items())]
@@ -311,7 +318,7 @@ def award_tables(q, folder, year):
         stacked=True,
     )
 
-    rows = _award_rows(q).filter(awarded_on__range=_years(year, year)).values("stat_path", "kind").annotate(n=Count("pk")).order_by()
+    rows = _award_counts(q, year, year, by_year=False)
     found = _by_group(folder, rows, len(kinds), lambda r: [(kinds.index(r["kind"]), r["n"])] if r["kind"] in kinds else [])
     unit_rows = _group_rows(folder, found)
     by_unit = Table(
@@ -569,18 +576,16 @@ def case_tables(q, folder, now):
 
 
 def alert_table(q, folder, today):
-    """预警提醒 by unit and kind, as they stand today (``supervision.alerts``: one query per kind,
-    each counted by the database per unit); the cadres of the person's units."""
+    """预警提醒 by unit and kind, as they stand today (``supervision.alerts.counts_by_unit``: from the
+    alert register, counted by the database per unit); the cadres of the person's units."""
     kinds = supervision_alerts.KINDS
-    found = {}
-    cadres = Cadre.objects.filter(q("unit_id"))
-    for index, kind in enumerate(kinds):
-        matched = supervision_alerts.QUERIES[kind.code](cadres, today)
-        rows = matched.values(stat_path=F("unit__path")).annotate(n=Count("pk", distinct=True)).order_by()
-        for row in rows:
-            group = folder.group_of(row["stat_path"])
-            if group is not None:
-                found.setdefault(group.pk, [0] * len(kinds))[index] += row["n"]
+    index = {kind.code: i for i, kind in enumerate(kinds)}
+    found = _by_group(
+        folder,
+        supervision_alerts.counts_by_unit(Cadre.objects.filter(q("unit_id")), today),
+        len(kinds),
+        lambda r: [(index[r["kind"]], r["n"])],
+    )
     unit_rows = _group_rows(folder, found)
     columns = [str(kind.short or kind.label) for kind in kinds] + [_("合计")]
     return Table(

@@ -459,18 +459,69 @@ def _by_ids(cadres):
 
 def alerts(cadres, today, kinds=None):
     """The alerts over ``cadres`` (a Cadre QuerySet already limited to what the person may see),
-    as ``Alert`` rows ordered by unit, kind and due date. One query per kind (after one for the
-    cadres' ids, ``_by_ids``)."""
+    as ``Alert`` rows ordered by unit, kind and due date: read from the alert register when it
+    holds ``today`` (``supervision.register``; the cadres marked stale computed live), else one
+    query per kind (after one for the cadres' ids, ``_by_ids``)."""
+    from .register import stored
+
+    wanted = [kind for kind in KINDS if not kinds or kind.code in kinds]
+    found = stored(cadres, today, [kind.code for kind in wanted])
     rows = []
-    base = _by_ids(cadres).select_related("unit").defer("photo", "resume")
-    for kind in KINDS:
-        if kinds and kind.code not in kinds:
-            continue
-        for cadre in QUERIES[kind.code](base, today):
-            rows.append(_row(kind.code, cadre, today))
+    if found is not None:
+        standing, stale_ids = found
+        for alert in standing:
+            cadre = alert.cadre
+            cadre.alert_date = alert.alert_date
+            if alert.kind == TOWNSHIP:
+                cadre.township_served = datetime.timedelta(days=alert.township_days)
+                cadre.excellent_grades = alert.excellent_grades
+            rows.append(_row(alert.kind, cadre, today))
+        cadres = cadres.model.objects.filter(IdsIn(F("pk"), stale_ids)) if stale_ids else None
+    if cadres is not None:
+        base = _by_ids(cadres).select_related("unit").defer("photo", "resume")
+        for kind in wanted:
+            for cadre in QUERIES[kind.code](base, today):
+                rows.append(_row(kind.code, cadre, today))
     order = {k.code: i for i, k in enumerate(KINDS)}
     rows.sort(key=lambda a: (a.unit.path, order[a.kind.code], a.due or datetime.date.min, a.cadre.name))
     return rows
+
+
+def counts_by_unit(cadres, today):
+    """[{"stat_path": the unit's path, "kind": code, "n": cadres}] of the alerts over ``cadres``,
+    counted by the database per unit and kind (the statistics page): from the alert register when
+    it holds ``today``, else (and for the cadres marked stale) one query per kind."""
+    from .register import stored
+
+    found = stored(cadres, today, None, counted=True)
+    rows = []
+    if found is not None:
+        rows, stale_ids = found
+        cadres = cadres.model.objects.filter(IdsIn(F("pk"), stale_ids)) if stale_ids else None
+    if cadres is not None:
+        for kind in KINDS:
+            matched = QUERIES[kind.code](cadres, today)
+            rows += [
+                {**row, "kind": kind.code}
+                for row in matched.values(stat_path=F("unit__path")).annotate(n=Count("pk", distinct=True)).order_by()
+            ]
+    return rows
+
+
+def thresholds():
+    """The fixed thresholds of the kinds (the alert register is rebuilt when they change)."""
+    return [
+        ROTATION_SHOULD_YEARS,
+        ROTATION_MUST_YEARS,
+        PROBATION_NOTICE_DAYS,
+        RETIREMENT_NOTICE_MONTHS,
+        TOWNSHIP_YEARS,
+        HEALTH_CHECK_MONTHS,
+        YEARLY_HEALTH_CHECK_MONTHS,
+        SANCTION_NOTICE_DAYS,
+        sorted((level, list(ranks)) for level, ranks in LEADERSHIP_RANKS.items()),
+        [kind.code for kind in KINDS],
+    ]
 
 
 def counts(rows):

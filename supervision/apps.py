@@ -9,3 +9,8 @@ class SupervisionConfig(AppConfig):
     name = "supervision"
     verbose_name = _("干部监督")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import register
+
+        register.connect()

@@ -5,6 +5,10 @@ A calendar-driven start that no running case can hold — the annual opening of 
 run on the first worker round of each day, so the deployment needs no cron entry of its own.
 Jobs are idempotent (every worker on every server runs them); one failing is logged and retried
 on the next round, never stopping the timers.
+
+Apps that keep derived data current (the alert register of ``supervision``) register an *upkeep*
+job instead (``register_upkeep``): it runs every round and must be cheap when there is nothing to
+do.
 """
 
 import logging
@@ -36,3 +40,23 @@ class DailyJobs:
                 continue
             self.done[process_id] = day
         return results
+
+
+_upkeep: dict = {}
+
+
+def register_upkeep(name, job):
+    """``job(day)`` runs on every worker round (an app's ``AppConfig.ready`` registers it)."""
+    _upkeep[name] = job
+
+
+def run_upkeep(now=None):
+    """Run the registered upkeep jobs; returns {name: result} of those that did not fail."""
+    day = timezone.localdate(now) if now is not None else clock.today()
+    results = {}
+    for name, job in sorted(_upkeep.items()):
+        try:
+            results[name] = job(day)
+        except Exception:  # as for the daily jobs: logged, retried next round
+            logger.exception("upkeep job %s failed on %s", name, day)
+    return results

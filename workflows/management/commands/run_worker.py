@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from workflows.scheduling import DailyJobs
+from workflows.scheduling import DailyJobs, run_upkeep
 from workflows.services import fire_due_timers, resume_errored
 
 
@@ -37,6 +37,7 @@ class Command(BaseCommand):
         daily = DailyJobs()
         while not self.stopping:
             daily.run(now=moment)
+            run_upkeep(now=moment)
             fired = fire_due_timers(now=moment)
             resumed = resume_errored(now=moment)
             if fired or resumed or once:
