@@ -104,16 +104,6 @@ class Fleet:
                 time.sleep(0.1)
         raise AssertionError(f"{name} did not answer in {timeout} s:\n{self.log(name)[-3000:]}")
 
-    def wait_log(self, name, text, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log(name):
-                return
-            if self.processes[name].poll() is not None:
-                raise AssertionError(f"{name} exited with {self.processes[name].returncode}:\n{self.log(name)[-3000:]}")
-            time.sleep(0.05)
-        raise AssertionError(f"{name} did not log {text!r} in {timeout} s:\n{self.log(name)[-3000:]}")
-
     def kill(self, name):
         """SIGKILL the whole process group (a gunicorn master and its workers): nothing is flushed,
         closed or finished; the database sees its connections drop."""
@@ -236,42 +226,43 @@ class Run:
             self.acknowledged.append((case_id, step))
 
 
-def _safely(run, body):
-    """A client thread: an exception in it is an unexpected outcome, not a silent death."""
+class Client(threading.Thread):
+    """A client thread of one demo user; an exception in it is an unexpected outcome of the
+    run, not a silent death."""
 
-    def target():
+    def __init__(self, shared, username, name):
+        super().__init__(name=name, daemon=True)
+        self.shared = shared
+        self.api = shared.api(username)
+
+    def run(self):
         try:
-            body()
+            self.work()
         except Exception as exc:  # noqa: BLE001 - reported by the test
-            with run.lock:
-                run.unexpected.append(f"{threading.current_thread().name}: {exc!r}")
+            with self.shared.lock:
+                self.shared.unexpected.append(f"{self.name}: {exc!r}")
 
-    return target
+    def work(self):
+        raise NotImplementedError
 
 
-class Nominator(threading.Thread):
+class Nominator(Client):
     """Starts and submits one nomination after another (one fresh cadre each), until told to stop.
 
     A start whose answer was lost is looked up by its cadre before it is repeated, so a lost
     answer never makes a second case (the API has no idempotency key for starts)."""
 
-    def __init__(self, run, username, cadre_ids, nomination):
-        super().__init__(name=f"nominator {username}", daemon=True)
-        self.run_ = run
-        self.api = run.api(username)
+    def __init__(self, shared, username, cadre_ids, nomination):
+        super().__init__(shared, username, f"nominator {username}")
         self.cadre_ids = list(cadre_ids)
         self.nomination = nomination
-        self._target = _safely(run, self.work)
-
-    def run(self):
-        self._target()
 
     def _existing(self, cadre_id):
         page = self.api.read("/api/v1/processes/", cadre=cadre_id, process_type=PROCESS)
         return [c["id"] for c in page["results"]]
 
     def work(self):
-        run = self.run_
+        run = self.shared
         for cadre_id in self.cadre_ids:
             if run.stop_starting.is_set():
                 return
@@ -298,27 +289,22 @@ class Nominator(threading.Thread):
                 break
 
 
-class Desk(threading.Thread):
+class Desk(Client):
     """One user working an inbox step: list the step's tasks of our cases, complete each.
 
     A completion whose answer was lost needs no bookkeeping: if it was done, the task has left
-    the inbox; if not, it is listed again. A 409 (the task closed meanwhile) is expected only
-    after a lost answer; anything else not 200 is unexpected."""
+    the inbox; if not, it is listed again. Nobody else acts on the step, and a killed server's
+    transaction is either committed or gone before the next listing, so any answer but 200
+    (a 409 conflict included) is unexpected."""
 
-    def __init__(self, run, username, step, body):
-        super().__init__(name=f"desk {username} {step}", daemon=True)
-        self.run_ = run
-        self.api = run.api(username)
+    def __init__(self, shared, username, step, body):
+        super().__init__(shared, username, f"desk {username} {step}")
         self.step = step
         self.body = body
-        self._target = _safely(run, self.work)
-
-    def run(self):
-        self._target()
 
     def my_tasks(self):
-        with self.run_.lock:
-            ours = set(self.run_.cases)
+        with self.shared.lock:
+            ours = set(self.shared.cases)
         page = self.api.read("/api/v1/tasks/", step=self.step, process_type=PROCESS, limit=100)
         return [t for t in page["results"] if t["case"]["id"] in ours]
 
@@ -326,14 +312,12 @@ class Desk(threading.Thread):
         for task in tasks:
             response = self.api.call("POST", f"/api/v1/tasks/{task['id']}/complete/", json=self.body)
             if response.status_code == 200:
-                self.run_.acknowledge(task["case"]["id"], self.step)
-            elif response.status_code == 409:
-                self.run_.count(f"{self.step} 409")
+                self.shared.acknowledge(task["case"]["id"], self.step)
             else:
-                self.run_.note_unexpected(f"{self.step} task {task['id']}", response)
+                self.shared.note_unexpected(f"{self.step} task {task['id']}", response)
 
     def work(self):
-        run = self.run_
+        run = self.shared
         while not run.stop.is_set():
             try:
                 tasks = self.my_tasks()
@@ -349,20 +333,17 @@ class NoticeDesk(Desk):
     """发布公示: one notice for everything waiting at the step (its PDF is issued in the same
     transaction as the completions)."""
 
-    def __init__(self, run, username, contact):
-        super().__init__(run, username, "Task_publish", {"contact": contact})
+    def __init__(self, shared, username, contact):
+        super().__init__(shared, username, "Task_publish", {"contact": contact})
 
     def act(self, tasks):
         response = self.api.call("POST", "/api/v1/notices/", json={"tasks": [t["id"] for t in tasks], **self.body})
         if response.status_code == 201:
             for task in tasks:
-                self.run_.acknowledge(task["case"]["id"], self.step)
-            self.run_.count("notices")
-        elif response.status_code in (409, 422):
-            # A task of the list closed meanwhile: only after a lost answer of ours.
-            self.run_.count("notices refused (a task closed meanwhile)")
+                self.shared.acknowledge(task["case"]["id"], self.step)
+            self.shared.count("notices")
         else:
-            self.run_.note_unexpected(f"notice of {len(tasks)} tasks", response)
+            self.shared.note_unexpected(f"notice of {len(tasks)} tasks", response)
 
 
 # --------------------------------------------------------------------------- invariants
