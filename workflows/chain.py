@@ -126,18 +126,34 @@ register(
 # --------------------------------------------------------------------------- writing
 
 
-def append(entry, key, content):
+def append(entry, key, content, head=None):
     """Make ``entry`` (not yet saved) the next entry of chain ``key``: set its chain fields and
-    move the head. Call inside the transaction that saves ``entry``, right before the INSERT."""
+    move the head. Call inside the transaction that saves ``entry``, right before the INSERT.
+    Returns the new head, (last hash, length).
+
+    ``head``: the head as the caller last saw it, (last hash, length) — read with the case's task
+    under the case's lock (``services._lock_task``), or returned by the previous append. The head
+    then moves in one compare-and-set UPDATE; only when it has moved meanwhile (a document of the
+    case appended it, a writer outside the service door) is it read and locked as below."""
+    if head is not None:
+        last_hash, length = head
+        _link(entry, key, content, length + 1, last_hash)
+        if ChainHead.objects.filter(key=key, length=length, last_hash=last_hash).update(last_hash=entry.entry_hash, length=length + 1):
+            return entry.entry_hash, entry.chain_seq
     head = ChainHead.objects.select_for_update().filter(key=key).first()
     if head is None:
         # First entry: create the head (another writer may just have done so), then lock it.
         ChainHead.objects.bulk_create([ChainHead(key=key, last_hash="", length=0)], ignore_conflicts=True)
         head = ChainHead.objects.select_for_update().get(key=key)
-    entry.chain_seq = head.length + 1
-    entry.prev_hash = head.last_hash
-    entry.entry_hash = entry_hash(content(entry), key, entry.chain_seq, entry.prev_hash)
+    _link(entry, key, content, head.length + 1, head.last_hash)
     ChainHead.objects.filter(key=key).update(last_hash=entry.entry_hash, length=entry.chain_seq)
+    return entry.entry_hash, entry.chain_seq
+
+
+def _link(entry, key, content, seq, prev):
+    entry.chain_seq = seq
+    entry.prev_hash = prev
+    entry.entry_hash = entry_hash(content(entry), key, seq, prev)
 
 
 # --------------------------------------------------------------------------- verifying

@@ -223,6 +223,8 @@ def _tell_countersigner(person, holder, instance, task):
 def hold_for_countersigners(instance, task, user, behalf, *, data, opinion, action):
     """Called by the completion under the case lock: with countersigners after the holder, keep
     the decision and hand the task to them; True when held (the step does not complete now)."""
+    if not _may_have(task, "countersigns_unsigned"):
+        return False
     after = list(task.countersigns.filter(position=CountersignPosition.AFTER, signed_at__isnull=True).select_related("signer"))
     if not after:
         return False
@@ -319,14 +321,23 @@ def waiting_reason(task, *, allow_before=False):
         TaskUserObjectPermission.objects.filter(content_object_id=task.pk, permission__codename="handle_task")
         .select_related("user")
         .first()
+        if _may_have(task, "delegated_out")
+        else None
     )
     if out is not None:
         return _("已委派给%(name)s，待其交回后办理") % {"name": _name(out.user)}
-    if not allow_before:
+    if not allow_before and _may_have(task, "countersigns_unsigned"):
         before = task.countersigns.filter(position=CountersignPosition.BEFORE, signed_at__isnull=True).select_related("signer").first()
         if before is not None:
             return _("须待加签人%(name)s签署后办理") % {"name": _name(before.signer)}
     return None
+
+
+def _may_have(task, flag):
+    """False when the task was read by ``services._lock_task``, which says in the same statement
+    that it has no open 委派 (``delegated_out``) or unsigned 加签 (``countersigns_unsigned``);
+    True (ask the database) for a task read anywhere else."""
+    return getattr(task, flag, True)
 
 
 def _has(user, codename, task):

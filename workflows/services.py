@@ -10,7 +10,8 @@ import datetime
 import logging
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -515,15 +516,47 @@ def _lock_instance(instance_id, skip_locked=False):
 
 
 def _lock_task(task_id):
-    """Lock the task's instance, then re-read the task: a task completed meanwhile is gone."""
-    instance_id = HumanTask.objects.filter(pk=task_id).values_list("instance_id", flat=True).first()
-    if instance_id is None:
-        raise TaskConflict()
-    instance = _lock_instance(instance_id)
-    task = HumanTask.objects.select_related("unit", "claimed_by").filter(pk=task_id).first()
+    """Lock the task's case and read the open task with it, in one statement; a task completed
+    meanwhile is gone (TaskConflict).
+
+    PostgreSQL locks the case row first, then the task row (the order of ``of``, the order every
+    other writer takes them: case, then its tasks), and after waiting for a lock it re-reads both
+    rows as committed and re-checks that the task is still open. The statement also says whether
+    the task has a 委派 or an unsigned 加签 (``handover.waiting_reason``, ``hold_for_countersigners``
+    ask only then); those columns are read as of the statement's start, so when the case changed
+    while we waited (its version moved past the one seen at the start: every writer bumps it under
+    the lock) the statement is read once more, now holding the locks.
+    """
+    task = _task_row_locked(task_id)
+    if task is not None and task.version_seen != task.instance.version:
+        task = _task_row_locked(task_id)
     if task is None:
         raise TaskConflict()
+    instance = task.instance
+    if task.chain_length is not None:
+        instance._chain_head = (task.chain_last_hash, task.chain_length)
+    if task.open_in_case == 1:
+        # The projection's diff starts from here (``_project_tasks``): the task is the case's only open one.
+        instance._open_tasks = {task.task_uuid: task.pk}
     return instance, task
+
+
+def _task_row_locked(task_id):
+    from .models import ChainHead, Countersign, TaskUserObjectPermission
+
+    chain_head = ChainHead.objects.filter(key=Concat(Value(f"{chain.CASE}:"), Cast(OuterRef("instance_id"), CharField())))
+    open_tasks = HumanTask.objects.filter(instance_id=OuterRef("instance_id")).order_by().values("instance_id").annotate(n=Count("pk"))
+    qs = HumanTask.objects.select_related("instance__definition", "instance__subject_cadre", "unit", "claimed_by").annotate(
+        version_seen=Subquery(ProcessInstance.objects.filter(pk=OuterRef("instance_id")).values("version")),
+        delegated_out=Exists(TaskUserObjectPermission.objects.filter(content_object_id=OuterRef("pk"), permission__codename="handle_task")),
+        countersigns_unsigned=Exists(Countersign.objects.filter(task_id=OuterRef("pk"), signed_at__isnull=True)),
+        open_in_case=Subquery(open_tasks.values("n")),
+        chain_last_hash=Subquery(chain_head.values("last_hash")),
+        chain_length=Subquery(chain_head.values("length")),
+    )
+    if connection.features.has_select_for_update:
+        qs = qs.select_for_update(of=("instance", "self"))
+    return qs.filter(pk=task_id).first()
 
 
 def _require_can_act(user, task, instance):
@@ -580,19 +613,46 @@ def _advance(instance, workflow, step=None, *, rebuild=None):
     except Exception as exc:  # noqa: BLE001 - the action's own step failed in the diagram: park, keep it
         logger.warning("engine step failed: %s", exc, exc_info=True)
         return workflow, _error_text(exc)
+    savepoint = _SavepointAtFirstStatement()
     try:
-        # A savepoint: it undoes what the services wrote, and PostgreSQL would otherwise refuse
-        # every later statement of the transaction.
-        with transaction.atomic():
+        with connection.execute_wrapper(savepoint):
             workflow.refresh_timers()
             workflow.do_engine_steps()
     except Exception as exc:  # noqa: BLE001 - any engine failure must park the case, not lose it
+        savepoint.close(exc)
         logger.warning("engine step failed: %s", exc, exc_info=True)
         workflow = rebuild() if rebuild is not None else engine.load_workflow(instance.definition, instance.state)
         if step is not None:
             step(workflow)
         return workflow, _error_text(exc)
+    savepoint.close(None)
     return workflow, None
+
+
+class _SavepointAtFirstStatement:
+    """An execute wrapper around the engine steps that opens a savepoint (a nested
+    ``transaction.atomic()``) right before their first SQL statement, if they send one.
+
+    The savepoint undoes what the service tasks wrote when a later step fails, and keeps
+    PostgreSQL from refusing every later statement of the transaction. Engine steps that touch no
+    database (the gateways and events after a plain human step) need none: SAVEPOINT and RELEASE
+    were two of a plain step's statements. Savepoints the services open themselves nest inside
+    this one: theirs is sent through the wrapper, after ours.
+    """
+
+    def __init__(self):
+        self.block = None
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.block is None:
+            self.block = transaction.atomic()
+            self.block.__enter__()  # its own SAVEPOINT comes through here again, with the block set
+        return execute(sql, params, many, context)
+
+    def close(self, exc):
+        """Release the savepoint, or roll back to it when the steps raised ``exc``."""
+        if self.block is not None:
+            self.block.__exit__(type(exc) if exc is not None else None, exc, exc.__traceback__ if exc is not None else None)
 
 
 def _error_text(exc):
@@ -675,7 +735,9 @@ def _project_tasks(instance, workflow, acted=None):
     """Re-derive the open human-task rows from the engine state: open new ready tasks, close
     vanished ones (the row stays, with when, by whom and how it closed)."""
     ready = {t.id: t for t in engine.ready_user_tasks(workflow)} if workflow is not None else {}
-    existing = dict(HumanTask.objects.filter(instance=instance).values_list("task_uuid", "pk"))
+    existing = instance.__dict__.pop("_open_tasks", None)  # known from the lock (once), or read
+    if existing is None:
+        existing = dict(HumanTask.objects.filter(instance=instance).values_list("task_uuid", "pk"))
     gone = [pk for uuid, pk in existing.items() if uuid not in ready]
     if gone:
         now = timezone.now()
@@ -772,7 +834,11 @@ def _record(instance, actor, action, *, task=None, opinion="", changed_fields=No
         # is part of the hashed content, and a frozen or patched clock must reach it.
         at=timezone.now(),
     )
-    chain.append(event, chain.case_key(instance.pk), chain.history_content)
+    # The head seen with the task under the lock (or left by this transaction's previous event)
+    # saves reading it again; ``chain.append`` checks it is still the head as it moves it.
+    instance._chain_head = chain.append(
+        event, chain.case_key(instance.pk), chain.history_content, head=instance.__dict__.get("_chain_head")
+    )
     event.save(force_insert=True)
 
 

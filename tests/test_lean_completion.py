@@ -1,0 +1,165 @@
+"""The statements of a plain step's completion (issue 17 item 1: "a lean completion path").
+
+A plain step: 廉政意见 of a merit citation — one human task closes, the next (审核) opens, the
+engine runs no service task in between. Its completion through ``services.complete_task`` is
+counted statement by statement, in a real transaction (BEGIN/COMMIT as the app sends them), with
+the definition's spec already cached (as it is after a worker's first request):
+
+    BEGIN · the task with its case, locked, with what the rest needs to know of the case (one
+    SELECT … FOR UPDATE: open 委派/加签, the chain head, the number of open tasks) · the policy:
+    the role grant, the person's cadre record, their relatives, the separation of duties (4;
+    ``permissions.policy.person_facts`` reads grants and relatives in one) · the typed case
+    record (UPDATE awards_nomination) · the history event (chain head compare-and-set UPDATE,
+    INSERT) · the case row (UPDATE … WHERE version) · the closed task (UPDATE) · its 待办 notices
+    read (UPDATE) · the new task's unit · the new task (INSERT) · the case's units (INSERT …
+    ignore) · the new task's holders · their 待办 notice (INSERT) · COMMIT.
+
+The counts are exact: a statement added to this path (a second read of the task, a savepoint
+around engine steps that touch no database, the spec read on every call …) fails the test with
+the statements listed; one removed should lower the number here.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from permissions.roles import Role
+from tests import factories as f
+from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, start_and_nominate, task_of, unit_decides
+from workflows import chain, clock, handover, services
+from workflows.errors import InvalidAction
+from workflows.models import ChainHead, HistoryAction, HistoryEvent, HumanTask, ProcessInstance
+
+# BEGIN and COMMIT included (both databases log them).
+PLAIN_STEP_STATEMENTS = 18
+
+
+def complete_integrity_step():
+    """Bring a fresh case to 廉政意见 (not counted) and complete it (counted); return the
+    statements and the case."""
+    subject = cadre(QT_CLEAN[0])
+    with clock.frozen_at(at("2026-09-28 09:00")):
+        case = unit_decides("ls_qt_ld", start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", subject))
+        task = task_of(case, "Task_integrity")
+        discipline = person("ls_jw")
+        with CaptureQueriesContext(connection) as statements:
+            services.complete_task(discipline, task.pk, data={"integrity_opinion": "no_objection"}, opinion="未发现廉政问题")
+    return [q["sql"] for q in statements.captured_queries], case
+
+
+def check_plain_step():
+    f.ensure_reference_data()  # the rows of the data migrations, flushed by an earlier transactional test
+    load_world()
+    statements, case = complete_integrity_step()
+    listing = "\n".join(f"{n:2}. {sql[:160]}" for n, sql in enumerate(statements, start=1))
+    expected = PLAIN_STEP_STATEMENTS
+    assert len(statements) == expected, (
+        f"a plain step's completion sends {len(statements)} statements on {connection.vendor}, expected {expected}:\n{listing}"
+    )
+    # Lean, not lossy: the step is done, audited and projected, the version moved.
+    case = ProcessInstance.objects.get(pk=case.pk)
+    assert case.history.filter(action=HistoryAction.COMPLETE, task_bpmn_id="Task_integrity").count() == 1
+    assert list(HumanTask.objects.filter(instance=case).values_list("bpmn_id", flat=True)) == ["Task_review"]
+    assert case.award_nomination.integrity_opinion == "no_objection"
+    # The definition's spec and files stay where they are (cached per version); the task and the
+    # case are read once.
+    assert not [sql for sql in statements if "processdefinitionsource" in sql]
+    assert sum(1 for sql in statements if sql.startswith("SELECT") and '"workflows_processinstance"."state"' in sql) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_plain_step_costs_a_fixed_number_of_statements():
+    check_plain_step()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_plain_step_costs_a_fixed_number_of_statements_on_postgresql():
+    check_plain_step()
+
+
+@pytest.mark.django_db
+def test_a_chain_head_moved_by_another_writer_is_read_again():
+    """The head the lock statement saw is only a guess: when a document of the case (or any writer
+    outside the service door) moved it meanwhile, the compare-and-set fails and the event is linked
+    to the real head — the case's chain stays whole."""
+    load_world()
+    with clock.frozen_at(at("2026-09-28 09:00")):
+        case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0]))
+        with transaction.atomic():
+            instance, _task = services._lock_task(task_of(case, "Task_unit_decision").pk)
+            seen = instance._chain_head
+            # Another writer appends to the case's chain without going through this instance object.
+            services._record(ProcessInstance.objects.get(pk=case.pk), None, HistoryAction.REMIND, opinion="another writer")
+            assert instance._chain_head == seen
+            services._record(instance, person("ls_qt_ld"), HistoryAction.REMIND, opinion="this writer")
+    assert chain.verify_chain(chain.case_key(case.pk)) is None
+    assert ChainHead.objects.get(key=chain.case_key(case.pk)).length == seen[1] + 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_completion_that_waited_for_the_lock_sees_the_delegation_made_meanwhile():
+    """The lock statement reads the task's 委派/加签 as of its start; when it had to wait for the
+    case's lock, the writer before it may have changed them — it reads them again (the case's
+    version moved), so the holder cannot complete a task just 委派'd to a colleague."""
+    f.deploy_test_diagrams("engine/two_lanes_timer.bpmn")
+    tree = f.small_tree()
+    nominator = f.user("n", (Role.NOMINATOR, tree["township"]))
+    approver = f.user("a1", (Role.APPROVER, tree["county"]))
+    colleague = f.user("c1", (Role.REVIEWER, tree["county"]))
+    case = services.start_process(
+        nominator,
+        "test_two_lanes",
+        unit=tree["township"],
+        data={"approving_unit_id": tree["county"].pk, "approve_deadline": "2030-01-01T00:00:00+08:00"},
+    )
+    services.complete_task(nominator, HumanTask.objects.get(instance=case).pk)
+    task_id = HumanTask.objects.get(instance=case).pk
+    delegated, finish = threading.Event(), threading.Event()
+    outcome = {}
+
+    def delegate_and_hold_the_lock():
+        try:
+            with transaction.atomic():
+                handover.delegate_task(approver, task_id, to=colleague.username)
+                delegated.set()
+                finish.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def complete():
+        try:
+            services.complete_task(approver, task_id, opinion="同意")
+            outcome["result"] = "completed"
+        except Exception as exc:  # noqa: BLE001 - the outcome is what we compare
+            outcome["result"] = exc
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=delegate_and_hold_the_lock)
+    holder.start()
+    assert delegated.wait(timeout=30)
+    completer = threading.Thread(target=complete)
+    completer.start()
+    waiting_for_a_lock(timeout=30)
+    finish.set()
+    holder.join(timeout=30)
+    completer.join(timeout=30)
+    assert isinstance(outcome["result"], InvalidAction) and "委派" in str(outcome["result"]), outcome
+    assert not HistoryEvent.objects.filter(instance=case, action=HistoryAction.COMPLETE, task_bpmn_id="Task_approve").exists()
+
+
+def waiting_for_a_lock(timeout):
+    """Return once some other session of this database waits for a row lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the completion never waited for the case's lock")
