@@ -212,8 +212,15 @@ class Folder:
         self.groups = groups
         self.exact = {g.path: g for g in groups if not g.whole}
         self.whole = {g.path: g for g in groups if g.whole}
+        self.found = {}
 
     def group_of(self, path):
+        # Many aggregate rows share a unit (one per kind, step, year): each path is resolved once.
+        if path not in self.found:
+            self.found[path] = self._group_of(path)
+        return self.found[path]
+
+    def _group_of(self, path):
         if not path:
             return None
         if path in self.exact:
@@ -249,13 +256,19 @@ def _award_counts(q, first, last, by_year):
     award row from the heap, bench/results/supervision.txt); the few without one are looked up
     by the recipient's unit."""
     span = {"awarded_on__range": _years(first, last)}
+    # Only the column grouped on: an annotation left unused still joins the unit table.
+    if by_year:
+        year = ExtractYear("awarded_on")
+        nominated = Award.objects.filter(revoked=False, nominating_unit__isnull=False, **span).annotate(stat_year=year)
+        fallback = Award.objects.filter(revoked=False, nominating_unit__isnull=True, **span).annotate(stat_year=year)
+    else:
+        nominated = Award.objects.filter(revoked=False, nominating_unit__isnull=False, **span).annotate(
+            stat_path=F("nominating_unit__path")
+        )
+        fallback = Award.objects.filter(revoked=False, nominating_unit__isnull=True, **span).annotate(
+            stat_path=Coalesce("cadre__unit__path", "collective__unit__path")
+        )
     group = ["stat_year" if by_year else "stat_path", "kind"]
-    nominated = Award.objects.filter(revoked=False, nominating_unit__isnull=False, **span).annotate(
-        stat_year=ExtractYear("awarded_on"), stat_path=F("nominating_unit__path")
-    )
-    fallback = Award.objects.filter(revoked=False, nominating_unit__isnull=True, **span).annotate(
-        stat_year=ExtractYear("awarded_on"), stat_path=Coalesce("cadre__unit__path", "collective__unit__path")
-    )
     scope = q("nominating_unit_id")
     if scope:  # else everything: a superuser without a unit chosen
         nominated = nominated.filter(scope)
@@ -265,7 +278,8 @@ def _award_counts(q, first, last, by_year):
         )
     rows = []
     for part in (nominated, fallback):
-        rows += part.values(*group).annotate(n=Count("pk")).order_by()
+        # COUNT(*), not COUNT(id): the id is not in the index, and counting it reads every row.
+        rows += part.values(*group).annotate(n=Count("*")).order_by()
     return rows
 
 
@@ -582,7 +596,7 @@ def alert_table(q, folder, today):
     index = {kind.code: i for i, kind in enumerate(kinds)}
     found = _by_group(
         folder,
-        supervision_alerts.counts_by_unit(Cadre.objects.filter(q("unit_id")), today),
+        supervision_alerts.counts_by_unit(q("unit_id"), today),
         len(kinds),
         lambda r: [(index[r["kind"]], r["n"])],
     )

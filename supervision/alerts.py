@@ -487,13 +487,17 @@ def alerts(cadres, today, kinds=None):
     return rows
 
 
-def counts_by_unit(cadres, today):
-    """[{"stat_path": the unit's path, "kind": code, "n": cadres}] of the alerts over ``cadres``,
-    counted by the database per unit and kind (the statistics page): from the alert register when
-    it holds ``today``, else (and for the cadres marked stale) one query per kind."""
+def counts_by_unit(within, today):
+    """[{"stat_path": the unit's path, "kind": code, "n": cadres}] of the alerts of the cadres of the
+    units ``within`` selects (a Q on ``unit_id``), counted by the database per unit and kind (the
+    statistics page): from the alert register when it holds ``today``, else (and for the cadres
+    marked stale) one query per kind."""
+    from records.models import Cadre
+
     from .register import stored
 
-    found = stored(cadres, today, None, counted=True)
+    cadres = Cadre.objects.filter(within)
+    found = stored(cadres, today, None, counted=True, within=within)
     rows = []
     if found is not None:
         rows, stale_ids = found

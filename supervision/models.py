@@ -5,6 +5,7 @@ alert queries over every cadre in scope on each request."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from permissions.models import Unit
 from records.models import Cadre
 
 
@@ -28,6 +29,9 @@ class StandingAlert(models.Model):
     figures its description needs."""
 
     cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+")
+    # The cadre's unit when computed (a move marks the cadre stale, and their rows are recomputed):
+    # readers start from the unit index instead of every row of the register.
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("预警类型"), max_length=30)
     alert_date = models.DateField(_("预警所涉日期"), null=True)
     township_days = models.IntegerField(_("乡镇工作天数"), null=True)
@@ -37,6 +41,7 @@ class StandingAlert(models.Model):
         verbose_name = _("预警")
         verbose_name_plural = _("预警")
         constraints = [models.UniqueConstraint(fields=["cadre", "kind"], name="one_standing_alert_per_cadre_and_kind")]
+        indexes = [models.Index(fields=["unit", "kind"], name="standing_alert_unit_kind")]
 
     def __str__(self):
         return f"{self.cadre_id} {self.kind}"

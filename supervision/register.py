@@ -83,13 +83,14 @@ def _standing_rows(cadres, day):
     """The ``StandingAlert`` rows of ``cadres`` (a QuerySet) as of ``day``: each kind's query."""
     rows = []
     for kind in alerts.KINDS:
-        fields = ["pk", "alert_date"] + (["township_served", "excellent_grades"] if kind.code == alerts.TOWNSHIP else [])
+        fields = ["pk", "unit_id", "alert_date"] + (["township_served", "excellent_grades"] if kind.code == alerts.TOWNSHIP else [])
         for values in alerts.QUERIES[kind.code](cadres.order_by(), day).values_list(*fields):
-            cadre_id, alert_date, *figures = values
+            cadre_id, unit_id, alert_date, *figures = values
             served, excellent = figures or (None, None)
             rows.append(
                 StandingAlert(
                     cadre_id=cadre_id,
+                    unit_id=unit_id,
                     kind=kind.code,
                     alert_date=alert_date,
                     township_days=served.days if served is not None else None,
@@ -196,17 +197,26 @@ def connect():
     post_save.connect(_unit_changed, sender=Unit, dispatch_uid="alert-register-unit")
 
 
-def stored(cadres, day, kinds, *, counted=False):
+def stored(cadres, day, kinds, *, counted=False, within=None):
     """What the register holds for ``cadres`` (a Cadre QuerySet) on ``day``, or None when it does not
     hold ``day`` (the caller computes live): (rows, ids of the cadres among them marked stale — the
     caller computes those live). Rows: ``StandingAlert`` objects with their cadre and unit, of the
-    ``kinds`` given (None: all); or, ``counted``, [{"stat_path", "kind", "n"}] per unit and kind."""
+    ``kinds`` given (None: all); or, ``counted``, [{"stat_path", "kind", "n"}] per unit and kind.
+    ``within``: the Q on ``unit_id`` that alone selected ``cadres``, when it did — the register's
+    rows are then selected by their own unit column (its index), not joined to the cadres."""
     if not usable(day):
         return None
-    stale_ids = list(StaleCadre.objects.filter(cadre_id__in=cadres.order_by().values("pk")).values_list("cadre_id", flat=True).distinct())
-    rows = StandingAlert.objects.filter(cadre__in=cadres.order_by().values("pk")).exclude(cadre_id__in=stale_ids)
+    scope = cadres.order_by()
+    stale_ids = list(StaleCadre.objects.filter(cadre_id__in=scope.values("pk")).values_list("cadre_id", flat=True).distinct())
+    if within is not None:
+        rows = StandingAlert.objects.filter(within)
+    else:
+        # The units' condition is implied by the cadres' (a row's unit is its cadre's, stale rows
+        # aside) but lets PostgreSQL start from the register's unit index.
+        rows = StandingAlert.objects.filter(unit_id__in=scope.values("unit_id"), cadre__in=scope.values("pk"))
+    rows = rows.exclude(cadre_id__in=stale_ids)
     if kinds is not None:
         rows = rows.filter(kind__in=kinds)
     if counted:
-        return list(rows.values("kind", stat_path=F("cadre__unit__path")).annotate(n=Count("pk")).order_by()), stale_ids
+        return list(rows.values("kind", stat_path=F("unit__path")).annotate(n=Count("*")).order_by()), stale_ids
     return list(rows.select_related("cadre__unit").defer("cadre__photo", "cadre__resume")), stale_ids

@@ -8,6 +8,7 @@ import io
 import openpyxl
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from permissions.models import UnitLevel
@@ -77,11 +78,17 @@ def test_the_register_holds_what_the_live_queries_find(world):
 
 
 def test_the_counts_by_unit_are_the_same_from_the_register(world):
-    live = sorted((r["stat_path"], r["kind"], r["n"]) for r in alerts.counts_by_unit(Cadre.objects.all(), TODAY))
+    county = Q(unit__path__startswith=world["county"].path)
+    live = sorted((r["stat_path"], r["kind"], r["n"]) for r in alerts.counts_by_unit(county, TODAY))
+    assert {kind for _path, kind, _n in live} >= {alerts.ROTATION_MUST, alerts.TOWNSHIP, alerts.RETIREMENT_DUE}
     register.rebuild(TODAY)
     with CaptureQueriesContext(connection) as read:
-        stored = sorted((r["stat_path"], r["kind"], r["n"]) for r in alerts.counts_by_unit(Cadre.objects.all(), TODAY))
+        stored = sorted((r["stat_path"], r["kind"], r["n"]) for r in alerts.counts_by_unit(county, TODAY))
     assert stored == live and len(read.captured_queries) == 3
+    HealthCheck.objects.create(cadre=Cadre.objects.get(name="六年"), date=TODAY)  # marked stale: counted live
+    assert (world["township"].path, alerts.HEALTH_CHECK, 1) not in {
+        (r["stat_path"], r["kind"], r["n"]) for r in alerts.counts_by_unit(county, TODAY)
+    }
 
 
 def test_a_recorded_fact_is_never_hidden_by_an_outdated_row(world, django_capture_on_commit_callbacks):
