@@ -457,6 +457,11 @@ def _by_ids(cadres):
     return cadres if len(ids) > NAMED_CADRES else cadres.model.objects.filter(IdsIn(F("pk"), ids))
 
 
+# What an ``Alert`` row reads of its cadre and unit (the page, the Excel export, the API and
+# ``_row``): a dashboard loads hundreds of cadres, and the record's other columns are not needed.
+CADRE_FIELDS = ("name", "current_post", "birth_date", "sex", "unit_id", "unit__name", "unit__code", "unit__path")
+
+
 def alerts(cadres, today, kinds=None):
     """The alerts over ``cadres`` (a Cadre QuerySet already limited to what the person may see),
     as ``Alert`` rows ordered by unit, kind and due date: read from the alert register when it
@@ -478,7 +483,7 @@ def alerts(cadres, today, kinds=None):
             rows.append(_row(alert.kind, cadre, today))
         cadres = cadres.model.objects.filter(IdsIn(F("pk"), stale_ids)) if stale_ids else None
     if cadres is not None:
-        base = _by_ids(cadres).select_related("unit").defer("photo", "resume")
+        base = _by_ids(cadres).select_related("unit").only(*CADRE_FIELDS)
         for kind in wanted:
             for cadre in QUERIES[kind.code](base, today):
                 rows.append(_row(kind.code, cadre, today))

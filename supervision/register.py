@@ -219,4 +219,5 @@ def stored(cadres, day, kinds, *, counted=False, within=None):
         rows = rows.filter(kind__in=kinds)
     if counted:
         return list(rows.values("kind", stat_path=F("unit__path")).annotate(n=Count("*")).order_by()), stale_ids
-    return list(rows.select_related("cadre__unit").defer("cadre__photo", "cadre__resume")), stale_ids
+    fields = ["kind", "alert_date", "township_days", "excellent_grades", *(f"cadre__{name}" for name in alerts.CADRE_FIELDS)]
+    return list(rows.select_related("cadre__unit").only(*fields)), stale_ids
