@@ -100,13 +100,16 @@ def _standing_rows(cadres, day):
     return rows
 
 
-def rebuild(day=None):
+def rebuild(day=None, *, unless_current=False):
     """Recompute every cadre's alerts as of ``day`` (default: today by the engine's clock) and clear
-    the marks that existed when it started. Run by ``keep_current`` and ``manage.py
-    rebuild_alert_register``. Returns the number of alerts."""
+    the marks that existed when it started. Run by ``keep_current`` (``unless_current``: not when
+    another worker has just rebuilt it — they all wait on the register's lock at the turn of the
+    day) and ``manage.py rebuild_alert_register``. Returns the number of alerts, or None."""
     day = day or clock.today()
     with transaction.atomic():
         register = _register(lock=True)
+        if unless_current and register.day == day and register.rules == rules_digest(day):
+            return None
         marks = list(StaleCadre.objects.values_list("pk", flat=True))
         StandingAlert.objects.all().delete()
         rows = _standing_rows(Cadre.objects.all(), day)
@@ -122,7 +125,7 @@ def keep_current(day):
     """The worker's upkeep job, every round: rebuild when the register does not hold ``day`` under
     that day's rules (a new day, a changed rule parameter, a first start), then catch up with the
     cadres marked stale. Two small queries when there is nothing to do."""
-    rebuilt = None if usable(day) else rebuild(day)
+    rebuilt = None if usable(day) else rebuild(day, unless_current=True)
     return {"rebuilt": rebuilt, "caught_up": catch_up()}
 
 

@@ -195,3 +195,13 @@ def test_the_worker_keeps_the_register_current(world):
     assert run_upkeep(now=now)["alert register"] == {"rebuilt": None, "caught_up": 1}
     assert run_upkeep(now=now + datetime.timedelta(days=1))["alert register"]["rebuilt"] is not None
     assert AlertRegister.objects.get().day == TODAY + DAY
+
+
+def test_a_worker_that_waited_on_the_lock_does_not_rebuild_again(world):
+    """Several workers reach the turn of the day together: the first rebuilds, the others find it
+    current once they get the register's lock."""
+    assert register.rebuild(TODAY, unless_current=True) > 0
+    computed = AlertRegister.objects.get().computed_at
+    assert register.rebuild(TODAY, unless_current=True) is None
+    assert AlertRegister.objects.get().computed_at == computed
+    assert register.rebuild(TODAY) > 0  # by hand (the management command): always
