@@ -2,6 +2,7 @@
 SpiffWorkflow doing the same step of the same diagram on the same state, in the same run.
 
     python bench/bench_engine.py [--cases N] [--db sqlite,sqlite-wal,postgres] [--profile]
+        [--before DIR [--before-label L] [--rounds R] [--name NAME]]
 
 For each of N merit-citation cases (the demo world: 鲁山县琴台街道 nominates, the county
 reviews), four steps in turn — 填报推荐材料, 单位集体研究 (after it the engine runs the
@@ -23,11 +24,18 @@ Reported: medians (ms) per step, the ratio service/bare (target ≤ 4×), the SQ
 service completion and the time spent waiting for the database. ``--profile`` also writes a
 pyinstrument profile of the service completions of 10 further cases (not the measured ones) (bench/results/engine-profile-<db>.txt).
 PostgreSQL needs the cluster of scripts/bench (MERITFLOW_BENCH_PG_URL). Writes
-bench/results/engine.txt.
+bench/results/engine.txt (``--name NAME``: bench/results/NAME.txt).
+
+Before and after in one run: ``--before DIR`` is a ``git worktree`` of the older commit (e.g.
+``git worktree add /tmp/lean_before 1389afd``); this script is copied into ``DIR/bench/`` and run
+from there, so its child imports that checkout's code. Each database is then measured ``--rounds``
+times per side, alternating (after, before, before, after, …) so that the machine's drift falls on
+both, and each round's table is labelled "after" (this checkout) or "before (LABEL)".
 """
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -189,6 +197,10 @@ def main():
         help="sqlite (the app's settings), sqlite-wal (proposed: WAL, synchronous=NORMAL), postgres",
     )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--before", help="work tree of the older commit, measured in the same run (git worktree add DIR COMMIT)")
+    parser.add_argument("--before-label", default="before")
+    parser.add_argument("--rounds", type=int, default=2, help="with --before: rounds per side and database")
+    parser.add_argument("--name", default="engine", help="results file name (bench/results/NAME.txt)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -196,16 +208,28 @@ def main():
 
     import statistics
 
-    report = common.Report("engine", "engine overhead (service path vs bare SpiffWorkflow)")
+    report = common.Report(args.name, "engine overhead (service path vs bare SpiffWorkflow)")
     report.emit(
         f"{args.cases} merit-citation cases (after {WARMUP} warm-up cases); each step of each case measured "
         "through the service and bare on the same state; times are medians in ms"
     )
+    sides = [("after", Path(__file__).resolve(), None)]
+    if args.before:
+        before_root = Path(args.before).resolve()
+        before_script = before_root / "bench" / Path(__file__).name
+        shutil.copyfile(__file__, before_script)  # run from the old checkout: its child imports that code
+        sides.append((f"before ({args.before_label})", before_script, before_root))
+        report.emit(f"before: {args.before_label} (code in {before_root}); after: this checkout; {args.rounds} rounds a side, alternating")
+    runs = []
+    for db in args.db.split(","):
+        for round_number in range(args.rounds if args.before else 1):
+            order = sides if round_number % 2 == 0 else sides[::-1]
+            runs.extend((db, label, script, root, round_number + 1) for label, script, root in order)
     worst = 0
     worst_configured = [0]
-    for db in args.db.split(","):
-        child_args = [__file__, "--child", db, "--cases", str(args.cases)] + (["--profile"] if args.profile else [])
-        result = common.run_child(child_args)
+    for db, side, script, root, round_number in runs:
+        child_args = [str(script), "--child", db, "--cases", str(args.cases)] + (["--profile"] if args.profile else [])
+        result = common.run_child(child_args, cwd=root)
         rows = []
         for bpmn_id, label, *_ in STEPS:
             r = result["rows"][bpmn_id]
@@ -245,10 +269,11 @@ def main():
                 ("≤4×", 4, ""),
             ],
             rows,
-            title=f"{db}: (serialized instance state {result['state_bytes']} bytes at the end)",
+            title=f"{db}{f' — {side}, round {round_number}' if args.before else ''}: "
+            f"(serialized instance state {result['state_bytes']} bytes at the end)",
         )
-        if db == "sqlite-wal":
-            continue  # a proposal, not the app as configured: not part of the verdict
+        if db == "sqlite-wal" or side != "after":
+            continue  # a proposal, or the older code: not part of the verdict
         worst_configured[0] = max(worst_configured[0], max(r[3] for r in rows))
     report.emit(
         "",
