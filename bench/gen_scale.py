@@ -647,7 +647,7 @@ def generate(cases, seed=8):
                 "return_to",
             ],
         )
-        involved = Copier(url, "workflows_caseunit", ["instance_id", "unit_id", "unit_path"])
+        involved = Copier(url, "workflows_caseunit", ["instance_id", "unit_id", "unit_path", "nominating_unit_id"])
         history = Copier(
             url,
             "workflows_historyevent",
@@ -722,7 +722,7 @@ def generate(cases, seed=8):
             reached = {"unit"} | {STEPS[i][3] for i in range(min(done + (0 if finished else 1), len(STEPS)))}
             for where in ("unit", "jw", "zzb", "committee"):
                 if where in reached:
-                    involved.row(case_id, bodies[where]["id"], bodies[where]["path"])
+                    involved.row(case_id, bodies[where]["id"], bodies[where]["path"], unit["id"])
             if kind == "running":
                 bpmn_id, name, role, where = STEPS[done]
                 bound = bodies[where]

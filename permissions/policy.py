@@ -471,9 +471,10 @@ def visible_units(user):
     units += [Unit.objects.filter(path__startswith=path) for path in sorted({path for _role, _unit, subs, path in grants if subs})]
     handling = [g for g in grants if g[0] in CASE_HANDLING_ROLES]
     if handling:
-        # Through the reverse relations (Unit ← case's nominating unit ← its involved units), so
-        # the policy needs no import from the workflows app above it.
-        units.append(Unit.objects.filter(_units_q(handling, "started_cases__involved_units__unit_id")))
+        # Through the reverse relation of the case units' copy of their case's nominating unit (so
+        # the policy needs no import from the workflows app above it): read from the case units'
+        # (unit, nominating unit) index alone, not by looking up every case that involved the units.
+        units.append(Unit.objects.filter(_units_q(handling, "handled_case_units__unit_id")))
     first, *others = [part.order_by().values_list("pk", flat=True) for part in units]
     return first.union(*others) if others else first
 

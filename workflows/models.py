@@ -291,10 +291,18 @@ class CaseUnit(models.Model):
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="involved_units")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     unit_path = models.CharField(max_length=255)
+    # The case's nominating unit (it never changes), copied here so that "the units whose cases a
+    # unit handled" (``permissions.policy.visible_units``) is read from one index, not by looking up
+    # each case: 50–150 ms for a county at 1,000,000 cases (bench/results/supervision.txt).
+    nominating_unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="handled_case_units")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["instance", "unit"], name="unique_case_unit")]
-        indexes = [models.Index(fields=["unit", "instance"]), models.Index(fields=["unit_path"])]
+        indexes = [
+            models.Index(fields=["unit", "instance"]),
+            models.Index(fields=["unit_path"]),
+            models.Index(fields=["unit", "nominating_unit"], name="case_unit_handled_units"),
+        ]
 
     def __str__(self):
         return f"{self.instance_id} → {self.unit_id}"

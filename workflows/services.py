@@ -772,7 +772,11 @@ def _project_tasks(instance, workflow, acted=None):
 
 def _involve(instance, units):
     CaseUnit.objects.bulk_create(
-        [CaseUnit(instance=instance, unit_id=unit_id, unit_path=path) for unit_id, path in units], ignore_conflicts=True
+        [
+            CaseUnit(instance=instance, unit_id=unit_id, unit_path=path, nominating_unit_id=instance.nominating_unit_id)
+            for unit_id, path in units
+        ],
+        ignore_conflicts=True,
     )
 
 
