@@ -61,6 +61,10 @@ def open_plans(on=None):
             with transaction.atomic():
                 result.opened.append(services.start_process(starter, PROCESS, unit=unit, data={"year": on.year}))
         except WorkflowError as exc:
+            if RotationPlan.objects.filter(year=on.year, unit=unit).exists():
+                # Another worker opened it meanwhile: every worker runs the daily jobs, and the
+                # unique plan per unit and year makes the later start fail. Nothing was skipped.
+                continue
             result.skipped.append((unit, str(exc)))
             logger.warning("rotation plan %s not opened for %s: %s", on.year, unit, exc)
     return result

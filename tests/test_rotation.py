@@ -134,6 +134,29 @@ def test_the_worker_opens_the_plans_on_its_first_round_of_the_opening_day(world)
     assert ProcessInstance.objects.filter(definition__process_id="rotation").count() == opened
 
 
+def test_two_workers_opening_at_once_leave_one_plan_per_unit_and_no_warning(world, monkeypatch, caplog):
+    """Every worker runs the daily jobs: when another worker opens a unit's plan between this
+    worker reading the open plans and starting its own, the start fails on the unique plan — that
+    unit was opened, not skipped, and nothing is worth a warning."""
+    department_for = opening.department_for
+    raced = []
+
+    def another_worker_first(unit):
+        department = department_for(unit)
+        starter = opening.starter_for(department) if department is not None else None
+        if not raced and starter is not None:  # the other worker's start, committed meanwhile
+            raced.append(services.start_process(starter, "rotation", unit=unit, data={"year": 2027}))
+        return department
+
+    monkeypatch.setattr(opening, "department_for", another_worker_first)
+    with clock.frozen_at(at("2027-03-01 06:00")), caplog.at_level("WARNING", logger="rotation.opening"):
+        result = opening.open_plans(OPENING)
+    raced_unit = raced[0].nominating_unit
+    assert raced_unit not in {u for u, _why in result.skipped} and raced_unit.pk not in {c.nominating_unit_id for c in result.opened}
+    assert RotationPlan.objects.filter(unit=raced_unit, year=2027).count() == 1
+    assert not any(str(raced_unit) in record.getMessage() for record in caplog.records)
+
+
 def test_a_unit_without_due_cadres_cannot_open_a_plan(world):
     Cadre.objects.filter(unit__code=QT).update(post_since=datetime.date(2024, 1, 1))
     with pytest.raises(FormInvalid) as refused:
