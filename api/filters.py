@@ -38,11 +38,15 @@ class StableOrderingFilter(django_filters.OrderingFilter):
             return qs
         last = ordering[-1]
         ordering.append("-id" if last.startswith("-") else "id")
-        return qs.order_by(*[_nulls_last(o) for o in ordering])
+        return qs.order_by(*[_nulls_last(qs.model, o) for o in ordering])
 
 
-def _nulls_last(name):
-    if name in ("id", "-id"):
+def _nulls_last(model, name):
+    """Empty values last, for the columns that can be empty: on a NOT NULL column the plain order,
+    which an index on it can serve (PostgreSQL does not read a NULLS LAST order from a plain index
+    backwards: the newest cases first read the whole table at 1,000,000 cases)."""
+    field = model._meta.get_field(name.lstrip("-"))
+    if not field.null:
         return name
     return F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True)
 

@@ -60,6 +60,7 @@ from .errors import Conflict, RuleRefused
 from .errors import body as error_body
 from .filters import CadreFilter, ProcessFilter, TaskFilter
 from .formschema import accepts_extra_fields, form_schema, type_errors
+from .pagination import IdsFirstPagination
 from .parsers import CleanJSONParser
 from .throttling import TokenAddressThrottle, TokenUsernameThrottle, VerifyThrottle
 
@@ -371,6 +372,7 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     queryset = ProcessInstance.objects.none()
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProcessFilter
+    pagination_class = IdsFirstPagination
     error_statuses = {
         "create": (400, 403, 409, 422),
         "withdraw": (400, 403, 404, 409, 422),

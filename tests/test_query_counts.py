@@ -393,3 +393,30 @@ def test_the_download_rights_of_a_page_are_those_of_each_document(world):
     for viewer in (world.starter, world.boss):
         assert downloadable_ids(viewer, documents, visible_cases=seen) == downloadable_ids(viewer, documents), viewer.username
     assert not downloadable_ids(inactive, documents) and downloadable_ids(world.boss, []) == set()
+
+
+def test_the_case_list_pages_read_ids_first_and_keep_the_order(world):
+    """Issue 17 item 4: GET /api/v1/processes/ reads a page's ids from the filtered, ordered list,
+    then those rows with their joins; walking the pages gives the whole list in its order, with
+    equal created_at broken by id, for each order offered."""
+    world.grow(7)
+    same_moment = timezone.now()
+    ProcessInstance.objects.filter(pk__in=[c.pk for c in world.cases[:4]]).update(created_at=same_moment)
+    client = client_for(world.starter.username)
+    for ordering, key in (
+        ("-created_at", lambda c: (-c.created_at.timestamp(), -c.pk)),
+        ("created_at", lambda c: (c.created_at.timestamp(), c.pk)),
+        ("business_key", lambda c: (c.business_key, c.pk)),
+    ):
+        expected = [c.pk for c in sorted(ProcessInstance.objects.filter(started_by=world.starter), key=key)]
+        seen, offset = [], 0
+        while True:
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get("/api/v1/processes/", {"ordering": ordering, "limit": 3, "offset": offset}).json()
+            seen += [row["id"] for row in page["results"]]
+            if not page["next"]:
+                break
+            offset += 3
+        assert seen == expected and page["count"] == len(expected), ordering
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert any('"workflows_processinstance"."id" IN (' in sql for sql in statements)  # the rows by their ids

@@ -166,6 +166,9 @@ class ProcessInstance(models.Model):
             models.Index(fields=["started_by", "-created_at"]),
             models.Index(fields=["nominating_unit", "status"]),
             models.Index(fields=["next_retry_at", "created_at"], condition=models.Q(status="error"), name="errored_retry_due"),
+            # The newest cases first (the case list's default order): an administrator's list of every
+            # case reads its page from here instead of sorting them all (1.3–2.6 s at 1,000,000 cases).
+            models.Index(fields=["created_at", "id"], name="case_newest_first"),
         ]
         # Held by one person on one case (django-guardian, CaseUserObjectPermission).
         permissions = [("read_case", _("查阅抄送的案件"))]
