@@ -64,13 +64,17 @@ def rules_digest(day):
     return hashlib.sha256(json.dumps(figures, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _register(lock=False):
-    rows = AlertRegister.objects.select_for_update() if lock else AlertRegister.objects
-    register = rows.order_by("pk").first()
-    if register is None and lock:
-        AlertRegister.objects.create()
-        register = AlertRegister.objects.select_for_update().order_by("pk").first()
-    return register
+REGISTER_PK = 1  # the one row
+
+
+def _register(lock=False, skip_locked=False):
+    """The register row; ``lock``: locked for this transaction (created first if missing — by two
+    workers at once too: get_or_create takes the other's row). With ``skip_locked``, None while
+    another transaction holds it."""
+    if not lock:
+        return AlertRegister.objects.filter(pk=REGISTER_PK).first()
+    AlertRegister.objects.get_or_create(pk=REGISTER_PK)
+    return AlertRegister.objects.select_for_update(skip_locked=skip_locked).filter(pk=REGISTER_PK).first()
 
 
 def usable(day):
@@ -135,7 +139,11 @@ def catch_up():
     if not StaleCadre.objects.exists():
         return 0
     with transaction.atomic():
-        register = _register(lock=True)
+        # Not behind a rebuild (seconds, at the turn of the day): this often runs in a request,
+        # after the commit of a change. The marks stay; the worker's next round catches up.
+        register = _register(lock=True, skip_locked=True)
+        if register is None:
+            return 0
         marks = list(StaleCadre.objects.values_list("pk", "cadre_id"))
         cadre_ids = sorted({cadre_id for _pk, cadre_id in marks})
         if register.day is not None:
