@@ -213,3 +213,49 @@ def run_child(args, env=None, cwd=None):
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
         raise SystemExit(f"child {' '.join(args)} failed with exit code {result.returncode}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- CPU of other processes
+
+
+def _proc_stat(pid):
+    """(parent pid, CPU ticks) of a process from /proc/<pid>/stat: its own user + system time and
+    that of its children that have exited and been waited for (cutime + cstime)."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    fields = text[text.rindex(")") + 2 :].split()  # from field 3 (state) on; the name may hold spaces
+    return int(fields[1]), sum(int(x) for x in fields[11:15])  # ppid; utime, stime, cutime, cstime
+
+
+def process_tree_cpu(root_pid):
+    """Seconds of CPU (user + system) used so far by ``root_pid`` and all its descendants, those
+    that have exited included (the kernel adds a reaped child's time to its parent's cutime and
+    cstime): the difference of two calls is the CPU the whole tree used in between — e.g. a
+    gunicorn master and its workers (recycled ones too), or a PostgreSQL postmaster, its backends
+    and background processes. Linux only; a process exiting between two reads may be counted
+    twice or not at all (a few ticks of 10 ms)."""
+    parents, ticks = {}, {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid, cpu = _proc_stat(entry.name)
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        parents.setdefault(ppid, []).append(int(entry.name))
+        ticks[int(entry.name)] = cpu
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += ticks.get(pid, 0)
+        stack.extend(parents.get(pid, []))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def pg_postmaster_pid(url):
+    """The pid of the PostgreSQL server (postmaster) at ``url``, which must run on this machine:
+    the parent of the backend serving a connection."""
+    import psycopg
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    return _proc_stat(backend)[0]

@@ -1,8 +1,10 @@
 """Locust scenarios of bench/bench_http.py (run by it; loopback only, bounded users and time).
 
 Environment (set by bench_http.py): BENCH_SESSION (session cookie of the reviewer), BENCH_TOKEN
-(API token of the reviewer), BENCH_NOMINATOR_TOKEN and BENCH_TASKS (a file of task ids at
-填报推荐材料, one per line, each completed at most once).
+(API token of the reviewer), BENCH_DESK_SESSION (session cookie of the county's notice desk),
+BENCH_NOMINATOR_TOKEN and BENCH_TASKS (a file of task ids at 填报推荐材料, one per line, each
+completed at most once; the number left unused is written to BENCH_TASKS + ".left" on quitting —
+the ids taken are from the end of the file).
 """
 
 import os
@@ -44,6 +46,22 @@ class ApiInbox(HttpUser):
     @task
     def inbox(self):
         self.client.get("/api/v1/tasks/", name="GET /api/v1/tasks/", headers={"Authorization": f"Token {os.environ['BENCH_TOKEN']}"})
+
+
+class NoticeDesk(HttpUser):
+    """The notice desk (公示管理) of the county's publicity officer, logged in by session: the cases
+    waiting at 发布公示 and the last notices with their cases."""
+
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.client.cookies.set("sessionid", os.environ["BENCH_DESK_SESSION"])
+
+    @task
+    def desk(self):
+        with self.client.get("/notices/", name="GET /notices/ (notice desk)", catch_response=True, allow_redirects=False) as r:
+            if r.status_code != 200 or "公示" not in r.text:
+                r.failure(f"status {r.status_code}")
 
 
 class ApiComplete(HttpUser):
