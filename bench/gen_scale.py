@@ -645,6 +645,7 @@ def generate(cases, seed=8):
                 "created_at",
                 "due_at",
                 "return_to",
+                "definition_id",
             ],
         )
         involved = Copier(url, "workflows_caseunit", ["instance_id", "unit_id", "unit_path", "nominating_unit_id"])
@@ -740,6 +741,7 @@ def generate(cases, seed=8):
                     at,
                     at + datetime.timedelta(days=10),
                     "",
+                    definition_id,
                 )
             if case_id % 100000 == 0:
                 print(f"  {case_id} cases written ({time.monotonic() - t1:.0f} s)", flush=True)

@@ -544,14 +544,14 @@ def case_tables(q, folder, now):
     steps = (
         HumanTask.objects.filter(q("unit_id"))
         .annotate(stat_path=F("unit_path"))
-        .values("instance__definition__process_id", "instance__definition__name", "name", "stat_path")
+        .values("definition__process_id", "definition__name", "name", "stat_path")
         .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
         .order_by()
     )
     steps = list(steps)
     by_step = {}
     for row in steps:
-        key = (process_name(row["instance__definition__name"]), step_name(row["name"]))
+        key = (process_name(row["definition__name"]), step_name(row["name"]))
         values = by_step.setdefault(key, [0, 0])
         values[0] += row["n"] - row["overdue"]
         values[1] += row["overdue"]

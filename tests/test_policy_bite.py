@@ -51,6 +51,7 @@ def add_task(case, role, unit, **extra):
     """An open task of ``role`` on ``unit`` for the case (as the projection would write it)."""
     return HumanTask.objects.create(
         instance=case,
+        definition=case.definition,
         task_uuid=uuid.uuid4(),
         bpmn_id=f"Task_{role}",
         name=Role(role).label,

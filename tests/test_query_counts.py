@@ -84,6 +84,7 @@ class World:
             for bpmn_id, role in (("Task_review", Role.REVIEWER), ("Task_publish", Role.PUBLICITY_OFFICER)):
                 HumanTask.all_objects.create(
                     instance=case,
+                    definition=case.definition,
                     task_uuid=uuid.uuid4(),
                     bpmn_id=bpmn_id,
                     name=bpmn_id,

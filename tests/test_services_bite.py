@@ -155,6 +155,7 @@ def test_a_task_row_the_engine_does_not_hold_ready_is_a_conflict(world):
     services.complete_task(nominator, submitted.pk)
     stale = HumanTask.objects.create(  # a row for an engine task that is done, not ready
         instance=case,
+        definition=case.definition,
         task_uuid=submitted.task_uuid,
         bpmn_id="Task_approve",
         name="审批",

@@ -59,6 +59,7 @@ def add_task(case, unit, name="审批", due_at=None, closed=False):
     now = timezone.now()
     return HumanTask.all_objects.create(
         instance=case,
+        definition=case.definition,
         task_uuid=uuid.uuid4(),
         bpmn_id="Task_approve",
         name=name,

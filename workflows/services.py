@@ -801,6 +801,7 @@ def _human_task_row(instance, spiff_task):
     created = timezone.now()
     return HumanTask(
         instance=instance,
+        definition_id=instance.definition_id,
         task_uuid=spiff_task.id,
         bpmn_id=spec.bpmn_id,
         name=spec.bpmn_name or spec.bpmn_id,

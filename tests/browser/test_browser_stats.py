@@ -51,6 +51,7 @@ def _county_reviewer():
     )
     HumanTask.all_objects.create(
         instance=case,
+        definition=case.definition,
         task_uuid=uuid.uuid4(),
         bpmn_id="Task_stats",
         name="审核",
