@@ -103,13 +103,16 @@ def related_cadre_ids(user):
     return ids
 
 
-def recusal_reason(user, instance):
-    """Why the user must stay out of this case (DOMAIN.md §9), or None."""
+def recusal_reason(user, instance, facts=None):
+    """Why the user must stay out of this case (DOMAIN.md §9), or None. ``facts``: the user's
+    ``person_facts``, already read."""
     subject = instance.subject_cadre_id
     if subject is None:
         return None
-    if subject in related_cadre_ids(user):
-        if getattr(user, "cadre", None) is not None and user.cadre.pk == subject:
+    related = facts.relatives if facts is not None else related_cadre_ids(user)
+    if subject in related:
+        own = facts.cadre_id if facts is not None else getattr(getattr(user, "cadre", None), "pk", None)
+        if own == subject:
             return _("您是本案当事人，须回避")
         return _("本案当事人是您的亲属，须回避")
     return None
@@ -121,11 +124,13 @@ def act_refusal(user, task, instance=None):
     return acting_for(user, task, instance)[1]
 
 
-def acting_for(user, task, instance=None):
+def acting_for(user, task, instance=None, *, facts=None):
     """(principal, refusal): the person on whose behalf ``user`` may act on this task — themselves,
-    or the delegator of a 委托 in force for the process — or (None, why they may not)."""
+    or the delegator of a 委托 in force for the process — or (None, why they may not).
+    ``facts``: the user's ``person_facts``, already read (one statement for the grants and
+    relatives that the checks would otherwise read one query each)."""
     instance = instance or task.instance
-    own = _refusal(user, user, task, instance)
+    own = _refusal(user, user, task, instance, facts)
     if own is None:
         return user, None
     via_delegation = None
@@ -163,6 +168,7 @@ class PersonFacts:
     task_ids: list  # tasks granted to them alone (委派, 加签)
     case_ids: list  # cases granted to them alone (抄送)
     relatives: set  # their own cadre record and their relatives' (``related_cadre_ids``)
+    cadre_id: int | None = None  # their own cadre record
 
 
 def person_facts(user, task_grants=None, case_grants=None):
@@ -180,20 +186,22 @@ def person_facts(user, task_grants=None, case_grants=None):
     sql, params = _facts_statement(connection.vendor, task_grants, case_grants)
     some_day, today = (connection.ops.adapt_datefield_value(day) for day in (_SOME_DAY, timezone.localdate()))
     bound = [user.pk if p == _SOMEONE else today if p == some_day else p for p in params]
-    facts = PersonFacts([], [], [], [], set())
+    grants, delegation_ids, task_ids, case_ids, relatives, cadre_id = [], [], [], [], set(), None
     with connection.cursor() as cursor:
         cursor.execute(sql, bound)
         for kind, role, number, subs, path in cursor.fetchall():
             if kind == "g":
-                facts.grants.append((role, number, bool(subs), path))
+                grants.append((role, number, bool(subs), path))
             elif kind == "d":
-                facts.delegation_ids.append(number)
+                delegation_ids.append(number)
             elif kind == "t":
-                facts.task_ids.append(number)
+                task_ids.append(number)
             elif kind == "k":
-                facts.case_ids.append(number)
+                case_ids.append(number)
             else:
-                facts.relatives.add(number)
+                relatives.add(number)
+                cadre_id = number if kind == "c" else cadre_id
+    facts = PersonFacts(grants, delegation_ids, task_ids, case_ids, relatives, cadre_id)
     if "_delegations_in_force" not in user.__dict__:
         # The acting checks of the same request ask again; a person without 委托 costs nothing more.
         ids = facts.delegation_ids
@@ -230,13 +238,18 @@ def _facts_statement(vendor, task_grants, case_grants):
     return sql, tuple(params)
 
 
-def _refusal(holder, actor, task, instance):
+def _refusal(holder, actor, task, instance, facts=None):
     """Why ``actor`` may not act on ``task`` with ``holder``'s role (the same person, or a delegate
-    for a delegator); recusal and separation of duties apply to both (issue 15 item 1)."""
-    if not holds_role(holder, task.role, task.unit):
+    for a delegator); recusal and separation of duties apply to both (issue 15 item 1).
+    ``facts``: the actor's ``person_facts``, when read."""
+    if facts is not None and holder.pk == actor.pk:
+        holds = holder.is_active and _covers(facts.grants, task)  # as holds_role
+    else:
+        holds = holds_role(holder, task.role, task.unit)
+    if not holds:
         return _("您不具有“%(unit)s”的“%(role)s”角色，不能办理此任务") % {"unit": task.unit.name, "role": Role(task.role).label}
     for person in _people(holder, actor):
-        reason = recusal_reason(person, instance)
+        reason = recusal_reason(person, instance, facts if person.pk == actor.pk else None)
         if reason:
             return reason if person == actor else _("委托人%(name)s须回避本案") % {"name": _name(person)}
         # Separation of duties follows the diagram's lane: a nominating-lane step bound to another

@@ -240,6 +240,17 @@ def test_subject_and_relatives_do_not_see_the_case(tree, role):
     assert "亲属" in policy.act_refusal(spouse_user, about) and "亲属" in policy.act_refusal(child_user, about)
     assert policy.act_refusal(stranger, about) is None
     assert policy.related_cadre_ids(stranger) == set()
+    # The services check with the person's facts read in one statement: the same answers.
+    outsider = f.user("outsider", (role, tree["township"]))
+    inactive = f.user("inactive", (role, county))
+    inactive.is_active = False
+    inactive.save()
+    for person in (subject_user, spouse_user, child_user, stranger, outsider, inactive):
+        for case_task in (task, about):
+            with_facts = policy.acting_for(person, case_task, facts=policy.person_facts(person))
+            assert with_facts == policy.acting_for(person, case_task), (person.username, case_task.pk)
+    assert "不具有" in policy.acting_for(outsider, about, facts=policy.person_facts(outsider))[1]
+    assert "不具有" in policy.acting_for(inactive, about, facts=policy.person_facts(inactive))[1]
 
 
 def test_related_cadre_ids_in_both_directions(tree):

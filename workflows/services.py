@@ -566,7 +566,7 @@ _task_row_locked = prepared.Prepared(_task_under_lock).first
 def _require_can_act(user, task, instance):
     """Refuse unless ``user`` may act on the task; return the person they act for (themselves,
     or a delegator of a 委托 in force)."""
-    principal, refusal = policy.acting_for(user, task, instance)
+    principal, refusal = policy.acting_for(user, task, instance, facts=policy.person_facts(user))
     if refusal:
         raise ActionNotAllowed(refusal)
     return principal
