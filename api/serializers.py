@@ -167,7 +167,10 @@ class StepSerializer(StepBriefSerializer):
     def _refusal(self, task):
         cache = self.context.setdefault("_refusals", {})
         if task.pk not in cache:
-            cache[task.pk] = policy.act_refusal(self.context["request"].user, task, task.instance)
+            user = self.context["request"].user
+            if "_facts" not in self.context:  # the person's grants and relatives, once for every step
+                self.context["_facts"] = policy.person_facts(user)
+            cache[task.pk] = policy.act_refusal(user, task, task.instance, facts=self.context["_facts"])
         return cache[task.pk]
 
     def get_can_act(self, task) -> bool:

@@ -54,8 +54,9 @@ def publish_notice(user, task_ids, *, start_date=None, working_days=None, contac
     process_ids = {t.instance.definition.process_id for t in tasks}
     if len(process_ids) != 1:
         raise InvalidAction(_("一次公示只能包含同一类事项"))
+    facts = policy.person_facts(user)  # once for every task of the batch
     for task in tasks:
-        refusal = policy.act_refusal(user, task)
+        refusal = policy.act_refusal(user, task, facts=facts)
         if refusal:
             raise ActionNotAllowed(refusal)
     process_id = process_ids.pop()

@@ -118,10 +118,10 @@ def recusal_reason(user, instance, facts=None):
     return None
 
 
-def act_refusal(user, task, instance=None):
+def act_refusal(user, task, instance=None, *, facts=None):
     """The reason the user may not act on this human task, or None when they may (themselves or
-    for a delegator, ``acting_for``)."""
-    return acting_for(user, task, instance)[1]
+    for a delegator, ``acting_for``; ``facts`` as there — read once for several tasks)."""
+    return acting_for(user, task, instance, facts=facts)[1]
 
 
 def acting_for(user, task, instance=None, *, facts=None):
