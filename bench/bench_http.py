@@ -662,6 +662,10 @@ def main():
     if args.profile_child:
         return child_profile(args)
 
+    # A worktree has no prepared fonts (var/fonts is not in git): without them its PDFs render with
+    # the stock system fonts, several times slower. Both sides use this checkout's.
+    if (common.ROOT / "var" / "fonts").is_dir():
+        os.environ.setdefault("MERITFLOW_FONT_DIR", str(common.ROOT / "var" / "fonts"))
     rounds = args.rounds or (2 if args.before else 1)
     work = Path(tempfile.mkdtemp(prefix="meritflow-bench-http-"))
     after_root = Path(args.after).resolve() if args.after else common.ROOT

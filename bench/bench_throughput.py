@@ -284,6 +284,10 @@ def before_after(args):
     def label_of(root):
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip() or "?"
 
+    # A worktree has no prepared fonts (var/fonts is not in git): without them its PDFs render with
+    # the stock system fonts, several times slower. Both sides use this checkout's.
+    if (common.ROOT / "var" / "fonts").is_dir():
+        os.environ.setdefault("MERITFLOW_FONT_DIR", str(common.ROOT / "var" / "fonts"))
     after_root = Path(args.after).resolve() if args.after else common.ROOT
     before_root = Path(args.before).resolve()
     sides = [("before", before_root, args.before_label or label_of(before_root)), ("after", after_root, label_of(after_root))]
