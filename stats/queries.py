@@ -21,7 +21,7 @@ fact belongs to:
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -355,22 +355,26 @@ def excellent_table(q, folder, year):
     per unit and year — the special-case allowance when one is set, else the general share in
     force — of the unit's graded staff (不定等次 left out), rounded down; a group's cap is the
     sum of its units' caps."""
-    cadre = Cadre.objects.filter(pk=OuterRef("cadre_id"))
-    rows = AnnualAssessment.objects.filter(year=year).annotate(
-        stat_unit=Coalesce("unit_id", Subquery(cadre.values("unit_id")[:1]), output_field=BigIntegerField()),
-        stat_path=Coalesce("unit__path", Subquery(cadre.values("unit__path")[:1])),
+    # Branch by branch, as for the awards: the grades with their assessed unit from the (unit, year)
+    # index alone; the few without one by the cadre's unit.
+    assessed = AnnualAssessment.objects.filter(year=year, unit__isnull=False).annotate(stat_unit=F("unit_id"), stat_path=F("unit__path"))
+    fallback = AnnualAssessment.objects.filter(year=year, unit__isnull=True).annotate(
+        stat_unit=F("cadre__unit_id"), stat_path=F("cadre__unit__path")
     )
-    if q("unit_id"):  # the assessed unit, else the cadre's: branch by branch, as for the awards
-        rows = rows.filter(q("unit_id") | Q(unit__isnull=True, cadre_id__in=Cadre.objects.filter(q("unit_id")).values("pk")))
-    rows = (
-        rows.values("stat_unit", "stat_path")
-        .annotate(
-            graded=Count("pk", filter=~Q(grade=AssessmentGrade.NOT_GRADED)),
-            excellent=Count("pk", filter=Q(grade=AssessmentGrade.EXCELLENT)),
-        )
-        .order_by()
-    )
-    rows = list(rows)
+    if q("unit_id"):
+        assessed = assessed.filter(q("unit_id"))
+        fallback = fallback.filter(cadre_id__in=Cadre.objects.filter(q("unit_id")).values("pk"))
+    counted = {
+        "graded": Count("grade", filter=~Q(grade=AssessmentGrade.NOT_GRADED)),
+        "excellent": Count("grade", filter=Q(grade=AssessmentGrade.EXCELLENT)),
+    }
+    merged = {}  # a unit's cap is of all its graded staff: the two branches' rows added up first
+    for part in (assessed, fallback):
+        for row in part.values("stat_unit", "stat_path").annotate(**counted).order_by():
+            into = merged.setdefault(row["stat_unit"], {**row, "graded": 0, "excellent": 0})
+            into["graded"] += row["graded"]
+            into["excellent"] += row["excellent"]
+    rows = list(merged.values())
     limit = ExcellentShareLimit.in_force(year)
     allowances = dict(ExcellentShareAllowance.objects.filter(q("unit_id"), year=year).values_list("unit_id", "share"))
     # graded, 优秀, cap (people), units over their cap

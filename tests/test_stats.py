@@ -243,6 +243,16 @@ def test_narrowing_to_a_unit_counts_only_its_subtree(client, world):
     assert found["open-steps"].total == [1, 1, 2]
 
 
+def test_a_units_cap_counts_its_grades_with_and_without_the_assessed_unit_together(client, world):
+    """The grades recorded with their assessed unit and those without one (counted for the cadre's
+    unit) are one unit's graded staff: 3 + 2 graded at 20% is a cap of 1, not 0 + 0."""
+    qt = world["tree"]["township"]
+    assessed = AnnualAssessment.objects.filter(cadre__unit=qt, year=THIS).exclude(grade="not_graded").order_by("pk")[:3]
+    AnnualAssessment.objects.filter(pk__in=[a.pk for a in assessed]).update(unit=qt)
+    found = tables(page(client, world["people"]["ls"], year=THIS, unit=qt.pk))
+    assert rows(found["excellent-share"]) == {"琴台街道（本级）": [5, 1, 20.0, 1, 0]}
+
+
 def test_a_special_case_allowance_raises_the_cap(client, world):
     qt = world["tree"]["township"]
     ExcellentShareAllowance.objects.create(unit=qt, year=THIS, share=25, reason="班子考核优秀")
@@ -383,8 +393,9 @@ def test_the_page_costs_a_fixed_number_of_queries(client, world, django_assert_n
     register.catch_up()
     assert _count(client, user, year=THIS) == small
     assert _count(client, user, year=THIS, unit=qt.pk) == narrowed
-    # 9 tables (the awards' two in two statements each), the alert register (3), the grassroots share, the grants, the session
-    assert small <= 27, small
+    # 9 tables (the awards' two and the grades' in two statements each), the alert register (3), the grassroots share,
+    # the grants, the session
+    assert small <= 28, small
 
 
 def test_the_county_teams_township_principal_share_against_the_aim(client, world):
