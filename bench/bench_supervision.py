@@ -22,7 +22,9 @@ Measured people:
 * the cadre supervisor of that inbox benchmark's city (``<city>_supervisor``) — the statistics
   page for a city: the city's party committee and everything below it (9 counties).
 
-What is timed, per person and page, ``--runs`` times after 2 warm-ups:
+What is timed, per person and page, ``--runs`` times after 2 warm-ups, in a process whose loaded
+objects are frozen out of the garbage collector (``gc.freeze()``) as the production server's
+workers are (``deploy/gunicorn.conf.py``):
 
 * ``queries``: what the view computes, without the template — for the alerts,
   ``supervision.views.scope`` (the visible cadres, the unit filter's units), ``supervision.alerts.alerts``
@@ -43,6 +45,7 @@ put back for this checkout's. Writes ``bench/results/supervision[-T].txt``.
 """
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -167,6 +170,11 @@ def measure(scale, runs, plans_path, variant):
     functions = page_functions()
     large = big_tables(connection)
     results, plans = [], []
+    # As the production server does once the application is loaded (deploy/gunicorn.conf.py,
+    # both sides alike): what is loaded so far stays out of the collector's full passes, which
+    # otherwise land in some calls (64–83 ms each, bench/results/gunicorn-gc.txt).
+    gc.collect()
+    gc.freeze()
     upkeep = None
     if variant == "after":
         # What the worker's upkeep keeps current (supervision.register): the alert register of the

@@ -436,15 +436,20 @@ def _percent(part, whole):
 
 def promotion_tables(q, folder, year):
     first = year - TREND_YEARS + 1
-    base = Promotion.objects.annotate(stat_year=ExtractYear("promoted_on")).filter(q("cadre__unit_id"))
-    by_year = {y: [0, 0] for y in range(first, year + 1)}
-    for row in (
-        base.filter(promoted_on__range=_years(first, year))
-        .values("stat_year")
+    # One statement for both tables: by year and unit over the five years (promotions are few), the
+    # trend summed over the units, the units' table the chosen year's rows.
+    rows = list(
+        Promotion.objects.filter(q("cadre__unit_id"), promoted_on__range=_years(first, year))
+        .annotate(stat_year=ExtractYear("promoted_on"), stat_path=F("cadre__unit__path"))
+        .values("stat_year", "stat_path")
         .annotate(n=Count("pk"), exceptional_n=Count("pk", filter=Q(exceptional=True)))
         .order_by()
-    ):
-        by_year[row["stat_year"]] = [row["n"] - row["exceptional_n"], row["exceptional_n"]]
+    )
+    by_year = {y: [0, 0] for y in range(first, year + 1)}
+    for row in rows:
+        counts = by_year[row["stat_year"]]
+        counts[0] += row["n"] - row["exceptional_n"]
+        counts[1] += row["exceptional_n"]
     columns = [_("一般提拔"), _("破格提拔"), _("合计")]
     year_rows = [Row(str(y), v + [sum(v)]) for y, v in sorted(by_year.items())]
     trend = Table(
@@ -458,14 +463,8 @@ def promotion_tables(q, folder, year):
         series=[0, 1],
         stacked=True,
     )
-    rows = (
-        base.filter(promoted_on__range=_years(year, year))
-        .annotate(stat_path=F("cadre__unit__path"))
-        .values("stat_path")
-        .annotate(n=Count("pk"), exceptional_n=Count("pk", filter=Q(exceptional=True)))
-        .order_by()
-    )
-    found = _by_group(folder, rows, 2, lambda r: [(0, r["n"] - r["exceptional_n"]), (1, r["exceptional_n"])])
+    this_year = [row for row in rows if row["stat_year"] == year]
+    found = _by_group(folder, this_year, 2, lambda r: [(0, r["n"] - r["exceptional_n"]), (1, r["exceptional_n"])])
     unit_rows = _group_rows(folder, found)
     by_unit = Table(
         "promotions-by-unit",
@@ -521,7 +520,7 @@ def case_tables(q, folder, now):
         .filter(q("nominating_unit_id"))
         .annotate(stat_path=F("nominating_unit__path"))
         .values("definition__process_id", "definition__name", "stat_path")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # from the open cases' index alone (their ids are not in it)
         .order_by()
     )
     cases = list(cases)

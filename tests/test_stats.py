@@ -393,9 +393,9 @@ def test_the_page_costs_a_fixed_number_of_queries(client, world, django_assert_n
     register.catch_up()
     assert _count(client, user, year=THIS) == small
     assert _count(client, user, year=THIS, unit=qt.pk) == narrowed
-    # 9 tables (the awards' two and the grades' in two statements each), the alert register (3), the grassroots share,
-    # the grants, the session
-    assert small <= 28, small
+    # 9 tables (the awards' two and the grades' in two statements each, the promotions' two in one), the alert
+    # register (3), the grassroots share, the grants, the session
+    assert small <= 27, small
 
 
 def test_the_county_teams_township_principal_share_against_the_aim(client, world):

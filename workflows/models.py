@@ -169,6 +169,8 @@ class ProcessInstance(models.Model):
             # The newest cases first (the case list's default order): an administrator's list of every
             # case reads its page from here instead of sorting them all (1.3–2.6 s at 1,000,000 cases).
             models.Index(fields=["created_at", "id"], name="case_newest_first"),
+            # The open cases of some units by process (the statistics): from this small index alone.
+            models.Index(fields=["nominating_unit", "definition"], condition=models.Q(status__in=OPEN_STATUSES), name="open_case_by_unit"),
         ]
         # Held by one person on one case (django-guardian, CaseUserObjectPermission).
         permissions = [("read_case", _("查阅抄送的案件"))]
