@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from permissions import policy
@@ -92,11 +93,16 @@ class Table:
         }
 
     def cells(self):
-        """The rows as (row, [(value, is percent)]) for the template."""
-        return [(row, [(v, i in self.percent_columns) for i, v in enumerate(row.values)]) for row in self.rows]
+        """The rows as (row, [(value as text, is percent)]) for the template: formatted here, once —
+        the template's localisation of each number was a fifth of a city's page."""
+        return [(row, self._texts(row.values)) for row in self.rows]
 
     def total_cells(self):
-        return [(v, i in self.percent_columns) for i, v in enumerate(self.total)] if self.total is not None else None
+        return self._texts(self.total) if self.total is not None else None
+
+    def _texts(self, values):
+        separator = get_format("DECIMAL_SEPARATOR")  # counts are whole; a share has one decimal
+        return [(str(v).replace(".", separator), i in self.percent_columns) for i, v in enumerate(values)]
 
 
 # --------------------------------------------------------------------------- scope
