@@ -95,13 +95,13 @@ class Table:
     def cells(self):
         """The rows as (row, [(value as text, is percent)]) for the template: formatted here, once —
         the template's localisation of each number was a fifth of a city's page."""
-        return [(row, self._texts(row.values)) for row in self.rows]
+        separator = get_format("DECIMAL_SEPARATOR")  # counts are whole; a share has one decimal
+        return [(row, self._texts(row.values, separator)) for row in self.rows]
 
     def total_cells(self):
-        return self._texts(self.total) if self.total is not None else None
+        return self._texts(self.total, get_format("DECIMAL_SEPARATOR")) if self.total is not None else None
 
-    def _texts(self, values):
-        separator = get_format("DECIMAL_SEPARATOR")  # counts are whole; a share has one decimal
+    def _texts(self, values, separator):
         return [(str(v).replace(".", separator), i in self.percent_columns) for i, v in enumerate(values)]
 
 

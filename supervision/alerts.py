@@ -481,7 +481,7 @@ def alerts(cadres, today, kinds=None):
                 cadre.township_served = datetime.timedelta(days=alert.township_days)
                 cadre.excellent_grades = alert.excellent_grades
             rows.append(_row(alert.kind, cadre, today))
-        cadres = cadres.model.objects.filter(IdsIn(F("pk"), stale_ids)) if stale_ids else None
+        cadres = _marked_stale(cadres, stale_ids)
     if cadres is not None:
         base = _by_ids(cadres).select_related("unit").only(*CADRE_FIELDS)
         for kind in wanted:
@@ -506,7 +506,7 @@ def counts_by_unit(within, today):
     rows = []
     if found is not None:
         rows, stale_ids = found
-        cadres = cadres.model.objects.filter(IdsIn(F("pk"), stale_ids)) if stale_ids else None
+        cadres = _marked_stale(cadres, stale_ids)
     if cadres is not None:
         for kind in KINDS:
             matched = QUERIES[kind.code](cadres, today)
@@ -515,6 +515,12 @@ def counts_by_unit(within, today):
                 for row in matched.values(stat_path=F("unit__path")).annotate(n=Count("pk", distinct=True)).order_by()
             ]
     return rows
+
+
+def _marked_stale(cadres, stale_ids):
+    """What is left to compute live once the register has answered: the cadres it marks stale
+    (None when there are none)."""
+    return cadres.model.objects.filter(IdsIn(F("pk"), stale_ids)) if stale_ids else None
 
 
 def thresholds():

@@ -112,14 +112,15 @@ def rebuild(day=None, *, unless_current=False):
     day = day or clock.today()
     with transaction.atomic():
         register = _register(lock=True)
-        if unless_current and register.day == day and register.rules == rules_digest(day):
+        digest = rules_digest(day)
+        if unless_current and register.day == day and register.rules == digest:
             return None
         marks = list(StaleCadre.objects.values_list("pk", flat=True))
         StandingAlert.objects.all().delete()
         rows = _standing_rows(Cadre.objects.all(), day)
         StandingAlert.objects.bulk_create(rows, batch_size=BATCH)
         _clear(marks)
-        register.day, register.rules, register.computed_at = day, rules_digest(day), timezone.now()
+        register.day, register.rules, register.computed_at = day, digest, timezone.now()
         register.save()
     logger.info("alert register rebuilt for %s: %d alerts", day, len(rows))
     return len(rows)
