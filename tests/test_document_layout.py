@@ -21,11 +21,12 @@ import statistics
 
 import pdfplumber
 import pytest
+import qrcode
 
 from documents import contexts, fonts
 from documents.management.commands import document_gallery as gallery
 from documents.models import DocumentKind, IssuedDocument
-from documents.rendering import issue_document, render
+from documents.rendering import QR_MASK, issue_document, render, verification_url
 from permissions.models import Unit, UnitKind, UnitLevel
 
 MM = 72 / 25.4
@@ -112,12 +113,39 @@ def content_chars(page):
 
 
 def qr_box(page):
-    """Bounding box (x0, top, x1, bottom) of the verification code: the QR code is drawn as a few
-    hundred small black squares. None when there is none."""
-    cells = [r for r in page.rects if r["x1"] - r["x0"] < 3 and r["bottom"] - r["top"] < 3]
-    if len(cells) < 50:
+    """Bounding box (x0, top, x1, bottom) of the verification code: a square image of one pixel per
+    module (documents.rendering.qr_data_uri), drawn 20 mm wide without smoothing. None when there
+    is none."""
+    mm = 72 / 25.4
+    codes = [
+        image for image in page.images if abs(image["x1"] - image["x0"] - 20 * mm) < 1 and abs(image["bottom"] - image["top"] - 20 * mm) < 1
+    ]
+    if not codes:
         return None
-    return (min(r["x0"] for r in cells), min(r["top"] for r in cells), max(r["x1"] for r in cells), max(r["bottom"] for r in cells))
+    (code,) = codes
+    assert code["stream"]["Interpolate"] is False, "the QR code is smoothed when scaled: its modules print blurred"
+    return (code["x0"], code["top"], code["x1"], code["bottom"])
+
+
+def qr_modules(page):
+    """The dark (True) and light modules of the page's verification code, read from the image's
+    pixels as the PDF holds them."""
+    (code,) = [image for image in page.images if qr_box(page) == (image["x0"], image["top"], image["x1"], image["bottom"])]
+    width, height = code["srcsize"]
+    stream = code["stream"]
+    assert stream["BitsPerComponent"] == 8, stream.attrs
+    channels = {"DeviceRGB": 3, "DeviceGray": 1}[stream["ColorSpace"].name]
+    data = stream.get_data()  # the PNG predictor undone: rows of pixels, a byte per channel
+    return [[data[(y * width + x) * channels] < 128 for x in range(width)] for y in range(height)]
+
+
+def qr_matrix(text):
+    """The modules of ``text``'s QR code as a reader reconstructs them (qrcode, the mask the
+    issuing code uses)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK)
+    code.add_data(text)
+    code.make(fit=True)
+    return code.get_matrix()
 
 
 def substantive(page):
@@ -499,6 +527,7 @@ def test_an_issued_decision_has_the_same_geometry():
         assert "平组〔2026〕1号" in first and "各县（市、区）委组织部，市直各单位：" in first and "：：" not in first
         page, signature, date, _lines = signoff(pdf, {**context, "signature": "中共平顶山市委组织部"})
         assert qr_box(page), "the verification code sits beside the sign-off"
+        assert qr_modules(page) == qr_matrix(verification_url(document)), "the code printed is the document's verification address"
         assert date[-1]["x1"] == pytest.approx(RIGHT - 4 * CHAR, abs=1.5)
         for number, page in enumerate(pdf.pages, start=1):
             (folio,) = folio_lines(page)
