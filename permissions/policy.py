@@ -202,6 +202,9 @@ def person_facts(user, task_grants=None, case_grants=None):
                 relatives.add(number)
                 cadre_id = number if kind == "c" else cadre_id
     facts = PersonFacts(grants, delegation_ids, task_ids, case_ids, relatives, cadre_id)
+    # For what only shows the person's roles (the top bar): read here already, not read again.
+    # Never consulted by a decision, which reads the facts afresh under its lock.
+    user.__dict__["_roles_shown"] = {role for role, *_rest in grants}
     if "_delegations_in_force" not in user.__dict__:
         # The acting checks of the same request ask again; a person without 委托 costs nothing more.
         ids = facts.delegation_ids

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from permissions.roles import Role
 from records.models import Cadre, Sanction
@@ -69,6 +70,25 @@ def test_workbench_lists_my_tasks_with_counts_and_other_counties_see_nothing(cli
     assert re.search(r'data-count="todo">1<', body)
     other = page(login(client, "bf_tl_ld").get("/"))  # the same role in another county
     assert case.business_key not in other and re.search(r'data-count="todo">0<', other)
+
+
+def test_a_todo_row_prints_its_case_step_times_and_lateness(client, world):
+    """The 待办 row's cells, prepared in the view (webapp.views.workbench._display)."""
+    cases = [start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(id_number)) for id_number in QT_CLEAN[:2]]
+    late, on_time = (task_of(case, "Task_unit_decision") for case in cases)
+    HumanTask.objects.filter(pk=late.pk).update(due_at=timezone.now() - datetime.timedelta(days=2))
+    HumanTask.objects.filter(pk=on_time.pk).update(due_at=timezone.now() + datetime.timedelta(days=2))
+    body = page(login(client, "ls_qt_ld").get("/"))
+    rows = {case.business_key: row for case in cases for row in re.findall(r"<tr>.*?</tr>", body, re.S) if case.business_key in row}
+    late_row, on_time_row = rows[cases[0].business_key], rows[cases[1].business_key]
+    arrived = timezone.localtime(HumanTask.objects.get(pk=late.pk).created_at)
+    assert f'<time datetime="{arrived.isoformat()}">{arrived.year}年{arrived.month}月{arrived.day}日' in late_row
+    assert 'class="overdue"' in late_row and "已超期" in late_row
+    assert 'class="overdue"' not in on_time_row and "已超期" not in on_time_row
+    for case, task in zip(cases, (late, on_time), strict=True):
+        row = rows[case.business_key]
+        assert task_url(task) in row and f'href="/cases/{case.pk}/"' in row
+        assert "单位集体研究" in row and "奖励审批（嘉奖、记功）" in row and case.subject_cadre.name in row
 
 
 def test_workbench_done_and_started_tabs_say_where_each_case_stands(client, world):

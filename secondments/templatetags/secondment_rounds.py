@@ -6,6 +6,7 @@ reuse it. ``{% round_card task %}`` on a task page (the task page may also use `
 """
 
 from django import template
+from django.template.loader import render_to_string
 
 from ..context import TEMPLATE, round_context, round_contexts
 
@@ -13,9 +14,10 @@ register = template.Library()
 _ATTR = "_secondment_round_context"
 
 
-@register.inclusion_tag(TEMPLATE)
+@register.simple_tag
 def round_line(task, rows=None):
-    """One line under an inbox row's step name (nothing for other processes and steps)."""
+    """One line under an inbox row's step name (nothing for other processes and steps: most rows
+    of an inbox, which then cost no template rendering)."""
     if not hasattr(task, _ATTR):
         page = [t for t in (rows or [task]) if hasattr(t, "bpmn_id") and hasattr(t, "instance_id")]
         if task not in page:
@@ -23,7 +25,8 @@ def round_line(task, rows=None):
         found = round_contexts(page)
         for t in page:
             setattr(t, _ATTR, found.get(t.pk))
-    return {"round_ctx": getattr(task, _ATTR), "compact": True}
+    found = getattr(task, _ATTR)
+    return render_to_string(TEMPLATE, {"round_ctx": found, "compact": True}) if found else ""
 
 
 @register.inclusion_tag(TEMPLATE)

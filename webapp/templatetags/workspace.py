@@ -21,7 +21,10 @@ def workspace_nav(context):
         return cached
     from webapp import queries
 
-    roles = set(user.grants.values_list("role", flat=True))
+    # The roles as this request's inbox or visibility query read them (permissions.policy.person_facts).
+    roles = user.__dict__.get("_roles_shown")
+    if roles is None:
+        roles = set(user.grants.values_list("role", flat=True))
     nav = {
         "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         "can_start": bool(queries.startable_definitions(user, roles)),
