@@ -536,3 +536,30 @@ def test_an_issued_decision_has_the_same_geometry():
                 if number % 2
                 else (folio[0]["x0"] == pytest.approx(LEFT + FOLIO, abs=1))
             )
+
+
+def test_a_templates_style_sheet_is_parsed_once_and_still_applies(monkeypatch):
+    """documents.rendering parses a template's <style> once (cached by its text) and renders the
+    document without it: a second document of the same template parses nothing, and looks the same."""
+    import weasyprint
+
+    from documents import rendering
+
+    parsed = []
+    real = weasyprint.CSS
+
+    def counting(*args, **kwargs):
+        parsed.append(kwargs.get("string", "")[:40])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "CSS", counting)
+    monkeypatch.setattr(rendering, "_stylesheets", {})
+    slug, _label, template, context, _gbt = gallery.samples()[0]
+    first = render(template, context)
+    assert len(parsed) == 1
+    second = render(template, context)
+    assert len(parsed) == 1, "the second document of a template parsed its style sheet again"
+    with pdfplumber.open(io.BytesIO(first.pdf)) as a, pdfplumber.open(io.BytesIO(second.pdf)) as b:
+        assert [c["size"] for c in a.pages[0].chars] == [c["size"] for c in b.pages[0].chars]
+        # The sheet applies: the body text is set in 16 pt (三号), as base_print.html's sheet says.
+        assert statistics.mode(round(c["size"]) for c in a.pages[0].chars if c["text"].strip()) == 16
