@@ -116,9 +116,8 @@ def qr_box(page):
     """Bounding box (x0, top, x1, bottom) of the verification code: a square image of one pixel per
     module (documents.rendering.qr_data_uri), drawn 20 mm wide without smoothing. None when there
     is none."""
-    mm = 72 / 25.4
     codes = [
-        image for image in page.images if abs(image["x1"] - image["x0"] - 20 * mm) < 1 and abs(image["bottom"] - image["top"] - 20 * mm) < 1
+        image for image in page.images if abs(image["x1"] - image["x0"] - 20 * MM) < 1 and abs(image["bottom"] - image["top"] - 20 * MM) < 1
     ]
     if not codes:
         return None
