@@ -169,7 +169,8 @@ class StepSerializer(StepBriefSerializer):
         if task.pk not in cache:
             user = self.context["request"].user
             if "_facts" not in self.context:  # the person's grants and relatives, once for every step
-                self.context["_facts"] = policy.person_facts(user)
+                # A display: the facts this request's visibility query read serve (policy.facts_seen).
+                self.context["_facts"] = policy.facts_seen(user) or policy.person_facts(user)
             cache[task.pk] = policy.act_refusal(user, task, task.instance, facts=self.context["_facts"])
         return cache[task.pk]
 

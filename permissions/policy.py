@@ -202,14 +202,20 @@ def person_facts(user, task_grants=None, case_grants=None):
                 relatives.add(number)
                 cadre_id = number if kind == "c" else cadre_id
     facts = PersonFacts(grants, delegation_ids, task_ids, case_ids, relatives, cadre_id)
-    # For what only shows the person's roles (the top bar): read here already, not read again.
-    # Never consulted by a decision, which reads the facts afresh under its lock.
-    user.__dict__["_roles_shown"] = {role for role, *_rest in grants}
+    user.__dict__["_facts_seen"] = facts
     if "_delegations_in_force" not in user.__dict__:
         # The acting checks of the same request ask again; a person without 委托 costs nothing more.
         ids = facts.delegation_ids
         user.__dict__["_delegations_in_force"] = _delegations(Delegation.objects.filter(pk__in=ids)) if ids else []
     return facts
+
+
+def facts_seen(user):
+    """The person's facts as this request last read them (``person_facts``), or None: for what a
+    page only shows — the top bar's roles, whether the reader is the subject or a relative in a
+    history. Grants, relatives and the cadre record are complete whichever grant models that read
+    named. Never for a decision: an action reads the facts afresh under its lock."""
+    return user.__dict__.get("_facts_seen")
 
 
 # Placeholders the statement is compiled with, bound to the person and today on each call.

@@ -794,3 +794,32 @@ def test_errors_are_json_whatever_the_client_accepts(world):
     assert_error(
         client_for("ls_qt_jbr").generic("POST", "/api/v1/processes/", "{not json", content_type="application/json"), 400, "parse_error"
     )
+
+
+def test_a_completion_answers_from_the_persons_facts_read_once_after_the_action(world):
+    """The answer to a completion (the case detail) takes the person's grants and relatives from
+    what the request has read (permissions.policy.facts_seen): its visibility query reads them once,
+    and neither the step's "can act" nor the subject's restricted history reads them again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = nominate()
+    client = client_for("ls_qt_ld")
+    with CaptureQueriesContext(connection) as statements:
+        answer = ok(
+            complete(
+                client,
+                task_id(case, "Task_unit_decision"),
+                action="approve",
+                meeting_date="2026-09-01",
+                attendees="党工委班子成员7人",
+                opinion="经集体研究，同意推荐",
+            )
+        )
+    assert [step["bpmn_id"] for step in answer["current_steps"]] == ["Task_integrity"]
+    after = [q["sql"] for q in statements.captured_queries]
+    after = after[next(i for i, sql in enumerate(after) if sql.startswith(("COMMIT", "RELEASE"))) :]
+    facts_reads = [sql for sql in after if "permissions_grant" in sql and "UNION ALL" in sql]
+    assert len(facts_reads) == 1, "the answer read the person's facts more than once"
+    relatives = [sql for sql in after if "records_familymember" in sql and sql not in facts_reads]
+    assert not relatives, "the answer read the relatives again"

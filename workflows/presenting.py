@@ -46,7 +46,8 @@ def restricted_for(user, instance):
 
     known = user.__dict__.setdefault("_restricted_cases", {})
     if instance.pk not in known:
-        known[instance.pk] = policy.recusal_reason(user, instance) is not None
+        # The relatives as this request's visibility query read them, else read here.
+        known[instance.pk] = policy.recusal_reason(user, instance, facts=policy.facts_seen(user)) is not None
     return known[instance.pk]
 
 

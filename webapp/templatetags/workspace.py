@@ -3,6 +3,7 @@
 from django import forms, template
 from django.utils import timezone
 
+from permissions import policy
 from permissions.roles import Role
 from workflows.models import InstanceStatus, Notification
 
@@ -21,10 +22,8 @@ def workspace_nav(context):
         return cached
     from webapp import queries
 
-    # The roles as this request's inbox or visibility query read them (permissions.policy.person_facts).
-    roles = user.__dict__.get("_roles_shown")
-    if roles is None:
-        roles = set(user.grants.values_list("role", flat=True))
+    seen = policy.facts_seen(user)  # read by this request's inbox or visibility query, if any
+    roles = {role for role, *_rest in seen.grants} if seen is not None else set(user.grants.values_list("role", flat=True))
     nav = {
         "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         "can_start": bool(queries.startable_definitions(user, roles)),
