@@ -129,9 +129,9 @@ def issue_award(nomination):
     instance = nomination.instance
     collective = nomination.is_collective
     if collective:
-        subject = Collective.objects.select_for_update().select_related("unit").get(pk=nomination.collective_id)
+        subject = Collective.objects.select_for_update(of=("self",)).select_related("unit").get(pk=nomination.collective_id)
     else:
-        subject = Cadre.objects.select_for_update().select_related("unit").get(pk=nomination.cadre_id)
+        subject = Cadre.objects.select_for_update(of=("self",)).select_related("unit").get(pk=nomination.cadre_id)
     _recheck(nomination, subject)
     approving, issuer = nomination.approving_unit, nomination.issuer_unit
     kind = nomination.award_kind
@@ -289,7 +289,9 @@ REVOCATION_GROUNDS = {
 def revoke_award(request):
     """撤销奖励 (公务员法 art. 56, DOMAIN.md §1.4): published decision, benefits stopped, recorded."""
     instance = request.instance
-    award = Award.objects.select_for_update().select_related("cadre__unit", "approving_unit").get(pk=request.award_id)
+    # of=self: the award row alone — PostgreSQL refuses FOR UPDATE on the outer join to a
+    # collective award's missing cadre, and the joined rows need no lock.
+    award = Award.objects.select_for_update(of=("self",)).select_related("cadre__unit", "approving_unit").get(pk=request.award_id)
     if award.revoked:
         raise ValueError(_("该奖励已撤销"))
     issuer = request.issuer_unit
