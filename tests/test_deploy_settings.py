@@ -124,15 +124,31 @@ def test_proxy_ssl_header_and_lockout_settings_come_from_the_environment(tmp_pat
 def test_postgresql_statements_time_out_and_are_not_jit_compiled(tmp_path):
     url = "postgres://meritflow:secret@db.example:5432/meritflow"
     options = settings_in(production_env(tmp_path, DATABASE_URL=url))["DB_OPTIONS"]["options"]
-    assert options == "-c statement_timeout=30000 -c jit=off"
+    assert options == "-c statement_timeout=30000 -c jit=off -c plan_cache_mode=force_generic_plan"
     assert settings_in(production_env(tmp_path, DATABASE_URL=url, DB_STATEMENT_TIMEOUT="5"))["DB_OPTIONS"]["options"] == (
-        "-c statement_timeout=5000 -c jit=off"
+        "-c statement_timeout=5000 -c jit=off -c plan_cache_mode=force_generic_plan"
     )
     assert settings_in(production_env(tmp_path, DATABASE_URL=url))["DB_HEALTH_CHECKS"] is True
     # Behind PgBouncer in transaction mode no startup option may be sent (README "Connection pooling").
-    pooled = settings_in(production_env(tmp_path, DATABASE_URL=url, DB_STATEMENT_TIMEOUT="0", DB_JIT="server"))
+    pooled = settings_in(
+        production_env(tmp_path, DATABASE_URL=url, DB_STATEMENT_TIMEOUT="0", DB_JIT="server", DB_PREPARED_STATEMENTS="role")
+    )
     assert "options" not in pooled["DB_OPTIONS"]
     assert "options" not in settings_in(production_env(tmp_path))["DB_OPTIONS"]  # SQLite: no such option
+
+
+def test_postgresql_statements_are_prepared_with_generic_plans_unless_switched_off(tmp_path):
+    url = "postgres://meritflow:secret@db.example:5432/meritflow"
+    default = settings_in(production_env(tmp_path, DATABASE_URL=url))["DB_OPTIONS"]
+    assert default["server_side_binding"] is True and default["prepare_threshold"] == 5
+    assert "plan_cache_mode=force_generic_plan" in default["options"]
+    role = settings_in(production_env(tmp_path, DATABASE_URL=url, DB_PREPARED_STATEMENTS="role"))["DB_OPTIONS"]
+    assert role["server_side_binding"] is True and "plan_cache_mode" not in role["options"]
+    off = settings_in(production_env(tmp_path, DATABASE_URL=url, DB_PREPARED_STATEMENTS="off"))["DB_OPTIONS"]
+    assert "server_side_binding" not in off and "prepare_threshold" not in off and "plan_cache_mode" not in off["options"]
+    wrong = run(["-c", SETTINGS_DUMP], production_env(tmp_path, DATABASE_URL=url, DB_PREPARED_STATEMENTS="yes"))
+    assert wrong.returncode != 0 and "DB_PREPARED_STATEMENTS='yes': generic, role or off" in wrong.stderr
+    assert "server_side_binding" not in settings_in(production_env(tmp_path))["DB_OPTIONS"]  # SQLite
 
 
 # --------------------------------------------------------------------------- passwords
