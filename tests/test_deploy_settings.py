@@ -151,6 +151,14 @@ def test_postgresql_statements_are_prepared_with_generic_plans_unless_switched_o
     assert "server_side_binding" not in settings_in(production_env(tmp_path))["DB_OPTIONS"]  # SQLite
 
 
+def test_the_engines_state_trace_is_not_logged_unless_asked_for(tmp_path):
+    dump = "import json, webapp.settings as s; print(json.dumps(s.LOGGING))"
+    default = json.loads(run(["-c", dump], production_env(tmp_path)).stdout.strip().splitlines()[-1])
+    assert default["loggers"]["spiff"]["level"] == "WARNING" and default["root"]["level"] == "INFO"
+    asked = json.loads(run(["-c", dump], production_env(tmp_path, SPIFF_LOG_LEVEL="INFO")).stdout.strip().splitlines()[-1])
+    assert asked["loggers"]["spiff"]["level"] == "INFO"
+
+
 # --------------------------------------------------------------------------- passwords
 
 

@@ -291,6 +291,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # SpiffWorkflow logs every task's every state change at INFO (~80 lines a merit case): the
+    # engine's own trace, not an event of the case (those are the history). Warnings still show.
+    "loggers": {"spiff": {"level": os.environ.get("SPIFF_LOG_LEVEL", "WARNING")}},
 }
 
 if PROFILE == "test":
