@@ -146,7 +146,7 @@ elif DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
     # Prepared statements with generic plans: PostgreSQL plans a page's joins once per connection
     # instead of on every request — planning was most of its CPU (workbench 6.4 → 1.6 ms, API
-    # inbox 10.3 → 1.3 ms per request; bench/README.md §5c). psycopg binds on the server and
+    # inbox 10.3 → 1.3 ms per request; bench/README.md §5d). psycopg binds on the server and
     # prepares a statement on its 5th execution; the plans are generic (plan_cache_mode), not
     # re-planned per value. DB_PREPARED_STATEMENTS: generic (default); role — the same without
     # the startup option, for PgBouncer ≥ 1.21 (max_prepared_statements) with the plan cache mode
