@@ -123,6 +123,14 @@ def test_postgresql_options_for_pgbouncer_in_transaction_mode(tmp_path):
     assert "-c statement_timeout=30000" in default["OPTIONS"]["options"]
     assert default["DISABLE_SERVER_SIDE_CURSORS"] is False
     assert default["CONN_MAX_AGE"] == 60
-    pooled = database_settings(tmp_path, DATABASE_URL=url, DB_STATEMENT_TIMEOUT="0", DB_JIT="server", DB_DISABLE_SERVER_SIDE_CURSORS="1")
+    pooled = database_settings(
+        tmp_path,
+        DATABASE_URL=url,
+        DB_STATEMENT_TIMEOUT="0",
+        DB_JIT="server",
+        DB_DISABLE_SERVER_SIDE_CURSORS="1",
+        DB_PREPARED_STATEMENTS="role",
+    )
     assert "options" not in pooled["OPTIONS"]  # PgBouncer refuses startup options: the role carries them
+    assert pooled["OPTIONS"]["server_side_binding"] is True  # PgBouncer ≥ 1.21 keeps prepared statements
     assert pooled["DISABLE_SERVER_SIDE_CURSORS"] is True
