@@ -211,6 +211,19 @@ def test_a_list_page_costs_the_same_queries_for_one_row_and_for_fifty(client, wo
     _compare(world, lambda: _web(client, world.boss, reverse(url_name), params), _count_in(marker))
 
 
+@pytest.mark.parametrize("name,url_name,params,marker", WEB[:1] + WEB[-1:], ids=["workbench todo", "notice desk"])
+def test_a_list_page_never_reads_the_cases_engine_state(client, world, name, url_name, params, marker):
+    """The engine state (~10 kB a case) is the engine's; a list shows the case's typed facts."""
+    world.grow(3)
+    client.force_login(world.boss)
+    client.get(reverse(url_name), params)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(url_name), params)
+    assert response.status_code == 200 and marker in response.content.decode()
+    reading_state = [q["sql"] for q in queries.captured_queries if '"workflows_processinstance"."state"' in q["sql"]]
+    assert not reading_state, reading_state[0][:300]
+
+
 def test_the_started_tab_costs_the_same_queries_for_one_case_and_for_fifty(client, world):
     _compare(world, lambda: _web(client, world.starter, reverse("home"), {"tab": "started"}), _count_in("XQ"))
 
