@@ -28,7 +28,7 @@ from django.test.utils import CaptureQueriesContext
 
 from permissions.roles import Role
 from tests import factories as f
-from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, person, start_and_nominate, task_of, unit_decides
+from tests.merit_helpers import QT_CLEAN, at, cadre, load_world, nomination, person, start_and_nominate, task_of, unit, unit_decides
 from workflows import chain, clock, handover, services
 from workflows.errors import InvalidAction
 from workflows.models import ChainHead, HistoryAction, HistoryEvent, HumanTask, ProcessInstance
@@ -80,6 +80,23 @@ def test_a_plain_step_costs_a_fixed_number_of_statements():
 @pytest.mark.django_db(transaction=True)
 def test_a_plain_step_costs_a_fixed_number_of_statements_on_postgresql():
     check_plain_step()
+
+
+@pytest.mark.django_db
+def test_a_next_step_at_the_acted_steps_unit_reads_no_unit():
+    """填报推荐材料 → 单位集体研究 stay at the township: the new task's unit and path come from the
+    acted task's unit, read with it under the lock, not from another SELECT of the unit. The
+    integrity step above moves to another unit and still reads it (its count includes that)."""
+    load_world()
+    township = unit("HA-PDS-LS-QT")
+    with clock.frozen_at(at("2026-09-28 09:00")):
+        case = services.start_process(person("ls_qt_jbr"), "merit_citation", unit=township, subject_cadre=cadre(QT_CLEAN[0]))
+        with CaptureQueriesContext(connection) as statements:
+            services.complete_task(person("ls_qt_jbr"), task_of(case, "Task_nominate").pk, data=nomination())
+    unit_reads = [q["sql"] for q in statements.captured_queries if q["sql"].startswith("SELECT") and 'FROM "permissions_unit"' in q["sql"]]
+    assert unit_reads == []
+    decision = task_of(case, "Task_unit_decision")
+    assert (decision.unit_id, decision.unit_path) == (township.pk, township.path)
 
 
 @pytest.mark.django_db

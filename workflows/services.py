@@ -190,7 +190,7 @@ def _complete_locked(instance, task, user, principal, *, data, opinion, action, 
             changed_fields={"to": task.return_targets()[:1]},
             on_behalf_of=behalf,
         )
-        _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED, behalf))
+        _save(instance, workflow, error=error, acted=(task, user, TaskCloseReason.RETURNED, behalf))
         return
     if not release and handover.hold_for_countersigners(instance, task, user, behalf, data=data, opinion=opinion, action=chosen.code):
         return
@@ -214,7 +214,7 @@ def _complete_locked(instance, task, user, principal, *, data, opinion, action, 
         on_behalf_of=behalf,
     )
     workflow, error = _advance(instance, workflow, step)
-    _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.COMPLETED, behalf))
+    _save(instance, workflow, error=error, acted=(task, user, TaskCloseReason.COMPLETED, behalf))
 
 
 def save_draft(user, task_id, *, data=None, opinion=""):
@@ -256,7 +256,7 @@ def return_task(user, task_id, *, to, opinion):
         step = _return_step(workflow, task, to, opinion)
         workflow, error = _advance(instance, workflow, step)
         _record(instance, user, HistoryAction.RETURN, task=task, opinion=opinion, changed_fields={"to": to}, on_behalf_of=behalf)
-        _save(instance, workflow, error=error, acted=(task.pk, user, TaskCloseReason.RETURNED, behalf))
+        _save(instance, workflow, error=error, acted=(task, user, TaskCloseReason.RETURNED, behalf))
     return instance
 
 
@@ -684,7 +684,7 @@ def _case_record(instance):
 
 
 def _save(instance, workflow, *, error=None, status=None, new=False, acted=None):
-    """Persist the engine state and re-project the tasks. ``acted``: (task id, user, how, on whose
+    """Persist the engine state and re-project the tasks. ``acted``: (task, user, how, on whose
     behalf or None) of the human task this action closed, so its row records who acted."""
     status = status or _status_of(workflow, error)
     was_open = instance.status in (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)
@@ -743,15 +743,18 @@ def _project_tasks(instance, workflow, acted=None):
     if existing is None:
         existing = dict(HumanTask.objects.filter(instance=instance).values_list("task_uuid", "pk"))
     gone = [pk for uuid, pk in existing.items() if uuid not in ready]
+    acted_task, actor, how, behalf = acted or (None, None, "", None)
+    acted_pk = acted_task.pk if acted_task is not None else None
     if gone:
         now = timezone.now()
-        acted_pk, actor, how, behalf = acted or (None, None, "", None)
         if acted_pk in gone:
             HumanTask.objects.filter(pk=acted_pk).update(closed_at=now, completed_by=actor, close_reason=how, completed_for=behalf)
         HumanTask.objects.filter(pk__in=[pk for pk in gone if pk != acted_pk]).update(closed_at=now, close_reason=TaskCloseReason.CANCELLED)
         # The 待办 notices of the closed tasks are done, whoever closed them: one UPDATE.
         Notification.objects.filter(task_id__in=gone, read_at__isnull=True).update(read_at=now)
-    new_rows = [_human_task_row(instance, t) for uuid, t in ready.items() if uuid not in existing]
+    # The acted step's unit (read with it under the lock) is most often the next step's too.
+    known_units = {acted_task.unit_id: acted_task.unit} if acted_task is not None else {}
+    new_rows = [_human_task_row(instance, t, known_units) for uuid, t in ready.items() if uuid not in existing]
     if new_rows:
         HumanTask.objects.bulk_create(new_rows)
         _involve(instance, {(row.unit_id, row.unit_path) for row in new_rows})
@@ -780,14 +783,25 @@ def _involve(instance, units):
     )
 
 
-def _human_task_row(instance, spiff_task):
+def _unit_row(unit_id, known_units):
+    """The unit (its id and path) of a new task: from ``known_units`` (id → unit this transaction
+    has read), else one query; None for no or an unknown id."""
+    if not unit_id:
+        return None
+    unit = known_units.get(unit_id)
+    if unit is None:
+        unit = known_units[unit_id] = Unit.objects.filter(pk=unit_id).only("pk", "path").first()
+    return unit
+
+
+def _human_task_row(instance, spiff_task, known_units):
     from permissions.roles import role_for_lane
 
     spec = spiff_task.task_spec
     props = engine.task_properties(spec)
     unit_expression = props.get("unit", DEFAULT_UNIT_VARIABLE)
     unit_id = engine.SCRIPT_ENGINE.evaluate(spiff_task, unit_expression)
-    unit = Unit.objects.filter(pk=unit_id).only("pk", "path").first() if unit_id else None
+    unit = _unit_row(unit_id, known_units)
     if unit is None:
         raise InvalidAction(
             _("环节“%(step)s”找不到办理单位（%(expr)s）") % {"step": spec.bpmn_name or spec.bpmn_id, "expr": unit_expression}
@@ -797,7 +811,7 @@ def _human_task_row(instance, spiff_task):
     if process_type and process_type.task_binding:
         role, bound = process_type.task_binding(instance, spec.bpmn_id, role, unit.pk)
         if bound != unit.pk:
-            unit = Unit.objects.filter(pk=bound).only("pk", "path").first() or unit
+            unit = _unit_row(bound, known_units) or unit
     created = timezone.now()
     return HumanTask(
         instance=instance,
