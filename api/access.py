@@ -13,8 +13,8 @@ from workflows.models import HumanTask, ProcessInstance
 from .errors import Conflict
 
 
-def visible_cases(user):
-    return ProcessInstance.objects.visible_to(user)
+def visible_cases(user, facts=None):
+    return ProcessInstance.objects.visible_to(user, facts=facts)
 
 
 def visible_tasks(user):

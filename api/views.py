@@ -46,7 +46,7 @@ from supervision import alerts as alert_rules
 from supervision import views as alert_pages
 from workflows import attachments as case_attachments
 from workflows import engine, handover, process_types, services
-from workflows.errors import FormInvalid
+from workflows.errors import ActionNotAllowed, FormInvalid, TaskConflict
 from workflows.forms import form_class_for
 from workflows.models import Attachment, HistoryEvent, HumanTask, Notification, ProcessDefinition, ProcessInstance, RuleCheck
 from workspace import batch as batches
@@ -286,12 +286,12 @@ class ProcessTypeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVi
 # --------------------------------------------------------------------------- cases
 
 
-def _case_queryset(user):
-    return access.visible_cases(user).select_related("definition", "subject_cadre", "nominating_unit", "started_by")
+def _case_queryset(user, facts=None):
+    return access.visible_cases(user, facts).select_related("definition", "subject_cadre", "nominating_unit", "started_by")
 
 
-def _detail_queryset(user):
-    return _case_queryset(user).prefetch_related(
+def _detail_queryset(user, facts=None):
+    return _case_queryset(user, facts).prefetch_related(
         Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")),
         Prefetch("history", HistoryEvent.objects.select_related("actor", "on_behalf_of").order_by("at", "id")),
         "rule_checks",
@@ -317,8 +317,10 @@ def _ready_task_data(case, tasks=None):
     return data
 
 
-def case_response(request, pk, *, status_code=200, headers=None):
-    case = access.case_or_404(request.user, pk, _detail_queryset(request.user))
+def case_response(request, pk, *, status_code=200, headers=None, facts=None):
+    """The case detail; ``facts``: the caller's facts as the action just read them under its lock
+    (``policy.person_facts`` with the individual grants), so the answer does not read them again."""
+    case = access.case_or_404(request.user, pk, _detail_queryset(request.user, facts))
     checks = list(case.rule_checks.all())  # prefetched, oldest first
     refusal = checks[-1] if checks and not checks[-1].passed else None
     context = {"request": request, "task_data": _ready_task_data(case), "rule_refusal": refusal}
@@ -827,25 +829,35 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
+        """The task is read once, by the service under its lock, with the person's grants: the
+        request's own checks run there once the policy let the caller act (who may act may see
+        the task); a refusal or a closed task asks afterwards whether the caller may see it at all
+        (404 otherwise). The answer shows the case through the grants read under the lock."""
         user = request.user
-        task = access.task_for_action(user, pk)
-        case = task.instance
-        elsewhere = completed_elsewhere(task, case.definition.process_id)
-        if elsewhere:
-            raise RuleRefused(_("此环节须通过 %(path)s 办理") % {"path": elsewhere})
         body = _body(request)
         meta = s.TaskCompleteSerializer(data={k: v for k, v in body.items() if k in ("action", "opinion")})
         meta.is_valid(raise_exception=True)
         chosen = meta.validated_data.get("action") or None
         fields = {k: v for k, v in body.items() if k not in ("action", "opinion")}
 
-        form = form_class_for(case.definition.process_id, task.bpmn_id)(None, instance=case, task=task, user=user)
-        codes = [a.code for a in form.actions]
-        if chosen is not None and chosen not in codes:
-            raise exceptions.ValidationError({"action": [_("请选择一个有效的操作：%(actions)s") % {"actions": "、".join(codes)}]})
-        _check_fields(form, fields)
-        services.complete_task(user, task.pk, data=fields, opinion=meta.validated_data.get("opinion", ""), action=chosen)
-        return case_response(request, case.pk)
+        def check_request(task, case):
+            elsewhere = completed_elsewhere(task, case.definition.process_id)
+            if elsewhere:
+                raise RuleRefused(_("此环节须通过 %(path)s 办理") % {"path": elsewhere})
+            form = form_class_for(case.definition.process_id, task.bpmn_id)(None, instance=case, task=task, user=user)
+            codes = [a.code for a in form.actions]
+            if chosen is not None and chosen not in codes:
+                raise exceptions.ValidationError({"action": [_("请选择一个有效的操作：%(actions)s") % {"actions": "、".join(codes)}]})
+            _check_fields(form, fields)
+
+        try:
+            case = services.complete_task(
+                user, int(pk), data=fields, opinion=meta.validated_data.get("opinion", ""), action=chosen, check=check_request
+            )
+        except (TaskConflict, ActionNotAllowed):
+            access.task_for_action(user, pk)  # 404 for a task the caller may not see; 409 for a closed one they may
+            raise
+        return case_response(request, case.pk, facts=policy.facts_seen(user))
 
 
 # --------------------------------------------------------------------------- common opinions

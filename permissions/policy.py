@@ -169,6 +169,7 @@ class PersonFacts:
     case_ids: list  # cases granted to them alone (抄送)
     relatives: set  # their own cadre record and their relatives' (``related_cadre_ids``)
     cadre_id: int | None = None  # their own cadre record
+    individual_grants: bool = False  # task_ids and case_ids were read (both grant models named)
 
 
 def person_facts(user, task_grants=None, case_grants=None):
@@ -201,7 +202,8 @@ def person_facts(user, task_grants=None, case_grants=None):
             else:
                 relatives.add(number)
                 cadre_id = number if kind == "c" else cadre_id
-    facts = PersonFacts(grants, delegation_ids, task_ids, case_ids, relatives, cadre_id)
+    individual = task_grants is not None and case_grants is not None
+    facts = PersonFacts(grants, delegation_ids, task_ids, case_ids, relatives, cadre_id, individual_grants=individual)
     user.__dict__["_facts_seen"] = facts
     if "_delegations_in_force" not in user.__dict__:
         # The acting checks of the same request ask again; a person without 委托 costs nothing more.
@@ -216,6 +218,12 @@ def facts_seen(user):
     history. Grants, relatives and the cadre record are complete whichever grant models that read
     named. Never for a decision: an action reads the facts afresh under its lock."""
     return user.__dict__.get("_facts_seen")
+
+
+def forget_facts(user):
+    """Drop the facts this request read (``facts_seen``): the action has just changed them (e.g. a
+    case grant to the person), so what the request shows next reads them again."""
+    user.__dict__.pop("_facts_seen", None)
 
 
 # Placeholders the statement is compiled with, bound to the person and today on each call.

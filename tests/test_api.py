@@ -796,10 +796,37 @@ def test_errors_are_json_whatever_the_client_accepts(world):
     )
 
 
-def test_a_completion_answers_from_the_persons_facts_read_once_after_the_action(world):
-    """The answer to a completion (the case detail) takes the person's grants and relatives from
-    what the request has read (permissions.policy.facts_seen): its visibility query reads them once,
-    and neither the step's "can act" nor the subject's restricted history reads them again."""
+def test_a_refused_completion_says_404_to_whoever_may_not_see_the_task_and_changes_nothing(world):
+    """The task is read once, under the lock, and the request's checks run after the policy: a
+    caller who may not see the task still gets a 404 (not 403, not a field error that would tell
+    that it exists), one who may see it but not act a 403, one who may act a 400 for an unknown
+    field or action; none of them changes the case."""
+    case = nominate()
+    task = task_id(case, "Task_unit_decision")
+    history = HistoryEvent.objects.filter(instance_id=case["id"]).count()
+    assert_error(complete(client_for("bf_tl_jbr"), task, bogus="x"), 404, "not_found")
+    assert_error(complete(client_for("bf_tl_jbr"), 999999), 404, "not_found")
+    assert_error(complete(client_for("ls_qt_jbr"), task, bogus="x"), 403, "permission_denied")
+    leader = client_for("ls_qt_ld")
+    assert (
+        "bogus"
+        in assert_error(complete(leader, task, meeting_date="2026-09-01", attendees="x", bogus="x"), 400, "validation_error")["errors"]
+    )
+    assert (
+        "action"
+        in assert_error(complete(leader, task, action="nonsense", meeting_date="2026-09-01", attendees="x"), 400, "validation_error")[
+            "errors"
+        ]
+    )
+    assert HistoryEvent.objects.filter(instance_id=case["id"]).count() == history
+    assert HumanTask.objects.filter(pk=task).exists()  # still open
+
+
+def test_a_completion_reads_the_persons_facts_once_under_the_lock_and_answers_from_them(world):
+    """A completion through the API reads the task and the person's grants and relatives once:
+    the service reads them under the case's lock, the request's own checks run there, and the
+    answer (the case detail) shows the case through those facts — its visibility query, the step's
+    "can act" and the subject's restricted history read none of them again (issue 17 item 1)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -817,9 +844,12 @@ def test_a_completion_answers_from_the_persons_facts_read_once_after_the_action(
             )
         )
     assert [step["bpmn_id"] for step in answer["current_steps"]] == ["Task_integrity"]
-    after = [q["sql"] for q in statements.captured_queries]
-    after = after[next(i for i, sql in enumerate(after) if sql.startswith(("COMMIT", "RELEASE"))) :]
-    facts_reads = [sql for sql in after if "permissions_grant" in sql and "UNION ALL" in sql]
-    assert len(facts_reads) == 1, "the answer read the person's facts more than once"
-    relatives = [sql for sql in after if "records_familymember" in sql and sql not in facts_reads]
+    sent = [q["sql"] for q in statements.captured_queries]
+    # The action's transaction: a savepoint inside the test's own (RELEASE), or BEGIN … COMMIT.
+    end = next(i for i, sql in enumerate(sent) if sql.startswith(("COMMIT", "RELEASE")))
+    facts_reads = [i for i, sql in enumerate(sent) if "permissions_grant" in sql and "UNION ALL" in sql]
+    assert len(facts_reads) == 1 and facts_reads[0] < end, "the person's facts were read more than once, or outside the lock"
+    task_reads = [sql for sql in sent[: facts_reads[0]] if sql.startswith("SELECT") and 'FROM "workflows_humantask"' in sql]
+    assert len(task_reads) == 1, "the task was read more than once (the lock statement) before the policy"
+    relatives = [sql for sql in sent[end:] if "records_familymember" in sql]
     assert not relatives, "the answer read the relatives again"

@@ -394,6 +394,7 @@ def keep_reading(user, instance):
     delegate acting for someone) may read it afterwards: ``read_case`` on it, as a cc reader."""
     if not CaseUserObjectPermission.objects.filter(user=user, content_object_id=instance.pk, permission__codename="read_case").exists():
         assign_perm(READ_CASE, user, instance)
+        policy.forget_facts(user)  # the answer to the action reads the new grant
 
 
 def mark_copy_read(user, instance):

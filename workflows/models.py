@@ -89,9 +89,12 @@ def case_search_q(text, prefix=""):
 
 
 class ProcessInstanceQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, facts=None):
         """Cases ``user`` may see: those they started, and those that involved a unit they hold a
         role on. Everything else is invisible (pages and API answer 404).
+
+        ``facts``: the person's facts read in this request with their individual task and case
+        grants (``policy.person_facts``), e.g. by an action under its lock; otherwise read here.
 
         ``pk IN (cases of my units UNION cases I started)`` rather than an OR, which PostgreSQL
         can only evaluate row by row.
@@ -105,7 +108,8 @@ class ProcessInstanceQuerySet(models.QuerySet):
         # Grants, 委托 and the person's own grants in one statement (``person_facts``); the cases
         # granted to the person alone (a cc reader's, a 委派 or countersigned task's) are named
         # outright, and only when there are any, so a typical person's list is the UNION of two.
-        facts = policy.person_facts(user, TaskUserObjectPermission, CaseUserObjectPermission)
+        if facts is None or not facts.individual_grants:
+            facts = policy.person_facts(user, TaskUserObjectPermission, CaseUserObjectPermission)
         parts = []
         if facts.case_ids:
             parts.append(ProcessInstance.objects.filter(pk__in=sorted(facts.case_ids)).order_by().values("pk"))
