@@ -109,7 +109,8 @@ class Report:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"{self.name}.txt"
         path.write_text("\n".join(self.lines) + "\n")
-        print(f"==> wrote {path.relative_to(ROOT)}", flush=True)
+        # MERITFLOW_BENCH_RESULTS may point outside the checkout (a smoke run's directory).
+        print(f"==> wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
         return path
 
 
