@@ -6,7 +6,7 @@ nominated may not also review or approve the same case.
 
 import datetime
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -170,6 +170,13 @@ class PersonFacts:
     relatives: set  # their own cadre record and their relatives' (``related_cadre_ids``)
     cadre_id: int | None = None  # their own cadre record
     individual_grants: bool = False  # task_ids and case_ids were read (both grant models named)
+    unit_names: dict = field(default_factory=dict)  # {unit id: name} of the units of ``grants``, for display
+
+    def granted_units(self):
+        """(unit id, name) of the units the person holds a grant on, in the tree's order: what a
+        page offers to filter by (display only, as ``facts_seen``)."""
+        paths = {unit: path for _role, unit, _subs, path in self.grants}
+        return [(unit, self.unit_names.get(unit, "")) for unit in sorted(paths, key=paths.get)]
 
 
 def person_facts(user, task_grants=None, case_grants=None):
@@ -187,12 +194,13 @@ def person_facts(user, task_grants=None, case_grants=None):
     sql, params = _facts_statement(connection.vendor, task_grants, case_grants)
     some_day, today = (connection.ops.adapt_datefield_value(day) for day in (_SOME_DAY, timezone.localdate()))
     bound = [user.pk if p == _SOMEONE else today if p == some_day else p for p in params]
-    grants, delegation_ids, task_ids, case_ids, relatives, cadre_id = [], [], [], [], set(), None
+    grants, delegation_ids, task_ids, case_ids, relatives, cadre_id, unit_names = [], [], [], [], set(), None, {}
     with connection.cursor() as cursor:
         cursor.execute(sql, bound)
-        for kind, role, number, subs, path in cursor.fetchall():
+        for kind, role, number, subs, path, name in cursor.fetchall():
             if kind == "g":
                 grants.append((role, number, bool(subs), path))
+                unit_names[number] = name
             elif kind == "d":
                 delegation_ids.append(number)
             elif kind == "t":
@@ -203,7 +211,9 @@ def person_facts(user, task_grants=None, case_grants=None):
                 relatives.add(number)
                 cadre_id = number if kind == "c" else cadre_id
     individual = task_grants is not None and case_grants is not None
-    facts = PersonFacts(grants, delegation_ids, task_ids, case_ids, relatives, cadre_id, individual_grants=individual)
+    facts = PersonFacts(
+        grants, delegation_ids, task_ids, case_ids, relatives, cadre_id, individual_grants=individual, unit_names=unit_names
+    )
     user.__dict__["_facts_seen"] = facts
     if "_delegations_in_force" not in user.__dict__:
         # The acting checks of the same request ask again; a person without 委托 costs nothing more.
@@ -237,7 +247,7 @@ def _facts_statement(vendor, task_grants, case_grants):
     someone = get_user_model()(pk=_SOMEONE)
 
     def number(kind, queryset, field):
-        return queryset.order_by().values_list(Value(kind), Value(""), F(field), Value(False), Value(""))
+        return queryset.order_by().values_list(Value(kind), Value(""), F(field), Value(False), Value(""), Value(""))
 
     me = get_user_model()._base_manager.filter(pk=_SOMEONE)
     parts = [
@@ -250,7 +260,11 @@ def _facts_statement(vendor, task_grants, case_grants):
         parts.append(number("t", task_grants.objects.filter(user=someone), "content_object_id"))
     if case_grants is not None:
         parts.append(number("k", case_grants.objects.filter(user=someone), "content_object_id"))
-    grants = Grant.objects.filter(user=someone).order_by().values_list(Value("g"), "role", "unit_id", "include_subordinates", "unit__path")
+    grants = (
+        Grant.objects.filter(user=someone)
+        .order_by()
+        .values_list(Value("g"), "role", "unit_id", "include_subordinates", "unit__path", "unit__name")
+    )
     sql, params = grants.union(*parts, all=True).query.sql_with_params()
     return sql, tuple(params)
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from documents.models import IssuedDocument
 from documents.permissions import can_download, downloadable_ids
 from notices.models import Notice, Objection
-from permissions.models import Delegation, Unit, UnitKind, UnitLevel
+from permissions.models import Delegation, Grant, Unit, UnitKind, UnitLevel
 from permissions.roles import Role
 from quotas.models import PostQuota
 from records.models import AnnualAssessment, AssessmentGrade
@@ -222,6 +222,27 @@ def test_a_list_page_never_reads_the_cases_engine_state(client, world, name, url
     assert response.status_code == 200 and marker in response.content.decode()
     reading_state = [q["sql"] for q in queries.captured_queries if '"workflows_processinstance"."state"' in q["sql"]]
     assert not reading_state, reading_state[0][:300]
+
+
+def test_the_workbench_reads_the_definitions_once_and_its_filter_units_with_the_grants(client, world):
+    """The process filter and the top bar's 发起 share one read of the definitions; the unit filter
+    lists the person's granted units from the grants the inbox query read (no query of its own)."""
+    other = Unit.objects.get(code="HA-PDS-LS-QT")
+    Grant.objects.create(user=world.boss, role=Role.REVIEWER, unit=other)
+    world.grow(1)
+    client.force_login(world.boss)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert len([sql for sql in sent if sql.startswith('SELECT "workflows_processdefinition"')]) == 1
+    assert not [sql for sql in sent if sql.startswith(('SELECT "permissions_unit"', 'SELECT DISTINCT "permissions_unit"'))], (
+        "the filter's units were read apart from the grants"
+    )
+    form = response.context["form"]
+    assert form.fields["unit"].choices[1:] == [(str(u.pk), u.name) for u in sorted([world.unit, other], key=lambda u: u.path)]
+    assert {key for key, _name in form.fields["process"].choices[1:]} == set(ProcessDefinition.objects.values_list("process_id", flat=True))
+    assert f'href="{reverse("start")}"' in response.content.decode()  # the top bar's 发起 (the boss nominates)
 
 
 def test_the_started_tab_costs_the_same_queries_for_one_case_and_for_fifty(client, world):

@@ -34,10 +34,11 @@ class WorkbenchFilterForm(forms.Form):
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput)
 
     def __init__(self, data=None, *, processes=(), units=(), steps=()):
+        """``units``: (id, name) of the units to filter by."""
         super().__init__(data)
         everything = [("", _("全部"))]
         self.fields["process"].choices = everything + list(processes)
-        self.fields["unit"].choices = everything + [(str(u.pk), u.name) for u in units]
+        self.fields["unit"].choices = everything + [(str(pk), name) for pk, name in units]
         self.fields["step"].choices = everything + [(s, s) for s in steps]
 
     def clean(self):

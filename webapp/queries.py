@@ -78,14 +78,27 @@ def units_with_any_role(user, roles):
     return Unit.objects.filter(q)
 
 
-def startable_definitions(user, roles=None):
-    """The latest version of each process whose start role the user holds somewhere, or a role
-    its process type also lets start (the organisation department's 动议, an authority's 撤销).
-    ``roles``: the roles the user holds, when the caller has read them already."""
-    roles = set(Grant.objects.filter(user=user).values_list("role", flat=True)) if roles is None else set(roles)
+def latest_definitions(request=None):
+    """The latest version of each deployed process, by process id; read once per ``request`` (the
+    workbench's process filter and the top bar's 发起 both ask)."""
+    cached = getattr(request, "_latest_definitions", None)
+    if cached is not None:
+        return cached
     latest = {}
     for definition in ProcessDefinition.objects.order_by("process_id", "-version"):
         latest.setdefault(definition.process_id, definition)
+    if request is not None:
+        request._latest_definitions = latest
+    return latest
+
+
+def startable_definitions(user, roles=None, definitions=None):
+    """The latest version of each process whose start role the user holds somewhere, or a role
+    its process type also lets start (the organisation department's 动议, an authority's 撤销).
+    ``roles``: the roles the user holds, when the caller has read them already; ``definitions``:
+    ``latest_definitions()``, when read."""
+    roles = set(Grant.objects.filter(user=user).values_list("role", flat=True)) if roles is None else set(roles)
+    latest = latest_definitions() if definitions is None else definitions
     return [d for d in latest.values() if d.start_role in roles or _extra_start_roles(d) & roles]
 
 
@@ -118,11 +131,10 @@ def start_units(user, definition):
     return Unit.objects.filter(pk__in=own_ids | set(extra)).order_by("path")
 
 
-def process_choices():
-    found = {}
-    for process_id, name in ProcessDefinition.objects.order_by("process_id", "-version").values_list("process_id", "name"):
-        found.setdefault(process_id, names.process_name(name))
-    return sorted(found.items(), key=lambda item: item[1])
+def process_choices(definitions=None):
+    """(process id, name) of every deployed process, by name; ``definitions``: ``latest_definitions()``, when read."""
+    latest = latest_definitions() if definitions is None else definitions
+    return sorted(((process_id, names.process_name(d.name)) for process_id, d in latest.items()), key=lambda item: item[1])
 
 
 # --------------------------------------------------------------------------- engine data

@@ -26,7 +26,7 @@ def workspace_nav(context):
     roles = {role for role, *_rest in seen.grants} if seen is not None else set(user.grants.values_list("role", flat=True))
     nav = {
         "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
-        "can_start": bool(queries.startable_definitions(user, roles)),
+        "can_start": bool(queries.startable_definitions(user, roles, queries.latest_definitions(request))),
         "notice_desk": bool(roles & {Role.PUBLICITY_OFFICER, Role.REVIEWER}),
         "records": bool(roles) or user.is_superuser,
     }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from permissions import policy
 from permissions.models import Unit
 from workflows import names
 from workflows.models import HistoryAction, HistoryEvent, HumanTask, ProcessInstance, case_search_q
@@ -95,8 +96,16 @@ def home(request):
     else:
         counts = {name: qs.count() for name, qs in bases.items()}
         steps = _steps(tab, bases[tab])
-    units = Unit.objects.filter(grants__user=user).distinct().order_by("path")
-    form = WorkbenchFilterForm(request.GET or None, processes=queries.process_choices(), units=units, steps=steps)
+    # The units to filter by: those of the person's grants, as the inbox query above read them.
+    seen = policy.facts_seen(user)
+    units = (
+        seen.granted_units()
+        if seen is not None
+        else list(Unit.objects.filter(grants__user=user).distinct().order_by("path").values_list("pk", "name"))
+    )
+    form = WorkbenchFilterForm(
+        request.GET or None, processes=queries.process_choices(queries.latest_definitions(request)), units=units, steps=steps
+    )
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = _filter(tab, bases[tab], data)
     # A list never needs the engine state (tens of kB a row).
