@@ -124,6 +124,31 @@ def test_record_an_objection_on_the_desk_and_follow_its_verification(client, wor
     assert Objection.objects.count() == 1
 
 
+def test_each_running_notices_row_has_its_own_objection_fields(client, world):
+    """The blank 登记异议 fields are rendered once a page and given each case's prefix: every row
+    carries exactly what ObjectionForm(prefix=c<id>) renders for its case (names, ids, labels),
+    which is what the objection view reads back; a refused form is shown with its errors."""
+    from django.template.loader import render_to_string
+
+    from webapp.forms import ObjectionForm
+
+    with clock.frozen_at(MONDAY):
+        cases = [to_publish(cadre(name)) for name in QT_CLEAN[:2]]
+        login(client, "ls_gs").post(reverse("notices"), publish_form(*[task_of(c, "Task_publish") for c in cases]))
+    with clock.frozen_at(at("2026-09-30 10:00")):
+        desk = client.get(reverse("notices"))
+        body = page(desk)
+        assert [t.name for t in desk.templates].count("webapp/_objection_fields.html") == 1  # once, not once a row
+        for case in cases:
+            own = render_to_string("webapp/_objection_fields.html", {"form": ObjectionForm(prefix=f"c{case.pk}")})
+            assert own in body
+            assert f'name="c{case.pk}-content"' in own and f'id="id_c{case.pk}-content"' in own
+        assert "c0objection0" not in body
+        refused = page(client.post(reverse("notice_objection"), {"case": cases[0].pk, f"c{cases[0].pk}-content": ""}))
+        assert 'aria-invalid="true"' in refused and f'id="id_c{cases[0].pk}-content_errors"' in refused
+        assert render_to_string("webapp/_objection_fields.html", {"form": ObjectionForm(prefix=f"c{cases[1].pk}")}) in refused
+
+
 def test_publish_step_is_done_on_the_desk_not_on_the_task_page(client, world):
     with clock.frozen_at(MONDAY):
         case = to_publish(cadre(QT_CLEAN[0]))

@@ -10,7 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -61,6 +63,23 @@ def _publish_groups(user, bound=None):
     return list(groups.values())
 
 
+class _BlankObjectionFields:
+    """The 登记异议 fields of a running notice's rows: the blank form is the same for every case
+    but for its prefix (c<case id>), so it is rendered once a page with a placeholder prefix and
+    each row gets a copy with its own — not a form built and rendered for each of 100 cases."""
+
+    PLACEHOLDER = "c0objection0"  # no field, id or text of the form contains it
+
+    def __init__(self):
+        self._html = None
+
+    def for_case(self, case_id):
+        if self._html is None:
+            self._html = render_to_string("webapp/_objection_fields.html", {"form": ObjectionForm(prefix=self.PLACEHOLDER)})
+        # The replacement is the prefix ObjectionForm(prefix=f"c{case_id}") would give: names and ids.
+        return mark_safe(self._html.replace(self.PLACEHOLDER, f"c{int(case_id)}"))  # noqa: S308 - our own rendered HTML, an int
+
+
 def _desk(request, *, groups=None, objection_forms=None, status=200):
     user = request.user
     groups = groups if groups is not None else _publish_groups(user)
@@ -85,18 +104,21 @@ def _desk(request, *, groups=None, objection_forms=None, status=200):
         objections.setdefault(objection.instance_id, []).append(objection)
     inbox_ids = set(_inbox(user).filter(instance__notices__in=notices).values_list("pk", flat=True))
     downloadable = downloadable_ids(user, [notice.document for notice in notices])
+    blank = _BlankObjectionFields()
     for notice in notices:
         notice.running = notice.start_date <= today <= notice.end_date
         notice.upcoming = today < notice.start_date
         notice.document_downloadable = notice.document_id in downloadable
         notice.rows = []
         for case in notice.cases.all():
+            form = objection_forms.get(case.pk)  # posted and refused: shown with its errors
             notice.rows.append(
                 {
                     "case": case,
                     "objections": objections.get(case.pk, []),
                     "tasks": [{"task": t, "mine": t.pk in inbox_ids} for t in case.open_tasks],
-                    "form": objection_forms.get(case.pk) or ObjectionForm(prefix=f"c{case.pk}"),
+                    "form": form,
+                    "blank_fields": blank.for_case(case.pk) if form is None and notice.running else "",
                 }
             )
     return render(
