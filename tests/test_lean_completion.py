@@ -100,6 +100,37 @@ def test_a_next_step_at_the_acted_steps_unit_reads_no_unit():
 
 
 @pytest.mark.django_db
+def test_the_task_page_asks_the_policy_with_the_facts_it_read_and_a_completion_reads_them_again_under_the_lock(client):
+    """The task page reads the person's grants and relatives once (with the case's visibility)
+    and asks the policy with them whether to offer the form; posting it reads them once more, under
+    the case's lock, where the service decides — no separate role, cadre or relatives queries."""
+    from django.urls import reverse
+
+    load_world()
+    township = unit("HA-PDS-LS-QT")
+    nominator = person("ls_qt_jbr")
+    with clock.frozen_at(at("2026-09-28 09:00")):
+        case = services.start_process(nominator, "merit_citation", unit=township, subject_cadre=cadre(QT_CLEAN[0]))
+    task = task_of(case, "Task_nominate")
+    url = reverse("task", args=[case.pk, task.pk])
+    client.force_login(nominator)
+
+    def reads(statements):
+        sent = [q["sql"] for q in statements.captured_queries]
+        facts = [sql for sql in sent if "permissions_grant" in sql and "UNION ALL" in sql]
+        apart = [sql for sql in sent if sql.startswith('SELECT 1 AS "a" FROM "permissions_grant"') or 'FROM "records_familymember"' in sql]
+        return len(facts), apart
+
+    with CaptureQueriesContext(connection) as statements:
+        assert client.get(url).status_code == 200
+    assert reads(statements) == (1, [])
+    with clock.frozen_at(at("2026-09-28 10:00")), CaptureQueriesContext(connection) as statements:
+        assert client.post(url, {**nomination(), "action": "submit"}).status_code == 302
+    assert reads(statements) == (2, [])
+    assert task_of(case, "Task_unit_decision") is not None
+
+
+@pytest.mark.django_db
 def test_a_chain_head_moved_by_another_writer_is_read_again():
     """The head the lock statement saw is only a guess: when a document of the case (or any writer
     outside the service door) moved it meanwhile, the compare-and-set fails and the event is linked

@@ -71,7 +71,9 @@ def task_page(request, case_id, task_id):
     task = _task_or_redirect(request, case, task_id, posting=posting)
     if task is None:
         return redirect("case", case.pk)
-    principal, refusal = policy.acting_for(user, task, case)
+    # Whether the page offers the form (or lets the POST through to the service, which decides
+    # under the lock): the person's grants and relatives as the case's visibility query just read them.
+    principal, refusal = policy.acting_for(user, task, case, facts=policy.facts_seen(user))
     data = queries.task_data(case, task)
     process_id = case.definition.process_id
     on_notice_desk = task.bpmn_id == PUBLISH_STEP and queries.has_notice_desk(process_id)
