@@ -37,11 +37,17 @@ class QuotaUsage:
 
 
 def _quota_for(nomination, *, lock=False):
-    """The quota that applies: the one for the award kind, else the unit's total; None without one."""
-    rows = AwardQuota.objects.filter(unit_id=nomination.unit_id, year=nomination.year)
+    """The quota that applies: the one for the award kind, else the unit's total; None without one.
+
+    Both rows are read (and, with ``lock``, locked) in one statement: a nomination under its kind's
+    quota and one of another kind under the total then wait for each other, as the total counts
+    every kind."""
+    kinds = [nomination.award_kind, ""] if nomination.award_kind else [""]
+    rows = AwardQuota.objects.filter(unit_id=nomination.unit_id, year=nomination.year, kind__in=kinds).order_by("pk")
     if lock:
         rows = rows.select_for_update()
-    return (rows.filter(kind=nomination.award_kind or "").first() if nomination.award_kind else None) or rows.filter(kind="").first()
+    found = {quota.kind: quota for quota in rows}  # one row per (unit, year, kind)
+    return found.get(nomination.award_kind) or found.get("")
 
 
 def _usage(nomination, quota):

@@ -245,6 +245,33 @@ def test_the_workbench_reads_the_definitions_once_and_its_filter_units_with_the_
     assert f'href="{reverse("start")}"' in response.content.decode()  # the top bar's 发起 (the boss nominates)
 
 
+def test_the_review_page_reads_the_holders_the_quota_and_the_countersigns_once(client, world):
+    """The 审核 page asks for the step's role holders once (claim and 转办 both use them), reads the
+    unit's kind quota and total quota in one statement, and its countersigns once (the list also
+    tells whether the holder waits for one)."""
+    from awards.models import AwardQuota
+    from tests.merit_helpers import unit_decides
+    from workflows import services
+
+    AwardQuota.objects.create(unit=Unit.objects.get(code="HA-PDS-LS-QT"), year=2026, limit=3)
+    with clock.frozen_at(timezone.make_aware(datetime.datetime(2026, 9, 28, 9))):
+        case = unit_decides("ls_qt_ld", start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0])))
+        integrity = HumanTask.objects.get(instance=case, bpmn_id="Task_integrity")
+        services.complete_task(person("ls_jw"), integrity.pk, data={"integrity_opinion": "no_objection"}, opinion="未发现廉政问题")
+    review = HumanTask.objects.get(instance=case, bpmn_id="Task_review")
+    client.force_login(person("ls_sh"))
+    url = reverse("task", args=[case.pk, review.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert response.status_code == 200 and "名额" in response.content.decode()
+    assert len([sql for sql in sent if 'FROM "awards_awardquota"' in sql]) == 1
+    assert len([sql for sql in sent if sql.startswith('SELECT "workflows_countersign"')]) == 1
+    holders = [sql for sql in sent if sql.startswith('SELECT DISTINCT "auth_user"') and "'reviewer'" in sql]
+    assert len(holders) == 1, holders
+
+
 def test_the_started_tab_costs_the_same_queries_for_one_case_and_for_fifty(client, world):
     _compare(world, lambda: _web(client, world.starter, reverse("home"), {"tab": "started"}), _count_in("XQ"))
 

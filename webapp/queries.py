@@ -423,22 +423,26 @@ def colleagues(unit, *, exclude=None, levels_up=1):
     return list(people[:300])
 
 
-def handover_context(user, case, task, refusal, principal):
+def handover_context(user, case, task, refusal, principal, holders):
     """What the task page offers around the step: the person's own 委派 or 加签 on it, why its
     holder must wait, and the people it may be handed to. ``principal``: whom the user acts for
-    (``policy.acting_for``, already asked by the page)."""
+    (``policy.acting_for``, already asked by the page); ``holders``: the step's role holders
+    (``policy.holders_of``, read by the page when the user may act)."""
     from workflows import handover
 
     grants = set(
         TaskUserObjectPermission.objects.filter(user=user, content_object_id=task.pk).values_list("permission__codename", flat=True)
     )
+    countersigns = list(task.countersigns.select_related("signer", "added_by"))
+    # What waiting_reason would otherwise ask the database (as the lock statement tells it).
+    task.countersigns_unsigned = any(c.signed_at is None for c in countersigns)
     context = {
         "handling": "handle_task" in grants,
         "countersigning": "countersign_task" in grants,
         "countersign_row": task.countersigns.filter(signer=user, signed_at__isnull=True).first() if "countersign_task" in grants else None,
         "waiting": handover.waiting_reason(task) if not refusal else "",
         "acting_for": principal if principal is not None and principal.pk != user.pk else None,
-        "countersigns": list(task.countersigns.select_related("signer", "added_by")),
+        "countersigns": countersigns,
         "delegation_note": "",
     }
     if context["handling"]:
@@ -451,7 +455,7 @@ def handover_context(user, case, task, refusal, principal):
         context["delegation_note"] = event.opinion if event else ""
         context["delegated_by"] = _name_of(event.actor) if event and event.actor else ""
     if not refusal:
-        context["transfer_to"] = [p for p in policy.holders_of(task.role, task.unit) if p.pk != user.pk]
+        context["transfer_to"] = [p for p in holders if p.pk != user.pk]
         context["people"] = colleagues(task.unit, exclude=user)
     return context
 

@@ -164,7 +164,7 @@ def task_page(request, case_id, task_id):
         "extras": _step_extras(case, task),
         "attachments": _attachments(case),
         "can_attach": not refusal,
-        "handover": queries.handover_context(user, case, task, refusal, principal),
+        "handover": queries.handover_context(user, case, task, refusal, principal, holders),
     }
     return render(request, "webapp/task.html", context, status=status)
 
