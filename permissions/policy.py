@@ -382,7 +382,7 @@ def _units_q(grants, field="unit_id"):
     return q
 
 
-def inbox_filter(user, task_model):
+def inbox_filter(user, task_model, *, facts=None):
     """Q on HumanTask (``task_model``) for the tasks the user may act on — one indexed query,
     no per-row checks, after one statement reading the person's facts (``person_facts``).
 
@@ -392,8 +392,12 @@ def inbox_filter(user, task_model):
     加签) are a handful of ids, named outright: an ``OR pk IN (subquery)`` would keep PostgreSQL
     from starting at the open-task indexes (it read the whole task table at 1,000,000 cases,
     bench/results/inbox-issue15.txt).
+
+    ``facts``: the person's facts as this request read them with their individual grants (a list
+    shown beside what that read allowed, e.g. the case page's "my steps"); otherwise read here.
     """
-    facts = person_facts(user, task_model._meta.get_field("user_grants").related_model)
+    if facts is None or not facts.individual_grants:
+        facts = person_facts(user, task_model._meta.get_field("user_grants").related_model)
     relatives = {user.pk: facts.relatives}  # each person's relatives read once
     q = _tasks_for(user, user, task_model, grants=facts.grants, relatives=relatives)
     for delegation in delegations_in_force(user):

@@ -309,6 +309,23 @@ def test_the_case_page_checks_its_documents_in_a_fixed_number_of_queries(client,
     assert many <= one, f"{one} queries for 1 document, {many} for 50"
 
 
+def test_the_case_page_reads_the_persons_facts_and_the_history_once(client, world):
+    """The case page's visibility query reads the person's grants and relatives; "my steps" on it
+    use them, and its timeline and progress share one read of the history."""
+    case = start_and_nominate("ls_qt_jbr", "HA-PDS-LS-QT", cadre(QT_CLEAN[0]))
+    client.force_login(person("ls_qt_jbr"))
+    url = reverse("case", args=[case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    sent = [q["sql"] for q in queries.captured_queries]
+    body = response.content.decode()
+    assert response.status_code == 200 and "单位集体研究" in body and "填报推荐材料" in body
+    assert len([sql for sql in sent if "permissions_grant" in sql and "UNION ALL" in sql]) == 1
+    # The whole readable history once (can_withdraw asks apart for the last event only: LIMIT 1).
+    assert len([sql for sql in sent if sql.startswith('SELECT "workflows_historyevent"') and "LIMIT" not in sql]) == 1
+
+
 def _case_lists(case, n, start):
     """``n`` more history steps, attachments, copies and notices (each with an objection) on ``case``."""
     from django.contrib.auth import get_user_model

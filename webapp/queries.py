@@ -58,8 +58,8 @@ def cadre_or_404(user, pk):
     return cadre
 
 
-def inbox(user):
-    return HumanTask.objects.inbox_for(user)
+def inbox(user, facts=None):
+    return HumanTask.objects.inbox_for(user, facts=facts)
 
 
 def has_any_role(user, roles):
@@ -166,9 +166,16 @@ def describe_fields(process_id, bpmn_id, values, *, instance=None):
     return [(row["label"], row["display"]) for row in presenting.field_rows(process_id, bpmn_id, values, instance=instance)]
 
 
-def timeline(case, user):
-    """The history of a case as ``user`` may read it, with each step's submitted fields labelled."""
-    events = presenting.readable_history(case.history.select_related("actor", "on_behalf_of").order_by("at", "id"), user, case)
+def readable_events(case, user):
+    """The case's history events ``user`` may read (``presenting.readable_history``), oldest first:
+    read once for a page's timeline and progress."""
+    return presenting.readable_history(case.history.select_related("actor", "on_behalf_of").order_by("at", "id"), user, case)
+
+
+def timeline(case, user, events=None):
+    """The history of a case as ``user`` may read it, with each step's submitted fields labelled;
+    ``events``: ``readable_events(case, user)``, when read."""
+    events = readable_events(case, user) if events is None else events
     rows = []
     for event in events:
         fields, decision = describe_event(case, event)
@@ -331,17 +338,21 @@ def _short_fields(fields):
     return "；".join(f"{f['label']}：{f['display']}" for f in fields if f["display"] != "—" and len(str(f["display"])) <= SHORT_FIELD)
 
 
-def progress(case, user, tasks=None):
-    """The case as a list of steps, as ``user`` may read it (``presenting.readable_history``):
+def progress(case, user, tasks=None, events=None):
+    """The case as a list of steps, as ``user`` may read it (``presenting.readable_history``;
+    ``events``: ``readable_events(case, user)``, when read):
 
     - ``done``: each step taken, in order — name, who (name, role, unit), when, decision, opinion
       (or, without one, its short submitted fields);
     - ``current``: the open steps — name, unit, role, who may act (the role's holders on the unit);
     - ``next``: the user task the open steps lead to, where no gateway decides.
     """
-    events = presenting.readable_history(
-        case.history.filter(action__in=PROGRESS_ACTIONS).select_related("actor", "on_behalf_of").order_by("at", "id"), user, case
-    )
+    if events is None:
+        events = presenting.readable_history(
+            case.history.filter(action__in=PROGRESS_ACTIONS).select_related("actor", "on_behalf_of").order_by("at", "id"), user, case
+        )
+    else:
+        events = [event for event in events if event.action in PROGRESS_ACTIONS]
     # Which role and unit each step was done for: the closed task the actor completed, in order.
     closed = {}
     for task in HumanTask.all_objects.filter(instance=case, completed_by__isnull=False).select_related("unit").order_by("closed_at", "id"):

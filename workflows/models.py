@@ -198,12 +198,12 @@ class BusinessKeySequence(models.Model):
 
 
 class HumanTaskQuerySet(models.QuerySet):
-    def inbox_for(self, user):
+    def inbox_for(self, user, *, facts=None):
         """The open tasks ``user`` may act on: one indexed query (``permissions.policy.inbox_filter``),
         their own, their delegators' (委托) and those granted to them alone (委派, 加签)."""
         from permissions import policy
 
-        return self.filter(closed_at__isnull=True).filter(policy.inbox_filter(user, self.model))
+        return self.filter(closed_at__isnull=True).filter(policy.inbox_filter(user, self.model, facts=facts))
 
     def visible_to(self, user):
         """Tasks (open or closed) of the cases ``user`` may see."""

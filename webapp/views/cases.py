@@ -242,7 +242,8 @@ def case_page(request, case_id):
     user = request.user
     case = queries.case_or_404(user, case_id)
     tasks = list(case.tasks.select_related("unit", "claimed_by"))
-    mine = set(queries.inbox(user).filter(instance=case).values_list("pk", flat=True))
+    # Which of its steps are the reader's: with the facts the case's visibility query just read.
+    mine = set(queries.inbox(user, policy.facts_seen(user)).filter(instance=case).values_list("pk", flat=True))
     copies = list(case.copies.select_related("recipient", "copied_by"))
     if any(c.recipient_id == user.pk and c.read_at is None for c in copies):
         handover.mark_copy_read(user, case)  # the read receipt of a cc reader's first visit
@@ -257,6 +258,7 @@ def case_page(request, case_id):
     if objections and presenting.restricted_for(user, case):
         objections = []  # not for the case's subject or their relatives (issue 13 item 5)
     process_type = process_types.get(case.definition.process_id)
+    events = queries.readable_events(case, user)  # the timeline and the progress both show them
     return render(
         request,
         "webapp/case.html",
@@ -268,8 +270,8 @@ def case_page(request, case_id):
             "mine": mine,
             "svg": svg,
             "diagram_text": diagram_text,
-            "timeline": queries.timeline(case, user),
-            "progress": queries.progress(case, user, tasks),
+            "timeline": queries.timeline(case, user, events),
+            "progress": queries.progress(case, user, tasks, events),
             "rule_checks": list(case.rule_checks.all()),
             "documents": documents,
             "notices": notices,
