@@ -176,7 +176,7 @@ class PersonFacts:
         """(unit id, name) of the units the person holds a grant on, in the tree's order: what a
         page offers to filter by (display only, as ``facts_seen``)."""
         paths = {unit: path for _role, unit, _subs, path in self.grants}
-        return [(unit, self.unit_names.get(unit, "")) for unit in sorted(paths, key=paths.get)]
+        return [(unit, self.unit_names.get(unit, "")) for unit in sorted(paths, key=lambda unit: paths[unit])]
 
 
 def person_facts(user, task_grants=None, case_grants=None):
