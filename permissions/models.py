@@ -4,6 +4,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
+from .signals import unit_moved
 
 
 class UnitLevel(models.TextChoices):
@@ -69,9 +70,10 @@ class Unit(models.Model):
                 Unit.objects.filter(pk=self.pk).update(path=new_path)
                 self.path = new_path
                 if old_path:
-                    # Moving a unit moves its whole subtree.
+                    # Moving a unit moves its whole subtree, and the copies of its paths elsewhere.
                     for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
                         Unit.objects.filter(pk=child.pk).update(path=new_path + child.path[len(old_path) :])
+                    unit_moved.send(sender=Unit, old_path=old_path, new_path=new_path)
 
     @property
     def level_rank(self):

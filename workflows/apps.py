@@ -7,6 +7,6 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("流程引擎")
 
     def ready(self):
-        from . import checks, clock, rulechecks, script_helpers  # noqa: F401  (system check, recorded rule checks, diagram helpers)
+        from . import checks, clock, rulechecks, script_helpers, unit_paths  # noqa: F401  (system check, recorded rule checks, diagram helpers, path copies)
 
         clock.install()
