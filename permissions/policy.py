@@ -230,6 +230,16 @@ def facts_seen(user):
     return user.__dict__.get("_facts_seen")
 
 
+def facts_or_read(user, facts, task_grants=None, case_grants=None):
+    """``facts`` (read earlier in this request, e.g. ``facts_seen``) when they hold what
+    ``person_facts(user, task_grants, case_grants)`` would — the individual grants, if either model
+    is named — else that read."""
+    individual = task_grants is not None or case_grants is not None
+    if facts is not None and (facts.individual_grants or not individual):
+        return facts
+    return person_facts(user, task_grants, case_grants)
+
+
 def forget_facts(user):
     """Drop the facts this request read (``facts_seen``): the action has just changed them (e.g. a
     case grant to the person), so what the request shows next reads them again."""
@@ -396,8 +406,7 @@ def inbox_filter(user, task_model, *, facts=None):
     ``facts``: the person's facts as this request read them with their individual grants (a list
     shown beside what that read allowed, e.g. the case page's "my steps"); otherwise read here.
     """
-    if facts is None or not facts.individual_grants:
-        facts = person_facts(user, task_model._meta.get_field("user_grants").related_model)
+    facts = facts_or_read(user, facts, task_model._meta.get_field("user_grants").related_model)
     relatives = {user.pk: facts.relatives}  # each person's relatives read once
     q = _tasks_for(user, user, task_model, grants=facts.grants, relatives=relatives)
     for delegation in delegations_in_force(user):

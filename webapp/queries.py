@@ -347,12 +347,7 @@ def progress(case, user, tasks=None, events=None):
     - ``current``: the open steps — name, unit, role, who may act (the role's holders on the unit);
     - ``next``: the user task the open steps lead to, where no gateway decides.
     """
-    if events is None:
-        events = presenting.readable_history(
-            case.history.filter(action__in=PROGRESS_ACTIONS).select_related("actor", "on_behalf_of").order_by("at", "id"), user, case
-        )
-    else:
-        events = [event for event in events if event.action in PROGRESS_ACTIONS]
+    events = [event for event in (readable_events(case, user) if events is None else events) if event.action in PROGRESS_ACTIONS]
     # Which role and unit each step was done for: the closed task the actor completed, in order.
     closed = {}
     for task in HumanTask.all_objects.filter(instance=case, completed_by__isnull=False).select_related("unit").order_by("closed_at", "id"):

@@ -108,8 +108,7 @@ class ProcessInstanceQuerySet(models.QuerySet):
         # Grants, 委托 and the person's own grants in one statement (``person_facts``); the cases
         # granted to the person alone (a cc reader's, a 委派 or countersigned task's) are named
         # outright, and only when there are any, so a typical person's list is the UNION of two.
-        if facts is None or not facts.individual_grants:
-            facts = policy.person_facts(user, TaskUserObjectPermission, CaseUserObjectPermission)
+        facts = policy.facts_or_read(user, facts, TaskUserObjectPermission, CaseUserObjectPermission)
         parts = []
         if facts.case_ids:
             parts.append(ProcessInstance.objects.filter(pk__in=sorted(facts.case_ids)).order_by().values("pk"))
