@@ -314,6 +314,24 @@ class ProcessSerializer(serializers.Serializer):
     current_steps = StepBriefSerializer(source="tasks", many=True, read_only=True)
 
 
+class CaseRowAfterActionSerializer(ProcessSerializer):
+    """The case's row as an action left it: its open steps are those the action knows of
+    (``current_steps_after_action``), not read back."""
+
+    current_steps = StepBriefSerializer(source="current_steps_after_action", many=True, read_only=True)
+
+
+class CompletionAnswerSerializer(serializers.Serializer):
+    """A completion's answer with ``Prefer: return=minimal`` (RFC 7240): the case as its row in
+    the case list, its open steps as the completion left them, and the steps it closed — built
+    from what the completion holds in memory, without reading the case back."""
+
+    case = CaseRowAfterActionSerializer(read_only=True)
+    closed_steps = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, help_text=_("此次办理关闭的任务编号（所办任务及随之取消的并行任务）")
+    )
+
+
 class RuleFailureSerializer(serializers.Serializer):
     rule = serializers.CharField(read_only=True, help_text=_("规则代码（决策表的规则输出）"))
     reason = serializers.CharField(read_only=True)

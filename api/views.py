@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -328,6 +328,34 @@ def case_response(request, pk, *, status_code=200, headers=None, facts=None):
 
 
 CASE_DETAIL = {200: s.ProcessDetailSerializer}
+
+RETURN_MINIMAL = "return=minimal"
+
+
+def prefers_minimal(request):
+    """Whether the request asks for ``Prefer: return=minimal`` (RFC 7240 §4.2), among any others."""
+    for header in request.headers.get("Prefer", "").split(","):
+        if header.split(";")[0].strip().replace('"', "").lower() == RETURN_MINIMAL:
+            return True
+    return False
+
+
+def completion_answer(case):
+    """A completion's minimal answer (``CompletionAnswerSerializer``) from the case as the service
+    left it: its row fields, the steps the projection opened (saved rows with their unit), and
+    only the steps open before that are still open — a parallel branch — read back."""
+    projection = getattr(case, "projection", None)  # none when the decision waits for countersigners (后加签)
+    if projection is None or any(row.pk is None for row in projection.opened):
+        steps, closed = list(case.tasks.select_related("unit", "claimed_by")), []
+    else:
+        kept = HumanTask.objects.filter(pk__in=projection.kept).select_related("unit", "claimed_by") if projection.kept else []
+        steps, closed = [*kept, *projection.opened], projection.closed
+    steps.sort(key=lambda task: (task.created_at, task.pk))
+    case.current_steps_after_action = steps
+    return Response(
+        s.CompletionAnswerSerializer({"case": case, "closed_steps": sorted(closed)}).data,
+        headers={"Preference-Applied": RETURN_MINIMAL},
+    )
 
 
 @extend_schema_view(
@@ -638,7 +666,25 @@ TASK_DETAIL = {200: s.TaskDetailSerializer}
         tags=["tasks"],
         summary=gettext_lazy("办理（完成、退回、不同意……）"),
         request=s.TaskCompleteSerializer,
-        responses=CASE_DETAIL,
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                str,
+                location=OpenApiParameter.HEADER,
+                enum=["return=representation", RETURN_MINIMAL],
+                description=gettext_lazy(
+                    "return=minimal（RFC 7240）：只返回案件的列表行、办理后的当前环节和此次关闭的任务，不重新读取整个案件；"
+                    "默认返回案件详情。"
+                ),
+            )
+        ],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="TaskCompletionAnswer",
+                serializers=[s.ProcessDetailSerializer, s.CompletionAnswerSerializer],
+                resource_type_field_name=None,
+            )
+        },
         description=gettext_lazy("表单字段与 action、opinion 并列放在请求体顶层。重复提交同一请求不会办理两个环节：第二次得到 409。"),
     ),
     transfer=extend_schema(
@@ -857,6 +903,8 @@ class TaskViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         except (TaskConflict, ActionNotAllowed):
             access.task_for_action(user, pk)  # 404 for a task the caller may not see; 409 for a closed one they may
             raise
+        if prefers_minimal(request):
+            return completion_answer(case)
         return case_response(request, case.pk, facts=policy.facts_seen(user))
 
 

@@ -70,13 +70,17 @@ SCENARIOS = [
     ("ApiInbox", "GET /api/v1/tasks/", "API inbox"),
     ("NoticeDesk", "GET /notices/ (notice desk)", "notice desk"),
     ("ApiComplete", "POST /api/v1/tasks/{id}/complete/", "API completion"),
+    ("ApiCompleteMinimal", "POST /api/v1/tasks/{id}/complete/ (Prefer: return=minimal)", "API compl. minimal"),
 ]
+# The scenarios that complete nomination tasks (from one pool per side, each task once).
+COMPLETIONS = ("ApiComplete", "ApiCompleteMinimal")
 # Issue 17's targets: (CPU ms per request app + PostgreSQL, req/s, p95 ms)
 TARGETS = {
     "WebInbox": (7, 120, 80),
     "ApiInbox": (6, None, None),
     "NoticeDesk": (10, None, None),
     "ApiComplete": (12, 80, 150),
+    "ApiCompleteMinimal": (12, 80, 150),
 }
 # The body Locust sends (locustfile.py; importing Locust here would monkey-patch the sockets).
 NOMINATION = {
@@ -225,19 +229,21 @@ def child_profile(args):
     nominator = Client(HTTP_AUTHORIZATION=f"Token {info['nominator_token']}")
     tasks = list(info["profile_tasks"])
 
-    def complete():
-        return nominator.post(f"/api/v1/tasks/{tasks.pop()}/complete/", NOMINATION, content_type="application/json")
+    def complete(**headers):
+        return nominator.post(f"/api/v1/tasks/{tasks.pop()}/complete/", NOMINATION, content_type="application/json", **headers)
 
     calls = {
         "WebInbox": lambda: web.get("/"),
         "ApiInbox": lambda: api.get("/api/v1/tasks/"),
         "NoticeDesk": lambda: desk.get("/notices/"),
         "ApiComplete": complete,
+        "ApiCompleteMinimal": lambda: complete(HTTP_PREFER="return=minimal"),
     }
     results = {}
     runs = args.profile_runs
     for key, call in calls.items():
-        n = runs if key != "ApiComplete" else min(runs, (len(tasks) - 5) // (3 if args.profile_out else 1))
+        # The completions share the tasks kept back: each its half, less its warm-up.
+        n = runs if key not in COMPLETIONS else min(runs, (PROFILE_TASKS // len(COMPLETIONS) - 5) // (3 if args.profile_out else 1))
         for _ in range(5):  # warm-up
             assert call().status_code == 200
         cpu, wall, queries = [], [], []
@@ -550,7 +556,7 @@ class Side:
         app1, pg1 = common.process_tree_cpu(self.gunicorn.pid), common.process_tree_cpu(postmaster)
         after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
         locust_cpu = (after_children.ru_utime + after_children.ru_stime) - (before_children.ru_utime + before_children.ru_stime)
-        if user_class == "ApiComplete":
+        if user_class in COMPLETIONS:
             left_file = Path(str(self.task_file) + ".left")
             left = int(left_file.read_text()) if left_file.exists() else len(self.tasks)
             self.tasks = self.tasks[:left]  # Locust pops from the end
@@ -558,7 +564,7 @@ class Side:
         name = next(n for k, n, _l in SCENARIOS if k == user_class)
         with open(f"{prefix}_stats.csv") as fh:
             row = {r["Name"]: r for r in csv.DictReader(fh)}.get(name)
-        if row is None and user_class == "ApiComplete" and not self.tasks:
+        if row is None and user_class in COMPLETIONS and not self.tasks:
             print(f"{self.variant}: no nomination task left for the completion scenario (raise --tasks)", flush=True)
             return None
         if row is None:
@@ -707,7 +713,7 @@ def main():
             side.stop()
         done = {}
         for side in sides:
-            ok = sum(r["requests"] - r["failures"] for r in side.results["ApiComplete"])
+            ok = sum(r["requests"] - r["failures"] for key in COMPLETIONS for r in side.results[key])
             done[side.variant] = side.check(ok)
         in_process = {}
         common.RESULTS.mkdir(parents=True, exist_ok=True)

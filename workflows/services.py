@@ -6,6 +6,7 @@ writer), changes the engine state, re-projects the human-task table and appends 
 The web pages, the API, the worker and the tests all call these functions.
 """
 
+import dataclasses
 import datetime
 import logging
 
@@ -554,7 +555,10 @@ def _task_under_lock(task_id):
 
     chain_head = ChainHead.objects.filter(key=Concat(Value(f"{chain.CASE}:"), Cast(OuterRef("instance_id"), CharField())))
     open_tasks = HumanTask.objects.filter(instance_id=OuterRef("instance_id")).order_by().values("instance_id").annotate(n=Count("pk"))
-    qs = HumanTask.objects.select_related("instance__definition", "instance__subject_cadre", "unit", "claimed_by").annotate(
+    # The case's unit and starter come along for the action's answer (``TaskProjection``).
+    qs = HumanTask.objects.select_related(
+        "instance__definition", "instance__subject_cadre", "instance__nominating_unit", "instance__started_by", "unit", "claimed_by"
+    ).annotate(
         version_seen=Subquery(ProcessInstance.objects.filter(pk=OuterRef("instance_id")).values("version")),
         delegated_out=Exists(TaskUserObjectPermission.objects.filter(content_object_id=OuterRef("pk"), permission__codename="handle_task")),
         countersigns_unsigned=Exists(Countersign.objects.filter(task_id=OuterRef("pk"), signed_at__isnull=True)),
@@ -738,12 +742,24 @@ def _person_name(user):
 
 
 def _bump_version(instance):
-    updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    )
+    now = timezone.now()
+    updated = ProcessInstance.objects.filter(pk=instance.pk, version=instance.version).update(version=F("version") + 1, updated_at=now)
     if not updated:
         raise TaskConflict()
     instance.version += 1
+    instance.updated_at = now
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskProjection:
+    """What an action did to a case's open steps, as ``_project_tasks`` left it on the case
+    (``instance.projection``): the rows it opened (saved, with their unit), the ids of the steps
+    open before that are still open, and the ids it closed. An answer to the action is built from
+    this rather than by reading the case's steps back."""
+
+    opened: list
+    kept: list
+    closed: list
 
 
 def _project_tasks(instance, workflow, acted=None):
@@ -766,6 +782,7 @@ def _project_tasks(instance, workflow, acted=None):
     # The acted step's unit (read with it under the lock) is most often the next step's too.
     known_units = {acted_task.unit_id: acted_task.unit} if acted_task is not None else {}
     new_rows = [_human_task_row(instance, t, known_units) for uuid, t in ready.items() if uuid not in existing]
+    instance.projection = TaskProjection(opened=new_rows, kept=[pk for uuid, pk in existing.items() if uuid in ready], closed=gone)
     if new_rows:
         HumanTask.objects.bulk_create(new_rows)
         _involve(instance, {(row.unit_id, row.unit_path) for row in new_rows})
@@ -801,7 +818,7 @@ def _unit_row(unit_id, known_units):
         return None
     unit = known_units.get(unit_id)
     if unit is None:
-        unit = known_units[unit_id] = Unit.objects.filter(pk=unit_id).only("pk", "path").first()
+        unit = known_units[unit_id] = Unit.objects.filter(pk=unit_id).only("pk", "path", "name", "code").first()
     return unit
 
 
