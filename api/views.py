@@ -342,16 +342,12 @@ def prefers_minimal(request):
 
 def completion_answer(case):
     """A completion's minimal answer (``CompletionAnswerSerializer``) from the case as the service
-    left it: its row fields, the steps the projection opened (saved rows with their unit), and
-    only the steps open before that are still open — a parallel branch — read back."""
+    left it: its row fields and its open steps as the projection knows them."""
     projection = getattr(case, "projection", None)  # none when the decision waits for countersigners (后加签)
-    if projection is None or any(row.pk is None for row in projection.opened):
-        steps, closed = list(case.tasks.select_related("unit", "claimed_by")), []
+    if projection is None:
+        case.current_steps_after_action, closed = list(case.tasks.select_related("unit", "claimed_by").order_by("created_at", "id")), []
     else:
-        kept = HumanTask.objects.filter(pk__in=projection.kept).select_related("unit", "claimed_by") if projection.kept else []
-        steps, closed = [*kept, *projection.opened], projection.closed
-    steps.sort(key=lambda task: (task.created_at, task.pk))
-    case.current_steps_after_action = steps
+        case.current_steps_after_action, closed = projection.open_steps(), projection.closed
     return Response(
         s.CompletionAnswerSerializer({"case": case, "closed_steps": sorted(closed)}).data,
         headers={"Preference-Applied": RETURN_MINIMAL},

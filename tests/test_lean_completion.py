@@ -131,6 +131,36 @@ def test_the_task_page_asks_the_policy_with_the_facts_it_read_and_a_completion_r
 
 
 @pytest.mark.django_db
+def test_a_web_completion_says_where_the_case_went_from_what_the_action_left_in_memory(client):
+    """After a completion the page says where the case stands (the next step and its unit) from the
+    case and open steps the service returns (``services.TaskProjection``): no read of the case or
+    its tasks after the action's transaction."""
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    load_world()
+    nominator = person("ls_qt_jbr")
+    with clock.frozen_at(at("2026-09-28 09:00")):
+        case = services.start_process(nominator, "merit_citation", unit=unit("HA-PDS-LS-QT"), subject_cadre=cadre(QT_CLEAN[0]))
+    task = task_of(case, "Task_nominate")
+    client.force_login(nominator)
+    with clock.frozen_at(at("2026-09-28 10:00")), CaptureQueriesContext(connection) as statements:
+        response = client.post(reverse("task", args=[case.pk, task.pk]), {**nomination(), "action": "submit"})
+    assert response.status_code == 302
+    [said] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert (
+        said
+        == f"已办理“填报推荐材料”。{case.business_key} 当前：单位集体研究（{unit('HA-PDS-LS-QT').short_name or unit('HA-PDS-LS-QT').name}）"
+    )
+    sent = [q["sql"] for q in statements.captured_queries]
+    saved = max(i for i, sql in enumerate(sent) if sql.startswith('UPDATE "workflows_processinstance"'))
+    read_back = [
+        sql for sql in sent[saved:] if sql.startswith("SELECT") and ('"workflows_processinstance"' in sql or '"workflows_humantask"' in sql)
+    ]
+    assert not read_back, read_back
+
+
+@pytest.mark.django_db
 def test_a_chain_head_moved_by_another_writer_is_read_again():
     """The head the lock statement saw is only a guess: when a document of the case (or any writer
     outside the service door) moved it meanwhile, the compare-and-set fails and the event is linked

@@ -761,6 +761,15 @@ class TaskProjection:
     kept: list
     closed: list
 
+    def open_steps(self):
+        """The case's open steps after the action, oldest first: those it opened as they are in
+        memory; those it kept (a parallel branch) read, when there are any."""
+        if any(row.pk is None for row in self.opened):  # a database that returns no ids from a bulk insert (SQLite < 3.35)
+            case_tasks = HumanTask.objects.filter(instance_id=self.opened[0].instance_id)
+            return list(case_tasks.select_related("unit", "claimed_by").order_by("created_at", "id"))
+        kept = list(HumanTask.objects.filter(pk__in=self.kept).select_related("unit", "claimed_by")) if self.kept else []
+        return sorted([*kept, *self.opened], key=lambda task: (task.created_at, task.pk))
+
 
 def _project_tasks(instance, workflow, acted=None):
     """Re-derive the open human-task rows from the engine state: open new ready tasks, close
@@ -818,7 +827,7 @@ def _unit_row(unit_id, known_units):
         return None
     unit = known_units.get(unit_id)
     if unit is None:
-        unit = known_units[unit_id] = Unit.objects.filter(pk=unit_id).only("pk", "path", "name", "code").first()
+        unit = known_units[unit_id] = Unit.objects.filter(pk=unit_id).only("pk", "path", "name", "short_name", "code").first()
     return unit
 
 

@@ -20,7 +20,7 @@ from permissions.roles import Role
 from workflows import handover, presenting, process_types, services
 from workflows import names as bpmn_names
 from workflows.errors import ActionNotAllowed, FormInvalid, InvalidAction, OutOfScope, TaskConflict
-from workflows.models import OPEN_STATUSES, HistoryAction, HumanTask, InstanceStatus, RuleCheck
+from workflows.models import OPEN_STATUSES, HistoryAction, InstanceStatus, RuleCheck
 
 from .. import diagram as diagrams
 from .. import queries
@@ -100,9 +100,9 @@ def task_page(request, case_id, task_id):
                 if not opinion.strip():
                     raise FormInvalid({"opinion": [_("“%(action)s”必须填写意见") % {"action": chosen.label}]})
                 targets = task.return_targets()
-                services.return_task(user, task.pk, to=targets[0] if targets else None, opinion=opinion)
+                acted = services.return_task(user, task.pk, to=targets[0] if targets else None, opinion=opinion)
             else:
-                services.complete_task(user, task.pk, data=form_data, opinion=opinion, action=action)
+                acted = services.complete_task(user, task.pk, data=form_data, opinion=opinion, action=action)
         except FormInvalid as exc:
             errors = exc.errors
             status = 200
@@ -116,15 +116,15 @@ def task_page(request, case_id, task_id):
         except InvalidAction as exc:
             errors = {"__all__": [str(exc.message)]}
         else:
-            case.refresh_from_db()
-            if HumanTask.objects.filter(pk=task.pk, held_completion__isnull=False).exists():
+            # The case and its open steps as the action left them (``services.TaskProjection``):
+            # none when the decision waits for its countersigners (后加签).
+            projection = getattr(acted, "projection", None)
+            if projection is None:
                 messages.success(request, _("已提交“%(step)s”，待加签人签署后生效。") % {"step": bpmn_names.step_name(task.name)})
                 return redirect("home")
-            messages.success(
-                request,
-                _("已办理“%(step)s”。%(key)s 当前：%(where)s")
-                % {"step": bpmn_names.step_name(task.name), "key": case.business_key, "where": queries.case_where(case)},
-            )
+            where = queries.case_where(acted, projection.open_steps())
+            said = {"step": bpmn_names.step_name(task.name), "key": acted.business_key, "where": where}
+            messages.success(request, _("已办理“%(step)s”。%(key)s 当前：%(where)s") % said)
             return redirect("home")
         form_data = {**form_data, "opinion": opinion}
     names = _step_names(case)
