@@ -11,14 +11,16 @@ cases each (their PDFs issued); ``--tasks`` cases waiting at 填报推荐材料 
 app runs under gunicorn with that side's deploy/gunicorn.conf.py (sync workers, preload +
 gc.freeze(); production profile, DEBUG off) on 127.0.0.1 at a free port.
 
-Four scenarios, one after the other, each ``--users`` simulated users with no think time for
-``--seconds`` (the completion scenario also ends when its tasks run out):
+Five scenarios, one after the other, each ``--users`` simulated users with no think time for
+``--seconds`` (the completion scenarios also end when their tasks run out):
 
 * ``GET /`` — the workbench's 待办 tab (session cookie of ls_sh);
 * ``GET /api/v1/tasks/`` — the inbox through the API (token of ls_sh);
 * ``GET /notices/`` — the notice desk (公示管理; session cookie of ls_gs);
 * ``POST /api/v1/tasks/{id}/complete/`` — submitting a nomination (token of ls_qt_jbr), each
-  task once; afterwards the database is checked: every 200 answered completed exactly that task.
+  task once; afterwards the database is checked: every 200 answered completed exactly that task;
+* the same with ``Prefer: return=minimal`` (the answer built from what the completion holds), from
+  the same pool of tasks; left out for a side whose code has no such answer (an older commit).
 
 Reported per scenario: requests/s, median, p95, max and failures (Locust), and the CPU time per
 request of the app (the gunicorn master and its workers, user + system, from /proc/<pid>/stat —
@@ -182,8 +184,16 @@ def child_setup(args):
     started = time.perf_counter()
     out = prepare(REVIEW_CASES, args.tasks, args.notices)
     connections.close_all()
-    out.update(url=url, seconds=time.perf_counter() - started)
+    out.update(url=url, seconds=time.perf_counter() - started, scenarios=supported_scenarios())
     print(json.dumps(out))
+
+
+def supported_scenarios():
+    """The scenarios this checkout's code serves: an older commit has no minimal completion answer
+    (it would answer the full detail, ignoring the preference), so that scenario is left out for it."""
+    from api import views
+
+    return [key for key, _name, _label in SCENARIOS if key != "ApiCompleteMinimal" or hasattr(views, "prefers_minimal")]
 
 
 def child_check(args):
@@ -242,6 +252,8 @@ def child_profile(args):
     results = {}
     runs = args.profile_runs
     for key, call in calls.items():
+        if key not in info.get("scenarios", calls):
+            continue
         # The completions share the tasks kept back: each its half, less its warm-up.
         n = runs if key not in COMPLETIONS else min(runs, (PROFILE_TASKS // len(COMPLETIONS) - 5) // (3 if args.profile_out else 1))
         for _ in range(5):  # warm-up
@@ -449,6 +461,7 @@ class Side:
         )
         self.info = out
         self.url = out["url"]
+        self.scenarios = out.get("scenarios") or [key for key, _name, _label in SCENARIOS]
         self.profile_tasks, self.tasks = out["tasks"][:PROFILE_TASKS], out["tasks"][PROFILE_TASKS:]
         self.task_file = self.work / "tasks.txt"
         self.task_file.write_text("\n".join(str(t) for t in self.tasks))
@@ -694,12 +707,14 @@ def main():
         )
         if args.warmup:
             for side in sides:
-                for user_class, _name, _label in SCENARIOS:
+                for user_class in side.scenarios:
                     side.locust(user_class, args.users, args.warmup, postmaster)
         for number in range(rounds):
             order = sides if number % 2 == 0 else list(reversed(sides))
             for side in order:
                 for user_class, _name, label in SCENARIOS:
+                    if user_class not in side.scenarios:
+                        continue
                     r = side.locust(user_class, args.users, args.seconds, postmaster)
                     if r is None:
                         continue
@@ -754,6 +769,8 @@ def main():
     pooled_results = {}
     for user_class, _name, label in SCENARIOS:
         for side in sides:
+            if not side.results[user_class]:
+                continue  # a scenario this side's code does not serve
             p = pooled(side.results[user_class])
             pooled_results[(side.variant, user_class)] = p
             total = p["app_ms"] + p["pg_ms"] if p["app_ms"] is not None and p["pg_ms"] is not None else None
@@ -821,6 +838,7 @@ def main():
             )
             for k, _name, label in SCENARIOS
             for side in sides
+            if k in in_process[side.variant]
         ],
         title=f"in process (Django test client, production settings, no gunicorn, one at a time): medians of {args.profile_runs} "
         "requests; with --profile, PostgreSQL's planning and execution time of one request's SELECTs (EXPLAIN ANALYZE, "
@@ -830,7 +848,9 @@ def main():
     for user_class, _name, label in SCENARIOS:
         cpu_target, rps_target, p95_target = TARGETS[user_class]
         for side in sides:
-            p = pooled_results[(side.variant, user_class)]
+            p = pooled_results.get((side.variant, user_class))
+            if p is None:
+                continue
             total = p["app_ms"] + p["pg_ms"]
             verdict = [judge("CPU", total, cpu_target, " ms", lower=True)]
             if rps_target:
