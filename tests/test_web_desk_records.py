@@ -118,6 +118,15 @@ def test_record_an_objection_on_the_desk_and_follow_its_verification(client, wor
         assert "待核查" in page(response) and "异议核查" in page(response)
         body = page(login(client, "ls_sh").get(reverse("task", args=[case.pk, verify.pk])))
         assert "待核查的异议" in body and "反映其在防汛中虚报转移人数" in body
+        # The reviewer's desk links the case, the step they hold and the notice's PDF.
+        desk = page(client.get(reverse("notices")))
+        notice = objection.notice
+        for url in (
+            reverse("case", args=[case.pk]),
+            reverse("task", args=[case.pk, verify.pk]),
+            reverse("documents:download", args=[notice.document_id]),
+        ):
+            assert f'href="{url}"' in desk, url
         # Another county's officer cannot record objections on this case.
         stranger = login(client, "bf_gs").post(reverse("notice_objection"), {"case": case.pk, f"c{case.pk}-content": "x"})
         assert stranger.status_code == 404

@@ -23,7 +23,7 @@ from workflows import clock
 from workflows.errors import ActionNotAllowed, InvalidAction, TaskConflict
 from workflows.models import HumanTask, ProcessInstance
 
-from .. import queries
+from .. import links, queries
 from ..forms import NoticeForm, ObjectionForm
 
 
@@ -105,18 +105,20 @@ def _desk(request, *, groups=None, objection_forms=None, status=200):
     inbox_ids = set(_inbox(user).filter(instance__notices__in=notices).values_list("pk", flat=True))
     downloadable = downloadable_ids(user, [notice.document for notice in notices])
     blank = _BlankObjectionFields()
+    case_url, task_url, document_url = links.for_rows("case"), links.for_rows("task"), links.for_rows("documents:download")
     for notice in notices:
         notice.running = notice.start_date <= today <= notice.end_date
         notice.upcoming = today < notice.start_date
-        notice.document_downloadable = notice.document_id in downloadable
+        notice.document_url = document_url(notice.document_id) if notice.document_id in downloadable else ""
         notice.rows = []
         for case in notice.cases.all():
             form = objection_forms.get(case.pk)  # posted and refused: shown with its errors
             notice.rows.append(
                 {
                     "case": case,
+                    "case_url": case_url(case.pk),
                     "objections": objections.get(case.pk, []),
-                    "tasks": [{"task": t, "mine": t.pk in inbox_ids} for t in case.open_tasks],
+                    "tasks": [{"task": t, "url": task_url(case.pk, t.pk) if t.pk in inbox_ids else ""} for t in case.open_tasks],
                     "form": form,
                     "blank_fields": blank.for_case(case.pk) if form is None and notice.running else "",
                 }

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +16,7 @@ from workflows import names
 from workflows.models import HistoryAction, HistoryEvent, HumanTask, ProcessInstance, case_search_q
 from workspace import batch, inbox
 
-from .. import queries
+from .. import links, queries
 from ..forms import WorkbenchFilterForm
 
 PAGE_SIZE = 20
@@ -66,11 +65,12 @@ def _display(tasks):
     """What the 待办 table prints of each row, prepared here once rather than by a dozen template
     filters and two URL reversals per row (the table was the larger part of the page's CPU)."""
     now = timezone.now()
+    case_url, task_url = links.for_rows("case"), links.for_rows("task")
     for task in tasks:
         case = task.instance
         arrived = timezone.localtime(task.created_at)
-        task.case_url = reverse("case", args=[task.instance_id])
-        task.task_url = reverse("task", args=[task.instance_id, task.pk])
+        task.case_url = case_url(task.instance_id)
+        task.task_url = task_url(task.instance_id, task.pk)
         task.process_label = names.process_name(case.definition.name)
         task.step_label = names.step_name(task.name)
         task.subject_label = (case.subject_cadre.name if case.subject_cadre_id else "") or case.subject_label or "—"
