@@ -28,8 +28,24 @@ class IdsFirstPagination(Pagination):
             self.display_page_controls = True
         if self.count == 0 or self.offset > self.count:
             return []
-        ids = list(queryset.values_list("pk", flat=True)[self.offset : self.offset + self.limit])
-        # The same queryset narrowed to those ids keeps its joins and prefetches; PostgreSQL starts
+        return self._rows_of(queryset, list(queryset.values_list("pk", flat=True)[self.offset : self.offset + self.limit]))
+
+    def paginate_ordered(self, ordered, rows, request):
+        """The same pages from ``ordered`` — the list's ids in its order, as (id, …) rows (e.g.
+        ``ProcessInstance.objects.newest_visible``) — with the page's rows read from ``rows``."""
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.count = ordered.count()
+        self.offset = self.get_offset(request)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        if self.count == 0 or self.offset > self.count:
+            return []
+        return self._rows_of(rows, [row[0] for row in ordered[self.offset : self.offset + self.limit]])
+
+    @staticmethod
+    def _rows_of(queryset, ids):
+        # The queryset narrowed to those ids keeps its joins and prefetches; PostgreSQL starts
         # from the primary key. The order is the ids' (rows cannot move between the two reads
         # in a way that matters: a page is a snapshot either way).
         position = {pk: index for index, pk in enumerate(ids)}

@@ -286,8 +286,15 @@ class ProcessTypeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericVi
 # --------------------------------------------------------------------------- cases
 
 
+CASE_ROW_RELATED = ("definition", "subject_cadre", "nominating_unit", "started_by")
+
+
 def _case_queryset(user, facts=None):
-    return access.visible_cases(user, facts).select_related("definition", "subject_cadre", "nominating_unit", "started_by")
+    return access.visible_cases(user, facts).select_related(*CASE_ROW_RELATED)
+
+
+def _with_current_steps(cases):
+    return cases.prefetch_related(Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")))
 
 
 def _detail_queryset(user, facts=None):
@@ -414,9 +421,16 @@ class ProcessViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             return ProcessInstance.objects.none()
         # A case row never needs the engine state (tens of kB).
         qs = _case_queryset(self.request.user).defer("state")
-        if self.action == "list":
-            qs = qs.prefetch_related(Prefetch("tasks", HumanTask.objects.select_related("unit", "claimed_by").order_by("created_at", "id")))
-        return qs
+        return _with_current_steps(qs) if self.action == "list" else qs
+
+    def list(self, request, *args, **kwargs):
+        if set(request.query_params) - {"limit", "offset"}:
+            return super().list(request, *args, **kwargs)  # filtered or reordered
+        # The list as it opens (newest first, no filter): its ids from the indexes that carry each
+        # case's creation time; the page's rows, already known visible, read by their ids.
+        rows = _with_current_steps(ProcessInstance.objects.select_related(*CASE_ROW_RELATED).defer("state"))
+        page = self.paginator.paginate_ordered(ProcessInstance.objects.newest_visible(request.user), rows, request)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
         case = access.case_or_404(request.user, pk)

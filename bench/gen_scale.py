@@ -51,7 +51,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-GENERATION = 2  # bump when the generated data changes (2: the supervision facts of issue 16)
+GENERATION = 3  # bump when the generated data changes (2: the supervision facts of issue 16; 3: CaseUnit.case_created_at)
 REFERENCE = datetime.datetime(2026, 11, 21, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 START = datetime.datetime(2022, 1, 1, 9, 0, tzinfo=REFERENCE.tzinfo)
 PASSWORD = "md5$bench$0123456789abcdef0123456789abcdef"  # unusable login: the benchmark never logs in
@@ -648,7 +648,7 @@ def generate(cases, seed=8):
                 "definition_id",
             ],
         )
-        involved = Copier(url, "workflows_caseunit", ["instance_id", "unit_id", "unit_path", "nominating_unit_id"])
+        involved = Copier(url, "workflows_caseunit", ["instance_id", "unit_id", "unit_path", "nominating_unit_id", "case_created_at"])
         history = Copier(
             url,
             "workflows_historyevent",
@@ -723,7 +723,7 @@ def generate(cases, seed=8):
             reached = {"unit"} | {STEPS[i][3] for i in range(min(done + (0 if finished else 1), len(STEPS)))}
             for where in ("unit", "jw", "zzb", "committee"):
                 if where in reached:
-                    involved.row(case_id, bodies[where]["id"], bodies[where]["path"], unit["id"])
+                    involved.row(case_id, bodies[where]["id"], bodies[where]["path"], unit["id"], created)
             if kind == "running":
                 bpmn_id, name, role, where = STEPS[done]
                 bound = bodies[where]

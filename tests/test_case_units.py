@@ -1,5 +1,6 @@
 """Case units carry their case's nominating unit (workflows migration 0013): what the cadre
-visibility of the units handling a case reads (``permissions.policy.visible_units``)."""
+visibility of the units handling a case reads (``permissions.policy.visible_units``); and its
+creation time (0017): what the case list reads its newest cases by."""
 
 import importlib
 import types
@@ -38,6 +39,18 @@ def test_the_migration_copies_it_in_batches(case, monkeypatch):
     CaseUnit.objects.update(nominating_unit=other)
     migration.copy_nominating_units(None, types.SimpleNamespace(connection=connection))
     assert set(CaseUnit.objects.values_list("nominating_unit_id", flat=True)) == {case.nominating_unit_id}
+
+
+def test_every_case_unit_carries_the_cases_creation_time_and_the_migration_copies_it(case, monkeypatch):
+    import datetime
+
+    rows = CaseUnit.objects.filter(instance=case)
+    assert set(rows.values_list("case_created_at", flat=True)) == {case.created_at}
+    migration = importlib.import_module("workflows.migrations.0017_caseunit_case_created_at")
+    monkeypatch.setattr(migration, "BATCH", 2)  # several batches over this case's rows
+    CaseUnit.objects.update(case_created_at=case.created_at - datetime.timedelta(days=9))
+    migration.copy_case_creation_times(None, types.SimpleNamespace(connection=connection))
+    assert set(rows.values_list("case_created_at", flat=True)) == {case.created_at}
 
 
 def test_a_reviewer_of_a_handling_unit_sees_the_nominating_units_cadres(case):

@@ -80,7 +80,13 @@ class World:
                 subject_cadre=subject,
                 started_by=self.starter,
             )
-            CaseUnit.objects.create(instance=case, unit=self.unit, unit_path=self.unit.path, nominating_unit=case.nominating_unit)
+            CaseUnit.objects.create(
+                instance=case,
+                unit=self.unit,
+                unit_path=self.unit.path,
+                nominating_unit=case.nominating_unit,
+                case_created_at=case.created_at,
+            )
             for bpmn_id, role in (("Task_review", Role.REVIEWER), ("Task_publish", Role.PUBLICITY_OFFICER)):
                 HumanTask.all_objects.create(
                     instance=case,
@@ -455,7 +461,11 @@ def test_the_download_rights_of_a_page_are_those_of_each_document(world):
         started_by=person("ls_qt_jbr"),
     )
     CaseUnit.objects.create(
-        instance=qt_case, unit=qt_case.nominating_unit, unit_path=qt_case.nominating_unit.path, nominating_unit=qt_case.nominating_unit
+        instance=qt_case,
+        unit=qt_case.nominating_unit,
+        unit_path=qt_case.nominating_unit.path,
+        nominating_unit=qt_case.nominating_unit,
+        case_created_at=qt_case.created_at,
     )
     for code, case in (("HA-PDS-LS", qt_case), ("HA-PDS", None), ("HA-PDS-BF", None), ("HA-PDS-LS-XQ", None)):
         _document(Unit.objects.get(code=code), case, None)

@@ -813,7 +813,13 @@ def _project_tasks(instance, workflow, acted=None):
 def _involve(instance, units):
     CaseUnit.objects.bulk_create(
         [
-            CaseUnit(instance=instance, unit_id=unit_id, unit_path=path, nominating_unit_id=instance.nominating_unit_id)
+            CaseUnit(
+                instance=instance,
+                unit_id=unit_id,
+                unit_path=path,
+                nominating_unit_id=instance.nominating_unit_id,
+                case_created_at=instance.created_at,
+            )
             for unit_id, path in units
         ],
         ignore_conflicts=True,
