@@ -53,6 +53,17 @@ def test_every_case_unit_carries_the_cases_creation_time_and_the_migration_copie
     assert set(rows.values_list("case_created_at", flat=True)) == {case.created_at}
 
 
+def test_the_task_definition_migration_copies_the_cases_definition(case, monkeypatch):
+    from workflows.models import HumanTask, ProcessDefinition
+
+    migration = importlib.import_module("workflows.migrations.0015_humantask_definition")
+    monkeypatch.setattr(migration, "BATCH", 1)
+    tasks = HumanTask.all_objects.filter(instance=case)
+    tasks.update(definition=ProcessDefinition.objects.exclude(pk=case.definition_id).first())
+    migration.copy_definitions(None, types.SimpleNamespace(connection=connection))
+    assert set(tasks.values_list("definition_id", flat=True)) == {case.definition_id}
+
+
 def test_a_reviewer_of_a_handling_unit_sees_the_nominating_units_cadres(case):
     reviewer = person("ls_sh")
     assert Cadre.objects.visible_to(reviewer).filter(unit=case.nominating_unit).count() > 1

@@ -46,6 +46,13 @@ pytestmark = pytest.mark.django_db
 ALL_ROLES = [Role.NOMINATOR, Role.UNIT_LEADER, Role.DISCIPLINE, Role.REVIEWER, Role.PUBLICITY_OFFICER, Role.APPROVER]
 
 
+def _involve(case, unit):
+    """The case-unit row the services write when a case reaches ``unit`` (``services._involve``)."""
+    return CaseUnit.objects.create(
+        instance=case, unit=unit, unit_path=unit.path, nominating_unit=case.nominating_unit, case_created_at=case.created_at
+    )
+
+
 class World:
     """A new township under 鲁山县委 with a person holding every role on it (``boss``), a
     nominator starting its cases (``starter``) and counters so each ``grow`` adds new rows."""
@@ -80,13 +87,7 @@ class World:
                 subject_cadre=subject,
                 started_by=self.starter,
             )
-            CaseUnit.objects.create(
-                instance=case,
-                unit=self.unit,
-                unit_path=self.unit.path,
-                nominating_unit=case.nominating_unit,
-                case_created_at=case.created_at,
-            )
+            _involve(case, self.unit)
             for bpmn_id, role in (("Task_review", Role.REVIEWER), ("Task_publish", Role.PUBLICITY_OFFICER)):
                 HumanTask.all_objects.create(
                     instance=case,
@@ -460,13 +461,7 @@ def test_the_download_rights_of_a_page_are_those_of_each_document(world):
         nominating_unit=Unit.objects.get(code="HA-PDS-LS-QT"),
         started_by=person("ls_qt_jbr"),
     )
-    CaseUnit.objects.create(
-        instance=qt_case,
-        unit=qt_case.nominating_unit,
-        unit_path=qt_case.nominating_unit.path,
-        nominating_unit=qt_case.nominating_unit,
-        case_created_at=qt_case.created_at,
-    )
+    _involve(qt_case, qt_case.nominating_unit)
     for code, case in (("HA-PDS-LS", qt_case), ("HA-PDS", None), ("HA-PDS-BF", None), ("HA-PDS-LS-XQ", None)):
         _document(Unit.objects.get(code=code), case, None)
     documents = list(IssuedDocument.objects.select_related("issuer"))

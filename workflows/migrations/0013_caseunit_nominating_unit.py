@@ -1,31 +1,14 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from ._copy_from_case import copy_from_case
+
 BATCH = 200_000
 
 
 def copy_nominating_units(apps, schema_editor):
-    """In batches of ids, each its own statement (and transaction: the migration is not atomic),
-    so that none runs into the statement timeout on a large database (3.7 million rows at
-    1,000,000 cases)."""
-    connection = schema_editor.connection
-    if connection.vendor == "postgresql":
-        sql = (
-            "UPDATE workflows_caseunit c SET nominating_unit_id = p.nominating_unit_id FROM workflows_processinstance p"
-            " WHERE p.id = c.instance_id AND c.id >= %s AND c.id < %s"
-        )
-    else:
-        sql = (
-            "UPDATE workflows_caseunit SET nominating_unit_id = (SELECT p.nominating_unit_id FROM workflows_processinstance p"
-            " WHERE p.id = workflows_caseunit.instance_id) WHERE id >= %s AND id < %s"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MIN(id), MAX(id) FROM workflows_caseunit")
-        first, last = cursor.fetchone()
-        if first is None:
-            return
-        for start in range(first, last + 1, BATCH):
-            cursor.execute(sql, [start, start + BATCH])
+    """Each case unit's nominating unit, from its case."""
+    copy_from_case(schema_editor.connection, "workflows_caseunit", "nominating_unit_id", "nominating_unit_id", batch=BATCH)
 
 
 class Migration(migrations.Migration):

@@ -1,29 +1,14 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from ._copy_from_case import copy_from_case
+
 BATCH = 200_000
 
 
 def copy_definitions(apps, schema_editor):
-    """In batches of ids, each its own statement (the migration is not atomic), as 0013."""
-    connection = schema_editor.connection
-    if connection.vendor == "postgresql":
-        sql = (
-            "UPDATE workflows_humantask t SET definition_id = p.definition_id FROM workflows_processinstance p"
-            " WHERE p.id = t.instance_id AND t.id >= %s AND t.id < %s"
-        )
-    else:
-        sql = (
-            "UPDATE workflows_humantask SET definition_id = (SELECT p.definition_id FROM workflows_processinstance p"
-            " WHERE p.id = workflows_humantask.instance_id) WHERE id >= %s AND id < %s"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MIN(id), MAX(id) FROM workflows_humantask")
-        first, last = cursor.fetchone()
-        if first is None:
-            return
-        for start in range(first, last + 1, BATCH):
-            cursor.execute(sql, [start, start + BATCH])
+    """Each task's definition, from its case."""
+    copy_from_case(schema_editor.connection, "workflows_humantask", "definition_id", "definition_id", batch=BATCH)
 
 
 class Migration(migrations.Migration):
