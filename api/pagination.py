@@ -18,24 +18,17 @@ class IdsFirstPagination(Pagination):
     (bench/results/inbox.txt)."""
 
     def paginate_queryset(self, queryset, request, view=None):
+        return self.paginate_ordered(queryset.values_list("pk"), queryset, request)
+
+    def paginate_ordered(self, ordered, rows, request):
+        """A page from ``ordered`` — the list's ids in its order, as (id, …) rows (the filtered,
+        ordered queryset's ids, or e.g. ``ProcessInstance.objects.newest_visible``) — with the
+        page's rows read from ``rows``."""
         self.request = request
         self.limit = self.get_limit(request)
         if self.limit is None:
             return None
-        self.count = self.get_count(queryset)
-        self.offset = self.get_offset(request)
-        if self.count > self.limit and self.template is not None:
-            self.display_page_controls = True
-        if self.count == 0 or self.offset > self.count:
-            return []
-        return self._rows_of(queryset, list(queryset.values_list("pk", flat=True)[self.offset : self.offset + self.limit]))
-
-    def paginate_ordered(self, ordered, rows, request):
-        """The same pages from ``ordered`` — the list's ids in its order, as (id, …) rows (e.g.
-        ``ProcessInstance.objects.newest_visible``) — with the page's rows read from ``rows``."""
-        self.request = request
-        self.limit = self.get_limit(request)
-        self.count = ordered.count()
+        self.count = self.get_count(ordered)
         self.offset = self.get_offset(request)
         if self.count > self.limit and self.template is not None:
             self.display_page_controls = True

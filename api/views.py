@@ -349,14 +349,10 @@ def prefers_minimal(request):
 
 def completion_answer(case):
     """A completion's minimal answer (``CompletionAnswerSerializer``) from the case as the service
-    left it: its row fields and its open steps as the projection knows them."""
-    projection = getattr(case, "projection", None)  # none when the decision waits for countersigners (后加签)
-    if projection is None:
-        case.current_steps_after_action, closed = list(case.tasks.select_related("unit", "claimed_by").order_by("created_at", "id")), []
-    else:
-        case.current_steps_after_action, closed = projection.open_steps(), projection.closed
+    left it: its row fields and its open steps as its projection (``services.TaskProjection``) knows them."""
+    case.current_steps_after_action = case.projection.open_steps()
     return Response(
-        s.CompletionAnswerSerializer({"case": case, "closed_steps": sorted(closed)}).data,
+        s.CompletionAnswerSerializer({"case": case, "closed_steps": sorted(case.projection.closed)}).data,
         headers={"Preference-Applied": RETURN_MINIMAL},
     )
 

@@ -202,6 +202,7 @@ def _complete_locked(instance, task, user, principal, *, data, opinion, action, 
         _save(instance, workflow, error=error, acted=(task, user, TaskCloseReason.RETURNED, behalf))
         return
     if not release and handover.hold_for_countersigners(instance, task, user, behalf, data=data, opinion=opinion, action=chosen.code):
+        instance.projection = TaskProjection.held_for_countersigners(instance)
         return
     # The case's typed facts first (it may refuse, e.g. a full quota), so that the
     # service tasks after this step read them.
@@ -754,19 +755,23 @@ def _bump_version(instance):
 class TaskProjection:
     """What an action did to a case's open steps, as ``_project_tasks`` left it on the case
     (``instance.projection``): the rows it opened (saved, with their unit), the ids of the steps
-    open before that are still open, and the ids it closed. An answer to the action is built from
+    open before that are still open, and the ids it closed; ``held``: the decision waits for its
+    countersigners (后加签), so nothing opened or closed. An answer to the action is built from
     this rather than by reading the case's steps back."""
 
     opened: list
     kept: list
     closed: list
+    held: bool = False
+
+    @classmethod
+    def held_for_countersigners(cls, instance):
+        return cls(opened=[], kept=list(HumanTask.objects.filter(instance=instance).values_list("pk", flat=True)), closed=[], held=True)
 
     def open_steps(self):
         """The case's open steps after the action, oldest first: those it opened as they are in
-        memory; those it kept (a parallel branch) read, when there are any."""
-        if any(row.pk is None for row in self.opened):  # a database that returns no ids from a bulk insert (SQLite < 3.35)
-            case_tasks = HumanTask.objects.filter(instance_id=self.opened[0].instance_id)
-            return list(case_tasks.select_related("unit", "claimed_by").order_by("created_at", "id"))
+        memory (bulk_create gave them their ids); those it kept (a parallel branch) read, when
+        there are any."""
         kept = list(HumanTask.objects.filter(pk__in=self.kept).select_related("unit", "claimed_by")) if self.kept else []
         return sorted([*kept, *self.opened], key=lambda task: (task.created_at, task.pk))
 

@@ -116,13 +116,11 @@ def task_page(request, case_id, task_id):
         except InvalidAction as exc:
             errors = {"__all__": [str(exc.message)]}
         else:
-            # The case and its open steps as the action left them (``services.TaskProjection``):
-            # none when the decision waits for its countersigners (后加签).
-            projection = getattr(acted, "projection", None)
-            if projection is None:
+            # The case and its open steps as the action left them (``services.TaskProjection``).
+            if acted.projection.held:
                 messages.success(request, _("已提交“%(step)s”，待加签人签署后生效。") % {"step": bpmn_names.step_name(task.name)})
                 return redirect("home")
-            where = queries.case_where(acted, projection.open_steps())
+            where = queries.case_where(acted, acted.projection.open_steps())
             said = {"step": bpmn_names.step_name(task.name), "key": acted.business_key, "where": where}
             messages.success(request, _("已办理“%(step)s”。%(key)s 当前：%(where)s") % said)
             return redirect("home")
